@@ -1,0 +1,56 @@
+# Compiler flags every target shares, and esta_library(): one src/ folder = one library
+# whose sources are its *.cc files and whose unit tests are the *_test.cc files beside them.
+
+# Determinism (REQUIREMENTS T-5): no contraction of float operations, never fast-math.
+set(ESTA_COMMON_FLAGS -ffp-contract=off -fno-fast-math -fno-strict-aliasing)
+set(ESTA_WARNING_FLAGS -Wall -Wextra)
+if(ESTA_WERROR)
+  list(APPEND ESTA_WARNING_FLAGS -Werror)
+endif()
+
+if(ESTA_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(ESTA_FUZZ)
+  # Libraries get coverage instrumentation; only fuzz targets link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(esta_target_flags target)
+  target_compile_options(${target} PRIVATE ${ESTA_COMMON_FLAGS} ${ESTA_WARNING_FLAGS})
+endfunction()
+
+# esta_library(NAME DEPS <targets...> [EXTRA_SOURCES ...] [LIBS ...])
+# Sources: every *.cc in the calling folder (recursively) except *_test.cc.
+# Tests: every *_test.cc, linked into one <NAME>_tests executable labelled `unit`.
+function(esta_library name)
+  cmake_parse_arguments(ARG "" "" "DEPS;LIBS;INCLUDES" ${ARGN})
+  file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  file(GLOB_RECURSE tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  if(tests)
+    list(REMOVE_ITEM sources ${tests})
+  endif()
+  list(FILTER sources EXCLUDE REGEX "/main\\.cc$")
+  if(NOT sources)
+    # A room that so far has only headers.
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/src ${ARG_INCLUDES})
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS} ${ARG_LIBS})
+  else()
+    add_library(${name} STATIC ${sources})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src ${ARG_INCLUDES})
+    target_link_libraries(${name} PUBLIC ${ARG_DEPS} ${ARG_LIBS})
+    esta_target_flags(${name})
+  endif()
+  if(ESTA_TESTS AND tests)
+    add_executable(${name}_tests ${tests})
+    target_link_libraries(${name}_tests PRIVATE ${name} GTest::gtest GTest::gtest_main)
+    esta_target_flags(${name}_tests)
+    gtest_discover_tests(${name}_tests
+      DISCOVERY_MODE PRE_TEST
+      PROPERTIES LABELS unit ENVIRONMENT "ESTA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endif()
+endfunction()
