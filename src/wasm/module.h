@@ -24,12 +24,24 @@ struct ByteRange {
 
 // One instruction of a constant expression (2.0: t.const, ref.null, ref.func, global.get).
 struct ConstInstruction {
-    enum class Kind : u8 { I32Const, I64Const, F32Const, F64Const, V128Const, RefNull, RefFunc, GlobalGet };
+    enum class Kind : u8 {
+        I32Const,
+        I64Const,
+        F32Const,
+        F64Const,
+        V128Const,
+        RefNull,
+        RefFunc,
+        GlobalGet,
+        NonConstant
+    };
     Kind kind = Kind::I32Const;
     ValType ref_type = ValType::FuncRef;  // RefNull
     u32 index = 0;                        // RefFunc: function; GlobalGet: global
     std::array<u8, 16> bits{};            // Constants, little-endian.
     u32 offset = 0;                       // Byte offset, for error messages.
+    u16 opcode = 0;  // NonConstant: the instruction's Op value, kept so the validator can
+                     // report "constant expression required" (decoding it is not an error).
 };
 
 // The parser keeps every instruction up to `end`; the validator checks that the sequence
@@ -119,6 +131,9 @@ struct Module {
     u32 imported_tables = 0;
     u32 imported_memories = 0;
     u32 imported_globals = 0;
+    // For each ExternKind, the position in `imports` of each import of that kind, so the
+    // index-space lookups below take constant time. Filled by the parser.
+    std::array<std::vector<u32>, 4> import_positions;
 
     // Index spaces (imports first). Callers pass indices the validator checked.
     u32 function_count() const { return imported_functions + u32(functions.size()); }
@@ -131,7 +146,9 @@ struct Module {
     MemoryType memory_type(MemoryIndex index) const;
     GlobalType global_type(GlobalIndex index) const;
 
-    ByteSpan range(ByteRange range) const { return ByteSpan(bytes).subspan(range.offset, range.size); }
+    ByteSpan range(ByteRange range) const {
+        return ByteSpan(bytes).subspan(range.offset, range.size);
+    }
 };
 
 }  // namespace esta::wasm

@@ -1,0 +1,37 @@
+// ModuleLimits: every guest-controlled size or count the decoder and validator accept
+// (REQUIREMENTS E-2, E-5). Each is checked before anything is allocated for it, so a
+// hostile binary is rejected with Status::Limit long before memory use grows with it.
+//
+// The defaults are far above what real compilers emit (they follow the limits browsers
+// agree on where one exists) and small enough that the worst accepted module still decodes
+// in bounded memory: a module may never make the decoder allocate much more than a small
+// multiple of its own size.
+#pragma once
+
+#include "base/types.h"
+
+namespace esta::wasm {
+
+struct ModuleLimits {
+    u64 module_size = 64u << 20;       // Bytes of the whole binary (64 MiB).
+    u32 types = 1'000'000;             // Entries in the type section.
+    u32 params = 1'000;                // Parameters of one function type.
+    u32 results = 1'000;               // Results of one function type.
+    u32 imports = 100'000;             // Entries in the import section.
+    u32 exports = 100'000;             // Entries in the export section.
+    u32 functions = 1'000'000;         // Functions, imported and defined together.
+    u32 tables = 100'000;              // Tables, imported and defined together.
+    u32 memories = 100;                // The spec allows one; more is a validation error.
+    u32 globals = 1'000'000;           // Globals, imported and defined together.
+    u32 element_segments = 100'000;    // Entries in the element section.
+    u32 element_items = 10'000'000;    // Items of one element segment.
+    u32 data_segments = 100'000;       // Entries in the data section.
+    u32 locals = 50'000;               // Parameters plus declared locals of one function.
+    u32 body_size = 8u << 20;          // Bytes of one function body (8 MiB).
+    u32 nesting_depth = 1'024;         // Nested block/loop/if of one function.
+    u32 br_table_targets = 1'000'000;  // Labels of one br_table.
+    u32 name_length = 100'000;         // Bytes of one import/export/custom name.
+    u32 custom_sections = 10'000;      // Custom sections kept in the module.
+};
+
+}  // namespace esta::wasm
