@@ -31,7 +31,8 @@ void BM_Leb128Checked(benchmark::State& state) {
     for (auto _ : state) {
         esta::ByteReader reader{esta::ByteSpan(bytes)};
         esta::u64 sum = 0;
-        while (!reader.at_end()) sum += *reader.read_leb_u32();
+        while (!reader.at_end())
+            sum += *reader.read_leb_u32();
         benchmark::DoNotOptimize(sum);
     }
     state.SetItemsProcessed(state.iterations() * kValues);

@@ -13,14 +13,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::size_t before = reader.position();
         bool ok = false;
         switch (*selector % 8) {
-            case 0: ok = bool(reader.read_leb_u32()); break;
-            case 1: ok = bool(reader.read_leb_s32()); break;
-            case 2: ok = bool(reader.read_leb_s33()); break;
-            case 3: ok = bool(reader.read_leb_s64()); break;
-            case 4: ok = bool(reader.read_leb_u64()); break;
-            case 5: ok = bool(reader.read_name()); break;
-            case 6: ok = bool(reader.read_u64_le()); break;
-            default: ok = bool(reader.sub_reader(*selector / 8)); break;
+            case 0:
+                ok = bool(reader.read_leb_u32());
+                break;
+            case 1:
+                ok = bool(reader.read_leb_s32());
+                break;
+            case 2:
+                ok = bool(reader.read_leb_s33());
+                break;
+            case 3:
+                ok = bool(reader.read_leb_s64());
+                break;
+            case 4:
+                ok = bool(reader.read_leb_u64());
+                break;
+            case 5:
+                ok = bool(reader.read_name());
+                break;
+            case 6:
+                ok = bool(reader.read_u64_le());
+                break;
+            default:
+                ok = bool(reader.sub_reader(*selector / 8));
+                break;
         }
         if (!ok && reader.position() != before) __builtin_trap();
         if (!ok) break;

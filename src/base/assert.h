@@ -7,9 +7,10 @@ namespace esta::detail {
                                    const char* function);
 }  // namespace esta::detail
 
-#define ESTA_ASSERT(expression)                                                              \
-    (__builtin_expect(static_cast<bool>(expression), 1)                                     \
-         ? static_cast<void>(0)                                                             \
+#define ESTA_ASSERT(expression)                         \
+    (__builtin_expect(static_cast<bool>(expression), 1) \
+         ? static_cast<void>(0)                         \
          : ::esta::detail::assertion_failed(#expression, __FILE__, __LINE__, __func__))
 
-#define ESTA_UNREACHABLE() ::esta::detail::assertion_failed("unreachable", __FILE__, __LINE__, __func__)
+#define ESTA_UNREACHABLE() \
+    ::esta::detail::assertion_failed("unreachable", __FILE__, __LINE__, __func__)

@@ -13,8 +13,12 @@ Result<u8> ByteReader::read_u8() {
     return m_bytes[m_position++];
 }
 
-Result<u32> ByteReader::read_u32_le() { return read_le<u32>(); }
-Result<u64> ByteReader::read_u64_le() { return read_le<u64>(); }
+Result<u32> ByteReader::read_u32_le() {
+    return read_le<u32>();
+}
+Result<u64> ByteReader::read_u64_le() {
+    return read_le<u64>();
+}
 
 Result<u64> ByteReader::read_leb_unsigned(unsigned bits) {
     const std::size_t start = m_position;
@@ -87,18 +91,26 @@ Result<i64> ByteReader::read_leb_signed(unsigned bits) {
 }
 
 Result<u32> ByteReader::read_leb_u32() {
+    // Fast path: most encoded values (indices, small sizes) fit in one byte.
+    if (m_position < m_bytes.size() && m_bytes[m_position] < 0x80) return m_bytes[m_position++];
     auto value = read_leb_unsigned(32);
     if (!value) return value.error();
     return static_cast<u32>(*value);
 }
-Result<u64> ByteReader::read_leb_u64() { return read_leb_unsigned(64); }
+Result<u64> ByteReader::read_leb_u64() {
+    return read_leb_unsigned(64);
+}
 Result<i32> ByteReader::read_leb_s32() {
     auto value = read_leb_signed(32);
     if (!value) return value.error();
     return static_cast<i32>(*value);
 }
-Result<i64> ByteReader::read_leb_s33() { return read_leb_signed(33); }
-Result<i64> ByteReader::read_leb_s64() { return read_leb_signed(64); }
+Result<i64> ByteReader::read_leb_s33() {
+    return read_leb_signed(33);
+}
+Result<i64> ByteReader::read_leb_s64() {
+    return read_leb_signed(64);
+}
 
 Result<ByteSpan> ByteReader::read_bytes(std::size_t count) {
     if (count > remaining()) return truncated(offset());
@@ -166,7 +178,7 @@ bool is_valid_utf8(ByteSpan text) {
             code_point = (code_point << 6) | (next & 0x3F);
         }
         static constexpr u32 kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code_point < kMinimum[length]) return false;                  // overlong
+        if (code_point < kMinimum[length]) return false;                 // overlong
         if (code_point >= 0xD800 && code_point <= 0xDFFF) return false;  // surrogate
         if (code_point > 0x10FFFF) return false;
         i += length;

@@ -18,7 +18,7 @@ namespace esta {
 using ByteSpan = std::span<const u8>;
 
 class ByteReader {
-public:
+  public:
     ByteReader() = default;
     explicit ByteReader(ByteSpan bytes, std::size_t base_offset = 0)
         : m_bytes(bytes), m_base_offset(base_offset) {}
@@ -56,7 +56,7 @@ public:
         return value;
     }
 
-private:
+  private:
     Result<u64> read_leb_unsigned(unsigned bits);
     Result<i64> read_leb_signed(unsigned bits);
 

@@ -7,7 +7,9 @@
 namespace esta {
 namespace {
 
-ByteReader reader_over(const std::vector<u8>& bytes) { return ByteReader(ByteSpan(bytes)); }
+ByteReader reader_over(const std::vector<u8>& bytes) {
+    return ByteReader(ByteSpan(bytes));
+}
 
 TEST(ByteReader, ReadsUnsignedLeb128) {
     std::vector<u8> bytes{0xE5, 0x8E, 0x26, 0x00};

@@ -14,8 +14,8 @@ namespace esta {
 
 struct Diagnostic {
     Status code = Status::Invalid;
-    std::string message;              // Plain words: what is wrong, and what to do.
-    std::string where;                // "section code", "app.toml", "envelope.id"...
+    std::string message;                  // Plain words: what is wrong, and what to do.
+    std::string where;                    // "section code", "app.toml", "envelope.id"...
     std::optional<std::uint64_t> offset;  // Byte offset, when the input is binary.
     std::optional<std::uint32_t> line;    // Line, when the input is text.
     std::optional<std::uint32_t> index;   // Function, record or element index.

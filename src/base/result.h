@@ -13,12 +13,12 @@ namespace esta {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     using value_type = T;
 
-    Result(const T& value) : m_state(std::in_place_index<0>, value) {}  // NOLINT: implicit
+    Result(const T& value) : m_state(std::in_place_index<0>, value) {}        // NOLINT: implicit
     Result(T&& value) : m_state(std::in_place_index<0>, std::move(value)) {}  // NOLINT
-    Result(Error error) : m_state(std::in_place_index<1>, error) {}  // NOLINT: implicit
+    Result(Error error) : m_state(std::in_place_index<1>, error) {}           // NOLINT: implicit
     template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
                                                 !std::is_same_v<std::decay_t<U>, T> &&
                                                 !std::is_same_v<std::decay_t<U>, Error> &&
@@ -56,13 +56,13 @@ public:
         return has_value() ? std::get<0>(m_state) : static_cast<T>(std::forward<U>(fallback));
     }
 
-private:
+  private:
     std::variant<T, Error> m_state;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     using value_type = void;
 
     Result() = default;
@@ -76,12 +76,14 @@ public:
         return m_error;
     }
 
-private:
+  private:
     Error m_error{};
     bool m_failed = false;
 };
 
-inline Result<void> Ok() { return {}; }
+inline Result<void> Ok() {
+    return {};
+}
 
 namespace detail {
 template <class T>
@@ -95,9 +97,9 @@ inline void unwrap_for_try(Result<void>&&) {}
 
 // Evaluates a Result expression; on error returns the error from the enclosing function,
 // otherwise yields the value. A GNU statement expression (g++ and clang accept it).
-#define ESTA_TRY(expression)                                               \
-    ({                                                                     \
-        auto esta_try_result_ = (expression);                              \
-        if (!esta_try_result_) return esta_try_result_.error();            \
-        ::esta::detail::unwrap_for_try(std::move(esta_try_result_));       \
+#define ESTA_TRY(expression)                                         \
+    ({                                                               \
+        auto esta_try_result_ = (expression);                        \
+        if (!esta_try_result_) return esta_try_result_.error();      \
+        ::esta::detail::unwrap_for_try(std::move(esta_try_result_)); \
     })

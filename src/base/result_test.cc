@@ -56,8 +56,8 @@ TEST(Result, VoidResults) {
 }
 
 TEST(Error, FormatsStatusContextAndNumbers) {
-    auto error = Err(Status::PayloadTooLarge, "endpoint.send",
-                     Detail{.limit = 1048576, .actual = 1048577});
+    auto error =
+        Err(Status::PayloadTooLarge, "endpoint.send", Detail{.limit = 1048576, .actual = 1048577});
     EXPECT_EQ(error.to_string(), "PayloadTooLarge: endpoint.send (limit 1048576, actual 1048577)");
 }
 

@@ -8,7 +8,7 @@ namespace esta {
 
 template <class F>
 class [[nodiscard]] ScopeGuard {
-public:
+  public:
     explicit ScopeGuard(F rollback) : m_rollback(std::move(rollback)) {}
     ScopeGuard(const ScopeGuard&) = delete;
     ScopeGuard& operator=(const ScopeGuard&) = delete;
@@ -17,7 +17,7 @@ public:
     }
     void cancel() { m_active = false; }
 
-private:
+  private:
     F m_rollback;
     bool m_active = true;
 };

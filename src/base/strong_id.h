@@ -10,7 +10,7 @@ namespace esta {
 
 template <class Tag, class Rep = std::uint32_t>
 class StrongId {
-public:
+  public:
     using rep_type = Rep;
 
     constexpr StrongId() = default;
@@ -19,7 +19,7 @@ public:
     constexpr Rep value() const { return m_value; }
     constexpr auto operator<=>(const StrongId&) const = default;
 
-private:
+  private:
     Rep m_value{};
 };
 
