@@ -24,24 +24,12 @@ struct ByteRange {
 
 // One instruction of a constant expression (2.0: t.const, ref.null, ref.func, global.get).
 struct ConstInstruction {
-    enum class Kind : u8 {
-        I32Const,
-        I64Const,
-        F32Const,
-        F64Const,
-        V128Const,
-        RefNull,
-        RefFunc,
-        GlobalGet,
-        NonConstant
-    };
+    enum class Kind : u8 { I32Const, I64Const, F32Const, F64Const, V128Const, RefNull, RefFunc, GlobalGet };
     Kind kind = Kind::I32Const;
     ValType ref_type = ValType::FuncRef;  // RefNull
     u32 index = 0;                        // RefFunc: function; GlobalGet: global
     std::array<u8, 16> bits{};            // Constants, little-endian.
     u32 offset = 0;                       // Byte offset, for error messages.
-    u16 opcode = 0;  // NonConstant: the instruction's Op value, kept so the validator can
-                     // report "constant expression required" (decoding it is not an error).
 };
 
 // The parser keeps every instruction up to `end`; the validator checks that the sequence

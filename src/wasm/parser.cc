@@ -133,16 +133,16 @@ Result<std::string> read_name(ByteReader& reader, const ModuleLimits& limits,
     return std::string(name);
 }
 
-// Decodes a constant expression up to its `end`. Instructions that are not constant are
-// kept as NonConstant (the validator rejects them); nested blocks are followed so that
-// their `end` does not end the expression early.
+// Decodes a constant expression up to its `end`. An instruction that cannot appear in
+// one is reported here, as the validator would ("constant expression required",
+// Status::Invalid), because ConstInstruction has no way to hold it. Types, global indices
+// and mutability are left to the validator.
 Result<ConstExpr> read_const_expr(ByteReader& reader) {
     const std::size_t start = reader.offset();
     ByteReader rest_reader = reader;
     const ByteSpan rest = ESTA_TRY(rest_reader.read_bytes(rest_reader.remaining()));
     InstructionReader instructions(rest, start);
     ConstExpr expr;
-    u32 depth = 0;
     for (;;) {
         if (instructions.at_end()) {
             return Err(Status::Malformed, "constant expression: unexpected end",
@@ -150,14 +150,7 @@ Result<ConstExpr> read_const_expr(ByteReader& reader) {
         }
         Instruction instruction;
         ESTA_TRY(instructions.read(instruction));
-        if (instruction.op == Op::end) {
-            if (depth == 0) break;
-            --depth;
-        }
-        if (instruction.op == Op::block || instruction.op == Op::loop ||
-            instruction.op == Op::if_) {
-            ++depth;
-        }
+        if (instruction.op == Op::end) break;
         ConstInstruction item;
         item.offset = instruction.offset;
         using Kind = ConstInstruction::Kind;
@@ -191,9 +184,8 @@ Result<ConstExpr> read_const_expr(ByteReader& reader) {
                 item.index = instruction.index;
                 break;
             default:
-                item.kind = Kind::NonConstant;
-                item.opcode = static_cast<u16>(instruction.op);
-                break;
+                return Err(Status::Invalid, "constant expression: constant expression required",
+                           Detail{.offset = instruction.offset});
         }
         expr.instructions.push_back(item);
     }

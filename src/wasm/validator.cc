@@ -199,9 +199,6 @@ Result<void> ModuleValidator::check_const_expr(const ConstExpr& expr, ValType ex
                 produced = global.type;
                 break;
             }
-            case Kind::NonConstant:
-                return invalid("constant expression: constant expression required", Detail::kUnset,
-                               item.offset);
         }
         ++values;
         top = produced;
