@@ -21,11 +21,18 @@
 //   NaN returns the canonical NaN with positive sign (f32 0x7FC00000, f64 0x7FF8000000000000),
 //   whatever NaN the host's hardware would propagate. abs, neg, copysign and reinterpret work on
 //   bits and keep NaN payloads exactly. Nothing here depends on the host's floating-point
-//   environment beyond the default round-to-nearest-even: `nearest` and the integer-to-float
-//   conversions round by hand, and the rounding-free ceil/floor/trunc are the only libm calls.
+//   environment beyond the default round-to-nearest-even (which + - * / sqrt and demote use, as
+//   IEEE 754 defines them): `nearest` and the integer-to-float conversions round by hand, and
+//   the libm functions used (ceil, floor, trunc, sqrt) are exact or correctly rounded.
 // - No operator has undefined behaviour for any input: shift counts are taken modulo the width,
 //   INT_MIN / -1 traps and INT_MIN % -1 is 0, and float-to-int range checks happen on the float
 //   side before any conversion.
+//
+// Use from a handler, with `Op` a template template parameter or a complete functor type:
+//   slot = ops::Add<u32>{}(a, b);                          // i32.add
+//   const auto result = ops::DivS<u64>{}(a, b);            // i64.div_s
+//   if (!result.ok()) return trap(result.trap, result.reason);
+//   slot = ops::TruncSatU<u32, f64>{}(x);                  // i32.trunc_sat_f64_u
 #pragma once
 
 #include <bit>
@@ -165,29 +172,25 @@ constexpr F with_sign_of(F magnitude, F sign) {
 // the result does not depend on how the compiler lowers a 64-bit integer conversion (a detour
 // through f64 would round twice for u64 -> f32) nor on the host's rounding mode.
 template <WasmFloat F>
-inline F round_integer(u64 magnitude, bool negative) {
+constexpr F round_integer(u64 magnitude, bool negative) {
     constexpr int kDigits = std::numeric_limits<F>::digits;  // 24 or 53 significant bits.
-    F result;
+    const F sign = negative ? F{-1} : F{1};
     const int width = std::bit_width(magnitude);
-    if (width <= kDigits) {
-        // Exact: the conversion does not round.
-        result = static_cast<F>(magnitude);
-    } else {
-        int shift = width - kDigits;
-        u64 kept = magnitude >> shift;
-        const u64 dropped = magnitude & ((u64{1} << shift) - 1);
-        const u64 half = u64{1} << (shift - 1);
-        if (dropped > half || (dropped == half && (kept & 1) != 0)) {
-            ++kept;
-            if (kept == (u64{1} << kDigits)) {  // Rounding carried into a new bit.
-                kept >>= 1;
-                ++shift;
-            }
+    // Exact: the conversion does not round.
+    if (width <= kDigits) return sign * static_cast<F>(magnitude);
+    int shift = width - kDigits;
+    u64 kept = magnitude >> shift;
+    const u64 dropped = magnitude & ((u64{1} << shift) - 1);
+    const u64 half = u64{1} << (shift - 1);
+    if (dropped > half || (dropped == half && (kept & 1) != 0)) {
+        ++kept;
+        if (kept == (u64{1} << kDigits)) {  // Rounding carried into a new bit.
+            kept >>= 1;
+            ++shift;
         }
-        // Both factors are exact and the product (at most 2^64) is normal, so it is exact too.
-        result = static_cast<F>(kept) * power_of_two<F>(shift);
     }
-    return negative ? -result : result;
+    // Every factor is exact and the product (at most 2^64) is normal, so it is exact too.
+    return sign * static_cast<F>(kept) * power_of_two<F>(shift);
 }
 
 // Whether x truncates to a value in [-2^(width-1), 2^(width-1)) (signed) or [0, 2^width)
@@ -799,7 +802,7 @@ struct ConvertS {
     using Result = To;
     static constexpr std::string_view name = detail::by_widths<To, From>(
         "f32.convert_i32_s", "f32.convert_i64_s", "f64.convert_i32_s", "f64.convert_i64_s");
-    To operator()(From a) const {
+    constexpr To operator()(From a) const {
         const bool negative = static_cast<detail::Signed<From>>(a) < 0;
         // Unsigned negation is modular, so INT_MIN maps to its magnitude 2^(width-1).
         const u64 magnitude = negative ? static_cast<u64>(From{0} - a) : static_cast<u64>(a);
@@ -813,7 +816,7 @@ struct ConvertU {
     using Result = To;
     static constexpr std::string_view name = detail::by_widths<To, From>(
         "f32.convert_i32_u", "f32.convert_i64_u", "f64.convert_i32_u", "f64.convert_i64_u");
-    To operator()(From a) const { return detail::round_integer<To>(a, false); }
+    constexpr To operator()(From a) const { return detail::round_integer<To>(a, false); }
 };
 
 // f64 -> f32 rounds to nearest (IEEE 754 conversion; overflow gives infinity); f32 -> f64 is

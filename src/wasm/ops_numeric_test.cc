@@ -378,11 +378,13 @@ TEST(OpsInteger, ComparisonsReadSignsAsTheOpcodeSays) {
     EXPECT_EQ(Ne<u32>{}(1, 1), 0u);
 }
 
-// The integer operators are constexpr, so the interpreter (or a constant folder) can use them
+// The integer operators and the conversions are constexpr, so a constant folder can use them
 // at compile time.
 static_assert(DivS<u32>{}(7, 2).value == 3);
 static_assert(!DivS<u32>{}(kI32Min, kMinusOne32).ok());
 static_assert(Rotl<u64>{}(1, 65) == 2);
+static_assert(ConvertU<f32, u64>{}(0x8000008000000001u) == 0x1.000002p63f);
+static_assert(TruncSatS<u32, f64>{}(-2147483648.5) == kI32Min);
 
 // ---------------------------------------------------------------------------------------------
 // Float operators.
