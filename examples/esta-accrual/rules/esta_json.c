@@ -1,0 +1,414 @@
+/* Event and decision JSON lines, version 1; see esta_json.h and docs/ESTA.md. */
+#include "esta_json.h"
+
+/* ---- Reading. -------------------------------------------------------------------------- */
+
+typedef struct json_cursor {
+    const char* text;
+    int32_t length;
+    int32_t pos;
+} json_cursor;
+
+/* A scalar value as found: a string view, a number or a literal. */
+typedef enum value_type {
+    VALUE_STRING,
+    VALUE_NUMBER,
+    VALUE_TRUE,
+    VALUE_FALSE,
+    VALUE_NULL
+} value_type;
+
+typedef struct json_value {
+    value_type type;
+    esta_text string;
+    int32_t number;
+} json_value;
+
+static bool text_equals(esta_text text, const char* literal) {
+    int32_t i = 0;
+    for (; i < text.length; ++i) {
+        if (literal[i] == '\0' || literal[i] != text.data[i]) return false;
+    }
+    return literal[i] == '\0';
+}
+
+static void skip_space(json_cursor* c) {
+    while (c->pos < c->length) {
+        const char ch = c->text[c->pos];
+        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') break;
+        ++c->pos;
+    }
+}
+
+static bool consume(json_cursor* c, char expected) {
+    skip_space(c);
+    if (c->pos >= c->length || c->text[c->pos] != expected) return false;
+    ++c->pos;
+    return true;
+}
+
+/* A string's content up to the closing quote; escapes are skipped over, not decoded. */
+static bool read_string(json_cursor* c, esta_text* out) {
+    if (!consume(c, '"')) return false;
+    out->data = c->text + c->pos;
+    while (c->pos < c->length && c->text[c->pos] != '"') {
+        if (c->text[c->pos] == '\\') ++c->pos;
+        ++c->pos;
+    }
+    if (c->pos >= c->length) return false;
+    out->length = (int32_t)(c->text + c->pos - out->data);
+    ++c->pos; /* closing quote */
+    return true;
+}
+
+/* An integer that fits in int32; fractions and exponents are refused (A-8: exact minutes). */
+static bool read_number(json_cursor* c, int32_t* out) {
+    bool negative = false;
+    if (c->pos < c->length && c->text[c->pos] == '-') {
+        negative = true;
+        ++c->pos;
+    }
+    int64_t value = 0;
+    int32_t digits = 0;
+    while (c->pos < c->length && c->text[c->pos] >= '0' && c->text[c->pos] <= '9') {
+        value = value * 10 + (c->text[c->pos] - '0');
+        if (value > 2147483648LL) return false;
+        ++c->pos;
+        ++digits;
+    }
+    if (digits == 0) return false;
+    if (negative) value = -value;
+    if (value > 2147483647LL) return false;
+    *out = (int32_t)value;
+    return true;
+}
+
+static bool read_literal(json_cursor* c, const char* word) {
+    for (int32_t i = 0; word[i] != '\0'; ++i, ++c->pos) {
+        if (c->pos >= c->length || c->text[c->pos] != word[i]) return false;
+    }
+    return true;
+}
+
+static bool read_value(json_cursor* c, json_value* out) {
+    skip_space(c);
+    if (c->pos >= c->length) return false;
+    const char ch = c->text[c->pos];
+    if (ch == '"') {
+        out->type = VALUE_STRING;
+        return read_string(c, &out->string);
+    }
+    if (ch == 't') {
+        out->type = VALUE_TRUE;
+        return read_literal(c, "true");
+    }
+    if (ch == 'f') {
+        out->type = VALUE_FALSE;
+        return read_literal(c, "false");
+    }
+    if (ch == 'n') {
+        out->type = VALUE_NULL;
+        return read_literal(c, "null");
+    }
+    out->type = VALUE_NUMBER;
+    return read_number(c, &out->number);
+}
+
+static int32_t digits_value(const char* text, int32_t count) {
+    int32_t value = 0;
+    for (int32_t i = 0; i < count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return -1;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
+int32_t esta_parse_date(const char* text, int32_t length) {
+    if (length != 10 || text[4] != '-' || text[7] != '-') return ESTA_NO_DATE;
+    const int32_t year = digits_value(text, 4);
+    const int32_t month = digits_value(text + 5, 2);
+    const int32_t day = digits_value(text + 8, 2);
+    if (!esta_civil_valid(year, month, day)) return ESTA_NO_DATE;
+    return esta_days_from_civil(year, month, day);
+}
+
+static int32_t event_kind_from_name(esta_text name) {
+    for (int32_t kind = ESTA_EVENT_HIRE; kind <= ESTA_EVENT_HEADCOUNT; ++kind) {
+        if (text_equals(name, esta_event_kind_name(kind))) return kind;
+    }
+    return 0;
+}
+
+/* "MM-DD" of the benefit-year start; validity is the rules' job (invalid_policy). */
+static bool parse_year_start(esta_text text, esta_policy* policy) {
+    if (text.length != 5 || text.data[2] != '-') return false;
+    const int32_t month = digits_value(text.data, 2);
+    const int32_t day = digits_value(text.data + 3, 2);
+    if (month < 0 || day < 0) return false;
+    policy->year_start_month = (uint8_t)month;
+    policy->year_start_day = (uint8_t)day;
+    return true;
+}
+
+typedef struct seen_fields {
+    bool version, type, date, processed;
+} seen_fields;
+
+static bool is_bool(const json_value* v) {
+    return v->type == VALUE_TRUE || v->type == VALUE_FALSE;
+}
+
+/* Policy fields of a hire event. Returns false for a known key with a bad value. */
+static bool apply_policy_field(esta_text key, const json_value* v, esta_policy* policy) {
+    uint8_t* flag = 0;
+    if (text_equals(key, "use_cap")) flag = &policy->use_cap;
+    if (text_equals(key, "accrual_cap")) flag = &policy->accrual_cap;
+    if (text_equals(key, "unlimited_carryover")) flag = &policy->unlimited_carryover;
+    if (text_equals(key, "prorate")) flag = &policy->frontload_prorate;
+    if (flag != 0) {
+        if (!is_bool(v)) return false;
+        *flag = v->type == VALUE_TRUE ? 1 : 0;
+        return true;
+    }
+    if (text_equals(key, "method")) {
+        if (v->type != VALUE_STRING) return false;
+        if (text_equals(v->string, "accrual"))
+            policy->method = ESTA_METHOD_ACCRUAL;
+        else if (text_equals(v->string, "frontload"))
+            policy->method = ESTA_METHOD_FRONTLOAD;
+        else
+            return false;
+        return true;
+    }
+    if (text_equals(key, "waiting_days")) {
+        if (v->type != VALUE_NUMBER) return false;
+        policy->waiting_days = v->number;
+        return true;
+    }
+    if (text_equals(key, "year_start")) {
+        return v->type == VALUE_STRING && parse_year_start(v->string, policy);
+    }
+    return true; /* not a policy field */
+}
+
+static bool apply_field(esta_text key, const json_value* v, esta_event_record* out,
+                        seen_fields* seen) {
+    esta_event* ev = &out->event;
+    const bool string = v->type == VALUE_STRING;
+    if (text_equals(key, "v")) {
+        seen->version = true;
+        out->format_version = v->number;
+        return v->type == VALUE_NUMBER;
+    }
+    if (text_equals(key, "type")) {
+        seen->type = true;
+        ev->kind = string ? event_kind_from_name(v->string) : 0;
+        return ev->kind != 0;
+    }
+    if (text_equals(key, "id")) return string && (out->id = v->string, true);
+    if (text_equals(key, "employer")) return string && (out->employer = v->string, true);
+    if (text_equals(key, "employee")) return string && (out->employee = v->string, true);
+    if (text_equals(key, "date")) {
+        seen->date = true;
+        ev->date = string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
+        return string;
+    }
+    if (text_equals(key, "processed")) {
+        seen->processed = true;
+        ev->processed_on =
+            string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
+        return string;
+    }
+    if (text_equals(key, "first_employee")) {
+        if (v->type == VALUE_NULL) return true;
+        ev->employer_first_hire =
+            string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
+        return string;
+    }
+    if (text_equals(key, "minutes"))
+        return v->type == VALUE_NUMBER && (ev->minutes = v->number, true);
+    if (text_equals(key, "headcount")) {
+        return v->type == VALUE_NUMBER && (ev->headcount = v->number, true);
+    }
+    return apply_policy_field(key, v, &ev->policy);
+}
+
+static void clear_record(esta_event_record* out) {
+    const esta_text empty = {"", 0};
+    out->format_version = 0;
+    out->id = empty;
+    out->employer = empty;
+    out->employee = empty;
+    out->event.kind = 0;
+    out->event.date = ESTA_NO_DATE;
+    out->event.processed_on = ESTA_NO_DATE;
+    out->event.minutes = 0;
+    out->event.headcount = 0;
+    out->event.employer_first_hire = ESTA_NO_DATE;
+    out->event.policy = esta_default_policy();
+}
+
+int32_t esta_parse_event_json(const char* text, int32_t length, esta_event_record* out) {
+    clear_record(out);
+    json_cursor c = {text, length, 0};
+    seen_fields seen = {false, false, false, false};
+    if (!consume(&c, '{')) return ESTA_JSON_SYNTAX;
+    bool first = true;
+    while (!consume(&c, '}')) {
+        if (!first && !consume(&c, ',')) return ESTA_JSON_SYNTAX;
+        first = false;
+        esta_text key;
+        json_value value;
+        if (!read_string(&c, &key) || !consume(&c, ':') || !read_value(&c, &value)) {
+            return ESTA_JSON_SYNTAX;
+        }
+        if (!apply_field(key, &value, out, &seen)) return ESTA_JSON_BAD_VALUE;
+    }
+    skip_space(&c);
+    if (c.pos != c.length) return ESTA_JSON_SYNTAX;
+    if (!seen.version || !seen.type || !seen.date) return ESTA_JSON_MISSING_FIELD;
+    if (out->format_version > ESTA_FORMAT_VERSION) return ESTA_JSON_NEWER_VERSION;
+    if (!seen.processed) out->event.processed_on = out->event.date;
+    return ESTA_JSON_OK;
+}
+
+/* ---- Writing. -------------------------------------------------------------------------- */
+
+typedef struct json_writer {
+    char* buffer;
+    int32_t capacity;
+    int32_t length;
+    bool overflow;
+} json_writer;
+
+static void put_char(json_writer* w, char ch) {
+    if (w->length >= w->capacity) {
+        w->overflow = true;
+        return;
+    }
+    w->buffer[w->length++] = ch;
+}
+
+static void put_bytes(json_writer* w, const char* data, int32_t length) {
+    for (int32_t i = 0; i < length; ++i)
+        put_char(w, data[i]);
+}
+
+static void put_literal(json_writer* w, const char* text) {
+    while (*text != '\0')
+        put_char(w, *text++);
+}
+
+static void put_int(json_writer* w, int32_t value) {
+    char digits[11];
+    int32_t count = 0;
+    int64_t magnitude = value;
+    if (magnitude < 0) {
+        put_char(w, '-');
+        magnitude = -magnitude;
+    }
+    do {
+        digits[count++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude != 0);
+    while (count > 0)
+        put_char(w, digits[--count]);
+}
+
+void esta_format_date(int32_t days, char out[10]) {
+    const esta_civil c = esta_civil_from_days(days);
+    const int32_t parts[3] = {c.year, c.month, c.day};
+    const int32_t widths[3] = {4, 2, 2};
+    int32_t pos = 0;
+    for (int32_t part = 0; part < 3; ++part) {
+        if (part > 0) out[pos++] = '-';
+        int32_t value = parts[part];
+        for (int32_t i = widths[part] - 1; i >= 0; --i) {
+            out[pos + i] = (char)('0' + value % 10);
+            value /= 10;
+        }
+        pos += widths[part];
+    }
+}
+
+/* ,"key": */
+static void put_key(json_writer* w, const char* key) {
+    put_literal(w, ",\"");
+    put_literal(w, key);
+    put_literal(w, "\":");
+}
+
+static void put_string_field(json_writer* w, const char* key, const char* value) {
+    put_key(w, key);
+    put_char(w, '"');
+    put_literal(w, value);
+    put_char(w, '"');
+}
+
+static void put_text_field(json_writer* w, const char* key, esta_text value) {
+    put_key(w, key);
+    put_char(w, '"');
+    put_bytes(w, value.data, value.length);
+    put_char(w, '"');
+}
+
+static void put_int_field(json_writer* w, const char* key, int32_t value) {
+    put_key(w, key);
+    put_int(w, value);
+}
+
+static void put_explanations(json_writer* w, const esta_decision* d) {
+    put_key(w, "explain");
+    put_char(w, '[');
+    for (int32_t i = 0; i < d->explanation_count; ++i) {
+        const esta_explanation* e = &d->explanations[i];
+        if (i > 0) put_char(w, ',');
+        put_literal(w, "{\"code\":\"");
+        put_literal(w, esta_explain_code_name(e->code));
+        put_literal(w, "\",\"value\":");
+        if (e->code == ESTA_EXPLAIN_EXEMPT_UNTIL) {
+            char date[10];
+            esta_format_date(e->value, date);
+            put_char(w, '"');
+            put_bytes(w, date, 10);
+            put_char(w, '"');
+        } else {
+            put_int(w, e->value);
+        }
+        put_char(w, '}');
+    }
+    put_char(w, ']');
+}
+
+int32_t esta_write_decision_json(const esta_event_record* record, const esta_decision* d,
+                                 char* buffer, int32_t capacity) {
+    json_writer w = {buffer, capacity, 0, false};
+    put_literal(&w, "{\"v\":1");
+    put_text_field(&w, "event", record->id);
+    put_text_field(&w, "employer", record->employer);
+    put_text_field(&w, "employee", record->employee);
+    put_string_field(&w, "type", esta_event_kind_name(record->event.kind));
+    put_string_field(&w, "kind", esta_decision_kind_name(d->kind));
+    put_string_field(&w, "reason", esta_reason_name(d->reason));
+    put_key(&w, "rule");
+    put_char(&w, '"');
+    put_literal(&w, d->ruleset_version != 0 ? d->ruleset_version : "none");
+    put_char(&w, '/');
+    put_literal(&w, esta_section_name(d->section));
+    put_char(&w, '"');
+    put_string_field(&w, "requirement", esta_section_requirement(d->section));
+    put_string_field(&w, "size",
+                     d->size == ESTA_SIZE_LARGE   ? "large"
+                     : d->size == ESTA_SIZE_SMALL ? "small"
+                                                  : "unknown");
+    put_int_field(&w, "accrued", d->accrued_minutes);
+    put_int_field(&w, "frontloaded", d->frontloaded_minutes);
+    put_int_field(&w, "approved", d->approved_minutes);
+    put_int_field(&w, "carried", d->carried_minutes);
+    put_int_field(&w, "forfeited", d->forfeited_minutes);
+    put_int_field(&w, "balance", d->balance_minutes);
+    put_int_field(&w, "used_year", d->used_this_year_minutes);
+    put_explanations(&w, d);
+    put_char(&w, '}');
+    return w.overflow ? -1 : w.length;
+}
