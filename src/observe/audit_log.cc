@@ -1,0 +1,196 @@
+#include "observe/audit_log.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "observe/audit_verify.h"
+#include "observe/merkle.h"
+
+namespace esta::observe {
+
+AuditLog::AuditLog(Passkey, AuditLogOptions options, Ed25519PrivateKey key, const Clock& clock,
+                   std::unique_ptr<CheckpointExporter> exporter)
+    : m_options(std::move(options)),
+      m_key(std::move(key)),
+      m_clock(clock),
+      m_exporter(std::move(exporter)) {}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(AuditLogOptions options, Ed25519PrivateKey key,
+                                                 const Clock& clock,
+                                                 std::unique_ptr<CheckpointExporter> exporter) {
+    if (options.checkpoint_every == 0 || options.node.empty() || options.directory.empty()) {
+        return Err(Status::Invalid, "audit.options");
+    }
+    std::error_code error;
+    std::filesystem::create_directories(options.directory, error);
+    if (error) return Err(Status::IoError, "audit.create_directory");
+    auto log = std::make_unique<AuditLog>(Passkey{}, std::move(options), std::move(key), clock,
+                                          std::move(exporter));
+    std::lock_guard lock(log->m_mutex);
+    const auto segments = ESTA_TRY(list_segments(log->m_options.directory));
+    if (segments.empty()) {
+        ESTA_TRY(log->create_locked());
+    } else {
+        ESTA_TRY(log->recover_locked());
+    }
+    return log;
+}
+
+AuditLog::~AuditLog() {
+    // A destructor cannot report; callers that care call close() themselves.
+    (void)close();
+}
+
+Result<void> AuditLog::create_locked() {
+    ESTA_TRY(open_segment_locked(0, nullptr));
+    const i64 now = m_clock.now_ns();
+    const auto body = make_genesis_body(m_options.node, m_key.public_key().bytes(),
+                                        m_options.checkpoint_every, now);
+    m_last_timestamp_ns = now;
+    return write_record_locked(body);
+}
+
+Result<void> AuditLog::recover_locked() {
+    AuditVerifyOptions verify_options;
+    verify_options.trusted_key = m_key.public_key();
+    verify_options.allow_open_tail = true;
+    const AuditVerifyReport report =
+        ESTA_TRY(verify_audit_log(m_options.directory, verify_options));
+    if (!report.ok()) return Err(Status::Corrupt, "audit.reopen_verify");
+    const AuditChainState& state = report.state;
+    m_next_seq = state.next_seq;
+    m_head = state.head;
+    m_last_timestamp_ns = state.last_timestamp_ns;
+    m_interval_first_seq = state.interval_first_seq;
+    m_pending_leaves = state.pending_leaves;
+    m_checkpoints = state.checkpoints;
+    m_prev_checkpoint = state.prev_checkpoint;
+    const auto segments = ESTA_TRY(list_segments(m_options.directory));
+    m_segment = ESTA_TRY(open_append(segments.back(), 0640));
+    struct stat info {};
+    if (::fstat(m_segment.get(), &info) != 0) return Err(Status::IoError, "audit.stat");
+    m_segment_bytes = static_cast<u64>(info.st_size);
+    return Ok();
+}
+
+Result<void> AuditLog::open_segment_locked(u64 first_seq, const SignedCheckpoint* anchor) {
+    const std::string path =
+        (std::filesystem::path(m_options.directory) / segment_file_name(first_seq)).string();
+    UniqueFd fd = ESTA_TRY(open_append(path, 0640));
+    std::vector<u8> start;
+    append_file_header(start, AuditFileType::Segment);
+    if (anchor != nullptr) append_frame(start, FrameKind::Anchor, anchor->body, anchor->signature);
+    ESTA_TRY(write_all(fd.get(), start));
+    ESTA_TRY(sync_file(fd.get()));
+    m_segment = std::move(fd);
+    m_segment_bytes = start.size();
+    return Ok();
+}
+
+Result<void> AuditLog::write_record_locked(ByteSpan body) {
+    const Digest hash = sha256(body);
+    m_frame.clear();
+    append_frame(m_frame, FrameKind::Record, body, hash);
+    ESTA_TRY(write_all(m_segment.get(), m_frame));
+    if (m_options.durability == AuditDurability::SyncEachRecord) {
+        ESTA_TRY(sync_file(m_segment.get()));
+    }
+    // The record is on disk: only now does the in-memory chain move.
+    m_segment_bytes += m_frame.size();
+    m_head = hash;
+    m_pending_leaves.push_back(merkle_leaf_hash(body));
+    ++m_next_seq;
+    if (m_pending_leaves.size() >= m_options.checkpoint_every) {
+        return checkpoint_locked(CheckpointReason::Interval);
+    }
+    return Ok();
+}
+
+Result<u64> AuditLog::append(std::string_view event, const Value::Map& data) {
+    for (const auto& [key, value] : data) {
+        if (contains_float(value)) return Err(Status::Invalid, "audit.float_in_record");
+    }
+    std::lock_guard lock(m_mutex);
+    if (m_closed) return Err(Status::ShuttingDown, "audit.append_after_close");
+    const i64 now = m_clock.now_ns();
+    if (now < m_last_timestamp_ns) {
+        // Refused rather than clamped: a clock that steps back is a fault to surface.
+        return Err(
+            Status::Invalid, "audit.timestamp_regression",
+            {.limit = static_cast<u64>(m_last_timestamp_ns), .actual = static_cast<u64>(now)});
+    }
+    const u64 seq = m_next_seq;
+    const auto body = make_event_body(seq, now, event, data, m_head);
+    if (body.size() > kMaxFrameBody) return Err(Status::PayloadTooLarge, "audit.record_size");
+    m_last_timestamp_ns = now;
+    ESTA_TRY(write_record_locked(body));
+    return seq;
+}
+
+Result<void> AuditLog::checkpoint_locked(CheckpointReason reason) {
+    if (m_pending_leaves.empty()) return Ok();
+    Checkpoint checkpoint;
+    checkpoint.index = m_checkpoints + 1;
+    checkpoint.first_seq = m_interval_first_seq;
+    checkpoint.last_seq = m_next_seq - 1;
+    checkpoint.merkle_root = merkle_root(m_pending_leaves);
+    checkpoint.chain_head = m_head;
+    checkpoint.prev_checkpoint = m_prev_checkpoint;
+    checkpoint.timestamp_ns = std::max(m_clock.now_ns(), m_last_timestamp_ns);
+    checkpoint.node = m_options.node;
+    checkpoint.key = m_key.public_key().bytes();
+    checkpoint.reason = std::string(checkpoint_reason_name(reason));
+
+    SignedCheckpoint signed_checkpoint;
+    signed_checkpoint.body = encode_checkpoint(checkpoint);
+    signed_checkpoint.signature =
+        ESTA_TRY(m_key.sign(checkpoint_signing_message(signed_checkpoint.body)));
+    signed_checkpoint.checkpoint = std::move(checkpoint);
+
+    m_frame.clear();
+    append_frame(m_frame, FrameKind::Checkpoint, signed_checkpoint.body,
+                 signed_checkpoint.signature);
+    ESTA_TRY(write_all(m_segment.get(), m_frame));
+    ESTA_TRY(sync_file(m_segment.get()));
+    m_segment_bytes += m_frame.size();
+    m_checkpoints = signed_checkpoint.checkpoint.index;
+    m_prev_checkpoint = sha256(signed_checkpoint.body);
+    m_last_timestamp_ns = signed_checkpoint.checkpoint.timestamp_ns;
+    m_pending_leaves.clear();
+    m_interval_first_seq = m_next_seq;
+
+    // (1) the checkpoint is durable locally; (2) ship it off the node; (3) roll the segment.
+    Result<void> exported = m_exporter ? m_exporter->export_checkpoint(signed_checkpoint) : Ok();
+    if (m_segment_bytes >= m_options.segment_max_bytes && reason != CheckpointReason::Shutdown) {
+        ESTA_TRY(open_segment_locked(m_next_seq, &signed_checkpoint));
+    }
+    return exported;
+}
+
+Result<void> AuditLog::checkpoint() {
+    std::lock_guard lock(m_mutex);
+    if (m_closed) return Err(Status::ShuttingDown, "audit.checkpoint_after_close");
+    return checkpoint_locked(CheckpointReason::Explicit);
+}
+
+Result<void> AuditLog::close() {
+    std::lock_guard lock(m_mutex);
+    if (m_closed) return Ok();
+    m_closed = true;
+    Result<void> result = checkpoint_locked(CheckpointReason::Shutdown);
+    m_segment.reset();
+    return result;
+}
+
+u64 AuditLog::next_seq() const {
+    std::lock_guard lock(m_mutex);
+    return m_next_seq;
+}
+
+u64 AuditLog::checkpoint_count() const {
+    std::lock_guard lock(m_mutex);
+    return m_checkpoints;
+}
+
+}  // namespace esta::observe
