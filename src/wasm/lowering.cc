@@ -1,0 +1,645 @@
+// Lowering of validated function bodies; see lowering.h for the code format and the fuel
+// model. Branch targets are patched when their label is bound; fuel figures (rest, branch
+// deltas, continuation costs) are computed in one backward pass at the end.
+#include "wasm/lowering.h"
+
+#include <limits>
+
+#include "wasm/instruction.h"
+
+namespace esta::wasm {
+namespace {
+
+// Wasm instructions that fold into the next lowered instruction are counted here; a run
+// this long gets a nop of its own so `count` stays within 16 bits.
+constexpr u32 kMaxPendingCount = 60'000;
+constexpr u32 kMaxFrameSlots = 1u << 24;
+
+struct Patch {
+    u32 instruction = 0;
+    // Index into br_table entries, or kNone for a branch instruction.
+    u32 entry = kNone;
+    static constexpr u32 kNone = std::numeric_limits<u32>::max();
+};
+
+struct ControlFrame {
+    enum class Kind : u8 { Function, Block, Loop, If, Else };
+    Kind kind = Kind::Block;
+    u32 height = 0;  // Operand height below the block's parameters.
+    u32 params = 0;
+    u32 results = 0;
+    u32 loop_target = 0;             // Loop: instruction index of the loop's label.
+    u32 loop_discount = 0;           // Loop: fuel folded into the label's first instruction.
+    u32 else_branch = Patch::kNone;  // If: the br_unless to patch at else or end.
+    bool unreachable = false;
+    std::vector<Patch> patches{};  // Forward branches to this frame's end.
+
+    u32 label_arity() const { return kind == Kind::Loop ? params : results; }
+};
+
+class Lowerer {
+  public:
+    Lowerer(const Module& module, const Function& function)
+        : m_module(module), m_function(function) {}
+
+    Result<LoweredFunction> run();
+
+  private:
+    Result<void> lower(const Instruction& instruction);
+    Result<void> lower_control(const Instruction& instruction);
+    Result<void> lower_dead(const Instruction& instruction);
+    Result<void> lower_branch(u32 depth, LOp forward, LOp back, u32 condition);
+    Result<void> lower_br_table(const Instruction& instruction);
+    Result<void> lower_end();
+    Result<void> lower_else();
+    Result<void> lower_call(const FuncType& type, LOp op, u32 b, u32 c, bool indirect);
+    void finish();
+
+    u32 slot(u32 height) const { return m_out.local_slots + height; }
+    Result<void> pop(u32 count) {
+        if (m_height < count + m_frames.back().height && !m_frames.back().unreachable)
+            return Err(Status::Invalid, "lowering: operand stack underflow", {.offset = m_offset});
+        m_height -= count;
+        return {};
+    }
+    Result<void> push(u32 count = 1) {
+        m_height += count;
+        if (m_height > m_max_height) m_max_height = m_height;
+        if (slot(m_max_height) > kMaxFrameSlots)
+            return Err(Status::Limit, "lowering: frame too large", {.limit = kMaxFrameSlots});
+        return {};
+    }
+    // Counts a wasm instruction that needs no code of its own.
+    void fold() {
+        if (++m_pending >= kMaxPendingCount) emit_counted(LInstruction{.op = LOp::nop}, 0);
+    }
+    // Appends `instruction` standing for itself (`own` wasm instructions) and everything
+    // folded since the last one.
+    u32 emit_counted(LInstruction instruction, u32 own) {
+        instruction.count = static_cast<u16>(m_pending + own);
+        m_pending = 0;
+        m_out.code.push_back(instruction);
+        m_out.offsets.push_back(m_offset);
+        return static_cast<u32>(m_out.code.size() - 1);
+    }
+    u32 emit(LInstruction instruction) { return emit_counted(instruction, 1); }
+    u32 here() const { return static_cast<u32>(m_out.code.size()); }
+    Result<std::pair<u32, u32>> block_arity(const BlockType& type) const;
+    ControlFrame& frame_at(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
+    void bind_label(ControlFrame& frame);
+
+    const Module& m_module;
+    const Function& m_function;
+    LoweredFunction m_out;
+    std::vector<ControlFrame> m_frames;
+    std::vector<u32> m_branch_discounts;  // Per instruction index of a branch, its discount.
+    std::vector<u32> m_entry_discounts;   // Per br_table entry.
+    u32 m_height = 0;
+    u32 m_max_height = 0;
+    u32 m_pending = 0;
+    u32 m_offset = 0;
+    u32 m_dead_depth = 0;  // Nesting inside unreachable code being skipped.
+};
+
+bool is_terminator(LOp op) {
+    switch (op) {
+        case LOp::unreachable:
+        case LOp::br:
+        case LOp::br_back:
+        case LOp::br_table:
+        case LOp::return_:
+        case LOp::call:
+        case LOp::call_indirect:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool is_branch(LOp op) {
+    switch (op) {
+        case LOp::br:
+        case LOp::br_back:
+        case LOp::br_if:
+        case LOp::br_if_back:
+        case LOp::br_unless:
+            return true;
+        default:
+            return false;
+    }
+}
+
+Result<std::pair<u32, u32>> Lowerer::block_arity(const BlockType& type) const {
+    switch (type.kind) {
+        case BlockType::Kind::Empty:
+            return std::pair<u32, u32>{0, 0};
+        case BlockType::Kind::Value:
+            return std::pair<u32, u32>{0, 1};
+        case BlockType::Kind::Index:
+            break;
+    }
+    if (type.index.value() >= m_module.types.size())
+        return Err(Status::Invalid, "lowering: block type index", {.offset = m_offset});
+    const FuncType& function_type = m_module.types[type.index.value()];
+    return std::pair<u32, u32>{static_cast<u32>(function_type.params.size()),
+                               static_cast<u32>(function_type.results.size())};
+}
+
+Result<LoweredFunction> Lowerer::run() {
+    if (m_function.type.value() >= m_module.types.size())
+        return Err(Status::Invalid, "lowering: function type index");
+    const FuncType& type = m_module.types[m_function.type.value()];
+    m_out.param_slots = static_cast<u32>(type.params.size());
+    u64 locals = m_out.param_slots;
+    for (const LocalRun& run : m_function.locals)
+        locals += run.count;
+    if (locals > kMaxFrameSlots) return Err(Status::Limit, "lowering: too many locals");
+    m_out.local_slots = static_cast<u32>(locals);
+    m_out.result_count = static_cast<u32>(type.results.size());
+    m_frames.push_back(ControlFrame{.kind = ControlFrame::Kind::Function,
+                                    .height = 0,
+                                    .params = 0,
+                                    .results = m_out.result_count});
+
+    InstructionReader reader(m_module.range(m_function.body), m_function.body.offset);
+    Instruction instruction;
+    while (!m_frames.empty()) {
+        if (reader.at_end()) return Err(Status::Invalid, "lowering: body ends inside a block");
+        ESTA_TRY(reader.read(instruction));
+        m_offset = instruction.offset;
+        if (m_frames.back().unreachable) {
+            ESTA_TRY(lower_dead(instruction));
+        } else {
+            ESTA_TRY(lower(instruction));
+        }
+    }
+    finish();
+    return std::move(m_out);
+}
+
+// Skips unreachable code: only the block structure matters until the current frame's
+// else or end. None of it executes, so none of it costs fuel.
+Result<void> Lowerer::lower_dead(const Instruction& instruction) {
+    switch (instruction.op) {
+        case Op::block:
+        case Op::loop:
+        case Op::if_:
+            ++m_dead_depth;
+            return {};
+        case Op::else_:
+            if (m_dead_depth == 0) return lower_else();
+            return {};
+        case Op::end:
+            if (m_dead_depth == 0) return lower_end();
+            --m_dead_depth;
+            return {};
+        default:
+            return {};
+    }
+}
+
+void Lowerer::bind_label(ControlFrame& frame) {
+    const u32 target = here();
+    for (const Patch& patch : frame.patches) {
+        if (patch.entry == Patch::kNone) {
+            LInstruction& branch = m_out.code[patch.instruction];
+            branch.imm = (branch.imm & ~u64{0xFFFF'FFFF}) | target;
+            m_branch_discounts[patch.instruction] = m_pending;
+        } else {
+            m_out.br_table[patch.entry].target = target;
+            m_entry_discounts[patch.entry] = m_pending;
+        }
+    }
+    frame.patches.clear();
+}
+
+Result<void> Lowerer::lower_branch(u32 depth, LOp forward, LOp back, u32 condition) {
+    if (depth >= m_frames.size()) return Err(Status::Invalid, "lowering: label depth");
+    ControlFrame& target = frame_at(depth);
+    const u32 arity = target.label_arity();
+    if (m_height < arity) return Err(Status::Invalid, "lowering: branch operands");
+    const u32 source = slot(m_height - arity);
+    const u32 destination = slot(target.height);
+    const u32 copies = source == destination ? 0 : arity;
+    if (target.kind == ControlFrame::Kind::Function) {
+        if (forward == LOp::br) {
+            emit(LInstruction{.op = LOp::return_, .a = source, .c = arity});
+            return {};
+        }
+        // A conditional return: branch to a return instruction placed after the function's
+        // end is not possible, so jump over an inline return instead.
+        const u32 skip =
+            emit(LInstruction{.op = forward == LOp::br_if ? LOp::br_unless : LOp::br_if,
+                              .imm = u64{condition} << 32});
+        m_branch_discounts.resize(m_out.code.size(), 0);
+        emit_counted(LInstruction{.op = LOp::return_, .a = source, .c = arity}, 0);
+        m_out.code[skip].imm |= here();
+        return {};
+    }
+    const bool is_loop = target.kind == ControlFrame::Kind::Loop;
+    LInstruction branch{.op = is_loop ? back : forward,
+                        .a = source,
+                        .b = destination,
+                        .c = copies,
+                        .imm = u64{condition} << 32};
+    if (is_loop) branch.imm |= target.loop_target;
+    const u32 index = emit(branch);
+    m_branch_discounts.resize(m_out.code.size(), 0);
+    if (is_loop) {
+        m_branch_discounts[index] = target.loop_discount;
+    } else {
+        target.patches.push_back(Patch{.instruction = index});
+    }
+    return {};
+}
+
+Result<void> Lowerer::lower_br_table(const Instruction& instruction) {
+    ESTA_TRY(pop(1));
+    const u32 index_slot = slot(m_height);
+    const u32 count = static_cast<u32>(instruction.targets.size());
+    const u32 first = static_cast<u32>(m_out.br_table.size());
+    // The function's own label is a return: give it a shared return instruction after the
+    // table's own code by branching to a tiny trampoline.
+    u32 trampoline_entry = Patch::kNone;
+    std::vector<u32> return_entries;
+    u32 arity = 0;
+    for (u32 i = 0; i <= count; ++i) {
+        const u32 depth = i < count ? instruction.targets[i] : instruction.index;
+        if (depth >= m_frames.size()) return Err(Status::Invalid, "lowering: label depth");
+        arity = frame_at(depth).label_arity();
+    }
+    if (m_height < arity) return Err(Status::Invalid, "lowering: br_table operands");
+    const u32 source = slot(m_height - arity);
+    emit(LInstruction{
+        .op = LOp::br_table, .a = index_slot, .b = count, .c = arity, .d = source, .imm = first});
+    m_branch_discounts.resize(m_out.code.size(), 0);
+    for (u32 i = 0; i <= count; ++i) {
+        const u32 depth = i < count ? instruction.targets[i] : instruction.index;
+        ControlFrame& target = frame_at(depth);
+        const u32 entry = static_cast<u32>(m_out.br_table.size());
+        m_out.br_table.push_back(BrTableEntry{.destination = slot(target.height)});
+        m_entry_discounts.push_back(0);
+        if (target.kind == ControlFrame::Kind::Loop) {
+            m_out.br_table[entry].target = target.loop_target;
+            m_entry_discounts[entry] = target.loop_discount;
+        } else if (target.kind == ControlFrame::Kind::Function) {
+            return_entries.push_back(entry);
+        } else {
+            target.patches.push_back(Patch{.instruction = here() - 1, .entry = entry});
+        }
+    }
+    if (!return_entries.empty()) {
+        // The return trampoline costs nothing extra: the br_table already paid for itself.
+        trampoline_entry =
+            emit_counted(LInstruction{.op = LOp::return_, .a = source, .c = arity}, 0);
+        for (u32 entry : return_entries) {
+            // The trampoline copies the results itself; the table must not move them first.
+            m_out.br_table[entry].target = trampoline_entry;
+            m_out.br_table[entry].destination = source;
+        }
+    }
+    return {};
+}
+
+Result<void> Lowerer::lower_else() {
+    ControlFrame& frame = m_frames.back();
+    if (frame.kind != ControlFrame::Kind::If) return Err(Status::Invalid, "lowering: else");
+    if (!frame.unreachable) {
+        // The then-arm's results are already at the label's slots: jump to the end.
+        const u32 index = emit(LInstruction{.op = LOp::br});
+        m_branch_discounts.resize(m_out.code.size(), 0);
+        frame.patches.push_back(Patch{.instruction = index});
+    }
+    // The false arm starts here; the `else` opcode itself is only executed by the then-arm.
+    LInstruction& skip = m_out.code[frame.else_branch];
+    skip.imm = (skip.imm & ~u64{0xFFFF'FFFF}) | here();
+    m_branch_discounts[frame.else_branch] = m_pending;
+    frame.else_branch = Patch::kNone;
+    frame.kind = ControlFrame::Kind::Else;
+    frame.unreachable = false;
+    m_dead_depth = 0;
+    m_height = frame.height + frame.params;
+    return {};
+}
+
+Result<void> Lowerer::lower_end() {
+    ControlFrame& frame = m_frames.back();
+    // An `end` reached only by branches is never executed; one reached by falling through is.
+    if (!frame.unreachable) fold();
+    if (frame.kind == ControlFrame::Kind::Function) {
+        if (frame.unreachable) {
+            // Keep a well-formed tail; nothing reaches it.
+            emit_counted(LInstruction{.op = LOp::unreachable}, 0);
+        } else {
+            if (m_height < frame.results) return Err(Status::Invalid, "lowering: results");
+            emit_counted(
+                LInstruction{
+                    .op = LOp::return_, .a = slot(m_height - frame.results), .c = frame.results},
+                0);
+        }
+        m_frames.pop_back();
+        return {};
+    }
+    if (frame.else_branch != Patch::kNone) {
+        // An if without else: the false path jumps past the end (it does not execute it).
+        frame.patches.push_back(Patch{.instruction = frame.else_branch});
+    }
+    bind_label(frame);
+    m_height = frame.height + frame.results;
+    if (m_height > m_max_height) m_max_height = m_height;
+    m_frames.pop_back();
+    m_dead_depth = 0;
+    return {};
+}
+
+Result<void> Lowerer::lower_call(const FuncType& type, LOp op, u32 b, u32 c, bool indirect) {
+    const u32 params = static_cast<u32>(type.params.size());
+    const u32 results = static_cast<u32>(type.results.size());
+    u64 index_slot = 0;
+    if (indirect) {
+        ESTA_TRY(pop(1));
+        index_slot = slot(m_height);
+    }
+    ESTA_TRY(pop(params));
+    emit(LInstruction{.op = op, .a = slot(m_height), .b = b, .c = c, .imm = index_slot});
+    ESTA_TRY(push(results));
+    return {};
+}
+
+Result<void> Lowerer::lower_control(const Instruction& instruction) {
+    switch (instruction.op) {
+        case Op::block:
+        case Op::loop:
+        case Op::if_: {
+            const auto [params, results] = ESTA_TRY(block_arity(instruction.block));
+            u32 condition = 0;
+            if (instruction.op == Op::if_) {
+                ESTA_TRY(pop(1));
+                condition = slot(m_height);
+            }
+            if (m_height < params) return Err(Status::Invalid, "lowering: block params");
+            ControlFrame frame{.height = m_height - params, .params = params, .results = results};
+            if (instruction.op == Op::block) {
+                frame.kind = ControlFrame::Kind::Block;
+                fold();
+            } else if (instruction.op == Op::loop) {
+                frame.kind = ControlFrame::Kind::Loop;
+                fold();
+                frame.loop_target = here();
+                frame.loop_discount = m_pending;
+            } else {
+                frame.kind = ControlFrame::Kind::If;
+                frame.else_branch =
+                    emit(LInstruction{.op = LOp::br_unless, .imm = u64{condition} << 32});
+                m_branch_discounts.resize(m_out.code.size(), 0);
+            }
+            m_frames.push_back(std::move(frame));
+            return {};
+        }
+        case Op::else_:
+            return lower_else();
+        case Op::end:
+            return lower_end();
+        case Op::br:
+            ESTA_TRY(lower_branch(instruction.index, LOp::br, LOp::br_back, 0));
+            m_frames.back().unreachable = true;
+            return {};
+        case Op::br_if:
+            ESTA_TRY(pop(1));
+            return lower_branch(instruction.index, LOp::br_if, LOp::br_if_back, slot(m_height));
+        case Op::br_table:
+            ESTA_TRY(lower_br_table(instruction));
+            m_frames.back().unreachable = true;
+            return {};
+        case Op::return_:
+            ESTA_TRY(lower_branch(static_cast<u32>(m_frames.size() - 1), LOp::br, LOp::br, 0));
+            m_frames.back().unreachable = true;
+            return {};
+        case Op::unreachable:
+            emit(LInstruction{.op = LOp::unreachable});
+            m_frames.back().unreachable = true;
+            return {};
+        default:
+            return Err(Status::Internal, "lowering: not a control instruction");
+    }
+}
+
+Result<void> Lowerer::lower(const Instruction& instruction) {
+    const Op op = instruction.op;
+    switch (op) {
+        case Op::block:
+        case Op::loop:
+        case Op::if_:
+        case Op::else_:
+        case Op::end:
+        case Op::br:
+        case Op::br_if:
+        case Op::br_table:
+        case Op::return_:
+        case Op::unreachable:
+            return lower_control(instruction);
+        case Op::nop:
+            fold();
+            return {};
+        case Op::drop:
+            ESTA_TRY(pop(1));
+            fold();
+            return {};
+        case Op::select:
+        case Op::select_typed: {
+            ESTA_TRY(pop(3));
+            const u32 first = slot(m_height);
+            emit(LInstruction{
+                .op = LOp::select, .a = first, .b = first + 1, .c = first, .d = first + 2});
+            return push();
+        }
+        case Op::local_get:
+            if (instruction.index >= m_out.local_slots)
+                return Err(Status::Invalid, "lowering: local");
+            emit(LInstruction{.op = LOp::copy, .a = instruction.index, .c = slot(m_height)});
+            return push();
+        case Op::local_set:
+        case Op::local_tee:
+            if (instruction.index >= m_out.local_slots)
+                return Err(Status::Invalid, "lowering: local");
+            ESTA_TRY(pop(1));
+            emit(LInstruction{.op = LOp::copy, .a = slot(m_height), .c = instruction.index});
+            if (op == Op::local_tee) return push();
+            return {};
+        case Op::global_get:
+            emit(LInstruction{.op = LOp::global_get, .b = instruction.index, .c = slot(m_height)});
+            return push();
+        case Op::global_set:
+            ESTA_TRY(pop(1));
+            emit(LInstruction{.op = LOp::global_set, .a = slot(m_height), .b = instruction.index});
+            return {};
+        case Op::call: {
+            if (instruction.index >= m_module.function_count())
+                return Err(Status::Invalid, "lowering: function index");
+            const FuncType& type = m_module.function_type(FuncIndex(instruction.index));
+            return lower_call(type, LOp::call, instruction.index, 0, false);
+        }
+        case Op::call_indirect: {
+            if (instruction.index >= m_module.types.size())
+                return Err(Status::Invalid, "lowering: type index");
+            return lower_call(m_module.types[instruction.index], LOp::call_indirect,
+                              instruction.index, instruction.other_index, true);
+        }
+        case Op::i32_const:
+        case Op::i64_const:
+        case Op::f32_const:
+        case Op::f64_const:
+            emit(LInstruction{.op = LOp::constant, .c = slot(m_height), .imm = instruction.bits});
+            return push();
+        case Op::ref_null:
+            emit(LInstruction{.op = LOp::constant, .c = slot(m_height), .imm = 0});
+            return push();
+        case Op::ref_is_null:
+            ESTA_TRY(pop(1));
+            emit(LInstruction{.op = LOp::i64_eqz, .a = slot(m_height), .c = slot(m_height)});
+            return push();
+        case Op::ref_func:
+            emit(LInstruction{.op = LOp::ref_func, .b = instruction.index, .c = slot(m_height)});
+            return push();
+        case Op::memory_size:
+        case Op::table_size:
+            emit(LInstruction{.op = op == Op::memory_size ? LOp::memory_size : LOp::table_size,
+                              .b = instruction.index,
+                              .c = slot(m_height)});
+            return push();
+        case Op::memory_grow:
+        case Op::table_get:
+            ESTA_TRY(pop(1));
+            emit(LInstruction{.op = op == Op::memory_grow ? LOp::memory_grow : LOp::table_get,
+                              .a = slot(m_height),
+                              .b = instruction.index,
+                              .c = slot(m_height)});
+            return push();
+        case Op::table_set:
+            ESTA_TRY(pop(2));
+            emit(LInstruction{.op = LOp::table_set, .a = slot(m_height), .b = instruction.index});
+            return {};
+        case Op::table_grow:
+            ESTA_TRY(pop(2));
+            emit(LInstruction{.op = LOp::table_grow,
+                              .a = slot(m_height),
+                              .b = instruction.index,
+                              .c = slot(m_height)});
+            return push();
+        case Op::memory_init:
+        case Op::memory_copy:
+        case Op::memory_fill:
+        case Op::table_fill:
+        case Op::table_copy:
+        case Op::table_init: {
+            ESTA_TRY(pop(3));
+            LInstruction bulk{
+                .a = slot(m_height), .b = instruction.index, .c = instruction.other_index};
+            switch (op) {
+                case Op::memory_init:
+                    bulk.op = LOp::memory_init;
+                    break;
+                case Op::memory_copy:
+                    bulk.op = LOp::memory_copy;
+                    break;
+                case Op::memory_fill:
+                    bulk.op = LOp::memory_fill;
+                    break;
+                case Op::table_fill:
+                    bulk.op = LOp::table_fill;
+                    break;
+                case Op::table_copy:
+                    bulk.op = LOp::table_copy;
+                    break;
+                default:
+                    // table.init: the decoder gives the segment as index, the table as other.
+                    bulk.op = LOp::table_init;
+                    bulk.b = instruction.other_index;
+                    bulk.c = instruction.index;
+                    break;
+            }
+            emit(bulk);
+            return {};
+        }
+        case Op::data_drop:
+            emit(LInstruction{.op = LOp::data_drop, .b = instruction.index});
+            return {};
+        case Op::elem_drop:
+            emit(LInstruction{.op = LOp::elem_drop, .b = instruction.index});
+            return {};
+#define ESTA_LOWER_LOAD(name, slot_type, memory_type)         \
+    case Op::name:                                            \
+        ESTA_TRY(pop(1));                                     \
+        emit(LInstruction{.op = LOp::name,                    \
+                          .a = slot(m_height),                \
+                          .c = slot(m_height),                \
+                          .imm = instruction.memarg.offset}); \
+        return push();
+            ESTA_LOAD_OPS(ESTA_LOWER_LOAD)
+#undef ESTA_LOWER_LOAD
+#define ESTA_LOWER_STORE(name, memory_type)                   \
+    case Op::name:                                            \
+        ESTA_TRY(pop(2));                                     \
+        emit(LInstruction{.op = LOp::name,                    \
+                          .a = slot(m_height),                \
+                          .b = slot(m_height) + 1,            \
+                          .imm = instruction.memarg.offset}); \
+        return {};
+            ESTA_STORE_OPS(ESTA_LOWER_STORE)
+#undef ESTA_LOWER_STORE
+#define ESTA_LOWER_NUMERIC(name, arity, functor)                                                  \
+    case Op::name:                                                                                \
+        ESTA_TRY(pop(arity));                                                                     \
+        emit(LInstruction{                                                                        \
+            .op = LOp::name, .a = slot(m_height), .b = slot(m_height) + 1, .c = slot(m_height)}); \
+        return push();
+            ESTA_NUMERIC_OPS(ESTA_LOWER_NUMERIC)
+#undef ESTA_LOWER_NUMERIC
+        default:
+            return Err(Status::Invalid, "lowering: unsupported instruction", {.offset = m_offset});
+    }
+}
+
+// Computes each instruction's `rest`, then the fuel each branch charges and each call's
+// continuation cost (lowering.h, "Fuel").
+void Lowerer::finish() {
+    auto& code = m_out.code;
+    const u32 size = static_cast<u32>(code.size());
+    for (u32 i = size; i-- > 0;) {
+        if (is_terminator(code[i].op) || i + 1 == size) {
+            code[i].rest = 0;
+        } else {
+            code[i].rest = code[i + 1].count + code[i + 1].rest;
+        }
+    }
+    auto entry_cost = [&](u32 target, u32 discount) -> i64 {
+        return i64{code[target].count} - discount + code[target].rest;
+    };
+    m_branch_discounts.resize(size, 0);
+    for (u32 i = 0; i < size; ++i) {
+        LInstruction& instruction = code[i];
+        if (is_branch(instruction.op)) {
+            const u32 target = static_cast<u32>(instruction.imm & 0xFFFF'FFFF);
+            const i64 delta = entry_cost(target, m_branch_discounts[i]) - instruction.rest;
+            instruction.d = static_cast<u32>(static_cast<i32>(delta));
+        } else if (instruction.op == LOp::call || instruction.op == LOp::call_indirect) {
+            instruction.d = static_cast<u32>(entry_cost(i + 1, 0));
+        }
+    }
+    for (std::size_t e = 0; e < m_out.br_table.size(); ++e) {
+        BrTableEntry& entry = m_out.br_table[e];
+        entry.delta = static_cast<i32>(entry_cost(entry.target, m_entry_discounts[e]));
+    }
+    m_out.entry_cost = size == 0 ? 0 : code[0].count + code[0].rest;
+    m_out.frame_slots = slot(m_max_height);
+}
+
+}  // namespace
+
+Result<LoweredFunction> lower_function(const Module& module, u32 index) {
+    if (index >= module.functions.size()) return Err(Status::Internal, "lowering: function index");
+    Lowerer lowerer(module, module.functions[index]);
+    return lowerer.run();
+}
+
+}  // namespace esta::wasm
