@@ -96,7 +96,6 @@ TEST(AckTracker, P4_JitterIsBoundedAndDeterministicPerSeed) {
     EXPECT_EQ(long_chain, backoff_delay(policy, 60, e));
     EXPECT_LE(long_chain, policy.max_timeout);  // No overflow on long chains.
     EXPECT_GE(long_chain, policy.max_timeout / 4 * 3);
-    (void)b;  // No overflow on long chains.
 }
 
 }  // namespace
