@@ -107,21 +107,30 @@ TEST(OpsNumericRandom, ConvertMatchesExactLongDoubleRounding) {
     for (int i = 0; i < kIterations; ++i) {
         const u64 wide = inputs.integer64();
         const u32 narrow = inputs.integer32();
-        SCOPED_TRACE(testing::Message() << std::hex << wide << " " << narrow);
+        // Printed only when an assertion fails: a trace per iteration would dominate.
+        const auto operands = [&] {
+            return testing::Message() << std::hex << wide << " " << narrow;
+        };
         const i64 wide_signed = static_cast<i64>(wide);
         const i32 narrow_signed = static_cast<i32>(narrow);
-        ASSERT_EQ(bits_of(ConvertU<f32, u64>{}(wide)), bits_of(reference_convert<f32>(wide)));
-        ASSERT_EQ(bits_of(ConvertS<f32, u64>{}(wide)),
-                  bits_of(reference_convert<f32>(wide_signed)));
-        ASSERT_EQ(bits_of(ConvertU<f64, u64>{}(wide)), bits_of(reference_convert<f64>(wide)));
-        ASSERT_EQ(bits_of(ConvertS<f64, u64>{}(wide)),
-                  bits_of(reference_convert<f64>(wide_signed)));
-        ASSERT_EQ(bits_of(ConvertU<f32, u32>{}(narrow)), bits_of(reference_convert<f32>(narrow)));
+        ASSERT_EQ(bits_of(ConvertU<f32, u64>{}(wide)), bits_of(reference_convert<f32>(wide)))
+            << operands();
+        ASSERT_EQ(bits_of(ConvertS<f32, u64>{}(wide)), bits_of(reference_convert<f32>(wide_signed)))
+            << operands();
+        ASSERT_EQ(bits_of(ConvertU<f64, u64>{}(wide)), bits_of(reference_convert<f64>(wide)))
+            << operands();
+        ASSERT_EQ(bits_of(ConvertS<f64, u64>{}(wide)), bits_of(reference_convert<f64>(wide_signed)))
+            << operands();
+        ASSERT_EQ(bits_of(ConvertU<f32, u32>{}(narrow)), bits_of(reference_convert<f32>(narrow)))
+            << operands();
         ASSERT_EQ(bits_of(ConvertS<f32, u32>{}(narrow)),
-                  bits_of(reference_convert<f32>(narrow_signed)));
-        ASSERT_EQ(bits_of(ConvertU<f64, u32>{}(narrow)), bits_of(reference_convert<f64>(narrow)));
+                  bits_of(reference_convert<f32>(narrow_signed)))
+            << operands();
+        ASSERT_EQ(bits_of(ConvertU<f64, u32>{}(narrow)), bits_of(reference_convert<f64>(narrow)))
+            << operands();
         ASSERT_EQ(bits_of(ConvertS<f64, u32>{}(narrow)),
-                  bits_of(reference_convert<f64>(narrow_signed)));
+                  bits_of(reference_convert<f64>(narrow_signed)))
+            << operands();
     }
 }
 
@@ -216,20 +225,24 @@ F reference_max(F a, F b) {
 
 template <WasmFloat F>
 void check_rounding_and_ordering(F a, F b) {
-    SCOPED_TRACE(testing::Message() << std::hexfloat << a << " " << b);
+    // Printed only when an assertion fails: a trace per iteration would dominate.
+    const auto operands = [&] { return testing::Message() << std::hexfloat << a << " " << b; };
     // libm's nearbyint under the pinned default mode is the reference for the hand-written one.
-    ASSERT_EQ(bits_of(Nearest<F>{}(a)), bits_of(canonical_or(std::nearbyint(a))));
-    ASSERT_EQ(bits_of(Ceil<F>{}(a)), bits_of(canonical_or(-std::floor(-a))));
-    ASSERT_EQ(bits_of(Floor<F>{}(a)), bits_of(canonical_or(-std::ceil(-a))));
+    ASSERT_EQ(bits_of(Nearest<F>{}(a)), bits_of(canonical_or(std::nearbyint(a)))) << operands();
+    ASSERT_EQ(bits_of(Ceil<F>{}(a)), bits_of(canonical_or(-std::floor(-a)))) << operands();
+    ASSERT_EQ(bits_of(Floor<F>{}(a)), bits_of(canonical_or(-std::ceil(-a)))) << operands();
     ASSERT_EQ(bits_of(Trunc<F>{}(a)),
-              bits_of(canonical_or(std::signbit(a) ? std::ceil(a) : std::floor(a))));
-    ASSERT_EQ(bits_of(Min<F>{}(a, b)), bits_of(reference_min(a, b)));
-    ASSERT_EQ(bits_of(Max<F>{}(a, b)), bits_of(reference_max(a, b)));
-    ASSERT_EQ(Lt<F>{}(a, b), static_cast<u32>(std::isless(a, b)));
-    ASSERT_EQ(Le<F>{}(a, b), static_cast<u32>(std::islessequal(a, b)));
-    ASSERT_EQ(Eq<F>{}(a, b), static_cast<u32>(std::islessequal(a, b) && std::isgreaterequal(a, b)));
+              bits_of(canonical_or(std::signbit(a) ? std::ceil(a) : std::floor(a))))
+        << operands();
+    ASSERT_EQ(bits_of(Min<F>{}(a, b)), bits_of(reference_min(a, b))) << operands();
+    ASSERT_EQ(bits_of(Max<F>{}(a, b)), bits_of(reference_max(a, b))) << operands();
+    ASSERT_EQ(Lt<F>{}(a, b), static_cast<u32>(std::isless(a, b))) << operands();
+    ASSERT_EQ(Le<F>{}(a, b), static_cast<u32>(std::islessequal(a, b))) << operands();
+    ASSERT_EQ(Eq<F>{}(a, b), static_cast<u32>(std::islessequal(a, b) && std::isgreaterequal(a, b)))
+        << operands();
     ASSERT_EQ(Ne<F>{}(a, b),
-              static_cast<u32>(!std::islessequal(a, b) || !std::isgreaterequal(a, b)));
+              static_cast<u32>(!std::islessequal(a, b) || !std::isgreaterequal(a, b)))
+        << operands();
 }
 
 TEST(OpsNumericRandom, RoundingAndOrderingMatchReferences) {
@@ -253,13 +266,19 @@ TEST(OpsNumericRandom, T5_F32ArithmeticMatchesWideningReference) {
         const f32 b = inputs.number<f32>();
         const f64 wa = a;
         const f64 wb = b;
-        SCOPED_TRACE(testing::Message() << std::hexfloat << a << " " << b);
-        ASSERT_EQ(bits_of(Add<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa + wb))));
-        ASSERT_EQ(bits_of(Sub<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa - wb))));
-        ASSERT_EQ(bits_of(Mul<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa * wb))));
-        ASSERT_EQ(bits_of(Div<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa / wb))));
-        ASSERT_EQ(bits_of(Sqrt<f32>{}(a)), bits_of(canonical_or(static_cast<f32>(std::sqrt(wa)))));
-        ASSERT_EQ(bits_of(Promote{}(a)), bits_of(canonical_or(wa)));
+        // Printed only when an assertion fails: a trace per iteration would dominate.
+        const auto operands = [&] { return testing::Message() << std::hexfloat << a << " " << b; };
+        ASSERT_EQ(bits_of(Add<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa + wb))))
+            << operands();
+        ASSERT_EQ(bits_of(Sub<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa - wb))))
+            << operands();
+        ASSERT_EQ(bits_of(Mul<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa * wb))))
+            << operands();
+        ASSERT_EQ(bits_of(Div<f32>{}(a, b)), bits_of(canonical_or(static_cast<f32>(wa / wb))))
+            << operands();
+        ASSERT_EQ(bits_of(Sqrt<f32>{}(a)), bits_of(canonical_or(static_cast<f32>(std::sqrt(wa)))))
+            << operands();
+        ASSERT_EQ(bits_of(Promote{}(a)), bits_of(canonical_or(wa))) << operands();
     }
 }
 
@@ -283,20 +302,25 @@ TEST(OpsNumericRandom, IntegerOperatorsMatchWideArithmetic) {
         const u64 b = inputs.integer64();
         const u32 a32 = inputs.integer32();
         const u32 b32 = inputs.integer32();
-        SCOPED_TRACE(testing::Message() << std::hex << a << " " << b << " " << a32 << " " << b32);
+        // Printed only when an assertion fails: a trace per iteration would dominate.
+        const auto operands = [&] {
+            return testing::Message() << std::hex << a << " " << b << " " << a32 << " " << b32;
+        };
         // i32 division through i64, where INT32_MIN / -1 is an ordinary quotient.
         const i64 sa32 = static_cast<i32>(a32);
         const i64 sb32 = static_cast<i32>(b32);
         if (b32 != 0) {
             const i64 quotient = sa32 / sb32;
             const Checked<u32> div = DivS<u32>{}(a32, b32);
-            ASSERT_EQ(div.ok(), quotient <= std::numeric_limits<i32>::max());
+            ASSERT_EQ(div.ok(), quotient <= std::numeric_limits<i32>::max()) << operands();
             if (div.ok()) {
-                ASSERT_EQ(div.value, static_cast<u32>(quotient));
+                ASSERT_EQ(div.value, static_cast<u32>(quotient)) << operands();
             }
-            ASSERT_EQ(RemS<u32>{}(a32, b32).value, static_cast<u32>(sa32 % sb32));
-            ASSERT_EQ(DivU<u32>{}(a32, b32).value, static_cast<u32>(u64{a32} / u64{b32}));
-            ASSERT_EQ(RemU<u32>{}(a32, b32).value, static_cast<u32>(u64{a32} % u64{b32}));
+            ASSERT_EQ(RemS<u32>{}(a32, b32).value, static_cast<u32>(sa32 % sb32)) << operands();
+            ASSERT_EQ(DivU<u32>{}(a32, b32).value, static_cast<u32>(u64{a32} / u64{b32}))
+                << operands();
+            ASSERT_EQ(RemU<u32>{}(a32, b32).value, static_cast<u32>(u64{a32} % u64{b32}))
+                << operands();
         }
         // i64 division through 128-bit arithmetic.
         const __int128 sa = static_cast<i64>(a);
@@ -304,24 +328,25 @@ TEST(OpsNumericRandom, IntegerOperatorsMatchWideArithmetic) {
         if (b != 0) {
             const __int128 quotient = sa / sb;
             const Checked<u64> div = DivS<u64>{}(a, b);
-            ASSERT_EQ(div.ok(), quotient <= std::numeric_limits<i64>::max());
+            ASSERT_EQ(div.ok(), quotient <= std::numeric_limits<i64>::max()) << operands();
             if (div.ok()) {
-                ASSERT_EQ(div.value, static_cast<u64>(quotient));
+                ASSERT_EQ(div.value, static_cast<u64>(quotient)) << operands();
             }
-            ASSERT_EQ(RemS<u64>{}(a, b).value, static_cast<u64>(sa % sb));
+            ASSERT_EQ(RemS<u64>{}(a, b).value, static_cast<u64>(sa % sb)) << operands();
         }
-        ASSERT_EQ(Rotl<u64>{}(a, b), reference_rotl(a, b));
-        ASSERT_EQ(Rotr<u64>{}(a, b), reference_rotl(a, 64 - b % 64));
-        ASSERT_EQ(Rotl<u32>{}(a32, b32), reference_rotl(a32, b32));
-        ASSERT_EQ(Rotr<u32>{}(a32, b32), reference_rotl(a32, 32 - b32 % 32));
+        ASSERT_EQ(Rotl<u64>{}(a, b), reference_rotl(a, b)) << operands();
+        ASSERT_EQ(Rotr<u64>{}(a, b), reference_rotl(a, 64 - b % 64)) << operands();
+        ASSERT_EQ(Rotl<u32>{}(a32, b32), reference_rotl(a32, b32)) << operands();
+        ASSERT_EQ(Rotr<u32>{}(a32, b32), reference_rotl(a32, 32 - b32 % 32)) << operands();
         // Shifts through 128-bit values, where a shift by up to 63 never loses the sign.
-        ASSERT_EQ(ShrS<u64>{}(a, b), static_cast<u64>(sa >> (b % 64)));
-        ASSERT_EQ(Shl<u64>{}(a, b),
-                  static_cast<u64>(static_cast<unsigned __int128>(a) << (b % 64)));
-        ASSERT_EQ(ShrS<u32>{}(a32, b32), static_cast<u32>(sa32 >> (b32 % 32)));
-        ASSERT_EQ(Mul<u64>{}(a, b), static_cast<u64>(static_cast<unsigned __int128>(a) * b));
-        ASSERT_EQ(LtS<u64>{}(a, b), static_cast<u32>(sa < sb));
-        ASSERT_EQ(GeS<u32>{}(a32, b32), static_cast<u32>(sa32 >= sb32));
+        ASSERT_EQ(ShrS<u64>{}(a, b), static_cast<u64>(sa >> (b % 64))) << operands();
+        ASSERT_EQ(Shl<u64>{}(a, b), static_cast<u64>(static_cast<unsigned __int128>(a) << (b % 64)))
+            << operands();
+        ASSERT_EQ(ShrS<u32>{}(a32, b32), static_cast<u32>(sa32 >> (b32 % 32))) << operands();
+        ASSERT_EQ(Mul<u64>{}(a, b), static_cast<u64>(static_cast<unsigned __int128>(a) * b))
+            << operands();
+        ASSERT_EQ(LtS<u64>{}(a, b), static_cast<u32>(sa < sb)) << operands();
+        ASSERT_EQ(GeS<u32>{}(a32, b32), static_cast<u32>(sa32 >= sb32)) << operands();
     }
 }
 
