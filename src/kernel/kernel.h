@@ -3,3 +3,12 @@
 #pragma once
 
 #include "base/base.h"
+#include "kernel/cap_audit.h"
+#include "kernel/cap_tree.h"
+#include "kernel/handle.h"
+#include "kernel/handle_table.h"
+#include "kernel/ids.h"
+#include "kernel/object.h"
+#include "kernel/restrictions.h"
+#include "kernel/rights.h"
+#include "kernel/templates.h"
