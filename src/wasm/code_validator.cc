@@ -117,7 +117,7 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
 }
 
 Result<void> CodeValidator::check(const Instruction& instruction) {
-    const OpcodeInfo& info = opcode_info(instruction.op);
+    const OpcodeInfo& info = *instruction.info;
     switch (instruction.op) {
         case Op::unreachable:
         case Op::nop:
@@ -337,7 +337,7 @@ Result<void> CodeValidator::check_table(const Instruction& instruction) {
             if (tables[instruction.other_index].element != elements[instruction.index]) {
                 return fail("code: type mismatch (element segment and table types differ)");
             }
-            return apply_signature(opcode_info(instruction.op).signature);
+            return apply_signature(instruction.info->signature);
         }
         case Op::table_copy: {
             if (instruction.index >= tables.size() || instruction.other_index >= tables.size()) {
@@ -346,7 +346,7 @@ Result<void> CodeValidator::check_table(const Instruction& instruction) {
             if (tables[instruction.index].element != tables[instruction.other_index].element) {
                 return fail("code: type mismatch (tables have different element types)");
             }
-            return apply_signature(opcode_info(instruction.op).signature);
+            return apply_signature(instruction.info->signature);
         }
         default:
             break;
@@ -392,7 +392,7 @@ Result<void> CodeValidator::check_memory(const Instruction& instruction) {
     if (instruction.memarg.memory.value() >= m_context.memories.size()) {
         return fail("code: unknown memory");
     }
-    if (opcode_info(instruction.op).immediate == ImmediateKind::MemArg) {
+    if (instruction.info->immediate == ImmediateKind::MemArg) {
         // Compared as exponents: 2^align must not exceed the access width.
         if (instruction.memarg.align > natural_alignment(instruction.op)) {
             return fail("code: alignment must not be larger than natural");

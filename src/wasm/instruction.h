@@ -37,7 +37,8 @@ struct MemArg {
 // the others keep their defaults.
 struct Instruction {
     Op op = Op::nop;
-    u32 offset = 0;  // Byte offset of the opcode in the module binary.
+    const OpcodeInfo* info = nullptr;  // opcode_info(op), looked up once by the reader.
+    u32 offset = 0;                    // Byte offset of the opcode in the module binary.
 
     // The first index immediate: the label of br/br_if (and the default label of br_table),
     // or the function, local, global, table, element segment, data segment or memory
@@ -67,17 +68,19 @@ struct Instruction {
 std::optional<ValType> decode_val_type(u8 byte);
 
 // Decodes instructions from a byte range, one at a time, without allocating except for
-// the br_table target buffer (reused, and bounded by `max_br_table_targets`).
+// the br_table target buffer (reused, and bounded by `max_br_table_targets`). Single-byte
+// opcodes and one-byte LEB128 immediates (the common case) take an inline fast path;
+// longer encodings go through ByteReader's checked decoder.
 class InstructionReader {
   public:
     // `base_offset` is the offset of `code` in the module binary, so instruction offsets
     // and error offsets are module offsets.
     InstructionReader(ByteSpan code, std::size_t base_offset,
                       u32 max_br_table_targets = ModuleLimits{}.br_table_targets)
-        : m_reader(code, base_offset), m_max_br_table_targets(max_br_table_targets) {}
+        : m_code(code), m_base_offset(base_offset), m_max_br_table_targets(max_br_table_targets) {}
 
-    bool at_end() const { return m_reader.at_end(); }
-    std::size_t offset() const { return m_reader.offset(); }
+    bool at_end() const { return m_position == m_code.size(); }
+    std::size_t offset() const { return m_base_offset + m_position; }
 
     // Decodes the next instruction into `out`. Errors are Status::Malformed ("illegal
     // opcode", "zero byte expected", "malformed reference type", "malformed value type",
@@ -91,7 +94,15 @@ class InstructionReader {
     Result<void> read_br_table(Instruction& out);
     Result<void> read_zero_byte();
 
-    ByteReader m_reader;
+    Result<u8> read_byte();
+    Result<u32> read_u32();
+    // Decodes with a ByteReader positioned at the cursor, then advances past what it read.
+    template <class T>
+    Result<T> read_with(Result<T> (ByteReader::*method)());
+
+    ByteSpan m_code;
+    std::size_t m_position = 0;
+    std::size_t m_base_offset = 0;
     std::vector<u32> m_targets;
     u32 m_max_br_table_targets;
 };
