@@ -32,8 +32,8 @@ struct ConstInstruction {
     u32 offset = 0;                       // Byte offset, for error messages.
 };
 
-// The parser keeps every instruction up to `end`; the validator checks that the sequence
-// is constant and has the expected type.
+// The parser keeps every instruction up to `end` (it rejects instructions that can never be
+// constant); the validator checks global indices, mutability and the resulting type.
 struct ConstExpr {
     std::vector<ConstInstruction> instructions;
 };

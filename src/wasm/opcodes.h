@@ -16,6 +16,9 @@
 namespace esta::wasm {
 
 // The value of an Op is (prefix << 8) | code; prefix is 0 for single-byte opcodes.
+// TODO(SIMD): 0xFD sub-opcodes go up to 0x113, so SIMD rows need (prefix << 8) + code (the
+// same value for every code below 0x100), a third position table in find_opcode, and
+// cases for the V128, lane and shuffle immediates in instruction.cc.
 enum class Op : u16 {
 #define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) \
     identifier = ((prefix) << 8) | (code),
