@@ -637,26 +637,41 @@ struct Trunc {
     T operator()(T a) const { return detail::canonicalize(std::trunc(a)); }
 };
 
-// Round to the nearest integer, ties to even, done by hand: std::nearbyint would follow
-// whatever rounding mode the host thread happens to have.
+// Round to the nearest integer, ties to even, done by hand on the bits: std::nearbyint would
+// follow whatever rounding mode the host thread happens to have (and is a library call on
+// baseline x86-64).
 template <WasmFloat T>
 struct Nearest {
     using Operand = T;
     using Result = T;
     static constexpr std::string_view name = detail::by_float_type<T>("f32.nearest", "f64.nearest");
-    T operator()(T a) const {
-        if (detail::is_nan(a)) return detail::canonical_nan<T>();
-        const T magnitude = Abs<T>{}(a);
-        // From 2^mantissa_bits up every float is an integer (infinities included).
-        if (!(magnitude < detail::power_of_two<T>(detail::kMantissaBits<T>))) return a;
-        T whole = std::trunc(magnitude);
-        // Exact: the fraction consists of bits of `magnitude` below the binary point.
-        const T fraction = magnitude - whole;
-        // whole < 2^mantissa_bits, so it converts to an integer exactly.
-        const bool odd = (static_cast<u64>(whole) & 1) != 0;
-        if (fraction > T{0.5} || (fraction == T{0.5} && odd)) whole += T{1};  // Exact.
-        // Keep the sign of the input, also for results of zero: nearest(-0.5) is -0.
-        return detail::with_sign_of(whole, a);
+    constexpr T operator()(T a) const {
+        using Bits = detail::Bits<T>;
+        constexpr int kMantissaBits = detail::kMantissaBits<T>;
+        const Bits raw = detail::bits(a);
+        const Bits sign = raw & detail::kSignBit<T>;
+        const int exponent = static_cast<int>((raw & ~detail::kSignBit<T>) >> kMantissaBits) -
+                             detail::kExponentBias<T>;
+        // From 2^mantissa_bits up every float is an integer; infinities and NaNs are here too.
+        if (exponent >= kMantissaBits) return detail::canonicalize(a);
+        // |a| < 0.5 rounds to a zero, 0.5 <= |a| < 1 to a zero (exactly 0.5, a tie) or a one.
+        // Both keep the sign: nearest(-0.5) is -0.
+        if (exponent < -1) return detail::from_bits<T>(sign);
+        if (exponent == -1) {
+            const bool above_half = (raw & ~detail::kSignBit<T>) > detail::bits(T{0.5});
+            return detail::from_bits<T>(sign | (above_half ? detail::bits(T{1}) : Bits{0}));
+        }
+        // 1 <= |a| < 2^mantissa_bits: the low `kMantissaBits - exponent` bits are the fraction
+        // and `unit` is the integer part's lowest bit. For exponent 0 that is the exponent
+        // field's lowest bit, which is 1 like the integer part (the bias is odd), so the
+        // parity test below holds there too.
+        const Bits unit = Bits{1} << (kMantissaBits - exponent);
+        const Bits fraction = raw & (unit - 1);
+        const Bits half = unit >> 1;
+        Bits whole = raw & ~(unit - 1);
+        // A carry out of the mantissa increments the exponent: the next power of two, exactly.
+        if (fraction > half || (fraction == half && (whole & unit) != 0)) whole += unit;
+        return detail::from_bits<T>(whole);
     }
 };
 
