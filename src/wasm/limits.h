@@ -3,9 +3,10 @@
 // hostile binary is rejected with Status::Limit long before memory use grows with it.
 //
 // The defaults are far above what real compilers emit (they follow the limits browsers
-// agree on where one exists) and small enough that the worst accepted module still decodes
-// in bounded memory: a module may never make the decoder allocate much more than a small
-// multiple of its own size.
+// agree on where one exists). Counts whose entries decode into much more memory than their
+// bytes of input (functions, types, globals, element items, function names) are capped
+// separately, so the worst accepted module decodes into a few hundred MiB at most instead
+// of growing with the module size times a large factor.
 #pragma once
 
 #include "base/types.h"
@@ -24,7 +25,7 @@ struct ModuleLimits {
     u32 memories = 100;                // The spec allows one; more is a validation error.
     u32 globals = 1'000'000;           // Globals, imported and defined together.
     u32 element_segments = 100'000;    // Entries in the element section.
-    u32 element_items = 10'000'000;    // Items of one element segment.
+    u32 element_items = 1'000'000;     // Items of all element segments (~70 bytes each).
     u32 data_segments = 100'000;       // Entries in the data section.
     u32 locals = 50'000;               // Parameters plus declared locals of one function.
     u32 body_size = 8u << 20;          // Bytes of one function body (8 MiB).
@@ -32,6 +33,7 @@ struct ModuleLimits {
     u32 br_table_targets = 1'000'000;  // Labels of one br_table.
     u32 name_length = 100'000;         // Bytes of one import/export/custom name.
     u32 custom_sections = 10'000;      // Custom sections kept in the module.
+    u32 function_names = 1'000'000;    // Entries of the name section's function map.
 };
 
 }  // namespace esta::wasm

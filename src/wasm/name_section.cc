@@ -18,8 +18,15 @@ Result<std::string> read_module_name(ByteReader& reader) {
     return std::string(name);
 }
 
-Result<std::unordered_map<u32, std::string>> read_function_names(ByteReader& reader) {
+Result<std::unordered_map<u32, std::string>> read_function_names(ByteReader& reader,
+                                                                 u32 max_names) {
     const u32 count = ESTA_TRY(reader.read_leb_u32());
+    // A map entry costs far more memory than its two bytes of input, so the count is
+    // capped as well.
+    if (count > max_names) {
+        return Err(Status::Limit, "name: too many function names",
+                   Detail{.offset = reader.offset(), .limit = max_names, .actual = count});
+    }
     // Each entry takes at least two bytes; a larger count is malformed, and checking it
     // first keeps the map's growth bounded by the input.
     if (count > reader.remaining() / 2) {
@@ -37,7 +44,8 @@ Result<std::unordered_map<u32, std::string>> read_function_names(ByteReader& rea
 
 }  // namespace
 
-void decode_name_section(ByteSpan contents, std::size_t base_offset, Module& module) {
+void decode_name_section(ByteSpan contents, std::size_t base_offset, u32 max_function_names,
+                         Module& module) {
     ByteReader reader(contents, base_offset);
     while (!reader.at_end()) {
         const auto id = reader.read_u8();
@@ -50,7 +58,7 @@ void decode_name_section(ByteSpan contents, std::size_t base_offset, Module& mod
             auto name = read_module_name(*subsection);
             if (name && subsection->at_end()) module.module_name = std::move(*name);
         } else if (*id == kFunctionNamesSubsection) {
-            auto names = read_function_names(*subsection);
+            auto names = read_function_names(*subsection, max_function_names);
             if (names && subsection->at_end()) module.function_names = std::move(*names);
         }
         // Other subsections (locals, labels, ...) are not used yet.

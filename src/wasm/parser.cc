@@ -228,6 +228,7 @@ class Parser {
     Module& m_module;
     const ModuleLimits& m_limits;
     bool m_saw_code = false;
+    u32 m_element_items = 0;  // Decoded so far, never above m_limits.element_items.
 };
 
 Result<void> Parser::parse() {
@@ -323,7 +324,9 @@ Result<void> Parser::parse_custom(ByteReader& reader) {
     const ByteRange contents{static_cast<u32>(reader.offset()),
                              static_cast<u32>(reader.remaining())};
     ESTA_TRY(reader.skip(reader.remaining()));
-    if (name == "name") decode_name_section(m_module.range(contents), contents.offset, m_module);
+    if (name == "name")
+        decode_name_section(m_module.range(contents), contents.offset, m_limits.function_names,
+                            m_module);
     // Beyond the limit custom sections are still checked but no longer kept: they carry
     // no semantics, so dropping them is safer than rejecting the module.
     if (m_module.custom_sections.size() < m_limits.custom_sections) {
@@ -522,7 +525,11 @@ Result<ElementSegment> Parser::parse_element(ByteReader& reader) {
                        Detail{.offset = kind_at});
         }
     }
-    const u32 count = ESTA_TRY(read_count(reader, m_limits.element_items, kElementText));
+    // The limit is on all segments together: each decoded item costs far more than its
+    // byte of input, so a per-segment limit alone would not bound memory.
+    const u32 count =
+        ESTA_TRY(read_count(reader, m_limits.element_items - m_element_items, kElementText));
+    m_element_items += count;
     segment.items.reserve(count);
     for (u32 k = 0; k < count; ++k) {
         if (expressions) {

@@ -26,8 +26,9 @@ Result<Module> parse_module(ByteSpan bytes, const ModuleLimits& limits = {});
 
 // Reads the `name` custom section's module name (subsection 0) and function names
 // (subsection 1) into `module`. Each subsection is applied only if it decodes completely;
-// anything malformed is skipped silently. `base_offset` is the offset of `contents` in the
-// module binary.
-void decode_name_section(ByteSpan contents, std::size_t base_offset, Module& module);
+// anything malformed, or a function map with more than `max_function_names` entries, is
+// skipped silently. `base_offset` is the offset of `contents` in the module binary.
+void decode_name_section(ByteSpan contents, std::size_t base_offset, u32 max_function_names,
+                         Module& module);
 
 }  // namespace esta::wasm

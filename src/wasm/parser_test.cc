@@ -191,6 +191,20 @@ TEST(Parser, E2_MalformedNameSectionIsIgnored) {
     EXPECT_EQ(module->custom_sections.size(), 2u);
 }
 
+TEST(Parser, E5_FunctionNamesOverLimitAreIgnored) {
+    const Bytes names =
+        concat({name("name"), {0x01, 0x07, 0x02, 0x00}, name("a"), {0x01}, name("b")});
+    const Bytes bytes = BinaryBuilder().section(0, names).bytes();
+    auto all = parse_module(bytes);
+    ASSERT_TRUE(all) << all.error().to_string();
+    EXPECT_EQ(all->function_names.size(), 2u);
+    ModuleLimits limits;
+    limits.function_names = 1;
+    auto capped = parse_module(bytes, limits);
+    ASSERT_TRUE(capped) << capped.error().to_string();
+    EXPECT_TRUE(capped->function_names.empty());
+}
+
 TEST(Parser, E2_CustomSectionNameMustBeUtf8) {
     EXPECT_EQ(parse_error(BinaryBuilder().section(0, {0x01, 0xFF}).bytes()).code,
               Status::Malformed);
