@@ -168,6 +168,31 @@ TEST(Parser, E5_CountsAndSizesOverLimitsAreRejected) {
     EXPECT_EQ(locals.detail.index, 0u);
 }
 
+TEST(Parser, E5_ElementItemLimitCoversAllSegments) {
+    // Two passive segments of two function indices each (flags 1, elemkind 0x00).
+    const Bytes elements = {0x02, 0x01, 0x00, 0x02, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00};
+    const Bytes bytes = BinaryBuilder().section(9, elements).bytes();
+    ModuleLimits limits;
+    limits.element_items = 4;
+    EXPECT_TRUE(parse_module(bytes, limits));
+    limits.element_items = 3;
+    const Error error = parse_error(bytes, limits);
+    EXPECT_EQ(error.code, Status::Limit);
+    EXPECT_STREQ(error.context, "element: too many entries");
+    EXPECT_EQ(error.detail.index, 1u);  // The second segment.
+}
+
+TEST(Parser, E5_FunctionLimitCountsImports) {
+    ModuleLimits limits;
+    limits.functions = 1;
+    const Bytes bytes = BinaryBuilder()
+                            .section(1, {0x01, 0x60, 0x00, 0x00})
+                            .section(2, concat({{0x01}, name("m"), name("f"), {0x00, 0x00}}))
+                            .section(3, {0x01, 0x00})
+                            .bytes();
+    EXPECT_EQ(parse_error(bytes, limits).code, Status::Limit);
+}
+
 TEST(Parser, E2_LocalCountOverflowIsMalformed) {
     const Bytes locals = concat({leb(0xFFFFFFFF), {0x7F}, leb(0xFFFFFFFF), {0x7F}});
     ModuleLimits limits;
