@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "decider.h"
 #include "esta_json.h"
 #include "reference.h"
 #include "tiny_json.h"
@@ -15,42 +16,6 @@
 namespace esta::test {
 namespace {
 
-// Runs the C rules the way the reactive module will: parse the line, load the employer and
-// employee states by id, decide, store the new states, write the decision line.
-class RulesDriver {
-  public:
-    std::string decide(std::string_view line) {
-        esta_event_record record;
-        const int32_t status =
-            esta_parse_event_json(line.data(), static_cast<int32_t>(line.size()), &record);
-        if (status != ESTA_JSON_OK) return "parse error " + std::to_string(status);
-        const std::string employer_id(record.employer.data, record.employer.length);
-        const std::string employee_id(record.employee.data, record.employee.length);
-        esta_employer_state& employer = employer_state(employer_id);
-        esta_employee_state employee;
-        esta_employee_init(&employee);
-        const bool per_employee = record.event.kind != ESTA_EVENT_HEADCOUNT;
-        const std::string key = employer_id + "/" + employee_id;
-        if (per_employee && m_employees.count(key)) employee = m_employees[key];
-        esta_decision decision;
-        esta_decide(esta_builtin_rulesets(), &employer, &employee, &record.event, &decision);
-        employer = decision.employer;
-        if (per_employee && decision.employee.hired) m_employees[key] = decision.employee;
-        char buffer[1024];
-        const int32_t length = esta_write_decision_json(&record, &decision, buffer, sizeof buffer);
-        return length < 0 ? "decision too long" : std::string(buffer, static_cast<size_t>(length));
-    }
-
-  private:
-    esta_employer_state& employer_state(const std::string& id) {
-        auto [it, inserted] = m_employers.try_emplace(id);
-        if (inserted) esta_employer_init(&it->second);
-        return it->second;
-    }
-    std::map<std::string, esta_employer_state> m_employers;
-    std::map<std::string, esta_employee_state> m_employees;
-};
-
 std::string field(const JsonObject& object, const char* key) {
     auto it = object.find(key);
     return it == object.end() ? "<missing>" : it->second.text;
@@ -58,7 +23,7 @@ std::string field(const JsonObject& object, const char* key) {
 
 // Compares every decision of one workload; returns the decision kinds seen.
 std::map<std::string, int> cross_check(const workload::Options& options) {
-    RulesDriver rules;
+    workload::Decider rules;
     reference::Rules expected_rules;
     std::map<std::string, int> kinds;
     int failures = 0;

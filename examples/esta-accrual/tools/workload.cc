@@ -1,9 +1,9 @@
 // Workload generator; see workload.h.
 //
-// A day-by-day simulation starting 2024-01-01 (so that the prior calendar year's headcounts
-// exist when the act takes effect): every Monday each employer reports its headcount, staff
-// are hired on staggered dates, hired staff work on weekdays (and some Saturdays), now and
-// then ask to use sick time, and each benefit year is closed on its last day.
+// A day-by-day simulation from 2025-01-06, after a year of headcount history and the hires
+// of existing staff: every Monday each employer reports its headcount, new staff are hired
+// on staggered dates, hired staff work on weekdays (and some Saturdays), now and then ask
+// to use sick time, and each benefit year is closed on its last day.
 #include "workload.h"
 
 #include <chrono>
@@ -96,7 +96,7 @@ void choose_policy(Random& random, Employer& employer) {
     employer.year_start_day = start[1];
 }
 
-Employer make_employer(Random& random, int32_t index, sys_days origin) {
+Employer make_employer(Random& random, int32_t index, sys_days start) {
     Employer employer;
     char id[32];
     std::snprintf(id, sizeof id, "ER%05d", index);
@@ -112,9 +112,13 @@ Employer make_employer(Random& random, int32_t index, sys_days origin) {
         Employee employee;
         std::snprintf(id, sizeof id, "%s-%03d", employer.id.c_str(), i);
         employee.id = id;
-        const sys_days earliest =
-            employer.first_employee > origin ? employer.first_employee : origin;
-        employee.hire = earliest + days{random.between(0, 600)};
+        // Most staff were hired before the simulation starts; the rest join during it.
+        if (random.chance(600)) {
+            const int32_t tenure = static_cast<int32_t>((start - employer.first_employee).count());
+            employee.hire = employer.first_employee + days{random.between(0, tenure - 1)};
+        } else {
+            employee.hire = start + days{random.between(0, 500)};
+        }
         employer.staff.push_back(employee);
     }
     return employer;
@@ -131,12 +135,24 @@ class Generator {
     Generator(const Options& options, const std::function<void(std::string_view)>& sink)
         : m_options(options), m_sink(sink), m_random(options.seed) {}
 
+    // (1) a year of weekly headcounts per employer, so that A-1 has a prior calendar year;
+    // (2) the hires of staff already employed when the simulation starts; (3) day by day
+    // from Monday 2025-01-06, a few weeks before the act takes effect for large employers.
     void run() {
-        const sys_days origin = make_date(2024, 1, 1);
+        const sys_days history = make_date(2024, 1, 1);
+        const sys_days start = make_date(2025, 1, 6);
         for (int32_t i = 0; i < m_options.employers; ++i) {
-            m_employers.push_back(make_employer(m_random, i, origin));
+            m_employers.push_back(make_employer(m_random, i, start));
         }
-        for (sys_days day = origin; !done(); day += days{1})
+        for (Employer& employer : m_employers) {
+            for (sys_days monday = history; monday < start; monday += days{7}) {
+                report_headcount(employer, monday);
+            }
+            for (Employee& employee : employer.staff) {
+                if (employee.hire < start) hire(employer, employee, employee.hire);
+            }
+        }
+        for (sys_days day = start; !done(); day += days{1})
             simulate_day(day);
     }
 
@@ -201,7 +217,7 @@ class Generator {
         line += std::string(",\"year_start\":\"") + start + "\"}";
         emit(line);
         // A duplicate hire now and then must be rejected (already_hired).
-        if (m_options.invalid_inputs && m_random.chance(5)) emit(line);
+        if (m_options.invalid_inputs && m_random.chance(50)) emit(line);
         employee.hired = true;
     }
 
