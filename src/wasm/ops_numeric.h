@@ -24,6 +24,7 @@
 //   environment beyond the default round-to-nearest-even (which + - * / sqrt and demote use, as
 //   IEEE 754 defines them): `nearest` and the integer-to-float conversions round by hand, and
 //   the libm functions used (ceil, floor, trunc, sqrt) are exact or correctly rounded.
+//   `float_environment_is_default()` tells whether a thread's environment is that default.
 // - No operator has undefined behaviour for any input: shift counts are taken modulo the width,
 //   INT_MIN / -1 traps and INT_MIN % -1 is 0, and float-to-int range checks happen on the float
 //   side before any conversion.
@@ -36,6 +37,7 @@
 #pragma once
 
 #include <bit>
+#include <cfenv>
 #include <cfloat>
 #include <cmath>
 #include <concepts>
@@ -215,6 +217,22 @@ constexpr bool truncates_in_range(From x) {
 }
 
 }  // namespace detail
+
+// Whether the calling thread's floating-point environment is the one these operators assume:
+// round-to-nearest-even, and subnormals neither flushed to zero (FTZ) nor read as zero (DAZ).
+// A library built with fast-math can change this behind the engine's back (it sets FTZ/DAZ in
+// its startup code), so an embedder checks it once per thread before running guests. Cheap: a
+// few float operations on volatile values, which keep the compiler from folding them away.
+inline bool float_environment_is_default() {
+    if (std::fegetround() != FE_TONEAREST) return false;
+    volatile f32 smallest_normal = 0x1p-126f;
+    volatile f32 half = 0.5f;
+    volatile f32 smallest_subnormal = 0x1p-149f;
+    const f32 produced = smallest_normal * half;               // Zero under FTZ.
+    const f32 read = smallest_subnormal + smallest_subnormal;  // Zero under DAZ.
+    // Compared as bits: under DAZ a float comparison would see both subnormals as zero.
+    return std::bit_cast<u32>(produced) == 0x00400000u && std::bit_cast<u32>(read) == 2u;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Integer operators.

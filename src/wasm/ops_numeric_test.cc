@@ -3,12 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cfenv>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "wasm/opcodes.h"
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 namespace esta::wasm::ops {
 namespace {
@@ -246,6 +251,32 @@ TEST(OpsNumeric, EveryNumericOpcodeHasAnOperator) {
     }
     EXPECT_EQ(rows.size(), expected);
 }
+
+TEST(OpsNumeric, E3_FloatEnvironmentCheckSeesRoundingModeChanges) {
+    ASSERT_TRUE(float_environment_is_default());
+    ASSERT_EQ(std::fesetround(FE_UPWARD), 0);
+    const bool upward_is_default = float_environment_is_default();
+    std::fesetround(FE_TONEAREST);
+    EXPECT_FALSE(upward_is_default);
+    EXPECT_TRUE(float_environment_is_default());
+}
+
+#if defined(__x86_64__)
+TEST(OpsNumeric, E3_FloatEnvironmentCheckSeesFlushToZeroAndDenormalsAreZero) {
+    constexpr unsigned kFlushToZero = 0x8000;
+    constexpr unsigned kDenormalsAreZero = 0x0040;
+    const unsigned saved = _mm_getcsr();
+    bool flagged[2] = {};
+    for (const unsigned mode : {kFlushToZero, kDenormalsAreZero}) {
+        _mm_setcsr(saved | mode);
+        flagged[mode == kDenormalsAreZero] = !float_environment_is_default();
+        _mm_setcsr(saved);
+    }
+    EXPECT_TRUE(flagged[0]) << "FTZ not detected";
+    EXPECT_TRUE(flagged[1]) << "DAZ not detected";
+    EXPECT_TRUE(float_environment_is_default());
+}
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Integer operators.
