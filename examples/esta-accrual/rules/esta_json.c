@@ -412,3 +412,16 @@ int32_t esta_write_decision_json(const esta_event_record* record, const esta_dec
     put_char(&w, '}');
     return w.overflow ? -1 : w.length;
 }
+
+int32_t esta_decide_json(const char* event_line, int32_t length, esta_employer_state* employer,
+                         esta_employee_state* employee, char* decision, int32_t capacity) {
+    esta_event_record record;
+    const int32_t status = esta_parse_event_json(event_line, length, &record);
+    if (status != ESTA_JSON_OK) return status;
+    esta_decision result;
+    esta_decide(esta_builtin_rulesets(), employer, employee, &record.event, &result);
+    *employer = result.employer;
+    *employee = result.employee;
+    const int32_t written = esta_write_decision_json(&record, &result, decision, capacity);
+    return written < 0 ? ESTA_JSON_BUFFER_TOO_SMALL : written;
+}

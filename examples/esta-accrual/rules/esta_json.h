@@ -47,6 +47,14 @@ int32_t esta_parse_event_json(const char* text, int32_t length, esta_event_recor
 int32_t esta_write_decision_json(const esta_event_record* record, const esta_decision* decision,
                                  char* buffer, int32_t capacity);
 
+/* One call for a host that keeps the states as bytes (a wasm host, the reactive module):
+ * parses the event line, decides it with the given states, overwrites them with the new
+ * states, and writes the decision line. Returns the decision's length, an esta_json_status
+ * (< 0) when the line is not a v1 event (states untouched), or ESTA_JSON_BUFFER_TOO_SMALL. */
+#define ESTA_JSON_BUFFER_TOO_SMALL (-5)
+int32_t esta_decide_json(const char* event_line, int32_t length, esta_employer_state* employer,
+                         esta_employee_state* employee, char* decision, int32_t capacity);
+
 /* Writes a day number as "YYYY-MM-DD" (10 bytes, no terminator). */
 void esta_format_date(int32_t days, char out[10]);
 

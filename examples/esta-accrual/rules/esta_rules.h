@@ -108,6 +108,16 @@ typedef struct esta_employee_state {
     int32_t last_work_day_minutes;
 } esta_employee_state;
 
+/* The states are stored as raw bytes (the key-value driver, a wasm host), so their layout
+ * is part of state version 1: fixed-width fields only, identical on x86-64 and wasm32. */
+#ifdef __cplusplus
+#define ESTA_STATIC_ASSERT(condition, message) static_assert(condition, message)
+#else
+#define ESTA_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#endif
+ESTA_STATIC_ASSERT(sizeof(esta_employer_state) == 32, "employer state layout is version 1");
+ESTA_STATIC_ASSERT(sizeof(esta_employee_state) == 56, "employee state layout is version 1");
+
 void esta_employer_init(esta_employer_state* employer);
 void esta_employee_init(esta_employee_state* employee);
 int32_t esta_balance_minutes(const esta_employee_state* employee);
