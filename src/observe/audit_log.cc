@@ -59,6 +59,8 @@ Result<void> AuditLog::recover_locked() {
         ESTA_TRY(verify_audit_log(m_options.directory, verify_options));
     if (!report.ok()) return Err(Status::Corrupt, "audit.reopen_verify");
     const AuditChainState& state = report.state;
+    // The log keeps the node name its genesis gave it; checkpoints must repeat it.
+    m_options.node = state.node;
     m_next_seq = state.next_seq;
     m_head = state.head;
     m_last_timestamp_ns = state.last_timestamp_ns;
