@@ -76,7 +76,7 @@ inline constexpr const char* kReasonInvalidConversion = "invalid conversion to i
 
 // The result of an operator that may trap: a value when `ok()`, else a trap kind and reason.
 template <class T>
-struct Checked {
+struct [[nodiscard]] Checked {
     T value{};
     TrapKind trap = TrapKind::None;
     const char* reason = "";

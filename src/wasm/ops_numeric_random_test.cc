@@ -282,6 +282,45 @@ TEST(OpsNumericRandom, T5_F32ArithmeticMatchesWideningReference) {
     }
 }
 
+// Demoting through long double reaches the same single rounding by another path (on x86-64 the
+// x87 unit performs it), so this checks the rounding as well as the NaN canonicalization.
+TEST(OpsNumericRandom, T5_DemoteMatchesLongDoubleRounding) {
+    if (std::numeric_limits<long double>::digits < 53) GTEST_SKIP() << "long double too narrow";
+    ASSERT_EQ(std::fegetround(), FE_TONEAREST);
+    Inputs inputs;
+    for (int i = 0; i < kIterations; ++i) {
+        // Scaled into f32's range now and then, so the rounding, not the overflow, is tested.
+        f64 value = inputs.number<f64>();
+        if (i % 2 == 0 && std::isfinite(value) && value != 0) {
+            value = std::ldexp(value, static_cast<int>(i % 300) - 150 - std::ilogb(value));
+        }
+        const f32 expected = static_cast<f32>(static_cast<long double>(value));
+        ASSERT_EQ(bits_of(Demote{}(value)), bits_of(canonical_or(expected)))
+            << std::hexfloat << value;
+    }
+}
+
+// Every 8191st f32 bit pattern (a prime stride, so every exponent and sign and a spread of
+// mantissas come up) through the unary float operators and all float-to-int truncations.
+TEST(OpsNumericSweep, F32BitPatternsThroughUnaryOperatorsAndTruncations) {
+    if (std::numeric_limits<long double>::digits < 64) GTEST_SKIP() << "long double too narrow";
+    ASSERT_EQ(std::fegetround(), FE_TONEAREST);
+    constexpr u64 kStride = 8191;
+    for (u64 pattern = 0; pattern <= 0xFFFFFFFFu; pattern += kStride) {
+        const f32 value = std::bit_cast<f32>(static_cast<u32>(pattern));
+        const f32 other = std::bit_cast<f32>(static_cast<u32>(pattern * 0x9E3779B9u));
+        check_rounding_and_ordering(value, other);
+        ASSERT_EQ(bits_of(Sqrt<f32>{}(value)),
+                  bits_of(canonical_or(static_cast<f32>(std::sqrt(static_cast<f64>(value))))))
+            << std::hexfloat << value;
+        ASSERT_TRUE((trunc_matches_reference<i32, TruncS<u32, f32>, TruncSatS<u32, f32>>(value)));
+        ASSERT_TRUE((trunc_matches_reference<u32, TruncU<u32, f32>, TruncSatU<u32, f32>>(value)));
+        ASSERT_TRUE((trunc_matches_reference<i64, TruncS<u64, f32>, TruncSatS<u64, f32>>(value)));
+        ASSERT_TRUE((trunc_matches_reference<u64, TruncU<u64, f32>, TruncSatU<u64, f32>>(value)));
+        if (HasFatalFailure()) return;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integer operators against wider or bit-by-bit arithmetic.
 
