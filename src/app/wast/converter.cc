@@ -77,7 +77,6 @@ Result<std::string> read_text_file(const fs::path& path) {
 Result<fs::path> convert_wast(const fs::path& tool, const fs::path& wast, const fs::path& out_dir,
                               Diagnostic& diagnostic) {
     diagnostic = Diagnostic{};
-    diagnostic.where = wast.string();
     fs::path json = out_dir / (wast.stem().string() + ".json");
     fs::path log = out_dir / (wast.stem().string() + ".wast2json.log");
 
