@@ -42,6 +42,14 @@ Result<HandleTable::Slot*> HandleTable::find(HandleValue value, Rights asked,
     return &m_slots[index];
 }
 
+void HandleTable::clear() {
+    for (u32 index = static_cast<u32>(m_slots.size()); index-- > 0;) {
+        if (m_slots[index].handle.valid()) {
+            (void)remove(make_handle_value(index, m_slots[index].generation));
+        }
+    }
+}
+
 Result<Handle> HandleTable::remove(HandleValue value) {
     u32 index = handle_slot(value);
     if (index >= m_slots.size() || !m_slots[index].handle.valid() ||

@@ -39,6 +39,8 @@ class HandleTable {
     // Stores a handle (a grant, a derived handle, one received in a message). LIMIT when the
     // process already holds max_handles; the handle is then dropped.
     Result<HandleValue> insert(Handle handle);
+    // Drops every handle, newest slot first (a process ending releases in reverse order).
+    void clear();
     // Takes a handle out (cap_drop, or the sender's side of a move). BAD_HANDLE if absent.
     Result<Handle> remove(HandleValue value);
 

@@ -3,12 +3,17 @@
 #pragma once
 
 #include "base/base.h"
+#include "kernel/abi_table.h"
 #include "kernel/cap_audit.h"
 #include "kernel/cap_tree.h"
 #include "kernel/handle.h"
 #include "kernel/handle_table.h"
 #include "kernel/ids.h"
+#include "kernel/mailbox.h"
+#include "kernel/message.h"
 #include "kernel/object.h"
+#include "kernel/priority.h"
+#include "kernel/process.h"
 #include "kernel/restrictions.h"
 #include "kernel/rights.h"
 #include "kernel/templates.h"

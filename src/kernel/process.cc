@@ -1,0 +1,202 @@
+#include "kernel/process.h"
+
+#include <algorithm>
+
+namespace esta::kernel {
+
+std::string_view process_state_name(ProcessState state) {
+    switch (state) {
+#define ESTA_PROCESS_STATE_NAME(name) \
+    case ProcessState::name:          \
+        return #name;
+        ESTA_PROCESS_STATE_LIST(ESTA_PROCESS_STATE_NAME)
+#undef ESTA_PROCESS_STATE_NAME
+    }
+    return "unknown";
+}
+
+bool is_allowed_transition(ProcessState from, ProcessState to) {
+    using enum ProcessState;
+    if (from == Completed) return false;  // Final: nothing comes back.
+    if (to == Completed) return true;     // Returning, exiting, trapping or being killed.
+    switch (from) {
+        case Created:
+            return to == Ready;
+        case Ready:
+            return to == Running;
+        case Running:
+            return to == Ready || to == Waiting || to == Blocked;
+        case Waiting:
+        case Blocked:
+            return to == Ready;
+        case Completed:
+            return false;
+    }
+    return false;
+}
+
+std::string ExitReason::to_string() const {
+    switch (kind) {
+        case Kind::Normal:
+            return "normal";
+        case Kind::Code:
+            return "code(" + std::to_string(code) + ")";
+        case Kind::Killed:
+            return "killed";
+        case Kind::Crashed:
+            if (trap) return "crashed(trap " + std::to_string(wasm::trap_code(trap->kind)) + ")";
+            return "crashed(" + std::string(status_name(error)) + ")";
+    }
+    return "unknown";
+}
+
+Process::Process(Key, ProcessId pid, ObjectId object_id, CapTree& tree, SpawnRequest& request)
+    : KernelObject(object_id, Resource{ObjectType::Process, std::to_string(pid.value()), {}}),
+      m_pid(pid),
+      m_parent(request.parent),
+      m_priority(request.priority),
+      m_budgets(request.budgets),
+      m_store(std::make_unique<wasm::Store>()),
+      m_execution(*m_store, request.budgets.stack),
+      m_handles(tree, pid, request.budgets.handles),
+      m_mailbox(request.mailbox.value_or(MailboxConfig::for_priority(request.priority))) {}
+
+Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectId object_id,
+                                    CapTree& tree, ImportProvider& imports) {
+    // (1) Check the request before building anything.
+    if (!request.module) return Err(Status::InvalidArgs, "spawn: no module");
+    if (request.priority == Priority::System && !request.kernel_work) {
+        return Err(Status::InvalidArgs, "spawn: System priority is the kernel's own");
+    }
+    for (std::size_t i = 0; i < request.grants.size(); ++i) {
+        for (std::size_t j = i + 1; j < request.grants.size(); ++j) {
+            if (request.grants[i].name == request.grants[j].name) {
+                return Err(Status::InvalidArgs, "spawn: duplicate grant name", Detail{.index = j});
+            }
+        }
+    }
+    if (request.grants.size() > request.budgets.handles.max_handles) {
+        return Err(
+            Status::Limit, "spawn: more grants than the handle limit",
+            Detail{.limit = request.budgets.handles.max_handles, .actual = request.grants.size()});
+    }
+    // (2) Instantiate in the process's own store.
+    auto process = make_ref<Process>(Key{}, pid, object_id, tree, request);
+    ESTA_TRY(process->instantiate(request.module, request.entry, imports));
+    // (3) Install the grants; the insertions cannot fail after the limit check above.
+    for (Grant& grant : request.grants) {
+        HandleValue value = ESTA_TRY(process->m_handles.insert(std::move(grant.handle)));
+        process->m_grants.emplace_back(std::move(grant.name), value);
+    }
+    return process;
+}
+
+Result<void> Process::instantiate(std::shared_ptr<const wasm::CompiledModule> module,
+                                  const std::string& entry, ImportProvider& imports) {
+    wasm::Linker linker;
+    imports.define_imports(*m_store, *this, linker);
+    wasm::ExecutionConfig start_config{.fuel = m_budgets.fuel_per_slice};
+    auto instantiated = ESTA_TRY(
+        wasm::instantiate(*m_store, std::move(module), linker, m_budgets.memory, start_config));
+    if (instantiated.trap) {
+        return Err(Status::Invalid, "spawn: the start function trapped",
+                   Detail{.actual = wasm::trap_code(instantiated.trap->kind)});
+    }
+    m_instance = instantiated.instance;
+    auto found = m_instance->find_export(entry);
+    if (!found) return Err(Status::NotFound, "spawn: no such entry export");
+    if (found->kind != wasm::ExternKind::Func) {
+        return Err(Status::WrongType, "spawn: the entry is not a function");
+    }
+    const wasm::FuncType& type = wasm::function_type(found->function);
+    bool returns_ok =
+        type.results.empty() || (type.results.size() == 1 && type.results[0] == wasm::ValType::I32);
+    if (!type.params.empty() || !returns_ok) {
+        return Err(Status::WrongType, "spawn: the entry must be () -> () or () -> i32");
+    }
+    m_entry = found->function;
+    return Ok();
+}
+
+Result<HandleValue> Process::lookup_grant(std::string_view name) const {
+    auto it = std::find_if(m_grants.begin(), m_grants.end(),
+                           [name](const auto& grant) { return grant.first == name; });
+    if (it == m_grants.end()) return Err(Status::NotFound, "cap_lookup: nothing granted");
+    return it->second;
+}
+
+Result<void> Process::transition(ProcessState to) {
+    if (!is_allowed_transition(m_state, to)) {
+        return Err(Status::Invalid, "process: transition not allowed by K-1",
+                   Detail{.index = static_cast<u64>(m_state), .actual = static_cast<u64>(to)});
+    }
+    m_state = to;
+    return Ok();
+}
+
+void Process::prepare_wait(ProcessState waiting_or_blocked) {
+    ESTA_ASSERT(waiting_or_blocked == ProcessState::Waiting ||
+                waiting_or_blocked == ProcessState::Blocked);
+    m_pending_wait = waiting_or_blocked;
+}
+
+Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
+                                       const std::atomic<bool>* interrupt) {
+    if (m_state != ProcessState::Ready) {
+        return Err(Status::Invalid, "run_slice: the process is not ready",
+                   Detail{.actual = static_cast<u64>(m_state)});
+    }
+    ESTA_TRY(transition(ProcessState::Running));
+    m_pending_wait.reset();
+    wasm::ExecutionConfig config{.fuel = m_budgets.fuel_per_slice,
+                                 .fuel_mode = wasm::FuelMode::Slice,
+                                 .interrupt = interrupt,
+                                 .preempt = preempt};
+    auto outcome = m_started ? m_execution.resume(config) : m_execution.invoke(m_entry, {}, config);
+    m_started = true;
+    if (!outcome) {
+        // The engine refused to run (a kernel bug, not the guest's doing): crash it loudly.
+        complete(ExitReason::crashed(outcome.error().code));
+        return SliceResult{m_state, 0};
+    }
+    m_fuel_used += outcome->fuel_used;
+    switch (outcome->kind) {
+        case wasm::Outcome::Kind::Completed: {
+            i32 code =
+                outcome->results.empty() ? 0 : static_cast<i32>(outcome->results[0].as_i32());
+            complete(code == 0 ? ExitReason::normal() : ExitReason::with_code(code));
+            break;
+        }
+        case wasm::Outcome::Kind::Exited: {
+            i32 code = static_cast<i32>(outcome->exit_code);
+            complete(code == 0 ? ExitReason::normal() : ExitReason::with_code(code));
+            break;
+        }
+        case wasm::Outcome::Kind::Trapped:
+            complete(ExitReason::crashed(outcome->trap));
+            break;
+        case wasm::Outcome::Kind::Suspended:
+            // A host call asked to wait (recv, a driver call), or the slice ended.
+            ESTA_TRY(transition(m_pending_wait.value_or(ProcessState::Ready)));
+            m_pending_wait.reset();
+            break;
+    }
+    return SliceResult{m_state, outcome->fuel_used};
+}
+
+void Process::kill() {
+    if (m_state == ProcessState::Completed) return;
+    complete(ExitReason::killed());
+}
+
+void Process::complete(ExitReason reason) {
+    ESTA_ASSERT(m_state != ProcessState::Completed);
+    m_state = ProcessState::Completed;
+    m_exit = std::move(reason);
+    m_execution.reset();  // Abandon a suspended call.
+    m_mailbox.close();
+    m_handles.clear();
+    m_grants.clear();
+}
+
+}  // namespace esta::kernel

@@ -1,0 +1,182 @@
+// Process (REQUIREMENTS K-1): one module instance with its own store, mailbox, handle table,
+// priority and budgets. A process is a kernel object, so handles to it (spawn's result) can
+// be held and moved like any other.
+//
+// Lifecycle: Created -> Ready -> Running -> {Ready, Waiting, Blocked, Completed};
+// Waiting/Blocked -> Ready; any state but Completed -> Completed when killed. transition()
+// refuses every other move, so a scheduler bug cannot silently resurrect a finished process.
+//
+// run_slice() executes the guest until it finishes, traps, exits, blocks in a host call, or
+// its slice's fuel runs out; a suspended guest holds no C++ stack or thread (the engine
+// keeps its stacks on the heap), which is what lets an actor block in recv.
+//
+// Threading: one scheduler thread runs a process at a time (its store is single-threaded);
+// state changes happen under the scheduler's lock (scheduler issue).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "kernel/handle_table.h"
+#include "kernel/mailbox.h"
+#include "kernel/object.h"
+#include "kernel/priority.h"
+#include "wasm/wasm.h"
+
+namespace esta::kernel {
+
+// X(Name)
+#define ESTA_PROCESS_STATE_LIST(X) X(Created) X(Ready) X(Running) X(Waiting) X(Blocked) X(Completed)
+
+enum class ProcessState : u8 {
+#define ESTA_PROCESS_STATE_ENUM(name) name,
+    ESTA_PROCESS_STATE_LIST(ESTA_PROCESS_STATE_ENUM)
+#undef ESTA_PROCESS_STATE_ENUM
+};
+
+std::string_view process_state_name(ProcessState state);
+// Whether K-1's lifecycle allows `from` -> `to`.
+bool is_allowed_transition(ProcessState from, ProcessState to);
+
+// Why a process completed (K-1): normal, code(n), killed, crashed(trap or error category).
+struct ExitReason {
+    enum class Kind : u8 { Normal, Code, Killed, Crashed };
+    Kind kind = Kind::Normal;
+    i32 code = 0;                    // Code: the exit code.
+    std::optional<wasm::Trap> trap;  // Crashed by a trap (code 3001..4006).
+    Status error = Status::Ok;       // Crashed by a kernel-side error instead.
+
+    static ExitReason normal() { return {}; }
+    static ExitReason with_code(i32 code) { return {Kind::Code, code, std::nullopt, Status::Ok}; }
+    static ExitReason killed() { return {Kind::Killed, 0, std::nullopt, Status::Ok}; }
+    static ExitReason crashed(wasm::Trap trap) { return {Kind::Crashed, 0, trap, Status::Ok}; }
+    static ExitReason crashed(Status error) { return {Kind::Crashed, 0, std::nullopt, error}; }
+
+    // "normal", "code(3)", "killed", "crashed(trap 4001)", "crashed(Internal)".
+    std::string to_string() const;
+};
+
+struct ProcessBudgets {
+    // Fuel per scheduling slice; when spent the guest is suspended, not trapped (the
+    // scheduler calibrates fuel to the priority's time slice; this is the default of the
+    // prototype's "yield at least every 1 000 000 instructions").
+    u64 fuel_per_slice = 1'000'000;
+    wasm::InstanceLimits memory{};
+    wasm::StackLimits stack{};
+    HandleTableConfig handles{};
+};
+
+// A handle granted at spawn under the name cap_lookup will find it by.
+struct Grant {
+    std::string name;
+    Handle handle;
+};
+
+struct SpawnRequest {
+    std::shared_ptr<const wasm::CompiledModule> module;
+    std::string entry = "_start";  // An exported function () -> () or () -> i32.
+    Priority priority = Priority::Normal;
+    ProcessBudgets budgets{};
+    std::optional<MailboxConfig> mailbox;  // Default: by priority (K-3).
+    std::vector<Grant> grants;
+    ProcessId parent = kKernelProcess;
+    bool kernel_work = false;  // Only the kernel's own work may run at System priority.
+};
+
+class Process;
+
+// Defines the host functions a process may import (the syscall layer's `estalogic` module)
+// in the process's own store: a host function belongs to one store, and each process has
+// its own. Host functions may keep a pointer to `process`: the store they live in is the
+// process's, so they cannot outlive it.
+class ImportProvider {
+  public:
+    virtual ~ImportProvider() = default;
+    virtual void define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) = 0;
+};
+
+// What a slice ended with, for the scheduler.
+struct SliceResult {
+    ProcessState state;  // Ready (preempted or slice spent), Waiting, Blocked or Completed.
+    u64 fuel_used = 0;
+};
+
+class Process final : public KernelObject {
+    struct Key {};
+
+  public:
+    static constexpr ObjectType kType = ObjectType::Process;
+
+    // Creates a process in state Created: instantiates `request.module` in a store of its
+    // own with the functions `imports` defines, installs the grants in
+    // its handle table and sizes its mailbox. Errors: INVALID_ARGS (no module, System
+    // priority for guest work, duplicate grant names), NOT_FOUND (no such entry export),
+    // WRONG_TYPE (the entry is not a function () -> () or () -> i32), Unlinkable (an import
+    // the linker lacks), LIMIT (memory or grants over budget), Invalid (the start function
+    // trapped). Nothing is left behind on failure (the grants are dropped).
+    static Result<Ref<Process>> spawn(SpawnRequest request, ProcessId pid, ObjectId object_id,
+                                      CapTree& tree, ImportProvider& imports);
+
+    Process(Key, ProcessId pid, ObjectId object_id, CapTree& tree, SpawnRequest& request);
+
+    ProcessId pid() const { return m_pid; }
+    ProcessId parent() const { return m_parent; }
+    Priority priority() const { return m_priority; }
+    ProcessState state() const { return m_state; }
+    const std::optional<ExitReason>& exit_reason() const { return m_exit; }
+    const ProcessBudgets& budgets() const { return m_budgets; }
+    u64 fuel_used() const { return m_fuel_used; }
+
+    HandleTable& handles() { return m_handles; }
+    Mailbox& mailbox() { return m_mailbox; }
+    wasm::Store& store() { return *m_store; }
+    wasm::Instance& instance() { return *m_instance; }
+
+    // cap_lookup: the handle granted under `name`, NOT_FOUND otherwise.
+    Result<HandleValue> lookup_grant(std::string_view name) const;
+
+    // Moves along the lifecycle; Invalid for a move K-1 does not allow.
+    Result<void> transition(ProcessState to);
+    // The syscall layer calls this inside a host function that returns Block, so the
+    // suspension that follows is reported as Waiting (recv) or Blocked (a driver call)
+    // rather than a spent slice.
+    void prepare_wait(ProcessState waiting_or_blocked);
+
+    // Runs the guest from Ready for one slice (entry on the first slice, resume after).
+    // The process must be Ready; it is Running meanwhile. `preempt`/`interrupt` are the
+    // scheduler's and watchdog's flags.
+    Result<SliceResult> run_slice(const std::atomic<bool>* preempt = nullptr,
+                                  const std::atomic<bool>* interrupt = nullptr);
+
+    // Ends the process from outside (a supervisor): Killed, mailbox closed, handles dropped.
+    // No effect once Completed.
+    void kill();
+
+  private:
+    Result<void> instantiate(std::shared_ptr<const wasm::CompiledModule> module,
+                             const std::string& entry, ImportProvider& imports);
+    void complete(ExitReason reason);
+
+    ProcessId m_pid;
+    ProcessId m_parent;
+    Priority m_priority;
+    ProcessBudgets m_budgets;
+    ProcessState m_state = ProcessState::Created;
+    std::optional<ProcessState> m_pending_wait;
+    std::optional<ExitReason> m_exit;
+    u64 m_fuel_used = 0;
+    bool m_started = false;
+
+    std::unique_ptr<wasm::Store> m_store;
+    wasm::Instance* m_instance = nullptr;  // Owned by m_store.
+    wasm::FuncRef m_entry = nullptr;       // Owned by m_store.
+    wasm::Execution m_execution;
+    HandleTable m_handles;
+    Mailbox m_mailbox;
+    std::vector<std::pair<std::string, HandleValue>> m_grants;
+};
+
+}  // namespace esta::kernel
