@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "wasm/section.h"
+
 namespace esta::wasm {
 
 namespace {
@@ -102,7 +104,7 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
         }
         auto decoded = reader.read(instruction);
         if (!decoded) {
-            Error error = decoded.error();
+            Error error = in_section(decoded.error(), SectionId::Code);
             error.detail.index = index;
             return error;
         }

@@ -4,27 +4,11 @@
 #include <utility>
 
 #include "wasm/instruction.h"
+#include "wasm/section.h"
 
 namespace esta::wasm {
 
 namespace {
-
-enum class SectionId : u8 {
-    Custom = 0,
-    Type = 1,
-    Import = 2,
-    Function = 3,
-    Table = 4,
-    Memory = 5,
-    Global = 6,
-    Export = 7,
-    Start = 8,
-    Element = 9,
-    Code = 10,
-    Data = 11,
-    DataCount = 12,
-};
-constexpr u8 kLastSectionId = 12;
 
 // Where each known section must appear: the data count section sits between the element
 // and code sections although its id is the largest.
@@ -268,7 +252,9 @@ Result<void> Parser::parse() {
             }
             last_rank = rank;
         }
-        ESTA_TRY(parse_section(section_id, section));
+        if (auto parsed = parse_section(section_id, section); !parsed) {
+            return in_section(parsed.error(), section_id);
+        }
         if (!section.at_end()) {
             return Err(Status::Malformed, "module: section size mismatch",
                        Detail{.offset = section.offset(), .actual = id});

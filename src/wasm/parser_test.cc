@@ -138,6 +138,19 @@ TEST(Parser, E2_RejectsMalformedEncodingsWithOffsets) {
         "export: malformed export kind");
 }
 
+TEST(Parser, E2_ReaderErrorsNameTheirSection) {
+    // A type count whose fifth LEB128 byte sets bits above 32.
+    const Error error =
+        parse_error(BinaryBuilder().section(1, {0x80, 0x80, 0x80, 0x80, 0x10}).bytes());
+    EXPECT_EQ(error.code, Status::Malformed);
+    EXPECT_STREQ(error.context, "type: integer too large");
+    EXPECT_EQ(error.detail.offset, 10u);
+    // An export name that is not UTF-8.
+    EXPECT_STREQ(
+        parse_error(BinaryBuilder().section(7, {0x01, 0x01, 0xC0, 0x00, 0x00}).bytes()).context,
+        "export: malformed UTF-8 encoding");
+}
+
 TEST(Parser, E2_HugeCountOverFewBytesFailsWithoutAllocating) {
     // 2^32-1 types announced in a 5-byte section: rejected by the remaining-bytes check.
     const Error error = parse_error(BinaryBuilder().section(1, leb(0xFFFFFFFF)).bytes());

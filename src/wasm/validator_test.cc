@@ -227,6 +227,15 @@ TEST(Validator, E2_DeepNestingUsesNoNativeStack) {
     EXPECT_TRUE(result) << result.error().to_string();
 }
 
+TEST(Validator, E2_DecodingErrorsInBodiesNameCodeSectionAndFunction) {
+    // i32.const with a 6-byte LEB128: too long for 32 bits.
+    const Error error =
+        invalid(test::function_module({}, {}, {0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1A}));
+    EXPECT_EQ(error.code, Status::Malformed);
+    EXPECT_STREQ(error.context, "code: integer representation too long");
+    EXPECT_EQ(error.detail.index, 0u);
+}
+
 TEST(Validator, E2_BodyMustEndExactlyAtEnd) {
     // Bytes after the function's final `end`.
     const Bytes trailing = test::function_module({}, {}, {0x0B, 0x01});
