@@ -12,9 +12,9 @@ static int32_t count_bits(uint64_t bits) {
 
 int32_t esta_qualifying_weeks(const esta_employer_state* employer, int32_t year) {
     if (employer->headcount_year == 0) return 0;
-    if (year == employer->headcount_year) return count_bits(employer->large_weeks[0]);
-    if (year == employer->headcount_year - 1) return count_bits(employer->large_weeks[1]);
-    return 0; /* no reports kept for that year */
+    const int32_t age = employer->headcount_year - year;
+    if (age < 0 || age >= ESTA_HEADCOUNT_YEARS) return 0; /* no reports kept for that year */
+    return count_bits(employer->large_weeks[age]);
 }
 
 esta_size esta_employer_size(const esta_ruleset* ruleset, const esta_employer_state* employer,
@@ -37,22 +37,19 @@ esta_size esta_employer_size(const esta_ruleset* ruleset, const esta_employer_st
     return ESTA_SIZE_SMALL;
 }
 
-/* Keeps the bitmaps aligned so that large_weeks[0] is `year`'s when year is the newest
- * year reported. Returns the slot for `year`, or -1 when the year is too old to keep. */
+/* Keeps the bitmaps aligned so that large_weeks[0] belongs to the newest year reported,
+ * shifting older years out. Returns the slot for `year`, or -1 when it is too old to keep. */
 static int32_t slot_for_year(esta_employer_state* employer, int32_t year) {
     if (employer->headcount_year == 0) employer->headcount_year = year;
-    if (year == employer->headcount_year + 1) {
-        employer->large_weeks[1] = employer->large_weeks[0];
+    while (employer->headcount_year < year) {
+        for (int32_t i = ESTA_HEADCOUNT_YEARS - 1; i > 0; --i) {
+            employer->large_weeks[i] = employer->large_weeks[i - 1];
+        }
         employer->large_weeks[0] = 0;
-        employer->headcount_year = year;
-    } else if (year > employer->headcount_year + 1) {
-        employer->large_weeks[0] = 0;
-        employer->large_weeks[1] = 0;
-        employer->headcount_year = year;
+        ++employer->headcount_year;
     }
-    if (year == employer->headcount_year) return 0;
-    if (year == employer->headcount_year - 1) return 1;
-    return -1;
+    const int32_t age = employer->headcount_year - year;
+    return age < ESTA_HEADCOUNT_YEARS ? age : -1;
 }
 
 void esta_record_headcount(const esta_ruleset* ruleset, esta_employer_state* employer,
@@ -82,8 +79,8 @@ void esta_note_first_employee(esta_employer_state* employer, int32_t date) {
 void esta_employer_init(esta_employer_state* employer) {
     employer->version = ESTA_STATE_VERSION;
     employer->headcount_year = 0;
-    employer->large_weeks[0] = 0;
-    employer->large_weeks[1] = 0;
+    for (int32_t i = 0; i < ESTA_HEADCOUNT_YEARS; ++i)
+        employer->large_weeks[i] = 0;
     employer->first_employee_date = ESTA_NO_DATE;
     employer->last_headcount = 0;
 }

@@ -11,7 +11,7 @@ extern "C" {
 /* Workweeks of `year` with more than small_max_employees employees, as far as reported. */
 int32_t esta_qualifying_weeks(const esta_employer_state* employer, int32_t year);
 
-/* Records one weekly headcount; keeps the current and the prior calendar year. */
+/* Records one weekly headcount; keeps ESTA_HEADCOUNT_YEARS calendar years. */
 void esta_record_headcount(const esta_ruleset* ruleset, esta_employer_state* employer,
                            int32_t week_date, int32_t headcount);
 

@@ -82,13 +82,18 @@ esta_policy esta_default_policy(void);
 
 typedef enum esta_size { ESTA_SIZE_SMALL = 1, ESTA_SIZE_LARGE = 2 } esta_size;
 
-/* Facts about one employer (A-1, A-2): weekly headcounts of two calendar years as bitmaps of
- * "workweeks with more than small_max_employees employees", and the first-hire date. */
+/* Years of weekly headcounts an employer state keeps: the newest reported calendar year and
+ * the two before it, so the size of any date in the newest year or the one before (events
+ * arriving after the first report of a new year) is derived from complete history. */
+#define ESTA_HEADCOUNT_YEARS 3
+
+/* Facts about one employer (A-1, A-2): weekly headcounts as bitmaps of "workweeks with more
+ * than small_max_employees employees", and the first-hire date. */
 typedef struct esta_employer_state {
     uint32_t version;
-    int32_t headcount_year;      /* calendar year of large_weeks[0]; 0 = nothing reported */
-    uint64_t large_weeks[2];     /* [0] headcount_year, [1] the year before; bit = week index */
-    int32_t first_employee_date; /* ESTA_NO_DATE when unknown (then never exempt) */
+    int32_t headcount_year; /* calendar year of large_weeks[0]; 0 = nothing reported */
+    uint64_t large_weeks[ESTA_HEADCOUNT_YEARS]; /* [i]: headcount_year - i; bit = week index */
+    int32_t first_employee_date;                /* ESTA_NO_DATE when unknown (then never exempt) */
     int32_t last_headcount;
 } esta_employer_state;
 
@@ -115,7 +120,7 @@ typedef struct esta_employee_state {
 #else
 #define ESTA_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
 #endif
-ESTA_STATIC_ASSERT(sizeof(esta_employer_state) == 32, "employer state layout is version 1");
+ESTA_STATIC_ASSERT(sizeof(esta_employer_state) == 40, "employer state layout is version 1");
 ESTA_STATIC_ASSERT(sizeof(esta_employee_state) == 56, "employee state layout is version 1");
 
 void esta_employer_init(esta_employer_state* employer);

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "esta_employer.h"
 #include "harness.h"
 
 namespace esta::test {
@@ -188,6 +189,34 @@ TEST(Size, A3_SmallBusinessCarryoverCapIs40Hours) {
     EXPECT_EQ(d.carried_minutes, hours(40));  // small business carryover cap
     EXPECT_EQ(d.forfeited_minutes, hours(20));
     EXPECT_EQ(d.size, ESTA_SIZE_SMALL);
+}
+
+TEST(Size, A1_LateEntryAfterANewYearsFirstReportKeepsThePriorYearSize) {
+    Employer employer;
+    employer.weekly_headcounts(day(2024, 1, 1), day(2024, 12, 30), 25);
+    employer.weekly_headcounts(day(2025, 1, 6), day(2025, 12, 29), 10);
+    employer.hire("a", day(2025, 3, 3), policy_with());
+    employer.headcount(day(2026, 1, 5), 10);  // the first report of 2026 arrives first
+    const esta_decision d = employer.work("a", day(2025, 12, 31), hours(3));
+    EXPECT_EQ(d.size, ESTA_SIZE_LARGE);  // 2025 is large through 2024's 53 weeks
+    EXPECT_TRUE(has_explanation(d, ESTA_EXPLAIN_SIZE_LARGE_PRIOR_YEAR, 53));
+    EXPECT_EQ(d.accrued_minutes, 6);
+}
+
+TEST(Size, A1_HeadcountsOlderThanThreeYearsAreForgotten) {
+    Employer employer;
+    employer.weekly_headcounts(day(2024, 1, 1), day(2024, 12, 30), 25);
+    EXPECT_EQ(esta_qualifying_weeks(&employer.employer_state(), 2024), 53);
+    employer.headcount(day(2026, 1, 5), 10);
+    EXPECT_EQ(esta_qualifying_weeks(&employer.employer_state(), 2024), 53);
+    employer.headcount(day(2027, 1, 4), 10);
+    EXPECT_EQ(esta_qualifying_weeks(&employer.employer_state(), 2024), 0);
+    // A report for a year no longer kept is acknowledged and changes nothing.
+    const esta_employer_state before = employer.employer_state();
+    EXPECT_EQ(employer.headcount(day(2024, 6, 3), 30).kind, ESTA_DECISION_HEADCOUNT);
+    EXPECT_EQ(std::memcmp(&before.large_weeks, &employer.employer_state().large_weeks,
+                          sizeof before.large_weeks),
+              0);
 }
 
 // ---- A-4 frontload. ---------------------------------------------------------------------

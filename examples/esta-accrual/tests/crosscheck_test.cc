@@ -71,12 +71,26 @@ TEST(CrossCheck, A8_RulesMatchReferenceOnGeneratedWorkloads) {
         if (HasFailure()) return;
     }
     // The workloads must reach every outcome, or the comparison proves less than it seems.
-    for (const char* wanted :
-         {"accrued/none", "recorded/none", "approved/none", "denied/waiting_period",
-          "denied/insufficient_balance", "denied/use_cap", "rejected/negative_minutes",
-          "rejected/over_24_hours", "rejected/future_date", "rejected/not_hired",
-          "rejected/already_hired", "rejected/not_positive", "not_effective/none", "exempt/none",
-          "hired/none", "rolled_over/none", "headcount/none"}) {
+    for (const char* wanted : {"accrued/none",
+                               "recorded/none",
+                               "approved/none",
+                               "denied/waiting_period",
+                               "denied/insufficient_balance",
+                               "denied/use_cap",
+                               "rejected/negative_minutes",
+                               "rejected/over_24_hours",
+                               "rejected/future_date",
+                               "rejected/not_hired",
+                               "rejected/already_hired",
+                               "rejected/not_positive",
+                               "rejected/before_hire",
+                               "rejected/closed_year",
+                               "rejected/year_not_ended",
+                               "not_effective/none",
+                               "exempt/none",
+                               "hired/none",
+                               "rolled_over/none",
+                               "headcount/none"}) {
         EXPECT_TRUE(seen.count(wanted)) << "no decision " << wanted << " in the workloads";
     }
 }

@@ -93,6 +93,7 @@ Decision Rules::decide(std::string_view line) {
 
     // --- A-1 size and A-2 coverage, as functions of the employer's facts. ---
     auto weeks = [&](int y) -> int {
+        if (y < employer.newest_year - 2) return 0;  // the state keeps three years
         auto it = employer.big_weeks.find(y);
         return it == employer.big_weeks.end() ? 0 : static_cast<int>(it->second.size());
     };
@@ -181,6 +182,7 @@ Decision Rules::decide(std::string_view line) {
         }
         const year_month_day ymd = civil(date);
         const int week = (date - days_of(ymd.year() / January / 1)) / 7;
+        employer.newest_year = std::max(employer.newest_year, static_cast<int>(ymd.year()));
         if (count > 10)
             employer.big_weeks[static_cast<int>(ymd.year())].insert(week);
         else

@@ -48,6 +48,7 @@ class Rules {
     };
     struct Employer {
         std::map<int, std::set<int>> big_weeks;  // year -> week indexes with 11+ employees
+        int newest_year = 0;  // weeks more than two years older than this are forgotten
         bool first_known = false;
         int first_employee = 0;
     };

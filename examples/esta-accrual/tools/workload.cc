@@ -221,8 +221,9 @@ class Generator {
         employee.hired = true;
     }
 
-    // Mostly valid entries; with invalid inputs on, a few are over 24 h, negative, dated
-    // after their processing date, or a second entry that takes the day past 24 h.
+    // Mostly valid entries; with invalid inputs on, about 1.8 % are over 24 h, negative,
+    // dated after their processing date, late corrections, early year ends, or a second
+    // entry that takes the day past 24 h.
     void hours_worked(const Employer& employer, const Employee& employee, sys_days day) {
         const int32_t minutes = m_random.between(16, 40) * 15;  // 4 h .. 10 h in quarter hours
         const int32_t roll = m_options.invalid_inputs ? m_random.between(0, 999) : 999;
@@ -232,9 +233,15 @@ class Generator {
             emit_hours(employer, employee, day, day, -60);
         } else if (roll < 9) {
             emit_hours(employer, employee, day, day - days{1}, minutes);
+        } else if (roll < 11) {
+            // A late correction for a day 400 days back: before hire or in a closed year.
+            emit_hours(employer, employee, day - days{400}, day, minutes);
+        } else if (roll < 12) {
+            // A year end sent on an ordinary day: the benefit year has not ended.
+            emit(begin("year_end", employer.id, employee.id, day, day) + "}");
         } else {
             emit_hours(employer, employee, day, day, minutes);
-            if (roll < 15) emit_hours(employer, employee, day, day, 1440 - minutes + 1);
+            if (roll < 18) emit_hours(employer, employee, day, day, 1440 - minutes + 1);
         }
     }
 
