@@ -10,6 +10,7 @@
 #include "protocol/codec.h"
 #include "protocol/dead_letter_queue.h"
 #include "protocol/dedup_store.h"
+#include "protocol/delivery.h"
 #include "protocol/envelope.h"
 #include "protocol/file_system.h"
 #include "protocol/flow_control.h"
