@@ -1,8 +1,15 @@
 // The door of src/observe: interfaces every room calls to log, audit and count. Depends on
-// nothing but base. Concrete sinks, the audit log's files and its verifier have their own
-// headers (log_sinks.h, audit_log.h, audit_verify.h), used by src/app which wires them.
+// nothing but base.
+//   Logger / ESTA_LOG        structured logging (log.h)
+//   AuditSink                tamper-evident audit records (audit_sink.h, value.h)
+//   MetricsRegistry / ESTA_COUNTER, ESTA_GAUGE, ESTA_HISTOGRAM   (metrics.h)
+//   Clock                    the injectable time source (clock.h)
+// The app wires the concrete parts from their own headers: log_sinks.h, flight_recorder.h,
+// audit_log.h, audit_verify.h, audit_query.h, checkpoint_export.h.
 #pragma once
 
 #include "base/base.h"
+#include "observe/audit_sink.h"
 #include "observe/clock.h"
 #include "observe/log.h"
+#include "observe/metrics.h"
