@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/exec/host_decorators.h"
 #include "app/exec/size.h"
 #include "app/exec/system_host.h"
 #include "app/exec/watchdog.h"
 #include "app/wast/converter.h"
+#include "observe/json.h"
 #include "wasm/parser.h"
 #include "wasm/wasi.h"
 #include "wasm/wasm.h"
@@ -39,6 +41,8 @@ struct ExecOptions {
     std::string max_memory;
     u64 timeout_ms = 0;
     bool stats = false;
+    bool deterministic = false;
+    std::string digest_file;
 };
 
 // "trap 4001: unreachable in `main` (function 12) at offset 0x1a2". Names come from the
@@ -62,6 +66,30 @@ struct Stats {
     u64 guest_memory = 0;
 };
 
+// The golden digest of a run (REQUIREMENTS T-6): how it ended, the fuel it used, and
+// SHA-256 of its stdout and of its final memory 0. Written as `key value` lines so a
+// golden file diffs readably.
+bool write_digest(const std::string& path, const std::string& ending, u64 fuel,
+                  StdoutDigestHost& output, const wasm::Instance* instance) {
+    auto stdout_hash = output.finish();
+    std::string text = ending + "\nfuel " + std::to_string(fuel) + "\nstdout " +
+                       std::to_string(output.stdout_bytes()) +
+                       " sha256:" + observe::to_hex(stdout_hash) + "\n";
+    const wasm::LinearMemory* memory = instance != nullptr ? instance->memory() : nullptr;
+    if (memory != nullptr) {
+        auto bytes = memory->span(0, memory->size());
+        if (!bytes) return false;
+        text += "memory " + std::to_string(memory->size()) +
+                " sha256:" + observe::to_hex(observe::sha256(*bytes)) + "\n";
+    } else {
+        text += "memory none\n";
+    }
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (file == nullptr) return false;
+    bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    return std::fclose(file) == 0 && written;
+}
+
 void print_stats(const Stats& stats) {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -72,6 +100,69 @@ void print_stats(const Stats& stats) {
                  (unsigned long long)stats.fuel_used, (long long)(micros / 1000),
                  (long long)(micros % 1000), (unsigned long long)stats.guest_memory,
                  usage.ru_maxrss);
+}
+
+// How a run ended: the exit code, the digest's first line ("exit 0", "trap 4002"), the
+// fuel `_start` used, and the instance when there is one.
+struct RunEnd {
+    int exit_code = 0;
+    std::string ending;
+    u64 fuel_used = 0;
+    wasm::Instance* instance = nullptr;
+};
+
+RunEnd ended_by_trap(const wasm::Trap& trap, ByteSpan bytes, wasm::Instance* instance) {
+    print_trap(trap, bytes);
+    return {kExitTrap, "trap " + std::to_string(wasm::trap_code(trap.kind)), 0, instance};
+}
+
+// Instantiates the module and calls its `_start`, reporting problems on stderr.
+RunEnd run_module(const ExecOptions& options, std::shared_ptr<const wasm::CompiledModule> module,
+                  ByteSpan bytes, wasm::Store& store, const wasm::Linker& linker,
+                  const wasm::InstanceLimits& limits, const wasm::ExecutionConfig& execution) {
+    auto instantiated = wasm::instantiate(store, std::move(module), linker, limits, execution);
+    if (!instantiated) {
+        std::fprintf(stderr, "estalogic exec: %s: %s\n", options.module.c_str(),
+                     instantiated.error().to_string().c_str());
+        return {kExitBadModule, "unlinkable", 0, nullptr};
+    }
+    wasm::Instance* instance = instantiated->instance;
+    // An instance whose initialization trapped must not be used, not even for a digest.
+    if (instantiated->trap) return ended_by_trap(*instantiated->trap, bytes, nullptr);
+    wasm::FuncRef entry = instance->function("_start");
+    if (entry == nullptr) {
+        std::fprintf(stderr, "estalogic exec: %s exports no _start function (not a WASI command)\n",
+                     options.module.c_str());
+        return {kExitBadModule, "no _start", 0, instance};
+    }
+
+    wasm::Execution thread(store);
+    auto outcome = thread.invoke(entry, {}, execution);
+    if (!outcome) {
+        std::fprintf(stderr, "estalogic exec: %s\n", outcome.error().to_string().c_str());
+        return {kExitBadModule, "not callable", 0, instance};
+    }
+    RunEnd end;
+    switch (outcome->kind) {
+        case wasm::Outcome::Kind::Completed:
+            end = {0, "exit 0", 0, instance};
+            break;
+        case wasm::Outcome::Kind::Exited: {
+            int code = int(outcome->exit_code & 0xFF);
+            end = {code, "exit " + std::to_string(code), 0, instance};
+            break;
+        }
+        case wasm::Outcome::Kind::Trapped:
+            end = ended_by_trap(outcome->trap, bytes, instance);
+            break;
+        case wasm::Outcome::Kind::Suspended:
+            // Budget fuel and no preemption flag: nothing should suspend this call.
+            std::fprintf(stderr, "estalogic exec: the guest suspended unexpectedly\n");
+            end = {kExitTrap, "suspended", 0, instance};
+            break;
+    }
+    end.fuel_used = outcome->fuel_used;
+    return end;
 }
 
 int run_exec(const ExecOptions& options) {
@@ -107,7 +198,12 @@ int run_exec(const ExecOptions& options) {
     config.args.push_back(fs::path(options.module).filename().string());
     config.args.insert(config.args.end(), options.args.begin(), options.args.end());
     config.env = options.env;
-    SystemWasiHost host;
+    // The host chain: the real system, optionally with fixed clocks and randomness, then
+    // the stdout hasher that --digest reads.
+    SystemWasiHost system;
+    DeterministicWasiHost fixed(system);
+    wasm::WasiHost& source = options.deterministic ? static_cast<wasm::WasiHost&>(fixed) : system;
+    StdoutDigestHost host(source);
     wasm::Wasi wasi(std::move(config), host);
 
     wasm::Store store;
@@ -122,55 +218,24 @@ int run_exec(const ExecOptions& options) {
     if (options.timeout_ms > 0)
         watchdog.emplace(std::chrono::milliseconds(options.timeout_ms), interrupt);
 
-    Stats stats;
     auto started = std::chrono::steady_clock::now();
-    auto finish = [&](int code, wasm::Instance* instance) {
+    RunEnd end = run_module(options, std::move(*module), bytes, store, linker, limits, execution);
+    watchdog.reset();
+
+    if (options.stats) {
+        Stats stats;
         stats.wall = std::chrono::steady_clock::now() - started;
-        if (instance != nullptr && instance->memory() != nullptr)
-            stats.guest_memory = instance->memory()->size();
-        if (options.stats) print_stats(stats);
-        return code;
-    };
-
-    auto instantiated = wasm::instantiate(store, *module, linker, limits, execution);
-    if (!instantiated) {
-        std::fprintf(stderr, "estalogic exec: %s: %s\n", options.module.c_str(),
-                     instantiated.error().to_string().c_str());
-        return finish(kExitBadModule, nullptr);
+        stats.fuel_used = end.fuel_used;
+        if (end.instance != nullptr && end.instance->memory() != nullptr)
+            stats.guest_memory = end.instance->memory()->size();
+        print_stats(stats);
     }
-    wasm::Instance* instance = instantiated->instance;
-    if (instantiated->trap) {
-        print_trap(*instantiated->trap, bytes);
-        return finish(kExitTrap, nullptr);
+    if (!options.digest_file.empty() &&
+        !write_digest(options.digest_file, end.ending, end.fuel_used, host, end.instance)) {
+        std::fprintf(stderr, "estalogic exec: cannot write %s\n", options.digest_file.c_str());
+        return kExitUsage;
     }
-    wasm::FuncRef entry = instance->function("_start");
-    if (entry == nullptr) {
-        std::fprintf(stderr, "estalogic exec: %s exports no _start function (not a WASI command)\n",
-                     options.module.c_str());
-        return finish(kExitBadModule, instance);
-    }
-
-    wasm::Execution thread(store);
-    auto outcome = thread.invoke(entry, {}, execution);
-    if (!outcome) {
-        std::fprintf(stderr, "estalogic exec: %s\n", outcome.error().to_string().c_str());
-        return finish(kExitBadModule, instance);
-    }
-    stats.fuel_used = outcome->fuel_used;
-    switch (outcome->kind) {
-        case wasm::Outcome::Kind::Completed:
-            return finish(0, instance);
-        case wasm::Outcome::Kind::Exited:
-            return finish(int(outcome->exit_code & 0xFF), instance);
-        case wasm::Outcome::Kind::Trapped:
-            print_trap(outcome->trap, bytes);
-            return finish(kExitTrap, instance);
-        case wasm::Outcome::Kind::Suspended:
-            break;
-    }
-    // Budget fuel and no preemption flag: nothing can suspend this call.
-    std::fprintf(stderr, "estalogic exec: the guest suspended unexpectedly\n");
-    return finish(kExitTrap, instance);
+    return end.exit_code;
 }
 
 }  // namespace
@@ -201,6 +266,12 @@ void register_exec_command(CLI::App& root, CommandContext& context) {
                         "Stop the program with trap 3001 after N milliseconds of wall time");
     command->add_flag("--stats", options->stats,
                       "Print fuel used, wall time and peak memory to stderr at the end");
+    command->add_flag("--deterministic", options->deterministic,
+                      "Serve fixed clocks (1 ms per reading) and a fixed random stream, so the run "
+                      "depends only on the module, ARGS and stdin");
+    command->add_option("--digest", options->digest_file,
+                        "Write the run's golden digest (ending, fuel, SHA-256 of stdout and of the "
+                        "final memory) to FILE");
     // From the first argument after MODULE on, everything belongs to the program, even
     // what looks like an option; CLI11 leaves it in remaining().
     command->prefix_command();
