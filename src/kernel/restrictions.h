@@ -105,6 +105,8 @@ struct Restrictions {
     // ABI's order.
     Result<void> check_window(Nanos now) const;
     Result<void> check_process(ProcessId process) const;
+
+    bool operator==(const Restrictions&) const = default;
 };
 
 }  // namespace esta::kernel
