@@ -91,6 +91,9 @@ static bool read_literal(json_cursor* c, const char* word) {
 }
 
 static bool read_value(json_cursor* c, json_value* out) {
+    out->string.data = "";
+    out->string.length = 0;
+    out->number = 0;
     skip_space(c);
     if (c->pos >= c->length) return false;
     const char ch = c->text[c->pos];

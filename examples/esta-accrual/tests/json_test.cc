@@ -1,6 +1,7 @@
 // V-1: the event and decision JSON-lines formats, version 1 (docs/ESTA.md).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -168,6 +169,66 @@ TEST(Names, A8_EveryCodeHasAStableName) {
     EXPECT_STREQ(esta_reason_name(99), "unknown");
     EXPECT_STREQ(esta_decision_kind_name(0), "unknown");
     EXPECT_STREQ(esta_reason_name(ESTA_REASON_WAITING_PERIOD), "waiting_period");
+}
+
+}  // namespace
+}  // namespace esta::test
+
+namespace esta::test {
+namespace {
+
+// Mutated and truncated event lines never crash the codec or the rules, a rejection never
+// changes a state, and no balance ever goes negative (A-7). Deterministic: a fixed LCG.
+TEST(EventJson, A7_MutatedLinesAreRefusedOrDecidedSafely) {
+    const std::string seeds[] = {
+        R"({"v":1,"id":"e","type":"hours_worked","employer":"E","employee":"a","date":"2025-03-04","processed":"2025-03-05","minutes":480})",
+        R"({"v":1,"id":"e","type":"use_request","employer":"E","employee":"a","date":"2025-07-02","minutes":60})",
+        R"({"v":1,"id":"e","type":"year_end","employer":"E","employee":"a","date":"2025-12-31"})",
+        R"({"v":1,"id":"e","type":"headcount","employer":"E","date":"2025-03-03","headcount":12,"first_employee":"2023-01-01"})",
+        R"({"v":1,"id":"e","type":"hire","employer":"E","employee":"b","date":"2025-03-03","method":"frontload","waiting_days":120,"prorate":true,"year_start":"07-01"})",
+    };
+    Employer employer = Employer::large();
+    employer.hire("a", day(2025, 3, 3), esta_default_policy());
+    employer.work("a", day(2025, 3, 3), hours(10));
+    uint32_t random = 12345;
+    auto next = [&random] { return random = random * 1103515245u + 12345u; };
+    const char alphabet[] = "0123456789-:,{}\"tfnaeluv .";
+    int decided = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string line = seeds[next() % 5];
+        const int edits = 1 + static_cast<int>(next() % 3);
+        for (int e = 0; e < edits && !line.empty(); ++e) {
+            const size_t at = next() % line.size();
+            switch (next() % 3) {
+                case 0:
+                    line[at] = alphabet[next() % (sizeof alphabet - 1)];
+                    break;
+                case 1:
+                    line.erase(at, 1);
+                    break;
+                default:
+                    line.resize(at);
+                    break;
+            }
+        }
+        esta_event_record record;
+        if (parse(line, &record) != ESTA_JSON_OK) continue;
+        ++decided;
+        const esta_employee_state before = employer.employee_state("a");
+        const esta_employer_state employer_before = employer.employer_state();
+        esta_decision d;
+        esta_decide(esta_builtin_rulesets(), &employer_before, &before, &record.event, &d);
+        if (d.kind == ESTA_DECISION_REJECTED) {
+            ASSERT_EQ(std::memcmp(&before, &d.employee, sizeof before), 0) << line;
+            ASSERT_EQ(std::memcmp(&employer_before, &d.employer, sizeof employer_before), 0)
+                << line;
+        }
+        ASSERT_GE(d.balance_minutes, 0) << line;
+        ASSERT_GE(d.employee.used_minutes, 0) << line;
+        char buffer[1024];
+        ASSERT_GT(esta_write_decision_json(&record, &d, buffer, sizeof buffer), 0) << line;
+    }
+    EXPECT_GT(decided, 1000);  // the mutations must leave enough lines to decide
 }
 
 }  // namespace
