@@ -160,11 +160,11 @@ RunExit run(ExecutionState& state) {
         }                                \
         ESTA_DISPATCH();                 \
     } while (0)
-#define ESTA_SAFEPOINT()                                                                           \
-    do {                                                                                           \
-        if (interrupt->load(std::memory_order_relaxed) | preempt->load(std::memory_order_relaxed)) \
-            [[unlikely]]                                                                           \
-            goto flagged;                                                                          \
+#define ESTA_SAFEPOINT()                                           \
+    do {                                                           \
+        if (interrupt->load(std::memory_order_relaxed) ||          \
+            preempt->load(std::memory_order_relaxed)) [[unlikely]] \
+            goto flagged;                                          \
     } while (0)
 #define ESTA_NEXT()      \
     do {                 \

@@ -14,6 +14,8 @@ namespace {
 // this long gets a nop of its own so `count` stays within 16 bits.
 constexpr u32 kMaxPendingCount = 60'000;
 constexpr u32 kMaxFrameSlots = 1u << 24;
+// Bounds the work of materializing lazy operands (each write to a local scans them).
+constexpr std::size_t kMaxLazyOperands = 64;
 
 struct Patch {
     u32 instruction = 0;
@@ -56,18 +58,80 @@ class Lowerer {
     void finish();
 
     u32 slot(u32 height) const { return m_out.local_slots + height; }
+    // The slot holding the operand `depth` places below the top.
+    u32 top(u32 depth = 0) const { return m_height > depth ? m_operands[m_height - 1 - depth] : 0; }
+    bool is_lazy(u32 position) const { return m_operands[position] != slot(position); }
     Result<void> pop(u32 count) {
-        if (m_height < count + m_frames.back().height && !m_frames.back().unreachable)
+        if (m_height < count + m_frames.back().height)
             return Err(Status::Invalid, "lowering: operand stack underflow", {.offset = m_offset});
+        for (u32 i = 0; i < count; ++i) {
+            const u32 position = m_height - 1 - i;
+            if (is_lazy(position)) {
+                // Lazy operands are pushed on top, so the newest is last in m_lazy.
+                --m_local_refs[m_operands[position]];
+                m_lazy.pop_back();
+            }
+        }
         m_height -= count;
+        m_operands.resize(m_height);
         return {};
     }
     Result<void> push(u32 count = 1) {
+        for (u32 i = 0; i < count; ++i)
+            m_operands.push_back(slot(m_height + i));
         m_height += count;
         if (m_height > m_max_height) m_max_height = m_height;
         if (slot(m_max_height) > kMaxFrameSlots)
             return Err(Status::Limit, "lowering: frame too large", {.limit = kMaxFrameSlots});
         return {};
+    }
+    // local.get: the operand stays in the local's slot until something could change the
+    // local or a control transfer needs it in its own slot (materialize).
+    Result<void> push_local(u32 local) {
+        if (m_lazy.size() >= kMaxLazyOperands) {
+            emit(LInstruction{.op = LOp::copy, .a = local, .c = slot(m_height)});
+            return push();
+        }
+        ESTA_TRY(push());
+        m_operands.back() = local;
+        m_lazy.push_back(m_height - 1);
+        ++m_local_refs[local];
+        fold();
+        return {};
+    }
+    void materialize(u32 position) {
+        emit_counted(LInstruction{.op = LOp::copy, .a = m_operands[position], .c = slot(position)},
+                     0);
+        --m_local_refs[m_operands[position]];
+        m_operands[position] = slot(position);
+    }
+    // Before control flow: every operand in its own slot.
+    void materialize_all() {
+        for (u32 position : m_lazy)
+            materialize(position);
+        m_lazy.clear();
+    }
+    // Before a write to `local`: operands still reading it get their own copy first.
+    void materialize_local(u32 local) {
+        if (m_local_refs[local] == 0) return;
+        std::size_t kept = 0;
+        for (u32 position : m_lazy) {
+            if (m_operands[position] == local) {
+                materialize(position);
+            } else {
+                m_lazy[kept++] = position;
+            }
+        }
+        m_lazy.resize(kept);
+    }
+    // Resets the operand stack to `height` values in their own slots (after else or end).
+    void set_height(u32 height) {
+        m_operands.resize(m_height);
+        for (u32 position = m_height; position < height; ++position)
+            m_operands.push_back(slot(position));
+        m_operands.resize(height);
+        m_height = height;
+        if (m_height > m_max_height) m_max_height = m_height;
     }
     // Counts a wasm instruction that needs no code of its own.
     void fold() {
@@ -78,11 +142,27 @@ class Lowerer {
     u32 emit_counted(LInstruction instruction, u32 own) {
         instruction.count = static_cast<u16>(m_pending + own);
         m_pending = 0;
+        m_last_result = Patch::kNone;
         m_out.code.push_back(instruction);
         m_out.offsets.push_back(m_offset);
         return static_cast<u32>(m_out.code.size() - 1);
     }
     u32 emit(LInstruction instruction) { return emit_counted(instruction, 1); }
+    // Emits an instruction whose only effect is writing a new top operand (slot c).
+    Result<void> emit_result(LInstruction instruction) {
+        instruction.c = slot(m_height);
+        const u32 index = emit(instruction);
+        ESTA_TRY(push());
+        m_last_result = index;
+        return {};
+    }
+    // True when the top operand was just written by the last instruction, which may then
+    // write a local directly instead (local.set / local.tee forwarding).
+    bool top_is_last_result() const {
+        return m_last_result != Patch::kNone && m_last_result + 1 == here() && m_height > 0 &&
+               !is_lazy(m_height - 1) && m_out.code[m_last_result].c == slot(m_height - 1);
+    }
+    Result<void> lower_local_write(u32 local, bool tee);
     u32 here() const { return static_cast<u32>(m_out.code.size()); }
     Result<std::pair<u32, u32>> block_arity(const BlockType& type) const;
     ControlFrame& frame_at(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
@@ -94,6 +174,10 @@ class Lowerer {
     std::vector<ControlFrame> m_frames;
     std::vector<u32> m_branch_discounts;  // Per instruction index of a branch, its discount.
     std::vector<u32> m_entry_discounts;   // Per br_table entry.
+    std::vector<u32> m_operands;          // Slot of each operand: its own, or a local's (lazy).
+    std::vector<u32> m_lazy;              // Positions of lazy operands, ascending.
+    std::vector<u32> m_local_refs;        // Per local: lazy operands reading it.
+    u32 m_last_result = Patch::kNone;
     u32 m_height = 0;
     u32 m_max_height = 0;
     u32 m_pending = 0;
@@ -155,6 +239,7 @@ Result<LoweredFunction> Lowerer::run() {
         locals += run.count;
     if (locals > kMaxFrameSlots) return Err(Status::Limit, "lowering: too many locals");
     m_out.local_slots = static_cast<u32>(locals);
+    m_local_refs.assign(m_out.local_slots, 0);
     m_out.result_count = static_cast<u32>(type.results.size());
     m_frames.push_back(ControlFrame{.kind = ControlFrame::Kind::Function,
                                     .height = 0,
@@ -200,6 +285,7 @@ Result<void> Lowerer::lower_dead(const Instruction& instruction) {
 
 void Lowerer::bind_label(ControlFrame& frame) {
     const u32 target = here();
+    m_last_result = Patch::kNone;
     for (const Patch& patch : frame.patches) {
         if (patch.entry == Patch::kNone) {
             LInstruction& branch = m_out.code[patch.instruction];
@@ -254,8 +340,9 @@ Result<void> Lowerer::lower_branch(u32 depth, LOp forward, LOp back, u32 conditi
 }
 
 Result<void> Lowerer::lower_br_table(const Instruction& instruction) {
+    const u32 index_slot = top();
     ESTA_TRY(pop(1));
-    const u32 index_slot = slot(m_height);
+    materialize_all();
     const u32 count = static_cast<u32>(instruction.targets.size());
     const u32 first = static_cast<u32>(m_out.br_table.size());
     // The function's own label is a return: give it a shared return instruction after the
@@ -306,6 +393,7 @@ Result<void> Lowerer::lower_else() {
     if (frame.kind != ControlFrame::Kind::If) return Err(Status::Invalid, "lowering: else");
     if (!frame.unreachable) {
         // The then-arm's results are already at the label's slots: jump to the end.
+        materialize_all();
         const u32 index = emit(LInstruction{.op = LOp::br});
         m_branch_discounts.resize(m_out.code.size(), 0);
         frame.patches.push_back(Patch{.instruction = index});
@@ -318,14 +406,18 @@ Result<void> Lowerer::lower_else() {
     frame.kind = ControlFrame::Kind::Else;
     frame.unreachable = false;
     m_dead_depth = 0;
-    m_height = frame.height + frame.params;
+    m_last_result = Patch::kNone;
+    set_height(frame.height + frame.params);
     return {};
 }
 
 Result<void> Lowerer::lower_end() {
     ControlFrame& frame = m_frames.back();
     // An `end` reached only by branches is never executed; one reached by falling through is.
-    if (!frame.unreachable) fold();
+    if (!frame.unreachable) {
+        materialize_all();
+        fold();
+    }
     if (frame.kind == ControlFrame::Kind::Function) {
         if (frame.unreachable) {
             // Keep a well-formed tail; nothing reaches it.
@@ -345,8 +437,7 @@ Result<void> Lowerer::lower_end() {
         frame.patches.push_back(Patch{.instruction = frame.else_branch});
     }
     bind_label(frame);
-    m_height = frame.height + frame.results;
-    if (m_height > m_max_height) m_max_height = m_height;
+    set_height(frame.height + frame.results);
     m_frames.pop_back();
     m_dead_depth = 0;
     return {};
@@ -357,9 +448,10 @@ Result<void> Lowerer::lower_call(const FuncType& type, LOp op, u32 b, u32 c, boo
     const u32 results = static_cast<u32>(type.results.size());
     u64 index_slot = 0;
     if (indirect) {
+        index_slot = top();
         ESTA_TRY(pop(1));
-        index_slot = slot(m_height);
     }
+    materialize_all();
     ESTA_TRY(pop(params));
     emit(LInstruction{.op = op, .a = slot(m_height), .b = b, .c = c, .imm = index_slot});
     ESTA_TRY(push(results));
@@ -374,9 +466,11 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
             const auto [params, results] = ESTA_TRY(block_arity(instruction.block));
             u32 condition = 0;
             if (instruction.op == Op::if_) {
+                condition = top();
                 ESTA_TRY(pop(1));
-                condition = slot(m_height);
             }
+            materialize_all();
+            m_last_result = Patch::kNone;
             if (m_height < params) return Err(Status::Invalid, "lowering: block params");
             ControlFrame frame{.height = m_height - params, .params = params, .results = results};
             if (instruction.op == Op::block) {
@@ -401,17 +495,22 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
         case Op::end:
             return lower_end();
         case Op::br:
+            materialize_all();
             ESTA_TRY(lower_branch(instruction.index, LOp::br, LOp::br_back, 0));
             m_frames.back().unreachable = true;
             return {};
-        case Op::br_if:
+        case Op::br_if: {
+            const u32 condition = top();
             ESTA_TRY(pop(1));
-            return lower_branch(instruction.index, LOp::br_if, LOp::br_if_back, slot(m_height));
+            materialize_all();
+            return lower_branch(instruction.index, LOp::br_if, LOp::br_if_back, condition);
+        }
         case Op::br_table:
             ESTA_TRY(lower_br_table(instruction));
             m_frames.back().unreachable = true;
             return {};
         case Op::return_:
+            materialize_all();
             ESTA_TRY(lower_branch(static_cast<u32>(m_frames.size() - 1), LOp::br, LOp::br, 0));
             m_frames.back().unreachable = true;
             return {};
@@ -422,6 +521,29 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
         default:
             return Err(Status::Internal, "lowering: not a control instruction");
     }
+}
+
+Result<void> Lowerer::lower_local_write(u32 local, bool tee) {
+    if (local >= m_out.local_slots) return Err(Status::Invalid, "lowering: local");
+    if (m_height <= m_frames.back().height) return Err(Status::Invalid, "lowering: local write");
+    materialize_local(local);
+    if (top_is_last_result()) {
+        // The instruction that computed the value writes the local itself.
+        m_out.code[m_last_result].c = local;
+        m_last_result = Patch::kNone;
+        ESTA_TRY(pop(1));
+        if (tee) return push_local(local);
+        fold();
+        return {};
+    }
+    const u32 source = top();
+    if (tee) {
+        emit(LInstruction{.op = LOp::copy, .a = source, .c = local});
+        return {};
+    }
+    ESTA_TRY(pop(1));
+    emit(LInstruction{.op = LOp::copy, .a = source, .c = local});
+    return {};
 }
 
 Result<void> Lowerer::lower(const Instruction& instruction) {
@@ -447,32 +569,29 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
             return {};
         case Op::select:
         case Op::select_typed: {
+            if (m_height < 3) return Err(Status::Invalid, "lowering: select");
+            const u32 condition = top(0);
+            const u32 second = top(1);
+            const u32 first = top(2);
             ESTA_TRY(pop(3));
-            const u32 first = slot(m_height);
-            emit(LInstruction{
-                .op = LOp::select, .a = first, .b = first + 1, .c = first, .d = first + 2});
-            return push();
+            return emit_result(
+                LInstruction{.op = LOp::select, .a = first, .b = second, .d = condition});
         }
         case Op::local_get:
             if (instruction.index >= m_out.local_slots)
                 return Err(Status::Invalid, "lowering: local");
-            emit(LInstruction{.op = LOp::copy, .a = instruction.index, .c = slot(m_height)});
-            return push();
+            return push_local(instruction.index);
         case Op::local_set:
         case Op::local_tee:
-            if (instruction.index >= m_out.local_slots)
-                return Err(Status::Invalid, "lowering: local");
-            ESTA_TRY(pop(1));
-            emit(LInstruction{.op = LOp::copy, .a = slot(m_height), .c = instruction.index});
-            if (op == Op::local_tee) return push();
-            return {};
+            return lower_local_write(instruction.index, op == Op::local_tee);
         case Op::global_get:
-            emit(LInstruction{.op = LOp::global_get, .b = instruction.index, .c = slot(m_height)});
-            return push();
-        case Op::global_set:
+            return emit_result(LInstruction{.op = LOp::global_get, .b = instruction.index});
+        case Op::global_set: {
+            const u32 source = top();
             ESTA_TRY(pop(1));
-            emit(LInstruction{.op = LOp::global_set, .a = slot(m_height), .b = instruction.index});
+            emit(LInstruction{.op = LOp::global_set, .a = source, .b = instruction.index});
             return {};
+        }
         case Op::call: {
             if (instruction.index >= m_module.function_count())
                 return Err(Status::Invalid, "lowering: function index");
@@ -489,49 +608,50 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
         case Op::i64_const:
         case Op::f32_const:
         case Op::f64_const:
-            emit(LInstruction{.op = LOp::constant, .c = slot(m_height), .imm = instruction.bits});
-            return push();
+            return emit_result(LInstruction{.op = LOp::constant, .imm = instruction.bits});
         case Op::ref_null:
-            emit(LInstruction{.op = LOp::constant, .c = slot(m_height), .imm = 0});
-            return push();
-        case Op::ref_is_null:
+            return emit_result(LInstruction{.op = LOp::constant, .imm = 0});
+        case Op::ref_is_null: {
+            const u32 source = top();
             ESTA_TRY(pop(1));
-            emit(LInstruction{.op = LOp::i64_eqz, .a = slot(m_height), .c = slot(m_height)});
-            return push();
+            return emit_result(LInstruction{.op = LOp::i64_eqz, .a = source});
+        }
         case Op::ref_func:
-            emit(LInstruction{.op = LOp::ref_func, .b = instruction.index, .c = slot(m_height)});
-            return push();
+            return emit_result(LInstruction{.op = LOp::ref_func, .b = instruction.index});
         case Op::memory_size:
+            return emit_result(LInstruction{.op = LOp::memory_size, .b = instruction.index});
         case Op::table_size:
-            emit(LInstruction{.op = op == Op::memory_size ? LOp::memory_size : LOp::table_size,
-                              .b = instruction.index,
-                              .c = slot(m_height)});
-            return push();
+            return emit_result(LInstruction{.op = LOp::table_size, .b = instruction.index});
         case Op::memory_grow:
-        case Op::table_get:
+        case Op::table_get: {
+            const u32 source = top();
             ESTA_TRY(pop(1));
-            emit(LInstruction{.op = op == Op::memory_grow ? LOp::memory_grow : LOp::table_get,
-                              .a = slot(m_height),
-                              .b = instruction.index,
-                              .c = slot(m_height)});
-            return push();
+            return emit_result(
+                LInstruction{.op = op == Op::memory_grow ? LOp::memory_grow : LOp::table_get,
+                             .a = source,
+                             .b = instruction.index});
+        }
         case Op::table_set:
+        case Op::table_grow: {
+            // Two operands read from consecutive slots.
+            materialize_all();
             ESTA_TRY(pop(2));
-            emit(LInstruction{.op = LOp::table_set, .a = slot(m_height), .b = instruction.index});
-            return {};
-        case Op::table_grow:
-            ESTA_TRY(pop(2));
-            emit(LInstruction{.op = LOp::table_grow,
-                              .a = slot(m_height),
-                              .b = instruction.index,
-                              .c = slot(m_height)});
-            return push();
+            if (op == Op::table_set) {
+                emit(LInstruction{
+                    .op = LOp::table_set, .a = slot(m_height), .b = instruction.index});
+                return {};
+            }
+            return emit_result(
+                LInstruction{.op = LOp::table_grow, .a = slot(m_height), .b = instruction.index});
+        }
         case Op::memory_init:
         case Op::memory_copy:
         case Op::memory_fill:
         case Op::table_fill:
         case Op::table_copy:
         case Op::table_init: {
+            // Three operands read from consecutive slots.
+            materialize_all();
             ESTA_TRY(pop(3));
             LInstruction bulk{
                 .a = slot(m_height), .b = instruction.index, .c = instruction.other_index};
@@ -567,32 +687,35 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
         case Op::elem_drop:
             emit(LInstruction{.op = LOp::elem_drop, .b = instruction.index});
             return {};
-#define ESTA_LOWER_LOAD(name, slot_type, memory_type)         \
-    case Op::name:                                            \
-        ESTA_TRY(pop(1));                                     \
-        emit(LInstruction{.op = LOp::name,                    \
-                          .a = slot(m_height),                \
-                          .c = slot(m_height),                \
-                          .imm = instruction.memarg.offset}); \
-        return push();
+#define ESTA_LOWER_LOAD(name, slot_type, memory_type)                                       \
+    case Op::name: {                                                                        \
+        const u32 address = top();                                                          \
+        ESTA_TRY(pop(1));                                                                   \
+        return emit_result(                                                                 \
+            LInstruction{.op = LOp::name, .a = address, .imm = instruction.memarg.offset}); \
+    }
             ESTA_LOAD_OPS(ESTA_LOWER_LOAD)
 #undef ESTA_LOWER_LOAD
-#define ESTA_LOWER_STORE(name, memory_type)                   \
-    case Op::name:                                            \
-        ESTA_TRY(pop(2));                                     \
-        emit(LInstruction{.op = LOp::name,                    \
-                          .a = slot(m_height),                \
-                          .b = slot(m_height) + 1,            \
-                          .imm = instruction.memarg.offset}); \
-        return {};
+#define ESTA_LOWER_STORE(name, memory_type)                                                \
+    case Op::name: {                                                                       \
+        if (m_height < 2) return Err(Status::Invalid, "lowering: store");                  \
+        const u32 value = top(0);                                                          \
+        const u32 address = top(1);                                                        \
+        ESTA_TRY(pop(2));                                                                  \
+        emit(LInstruction{                                                                 \
+            .op = LOp::name, .a = address, .b = value, .imm = instruction.memarg.offset}); \
+        return {};                                                                         \
+    }
             ESTA_STORE_OPS(ESTA_LOWER_STORE)
 #undef ESTA_LOWER_STORE
-#define ESTA_LOWER_NUMERIC(name, arity, functor)                                                  \
-    case Op::name:                                                                                \
-        ESTA_TRY(pop(arity));                                                                     \
-        emit(LInstruction{                                                                        \
-            .op = LOp::name, .a = slot(m_height), .b = slot(m_height) + 1, .c = slot(m_height)}); \
-        return push();
+#define ESTA_LOWER_NUMERIC(name, arity, functor)                                    \
+    case Op::name: {                                                                \
+        if (m_height < (arity)) return Err(Status::Invalid, "lowering: operands");  \
+        const u32 first = top((arity)-1);                                           \
+        const u32 second = (arity) == 2 ? top(0) : 0;                               \
+        ESTA_TRY(pop(arity));                                                       \
+        return emit_result(LInstruction{.op = LOp::name, .a = first, .b = second}); \
+    }
             ESTA_NUMERIC_OPS(ESTA_LOWER_NUMERIC)
 #undef ESTA_LOWER_NUMERIC
         default:
