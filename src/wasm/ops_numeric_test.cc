@@ -252,6 +252,21 @@ TEST(OpsNumeric, EveryNumericOpcodeHasAnOperator) {
     EXPECT_EQ(rows.size(), expected);
 }
 
+// STYLE.md's handler form, `binary<u32, ops::Add>(frame)`, passes the operator as a template
+// template argument; the constrained templates must still bind to it.
+template <class T, template <class> class Op>
+auto apply_binary(T a, T b) {
+    return Op<T>{}(a, b);
+}
+
+TEST(OpsNumeric, OperatorsBindAsTemplateTemplateArguments) {
+    EXPECT_EQ((apply_binary<u32, Add>(2, 3)), 5u);
+    EXPECT_EQ((apply_binary<u64, Shl>(1, 65)), 2u);
+    EXPECT_EQ((apply_binary<f64, Min>(-0.0, 0.0)), -0.0);
+    EXPECT_EQ((apply_binary<f32, Lt>(1.0f, 2.0f)), 1u);
+    EXPECT_EQ((apply_binary<u32, DivU>(7, 2).value), 3u);
+}
+
 TEST(OpsNumeric, E3_FloatEnvironmentCheckSeesRoundingModeChanges) {
     ASSERT_TRUE(float_environment_is_default());
     ASSERT_EQ(std::fesetround(FE_UPWARD), 0);
