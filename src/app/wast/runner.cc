@@ -52,6 +52,7 @@ class ScriptRunner {
     struct Compiled {
         std::shared_ptr<const wasm::CompiledModule> module;
         std::string error;
+        Status status = Status::Ok;
     };
 
     Compiled compile_file(const std::string& filename);
@@ -84,12 +85,12 @@ class ScriptRunner {
 
 ScriptRunner::Compiled ScriptRunner::compile_file(const std::string& filename) {
     auto bytes = read_text_file(m_directory / filename);
-    if (!bytes) return {nullptr, "cannot read " + filename};
+    if (!bytes) return {nullptr, "cannot read " + filename, Status::NotFound};
     Diagnostic diagnostic;
     ByteSpan span(reinterpret_cast<const u8*>(bytes->data()), bytes->size());
     auto module = wasm::compile(span, {}, &diagnostic);
-    if (!module) return {nullptr, describe_error(module.error(), diagnostic)};
-    return {std::move(*module), {}};
+    if (!module) return {nullptr, describe_error(module.error(), diagnostic), module.error().code};
+    return {std::move(*module), {}, Status::Ok};
 }
 
 Verdict ScriptRunner::define_module(const Command& command) {
@@ -219,12 +220,20 @@ Verdict ScriptRunner::assert_trap(const Command& command, bool exhaustion) {
     return Verdict::fail(describe_outcome(*outcome) + ", expected trap \"" + command.text + "\"");
 }
 
-// assert_invalid and assert_malformed: the binary must be rejected before instantiation.
+// assert_malformed and assert_invalid: the binary must be rejected before instantiation.
+// A malformed one must fail to decode (Status::Malformed, or Limit for sizes over a decoder
+// limit): a validation error there means the decoder let a broken encoding through. An
+// invalid one may fail either way, because wast2json's encoding of an invalid text module
+// can itself be malformed (memory.init with no data segment gets no data count section).
 Verdict ScriptRunner::assert_not_compiled(const Command& command) {
     if (command.text_module) return Verdict::skip("text module");
     auto compiled = compile_file(command.filename);
-    if (!compiled.module) return Verdict::pass();
-    return Verdict::fail("module compiled, expected \"" + command.text + "\"");
+    if (compiled.module) return Verdict::fail("module compiled, expected \"" + command.text + "\"");
+    if (compiled.status == Status::NotFound) return Verdict::fail(compiled.error);
+    bool decode_error = compiled.status == Status::Malformed || compiled.status == Status::Limit;
+    if (command.type == CommandType::AssertMalformed && !decode_error)
+        return Verdict::fail(compiled.error + ", expected a decode error \"" + command.text + "\"");
+    return Verdict::pass();
 }
 
 Verdict ScriptRunner::assert_unlinkable(const Command& command) {
