@@ -4,11 +4,12 @@
 // records. The fsync policy decides when an appended record is acknowledged:
 //   Always    each append is on disk before append() returns;
 //   Batch     group commit: records wait in memory and are written with one write and one
-//             fsync once `batch_records` wait or commit() is called; acknowledged after it;
+//             fsync once `batch_records` wait, commit() is called, or `interval` has
+//             passed at tick(); a record is acknowledged after its group's fsync;
 //   Interval  records are written at once and fsynced when `interval` has passed on the
-//             injected clock (at append or tick()); a crash may lose up to one interval
-//             of acknowledged-by-the-caller records — callers must only acknowledge to
-//             peers what committed_sequence() covers if they need P-8's strict promise.
+//             injected clock (at append or tick()); a power failure may lose the records
+//             of up to one interval (documented in docs/PROTOCOL.md). Under every policy,
+//             committed_sequence() is exactly what is on disk.
 // A write error (a full disk) stops the journal: the partial write is cut away, every
 // further append fails with the same error, and nothing acknowledged is touched.
 // Not thread-safe: one owner (the journal thread) calls it.
