@@ -740,8 +740,9 @@ struct Max {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Conversions, as `<To, From>` templates. Integers are still passed as u32/u64; `S`/`U` in the
-// name says how the integer side is read.
+// Conversions: plain functors where the types are fixed, `<To, From>` templates for the families
+// that span several. Integers are still passed as u32/u64; `S`/`U` in the name says how the
+// integer side is read.
 // Spec: https://webassembly.github.io/spec/core/exec/numerics.html#conversions
 
 struct Wrap {
@@ -775,8 +776,9 @@ struct TruncS {
         "i32.trunc_f32_s", "i32.trunc_f64_s", "i64.trunc_f32_s", "i64.trunc_f64_s");
     constexpr Checked<To> operator()(From a) const {
         if (!detail::truncates_in_range<To, true>(a)) {
-            if (detail::is_nan(a))
+            if (detail::is_nan(a)) {
                 return detail::trap<To>(TrapKind::IntegerOverflow, kReasonInvalidConversion);
+            }
             return detail::trap<To>(TrapKind::IntegerOverflow, kReasonIntegerOverflow);
         }
         return {static_cast<To>(static_cast<detail::Signed<To>>(a))};
@@ -791,8 +793,9 @@ struct TruncU {
         "i32.trunc_f32_u", "i32.trunc_f64_u", "i64.trunc_f32_u", "i64.trunc_f64_u");
     constexpr Checked<To> operator()(From a) const {
         if (!detail::truncates_in_range<To, false>(a)) {
-            if (detail::is_nan(a))
+            if (detail::is_nan(a)) {
                 return detail::trap<To>(TrapKind::IntegerOverflow, kReasonInvalidConversion);
+            }
             return detail::trap<To>(TrapKind::IntegerOverflow, kReasonIntegerOverflow);
         }
         return {static_cast<To>(a)};
@@ -870,7 +873,9 @@ struct Promote {
 
 // Bit-exact reinterpretation between a float and the integer of the same width.
 template <WasmNumber To, WasmNumber From>
-requires(sizeof(To) == sizeof(From) && WasmInt<To> != WasmInt<From>) struct Reinterpret {
+struct Reinterpret {
+    static_assert(sizeof(To) == sizeof(From) && WasmInt<To> != WasmInt<From>,
+                  "reinterpret pairs a float with the integer of the same width");
     using Operand = From;
     using Result = To;
     static constexpr std::string_view name = detail::by_type<To>(
