@@ -21,8 +21,6 @@ typedef struct decide_context {
     esta_employee_state* employee; /* == &out->employee */
 } decide_context;
 
-static void explain_size(struct decide_context* ctx);
-
 void esta_employee_init(esta_employee_state* employee) {
     employee->version = ESTA_STATE_VERSION;
     employee->hired = 0;
@@ -326,6 +324,14 @@ static void decide_year_end(decide_context* ctx, const esta_employer_state* empl
     finish(ctx, ESTA_DECISION_ROLLED_OVER, ESTA_SECTION_BENEFIT_YEAR);
 }
 
+/* Every decision explains the employer's size first (A-1), so the explanation list always
+ * starts with the fact that picked the caps and the effective date. */
+static void explain_size(decide_context* ctx) {
+    esta_explanation why;
+    ctx->out->size = esta_employer_size(ctx->ruleset, ctx->employer, ctx->event->date, &why);
+    explain(ctx->out, why.code, why.value);
+}
+
 static void decide_hire(decide_context* ctx, const esta_employer_state* employer,
                         const esta_employee_state* employee) {
     const esta_event* ev = ctx->event;
@@ -406,14 +412,6 @@ static void clear_decision(esta_decision* out, const esta_employer_state* employ
     }
     out->employer = *employer;
     out->employee = *employee;
-}
-
-/* Every decision explains the employer's size first (A-1), so the explanation list always
- * starts with the fact that picked the caps and the effective date. */
-static void explain_size(decide_context* ctx) {
-    esta_explanation why;
-    ctx->out->size = esta_employer_size(ctx->ruleset, ctx->employer, ctx->event->date, &why);
-    explain(ctx->out, why.code, why.value);
 }
 
 void esta_decide(esta_ruleset_table rulesets, const esta_employer_state* employer,

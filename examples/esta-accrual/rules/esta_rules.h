@@ -25,7 +25,7 @@ extern "C" {
 #define ESTA_STATE_VERSION 1
 #define ESTA_MINUTES_PER_HOUR 60
 #define ESTA_MINUTES_PER_DAY 1440
-#define ESTA_MAX_EXPLANATIONS 4
+#define ESTA_MAX_EXPLANATIONS 6 /* size, years rolled, prorated, frontloaded, one more */
 
 /* ---- Ruleset: statutory values as data (A-2..A-5), selected by business date. ---------- */
 
