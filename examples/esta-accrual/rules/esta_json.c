@@ -292,14 +292,24 @@ static void put_char(json_writer* w, char ch) {
     w->buffer[w->length++] = ch;
 }
 
+/* One capacity check per run of bytes rather than per byte: the writer is the hottest part
+ * of a decision. */
 static void put_bytes(json_writer* w, const char* data, int32_t length) {
+    if (length > w->capacity - w->length) {
+        w->overflow = true;
+        return;
+    }
+    char* to = w->buffer + w->length;
     for (int32_t i = 0; i < length; ++i)
-        put_char(w, data[i]);
+        to[i] = data[i];
+    w->length += length;
 }
 
 static void put_literal(json_writer* w, const char* text) {
-    while (*text != '\0')
-        put_char(w, *text++);
+    int32_t length = 0;
+    while (text[length] != '\0')
+        ++length;
+    put_bytes(w, text, length);
 }
 
 static void put_int(json_writer* w, int32_t value) {
