@@ -110,6 +110,15 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
         }
         m_offset = instruction.offset;
         ESTA_TRY(check(instruction));
+        // One instruction pushes at most a function type's results, so checking after
+        // each keeps the stack within the limit plus that much.
+        if (m_values.size() > limits.operand_stack) {
+            return Err(Status::Limit, "code: operand stack too high",
+                       Detail{.index = index,
+                              .offset = m_offset,
+                              .limit = limits.operand_stack,
+                              .actual = m_values.size()});
+        }
     }
     if (!reader.at_end()) {
         m_offset = static_cast<u32>(reader.offset());
@@ -231,10 +240,16 @@ Result<void> CodeValidator::check_control(const Instruction& instruction) {
             ESTA_TRY(pop(ValType::I32));
             const ControlFrame* fallback = ESTA_TRY(label(instruction.index));
             const std::size_t arity = label_types(*fallback).size();
+            // Each label is checked once however often it is listed, so a long br_table
+            // costs one step per target plus one check per distinct label.
+            ++m_br_table_stamp;
             for (const u32 depth : instruction.targets) {
                 const ControlFrame* target = ESTA_TRY(label(depth));
                 const auto types = label_types(*target);
                 if (types.size() != arity) return fail("code: type mismatch (br_table arity)");
+                const std::size_t position = m_frames.size() - 1 - depth;
+                if (m_frames[position].br_table_stamp == m_br_table_stamp) continue;
+                m_frames[position].br_table_stamp = m_br_table_stamp;
                 ESTA_TRY(check_and_keep(types));
             }
             ESTA_TRY(pop(label_types(*fallback)));
@@ -453,17 +468,39 @@ Result<ValType> CodeValidator::pop(ValType expected) {
     return actual;
 }
 
+Result<void> CodeValidator::match_top(std::span<const ValType> expected) {
+    const ValType* top = m_values.data() + (m_values.size() - expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        if (top[i] != expected[i] && top[i] != kUnknown && expected[i] != kUnknown) {
+            return fail("code: type mismatch");
+        }
+    }
+    return Ok();
+}
+
+// Equivalent to popping each expected type from the top down, but in one pass: below an
+// unreachable frame's height the polymorphic stack supplies unknowns, which match
+// anything, so a `return` of many results in unreachable code costs nothing per result.
 Result<void> CodeValidator::pop(std::span<const ValType> expected) {
-    for (std::size_t i = expected.size(); i > 0; --i)
-        ESTA_TRY(pop(expected[i - 1]));
+    const ControlFrame& frame = m_frames.back();
+    const std::size_t available = m_values.size() - frame.height;
+    if (available < expected.size()) {
+        if (!frame.unreachable) return fail("code: type mismatch (operand stack underflow)");
+        expected = expected.subspan(expected.size() - available);
+    }
+    ESTA_TRY(match_top(expected));
+    m_values.resize(m_values.size() - expected.size());
     return Ok();
 }
 
 Result<void> CodeValidator::check_and_keep(std::span<const ValType> expected) {
-    m_popped.resize(expected.size());
-    for (std::size_t i = expected.size(); i > 0; --i)
-        m_popped[i - 1] = ESTA_TRY(pop(expected[i - 1]));
-    push(m_popped);
+    const ControlFrame& frame = m_frames.back();
+    const std::size_t available = m_values.size() - frame.height;
+    if (available >= expected.size()) return match_top(expected);
+    if (!frame.unreachable) return fail("code: type mismatch (operand stack underflow)");
+    ESTA_TRY(match_top(expected.subspan(expected.size() - available)));
+    // Popping and pushing back turns the missing values into unknowns on the stack.
+    m_values.insert(m_values.begin() + frame.height, expected.size() - available, kUnknown);
     return Ok();
 }
 

@@ -40,6 +40,7 @@ class CodeValidator {
         BlockType type;
         u32 height = 0;
         bool unreachable = false;
+        u64 br_table_stamp = 0;  // The last br_table that checked this label.
     };
 
     Result<void> check(const Instruction& instruction);
@@ -58,6 +59,8 @@ class CodeValidator {
     Result<void> pop(std::span<const ValType> expected);
     // Pops `expected` and pushes back what was there (br_table checks each label this way).
     Result<void> check_and_keep(std::span<const ValType> expected);
+    // Compares the top expected.size() values (which must exist) with `expected`.
+    Result<void> match_top(std::span<const ValType> expected);
 
     // The control stack.
     Result<void> push_frame(Op opcode, BlockType type);
@@ -76,9 +79,9 @@ class CodeValidator {
     std::vector<ValType> m_values;
     std::vector<ControlFrame> m_frames;
     std::vector<ValType> m_locals;
-    std::vector<ValType> m_popped;  // Scratch for check_and_keep.
     u32 m_function = 0;
     u32 m_offset = 0;  // Of the instruction being checked.
+    u64 m_br_table_stamp = 0;
 };
 
 }  // namespace esta::wasm

@@ -29,6 +29,7 @@ struct ModuleLimits {
     u32 data_segments = 100'000;       // Entries in the data section.
     u32 locals = 50'000;               // Parameters plus declared locals of one function.
     u32 body_size = 8u << 20;          // Bytes of one function body (8 MiB).
+    u32 operand_stack = 1'000'000;     // Operand stack height while validating a function.
     u32 nesting_depth = 1'024;         // Nested block/loop/if of one function.
     u32 br_table_targets = 1'000'000;  // Labels of one br_table.
     u32 name_length = 100'000;         // Bytes of one import/export/custom name.

@@ -219,6 +219,33 @@ TEST(Validator, E5_NestingDepthIsLimited) {
     EXPECT_STREQ(error.context, "code: blocks nested too deeply");
 }
 
+TEST(Validator, E5_OperandStackHeightIsLimited) {
+    // 11 i32.const values left on the stack (then dropped by an unreachable).
+    Bytes body;
+    for (int i = 0; i < 11; ++i)
+        body.insert(body.end(), {0x41, 0x00});
+    body.push_back(0x00);
+    ModuleLimits limits;
+    limits.operand_stack = 11;
+    EXPECT_TRUE(check(test::function_module({}, {}, body), limits));
+    limits.operand_stack = 10;
+    const Error error = invalid(test::function_module({}, {}, body), limits);
+    EXPECT_EQ(error.code, Status::Limit);
+    EXPECT_STREQ(error.context, "code: operand stack too high");
+}
+
+TEST(Validator, E2_BrTableChecksEveryDistinctLabel) {
+    // block (result i32) / block (empty) / i32.const 0 / i32.const 0 /
+    // br_table [1 1 0] 1: label 0 has arity 0, label 1 arity 1, so this is invalid even
+    // though the first targets (repeated) agree with the default.
+    const Bytes body = {0x02, kI32, 0x02, 0x40, 0x41, 0x00, 0x41, 0x00, 0x0E,
+                        0x03, 0x01, 0x01, 0x00, 0x01, 0x0B, 0x0B, 0x1A};
+    expect_invalid(test::function_module({}, {}, body), "code: type mismatch (br_table arity)");
+    const Bytes same = {0x02, kI32, 0x02, 0x40, 0x41, 0x00, 0x41, 0x00, 0x0E, 0x03,
+                        0x01, 0x01, 0x01, 0x01, 0x0B, 0x41, 0x00, 0x0B, 0x1A};
+    expect_valid(test::function_module({}, {}, same));
+}
+
 TEST(Validator, E2_DeepNestingUsesNoNativeStack) {
     // 200 000 nested blocks: a recursive validator would overflow the C++ stack.
     ModuleLimits limits;
