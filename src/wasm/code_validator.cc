@@ -71,7 +71,7 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
     m_offset = function.body.offset;
     m_values.clear();
     m_frames.clear();
-    m_locals.clear();
+    m_local_runs.clear();
 
     // The module validator checked the function's type index already.
     const FuncType& type = module.types[function.type.value()];
@@ -82,10 +82,13 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
             Detail{
                 .index = index, .offset = m_offset, .limit = limits.locals, .actual = local_count});
     }
-    m_locals.reserve(local_count);
-    m_locals.insert(m_locals.end(), type.params.begin(), type.params.end());
+    // Locals stay run-length encoded: expanding them would cost up to `limits.locals` steps
+    // for a few bytes of declaration, in every function.
+    m_local_count = static_cast<u32>(local_count);
+    for (const ValType param : type.params)
+        add_local_run(1, param);
     for (const LocalRun& run : function.locals)
-        m_locals.insert(m_locals.end(), run.count, run.type);
+        add_local_run(run.count, run.type);
 
     // The function's own frame: its label's types are the function's results.
     m_frames.push_back(
@@ -318,8 +321,8 @@ Result<void> CodeValidator::check_variable(const Instruction& instruction) {
         case Op::local_get:
         case Op::local_set:
         case Op::local_tee: {
-            if (instruction.index >= m_locals.size()) return fail("code: unknown local");
-            const ValType type = m_locals[instruction.index];
+            if (instruction.index >= m_local_count) return fail("code: unknown local");
+            const ValType type = local_type(instruction.index);
             if (instruction.op != Op::local_get) ESTA_TRY(pop(type));
             if (instruction.op != Op::local_set) push(type);
             return Ok();
@@ -443,6 +446,25 @@ Result<void> CodeValidator::check_reference(const Instruction& instruction) {
         default:
             ESTA_UNREACHABLE();
     }
+}
+
+void CodeValidator::add_local_run(u32 count, ValType type) {
+    if (count == 0) return;
+    const u32 start = m_local_runs.empty() ? 0 : m_local_runs.back().end;
+    if (!m_local_runs.empty() && m_local_runs.back().type == type) {
+        m_local_runs.back().end = start + count;
+    } else {
+        m_local_runs.push_back(LocalRunEnd{.end = start + count, .type = type});
+    }
+}
+
+ValType CodeValidator::local_type(u32 index) const {
+    // The first run that ends after `index` holds it.
+    const auto run = std::upper_bound(
+        m_local_runs.begin(), m_local_runs.end(), index,
+        [](u32 value, const LocalRunEnd& candidate) { return value < candidate.end; });
+    ESTA_ASSERT(run != m_local_runs.end());
+    return run->type;
 }
 
 void CodeValidator::push(std::span<const ValType> types) {

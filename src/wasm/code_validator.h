@@ -72,13 +72,22 @@ class CodeValidator {
     std::span<const ValType> label_types(const ControlFrame& frame) const;
     Result<void> check_block_type(const BlockType& type);
 
+    void add_local_run(u32 count, ValType type);
+    ValType local_type(u32 index) const;  // `index` is below m_local_count.
+
     Error fail(const char* context) const;
     Error malformed(const char* context) const;
 
     const ValidationContext& m_context;
     std::vector<ValType> m_values;
     std::vector<ControlFrame> m_frames;
-    std::vector<ValType> m_locals;
+    // Parameters and locals as runs of one type: locals [previous end, end) have `type`.
+    struct LocalRunEnd {
+        u32 end = 0;
+        ValType type = ValType::I32;
+    };
+    std::vector<LocalRunEnd> m_local_runs;
+    u32 m_local_count = 0;
     u32 m_function = 0;
     u32 m_offset = 0;  // Of the instruction being checked.
     u64 m_br_table_stamp = 0;

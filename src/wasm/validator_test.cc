@@ -73,6 +73,19 @@ TEST(Validator, E2_RejectsUnknownIndices) {
     expect_invalid(test::function_module({}, {}, {0x25, 0x00, 0x1A}), "code: unknown table");
 }
 
+TEST(Validator, E2_LocalTypesFollowParamsThenRuns) {
+    // Params i32 i64, then locals 2 x f32 and 3 x i32: indices 2-3 are f32, 4-6 are i32.
+    const Bytes locals = {0x02, kF32, 0x03, kI32};
+    auto get = [&](u8 index) {
+        return test::function_module({kI32, kI64}, {kF32}, {0x20, index}, locals, 2);
+    };
+    expect_valid(get(2));
+    expect_valid(get(3));
+    expect_invalid(get(4), "code: type mismatch");
+    expect_invalid(get(1), "code: type mismatch");
+    expect_invalid(get(7), "code: unknown local");
+}
+
 TEST(Validator, E2_UnreachableCodeHasPolymorphicStack) {
     // unreachable; i32.add; drop -- operands come from the polymorphic stack.
     expect_valid(test::function_module({}, {}, {0x00, 0x6A, 0x1A}));
