@@ -7,6 +7,10 @@
 // bytes of input (functions, types, globals, element items, function names) are capped
 // separately, so the worst accepted module decodes into a few hundred MiB at most instead
 // of growing with the module size times a large factor.
+//
+// Validation time is linear in the body size times the largest block or function arity
+// (the spec's algorithm pushes and pops each label's types), so `params` and `results`
+// also bound the worst case: about a second of CPU per 8 MiB body at the defaults.
 #pragma once
 
 #include "base/types.h"
