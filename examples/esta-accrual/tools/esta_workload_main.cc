@@ -1,4 +1,6 @@
 // esta-workload: writes a deterministic ESTA workload as event JSON lines to stdout.
+#include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +11,8 @@
 
 namespace {
 
+constexpr long long kMaxEmployers = 1000000;
+
 void print_help() {
     std::puts(
         "usage: esta-workload [--seed N] [--events N] [--employers N] [--valid-only]\n"
@@ -17,16 +21,17 @@ void print_help() {
         "options always produce the same bytes.\n"
         "  --seed N        PRNG seed (default 1)\n"
         "  --events N      number of lines (default 10000)\n"
-        "  --employers N   number of employers, large and small (default 10)\n"
+        "  --employers N   number of employers, large and small, 1..1000000 (default 10)\n"
         "  --valid-only    no deliberately invalid inputs\n"
         "  --help          this text");
 }
 
-// Parses a positive decimal number; false if it is not one.
-bool parse_count(const char* text, long long min, long long* out) {
+// Parses a decimal number within [min, max]; false if it is not one.
+bool parse_count(const char* text, long long min, long long max, long long* out) {
     char* end = nullptr;
+    errno = 0;
     const long long value = std::strtoll(text, &end, 10);
-    if (end == text || *end != '\0' || value < min) return false;
+    if (end == text || *end != '\0' || errno != 0 || value < min || value > max) return false;
     *out = value;
     return true;
 }
@@ -48,7 +53,8 @@ int main(int argc, char** argv) {
         }
         const bool takes_value = arg == "--seed" || arg == "--events" || arg == "--employers";
         if (!takes_value || i + 1 >= argc ||
-            !parse_count(argv[i + 1], arg == "--seed" ? 0 : 1, &value)) {
+            !parse_count(argv[i + 1], arg == "--seed" ? 0 : 1,
+                         arg == "--employers" ? kMaxEmployers : LLONG_MAX, &value)) {
             std::fprintf(stderr, "esta-workload: bad argument '%s' (see --help)\n", argv[i]);
             return 2;
         }
