@@ -1,5 +1,7 @@
 #include "protocol/dedup_store.h"
 
+#include "protocol/byte_writer.h"
+
 namespace esta::protocol {
 
 Result<DedupStore> DedupStore::create(const Clock& clock, DedupOptions options) {
@@ -37,9 +39,21 @@ std::size_t DedupStore::evict_expired() {
 }
 
 void DedupStore::record(const std::string& scope, const std::string& key, std::vector<u8> result) {
-    const Nanos now = m_clock->now_ns();
-    Key full_key{scope, key};
-    if (const auto found = m_entries.find(full_key); found != m_entries.end()) {
+    insert(Key{scope, key}, m_clock->now_ns(), std::move(result));
+}
+
+void DedupStore::restore(const std::string& scope, const std::string& key, Nanos processed_at,
+                         std::vector<u8> result) {
+    Nanos expires_at = 0;
+    if (!__builtin_add_overflow(processed_at, m_options.ttl, &expires_at) &&
+        expires_at <= m_clock->now_ns()) {
+        return;
+    }
+    insert(Key{scope, key}, processed_at, std::move(result));
+}
+
+void DedupStore::insert(Key key, Nanos processed_at, std::vector<u8> result) {
+    if (const auto found = m_entries.find(key); found != m_entries.end()) {
         m_by_age.erase(found->second.age);
         m_entries.erase(found);
     }
@@ -48,11 +62,39 @@ void DedupStore::record(const std::string& scope, const std::string& key, std::v
         m_entries.erase(m_by_age.front());
         m_by_age.pop_front();
     }
-    m_by_age.push_back(full_key);
+    m_by_age.push_back(key);
     Nanos expires_at = 0;
-    if (__builtin_add_overflow(now, m_options.ttl, &expires_at)) expires_at = INT64_MAX;
-    m_entries.emplace(std::move(full_key),
-                      Entry{now, expires_at, std::move(result), std::prev(m_by_age.end())});
+    if (__builtin_add_overflow(processed_at, m_options.ttl, &expires_at)) expires_at = INT64_MAX;
+    m_entries.emplace(std::move(key), Entry{processed_at, expires_at, std::move(result),
+                                            std::prev(m_by_age.end())});
+}
+
+std::vector<u8> encode_dedup_entry(const DedupEntry& entry) {
+    std::vector<u8> out;
+    ByteWriter writer(out);
+    writer.put_string(entry.scope);
+    writer.put_string(entry.key);
+    writer.put_i64(entry.processed_at);
+    writer.put_blob(ByteSpan(entry.result));
+    return out;
+}
+
+Result<DedupEntry> decode_dedup_entry(ByteSpan bytes) {
+    ByteReader reader(bytes);
+    DedupEntry entry;
+    auto read_text = [&reader]() -> Result<std::string> {
+        const u32 size = ESTA_TRY(reader.read_u32_le());
+        const ByteSpan text = ESTA_TRY(reader.read_bytes(size));
+        return std::string(text.begin(), text.end());
+    };
+    entry.scope = ESTA_TRY(read_text());
+    entry.key = ESTA_TRY(read_text());
+    entry.processed_at = ESTA_TRY(reader.read_le<i64>());
+    const u32 size = ESTA_TRY(reader.read_u32_le());
+    const ByteSpan result = ESTA_TRY(reader.read_bytes(size));
+    entry.result.assign(result.begin(), result.end());
+    if (!reader.at_end()) return Err(Status::Malformed, "dedup.bad_entry");
+    return entry;
 }
 
 }  // namespace esta::protocol

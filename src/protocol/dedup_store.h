@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/result.h"
 #include "protocol/clock.h"
 
@@ -36,6 +37,10 @@ class DedupStore {
     // Records the result of processing `key`; replaces an earlier entry for it. Expired
     // entries are dropped first, then the oldest while the store is full.
     void record(const std::string& scope, const std::string& key, std::vector<u8> result);
+    // Re-inserts an entry recorded before a restart at `processed_at`; one already expired
+    // is skipped. Rebuilding the store from the journal keeps exactly-once across crashes.
+    void restore(const std::string& scope, const std::string& key, Nanos processed_at,
+                 std::vector<u8> result);
     // Drops expired entries; returns how many.
     std::size_t evict_expired();
 
@@ -51,11 +56,25 @@ class DedupStore {
     };
 
     DedupStore(const Clock& clock, DedupOptions options) : m_clock(&clock), m_options(options) {}
+    void insert(Key key, Nanos processed_at, std::vector<u8> result);
 
     const Clock* m_clock;  // Borrowed; a pointer so the store stays movable.
     DedupOptions m_options;
     std::map<Key, Entry> m_entries;
     std::list<Key> m_by_age;  // Oldest first; with one TTL this is also expiry order.
 };
+
+// One processed message, as journaled (record type Output) so the store survives restarts:
+// string scope, string key, i64 processed_at, u32 length and the result.
+struct DedupEntry {
+    std::string scope;
+    std::string key;
+    Nanos processed_at = 0;
+    std::vector<u8> result;
+    bool operator==(const DedupEntry&) const = default;
+};
+std::vector<u8> encode_dedup_entry(const DedupEntry& entry);
+// Malformed "dedup.bad_entry" (or the reader's error) for bytes that are not an entry.
+Result<DedupEntry> decode_dedup_entry(ByteSpan bytes);
 
 }  // namespace esta::protocol
