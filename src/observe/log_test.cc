@@ -59,6 +59,9 @@ TEST(Logger, O1_CheapWhenLevelIsOff) {
     ESTA_LOG(logger, Severity::Error, CategoryKind::Kernel, "kept", {"value", expensive()});
     EXPECT_EQ(built, 1);
     EXPECT_EQ(sink.lines.size(), 1u);
+    ESTA_LOG(logger, Severity::Error, CategoryKind::Kernel, "no fields");
+    ASSERT_EQ(sink.lines.size(), 2u);
+    EXPECT_EQ(sink.lines[1].find("\"fields\""), std::string::npos);
 }
 
 TEST(Logger, O1_NoSinkMeansNothingEnabled) {
