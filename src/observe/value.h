@@ -62,19 +62,23 @@ class Value {
     };
 
     Value() = default;  // null
-    static Value boolean(bool value) { return Value(Storage(value)); }
-    static Value integer(i64 value) { return Value(Storage(value)); }
-    static Value real(f64 value) { return Value(Storage(value)); }
-    static Value text(std::string value) { return Value(Storage(std::move(value))); }
-    static Value bytes(ByteSpan value) {
-        return Value(Storage(Bytes{{value.begin(), value.end()}}));
+    static Value boolean(bool value) { return Value(std::in_place_type<bool>, value); }
+    static Value integer(i64 value) { return Value(std::in_place_type<i64>, value); }
+    static Value real(f64 value) { return Value(std::in_place_type<f64>, value); }
+    static Value text(std::string value) {
+        return Value(std::in_place_type<std::string>, std::move(value));
     }
-    static Value list(List value) { return Value(Storage(std::move(value))); }
-    static Value map(Map value) { return Value(Storage(std::move(value))); }
-    static Value timestamp(i64 ns) { return Value(Storage(Timestamp{ns})); }
-    static Value uuid(const std::array<u8, 16>& value) { return Value(Storage(Uuid{value})); }
+    static Value bytes(ByteSpan value) {
+        return Value(std::in_place_type<Bytes>, Bytes{{value.begin(), value.end()}});
+    }
+    static Value list(List value) { return Value(std::in_place_type<List>, std::move(value)); }
+    static Value map(Map value) { return Value(std::in_place_type<Map>, std::move(value)); }
+    static Value timestamp(i64 ns) { return Value(std::in_place_type<Timestamp>, Timestamp{ns}); }
+    static Value uuid(const std::array<u8, 16>& value) {
+        return Value(std::in_place_type<Uuid>, Uuid{value});
+    }
     static Value decimal(i64 unscaled, u8 scale) {
-        return Value(Storage(Decimal{unscaled, scale}));
+        return Value(std::in_place_type<Decimal>, Decimal{unscaled, scale});
     }
 
     ValueKind kind() const;
@@ -100,7 +104,10 @@ class Value {
   private:
     using Storage = std::variant<std::monostate, bool, i64, f64, std::string, Bytes, List, Map,
                                  Timestamp, Uuid, Decimal>;
-    explicit Value(Storage storage) : m_storage(std::move(storage)) {}
+    // Built in place: constructing a temporary variant and moving it trips g++ 12's
+    // -Wmaybe-uninitialized at -O2.
+    template <class T, class Arg>
+    Value(std::in_place_type_t<T> type, Arg&& value) : m_storage(type, std::forward<Arg>(value)) {}
 
     Storage m_storage;
 };
