@@ -46,12 +46,14 @@ struct Import {
     TableType table;      // Table
     MemoryType memory;    // Memory
     GlobalType global;    // Global
+    u32 offset = 0;       // Byte offset of the entry in the binary, for error messages.
 };
 
 struct Export {
     std::string name;
     ExternKind kind = ExternKind::Func;
-    u32 index = 0;  // Into the index space of `kind` (imports first).
+    u32 index = 0;   // Into the index space of `kind` (imports first).
+    u32 offset = 0;  // Byte offset of the entry in the binary, for error messages.
 };
 
 struct Global {

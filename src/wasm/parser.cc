@@ -349,6 +349,7 @@ Result<void> Parser::parse_imports(ByteReader& reader) {
     m_module.imports.reserve(count);
     for (u32 i = 0; i < count; ++i) {
         Import import;
+        import.offset = static_cast<u32>(reader.offset());
         import.module = ESTA_TRY(read_name(reader, m_limits, "import: name too long"));
         import.name = ESTA_TRY(read_name(reader, m_limits, "import: name too long"));
         const std::size_t at = reader.offset();
@@ -447,6 +448,7 @@ Result<void> Parser::parse_exports(ByteReader& reader) {
     m_module.exports.reserve(count);
     for (u32 i = 0; i < count; ++i) {
         Export entry;
+        entry.offset = static_cast<u32>(reader.offset());
         entry.name = ESTA_TRY(read_name(reader, m_limits, "export: name too long"));
         const std::size_t at = reader.offset();
         const u8 kind = ESTA_TRY(reader.read_u8());

@@ -17,19 +17,24 @@ Error invalid(const char* context, u64 index, u64 offset = Detail::kUnset) {
     return Err(Status::Invalid, context, Detail{.index = index, .offset = offset});
 }
 
-Result<void> check_limits(const Limits& limits, u64 index) {
+Result<void> check_limits(const Limits& limits, u64 index, u64 offset = Detail::kUnset) {
     if (limits.max && limits.min > *limits.max) {
-        return invalid("limits: size minimum must not be greater than maximum", index);
+        return invalid("limits: size minimum must not be greater than maximum", index, offset);
     }
     return Ok();
 }
 
-Result<void> check_memory_type(const MemoryType& memory, u64 index) {
+Result<void> check_memory_type(const MemoryType& memory, u64 index, u64 offset = Detail::kUnset) {
     if (memory.limits.min > kMaxMemoryPages ||
         (memory.limits.max && *memory.limits.max > kMaxMemoryPages)) {
-        return invalid("memory: memory size must be at most 65536 pages (4GiB)", index);
+        return invalid("memory: memory size must be at most 65536 pages (4GiB)", index, offset);
     }
-    return check_limits(memory.limits, index);
+    return check_limits(memory.limits, index, offset);
+}
+
+// Where a segment's offset expression starts, the closest position the Module keeps.
+u64 expression_offset(const ConstExpr& expr) {
+    return expr.instructions.empty() ? Detail::kUnset : expr.instructions.front().offset;
 }
 
 class ModuleValidator {
@@ -76,15 +81,17 @@ Result<void> ModuleValidator::check_imports() {
         const Import& import = m_module.imports[i];
         switch (import.kind) {
             case ExternKind::Func:
-                if (import.func_type.value() >= types) return invalid("import: unknown type", i);
+                if (import.func_type.value() >= types) {
+                    return invalid("import: unknown type", i, import.offset);
+                }
                 m_context.function_types.push_back(import.func_type);
                 break;
             case ExternKind::Table:
-                ESTA_TRY(check_limits(import.table.limits, i));
+                ESTA_TRY(check_limits(import.table.limits, i, import.offset));
                 m_context.tables.push_back(import.table);
                 break;
             case ExternKind::Memory:
-                ESTA_TRY(check_memory_type(import.memory, i));
+                ESTA_TRY(check_memory_type(import.memory, i, import.offset));
                 m_context.memories.push_back(import.memory);
                 break;
             case ExternKind::Global:
@@ -223,11 +230,12 @@ Result<void> ModuleValidator::check_elements() {
     for (std::size_t i = 0; i < m_module.elements.size(); ++i) {
         const ElementSegment& segment = m_module.elements[i];
         if (segment.mode == SegmentMode::Active) {
+            const u64 at = expression_offset(segment.offset);
             if (segment.table.value() >= m_context.tables.size()) {
-                return invalid("element: unknown table", i);
+                return invalid("element: unknown table", i, at);
             }
             if (m_context.tables[segment.table.value()].element != segment.type) {
-                return invalid("element: type mismatch (segment and table types differ)", i);
+                return invalid("element: type mismatch (segment and table types differ)", i, at);
             }
             ESTA_TRY(check_const_expr(segment.offset, ValType::I32, globals));
         }
@@ -244,7 +252,7 @@ Result<void> ModuleValidator::check_data() {
         const DataSegment& segment = m_module.data[i];
         if (segment.mode != SegmentMode::Active) continue;
         if (segment.memory.value() >= m_context.memories.size()) {
-            return invalid("data: unknown memory", i);
+            return invalid("data: unknown memory", i, expression_offset(segment.offset));
         }
         ESTA_TRY(check_const_expr(segment.offset, ValType::I32, globals));
     }
@@ -270,21 +278,21 @@ Result<void> ModuleValidator::check_exports() {
         switch (entry.kind) {
             case ExternKind::Func:
                 if (entry.index >= m_context.function_types.size()) {
-                    return invalid("export: unknown function", i);
+                    return invalid("export: unknown function", i, entry.offset);
                 }
                 break;
             case ExternKind::Table:
                 if (entry.index >= m_context.tables.size())
-                    return invalid("export: unknown table", i);
+                    return invalid("export: unknown table", i, entry.offset);
                 break;
             case ExternKind::Memory:
                 if (entry.index >= m_context.memories.size()) {
-                    return invalid("export: unknown memory", i);
+                    return invalid("export: unknown memory", i, entry.offset);
                 }
                 break;
             case ExternKind::Global:
                 if (entry.index >= m_context.globals.size()) {
-                    return invalid("export: unknown global", i);
+                    return invalid("export: unknown global", i, entry.offset);
                 }
                 break;
         }

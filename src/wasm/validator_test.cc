@@ -183,6 +183,20 @@ TEST(Validator, E2_ExportsAndStart) {
     expect_invalid(bad_start, "start: start function must have type [] -> []");
 }
 
+TEST(Validator, E2_ModuleLevelErrorsCarryEntryIndexAndOffset) {
+    // The second export names function 0, which does not exist.
+    const Bytes bytes =
+        BinaryBuilder()
+            .section(5, {0x01, 0x00, 0x01})
+            .section(7, concat({{0x02}, name("m"), {0x02, 0x00}, name("f"), {0x00, 0x00}}))
+            .bytes();
+    const Error error = invalid(bytes);
+    EXPECT_STREQ(error.context, "export: unknown function");
+    EXPECT_EQ(error.detail.index, 1u);
+    EXPECT_EQ(error.detail.offset, 20u);  // Header 8, memory section 5, export id/size/count 3,
+                                          // first entry 4.
+}
+
 TEST(Validator, E2_GlobalsAndConstantExpressions) {
     // global.set on an immutable global.
     const Bytes immutable =
