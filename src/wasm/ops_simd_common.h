@@ -87,7 +87,8 @@ using Signed = std::make_signed_t<Lane>;
 // The unsigned integer lane type of a given width in bytes.
 template <unsigned kBytes>
 using UnsignedOfSize = std::conditional_t<
-    kBytes == 1, u8, std::conditional_t<kBytes == 2, u16, std::conditional_t<kBytes == 4, u32, u64>>>;
+    kBytes == 1, u8,
+    std::conditional_t<kBytes == 2, u16, std::conditional_t<kBytes == 4, u32, u64>>>;
 
 // The signed reading of an integer lane (two's complement).
 template <class Lane>
@@ -107,7 +108,8 @@ template <AnyShape S, class F>
 V128 map1(V128 a, F f) {
     using L = typename S::Lane;
     V128 result;
-    for (unsigned i = 0; i < S::kLanes; ++i) result.set_lane<L>(i, static_cast<L>(f(a.lane<L>(i))));
+    for (unsigned i = 0; i < S::kLanes; ++i)
+        result.set_lane<L>(i, static_cast<L>(f(a.lane<L>(i))));
     return result;
 }
 template <AnyShape S, class F>
@@ -135,7 +137,9 @@ struct Dispatch {
 
 // Whether an operator has a host path in this build.
 template <class Op, class... Args>
-inline constexpr bool kHasHost = ESTA_SIMD_HOST != 0 && requires(Args... args) { Op::host(args...); };
+inline constexpr bool kHasHost = ESTA_SIMD_HOST != 0 && requires(Args... args) {
+    Op::host(args...);
+};
 
 #if ESTA_SIMD_HOST
 // V128 <-> host registers. V128 is 16-byte aligned, so these are single aligned moves (or
@@ -143,7 +147,9 @@ inline constexpr bool kHasHost = ESTA_SIMD_HOST != 0 && requires(Args... args) {
 inline __m128i to_i(V128 v) {
     return _mm_load_si128(reinterpret_cast<const __m128i*>(v.bytes.data()));
 }
-inline __m128 to_ps(V128 v) { return _mm_load_ps(reinterpret_cast<const float*>(v.bytes.data())); }
+inline __m128 to_ps(V128 v) {
+    return _mm_load_ps(reinterpret_cast<const float*>(v.bytes.data()));
+}
 inline __m128d to_pd(V128 v) {
     return _mm_load_pd(reinterpret_cast<const double*>(v.bytes.data()));
 }
@@ -186,11 +192,15 @@ inline __m128d canonicalize(__m128d v) {
 }
 
 // Flips the sign bit of every lane, so signed comparisons order unsigned lanes.
-inline __m128i flip8(__m128i v) { return _mm_xor_si128(v, _mm_set1_epi8(static_cast<char>(0x80))); }
+inline __m128i flip8(__m128i v) {
+    return _mm_xor_si128(v, _mm_set1_epi8(static_cast<char>(0x80)));
+}
 inline __m128i flip16(__m128i v) {
     return _mm_xor_si128(v, _mm_set1_epi16(static_cast<short>(0x8000)));
 }
-inline __m128i flip32(__m128i v) { return _mm_xor_si128(v, _mm_set1_epi32(INT32_MIN)); }
+inline __m128i flip32(__m128i v) {
+    return _mm_xor_si128(v, _mm_set1_epi32(INT32_MIN));
+}
 #endif
 
 }  // namespace detail

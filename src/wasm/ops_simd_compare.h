@@ -32,9 +32,11 @@ struct JoinedName {
 };
 constexpr JoinedName join_name(std::string_view prefix, std::string_view suffix) {
     JoinedName name;
-    for (const char c : prefix) name.text[name.size++] = c;
+    for (const char c : prefix)
+        name.text[name.size++] = c;
     name.text[name.size++] = '.';
-    for (const char c : suffix) name.text[name.size++] = c;
+    for (const char c : suffix)
+        name.text[name.size++] = c;
     return name;
 }
 template <AnyShape S, Relation R>
@@ -44,40 +46,59 @@ template <class Lane>
 constexpr bool compare(Relation relation, Lane x, Lane y) {
     if constexpr (std::is_floating_point_v<Lane>) {
         switch (relation) {
-            case Relation::Eq: return x == y;
-            case Relation::Ne: return x != y;
-            case Relation::Lt: return x < y;
-            case Relation::Gt: return x > y;
-            case Relation::Le: return x <= y;
-            case Relation::Ge: return x >= y;
-            default: return false;
+            case Relation::Eq:
+                return x == y;
+            case Relation::Ne:
+                return x != y;
+            case Relation::Lt:
+                return x < y;
+            case Relation::Gt:
+                return x > y;
+            case Relation::Le:
+                return x <= y;
+            case Relation::Ge:
+                return x >= y;
+            default:
+                return false;
         }
     } else {
         const auto sx = as_signed(x);
         const auto sy = as_signed(y);
         switch (relation) {
-            case Relation::Eq: return x == y;
-            case Relation::Ne: return x != y;
-            case Relation::LtS: return sx < sy;
-            case Relation::LtU: return x < y;
-            case Relation::GtS: return sx > sy;
-            case Relation::GtU: return x > y;
-            case Relation::LeS: return sx <= sy;
-            case Relation::LeU: return x <= y;
-            case Relation::GeS: return sx >= sy;
-            case Relation::GeU: return x >= y;
-            default: return false;
+            case Relation::Eq:
+                return x == y;
+            case Relation::Ne:
+                return x != y;
+            case Relation::LtS:
+                return sx < sy;
+            case Relation::LtU:
+                return x < y;
+            case Relation::GtS:
+                return sx > sy;
+            case Relation::GtU:
+                return x > y;
+            case Relation::LeS:
+                return sx <= sy;
+            case Relation::LeU:
+                return x <= y;
+            case Relation::GeS:
+                return sx >= sy;
+            case Relation::GeU:
+                return x >= y;
+            default:
+                return false;
         }
     }
 }
 
 template <AnyShape S, Relation R>
-constexpr bool kValidRelation =
-    S::kFloat ? (R == Relation::Eq || R == Relation::Ne || R >= Relation::Lt)
-              : (R < Relation::Lt &&
-                 // i64x2 has only the signed relations.
-                 !(std::same_as<S, I64x2> &&
-                   (R == Relation::LtU || R == Relation::GtU || R == Relation::LeU || R == Relation::GeU)));
+constexpr bool kValidRelation = S::kFloat
+                                    ? (R == Relation::Eq || R == Relation::Ne || R >= Relation::Lt)
+                                    : (R < Relation::Lt &&
+                                       // i64x2 has only the signed relations.
+                                       !(std::same_as<S, I64x2> &&
+                                         (R == Relation::LtU || R == Relation::GtU ||
+                                          R == Relation::LeU || R == Relation::GeU)));
 
 #if ESTA_SIMD_HOST
 // The integer relations from SSE2's eq and signed gt: swap the operands for lt, complement
@@ -106,7 +127,8 @@ __m128i host_gt_s(__m128i x, __m128i y) {
         const __m128i high_gt = _mm_cmpgt_epi32(x, y);
         const __m128i high_eq = _mm_cmpeq_epi32(x, y);
         const __m128i low_gt = _mm_cmpgt_epi32(flip32(x), flip32(y));
-        const __m128i low_decides = _mm_and_si128(high_eq, _mm_shuffle_epi32(low_gt, _MM_SHUFFLE(2, 2, 0, 0)));
+        const __m128i low_decides =
+            _mm_and_si128(high_eq, _mm_shuffle_epi32(low_gt, _MM_SHUFFLE(2, 2, 0, 0)));
         return _mm_shuffle_epi32(_mm_or_si128(high_gt, low_decides), _MM_SHUFFLE(3, 3, 1, 1));
     }
 }
@@ -122,7 +144,7 @@ __m128i flip(__m128i v) {
 }  // namespace detail
 
 template <AnyShape S, Relation R>
-    requires detail::kValidRelation<S, R>
+requires detail::kValidRelation<S, R>
 struct Compare : detail::Dispatch<Compare<S, R>> {
     using Operand = V128;
     using Result = V128;
@@ -132,7 +154,8 @@ struct Compare : detail::Dispatch<Compare<S, R>> {
         using Mask = detail::UnsignedOfSize<sizeof(L)>;
         V128 result;
         for (unsigned i = 0; i < S::kLanes; ++i) {
-            result.set_lane<Mask>(i, detail::lane_mask<Mask>(detail::compare(R, a.lane<L>(i), b.lane<L>(i))));
+            result.set_lane<Mask>(
+                i, detail::lane_mask<Mask>(detail::compare(R, a.lane<L>(i), b.lane<L>(i))));
         }
         return result;
     }
@@ -158,16 +181,21 @@ struct Compare : detail::Dispatch<Compare<S, R>> {
             if constexpr (R == Relation::Le) return from_pd(_mm_cmple_pd(x, y));
             if constexpr (R == Relation::Ge) return from_pd(_mm_cmple_pd(y, x));
         } else {
-            constexpr bool kUnsigned = R == Relation::LtU || R == Relation::GtU || R == Relation::LeU || R == Relation::GeU;
+            constexpr bool kUnsigned = R == Relation::LtU || R == Relation::GtU ||
+                                       R == Relation::LeU || R == Relation::GeU;
             const __m128i x = kUnsigned ? flip<S>(to_i(a)) : to_i(a);
             const __m128i y = kUnsigned ? flip<S>(to_i(b)) : to_i(b);
             const __m128i ones = _mm_set1_epi32(-1);
             if constexpr (R == Relation::Eq) return from_i(host_eq<S>(x, y));
             if constexpr (R == Relation::Ne) return from_i(_mm_xor_si128(host_eq<S>(x, y), ones));
-            if constexpr (R == Relation::LtS || R == Relation::LtU) return from_i(host_gt_s<S>(y, x));
-            if constexpr (R == Relation::GtS || R == Relation::GtU) return from_i(host_gt_s<S>(x, y));
-            if constexpr (R == Relation::LeS || R == Relation::LeU) return from_i(_mm_xor_si128(host_gt_s<S>(x, y), ones));
-            if constexpr (R == Relation::GeS || R == Relation::GeU) return from_i(_mm_xor_si128(host_gt_s<S>(y, x), ones));
+            if constexpr (R == Relation::LtS || R == Relation::LtU)
+                return from_i(host_gt_s<S>(y, x));
+            if constexpr (R == Relation::GtS || R == Relation::GtU)
+                return from_i(host_gt_s<S>(x, y));
+            if constexpr (R == Relation::LeS || R == Relation::LeU)
+                return from_i(_mm_xor_si128(host_gt_s<S>(x, y), ones));
+            if constexpr (R == Relation::GeS || R == Relation::GeU)
+                return from_i(_mm_xor_si128(host_gt_s<S>(y, x), ones));
         }
     }
 #endif
@@ -207,7 +235,7 @@ using Ge = Compare<S, Relation::Ge>;
 // S is the result shape (i8x16 from i16x8, i16x8 from i32x4).
 
 template <class S, bool kSigned>
-    requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
+requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
 struct Narrow : detail::Dispatch<Narrow<S, kSigned>> {
     using Operand = V128;
     using Result = V128;
@@ -223,19 +251,20 @@ struct Narrow : detail::Dispatch<Narrow<S, kSigned>> {
             const Wide lane = i < kHalf ? a.lane<Wide>(i) : b.lane<Wide>(i - kHalf);
             const i64 value = static_cast<detail::Signed<Wide>>(lane);
             const i64 low = kSigned ? std::numeric_limits<detail::Signed<L>>::min() : 0;
-            const i64 high = kSigned ? std::numeric_limits<detail::Signed<L>>::max() : std::numeric_limits<L>::max();
-            result.set_lane<L>(i, static_cast<L>(value < low ? low : (value > high ? high : value)));
+            const i64 high = kSigned ? std::numeric_limits<detail::Signed<L>>::max()
+                                     : std::numeric_limits<L>::max();
+            result.set_lane<L>(i,
+                               static_cast<L>(value < low ? low : (value > high ? high : value)));
         }
         return result;
     }
 #if ESTA_SIMD_HOST
     // packusdw (i32 -> u16) is SSE4.1.
-    static V128 host(V128 a, V128 b)
-        requires(std::same_as<S, I8x16> || kSigned || kHostSse41)
-    {
+    static V128 host(V128 a, V128 b) requires(std::same_as<S, I8x16> || kSigned || kHostSse41) {
         using namespace detail;
         if constexpr (std::same_as<S, I8x16>) {
-            return from_i(kSigned ? _mm_packs_epi16(to_i(a), to_i(b)) : _mm_packus_epi16(to_i(a), to_i(b)));
+            return from_i(kSigned ? _mm_packs_epi16(to_i(a), to_i(b))
+                                  : _mm_packus_epi16(to_i(a), to_i(b)));
         } else if constexpr (kSigned) {
             return from_i(_mm_packs_epi32(to_i(a), to_i(b)));
         } else {
@@ -250,7 +279,7 @@ struct Narrow : detail::Dispatch<Narrow<S, kSigned>> {
 // Extend: the low or high half of the narrow lanes, sign- or zero-extended to twice the width.
 // S is the result shape (i16x8, i32x4, i64x2).
 template <class S, bool kHigh, bool kSigned>
-    requires std::same_as<S, I16x8> || std::same_as<S, I32x4> || std::same_as<S, I64x2>
+requires std::same_as<S, I16x8> || std::same_as<S, I32x4> || std::same_as<S, I64x2>
 struct Extend : detail::Dispatch<Extend<S, kHigh, kSigned>> {
     using Operand = V128;
     using Result = V128;
@@ -287,9 +316,15 @@ struct Extend : detail::Dispatch<Extend<S, kHigh, kSigned>> {
             if constexpr (std::same_as<S, I32x4>) high_part = _mm_srai_epi16(x, 15);
             if constexpr (std::same_as<S, I64x2>) high_part = _mm_srai_epi32(x, 31);
         }
-        if constexpr (std::same_as<S, I16x8>) return from_i(kHigh ? _mm_unpackhi_epi8(x, high_part) : _mm_unpacklo_epi8(x, high_part));
-        if constexpr (std::same_as<S, I32x4>) return from_i(kHigh ? _mm_unpackhi_epi16(x, high_part) : _mm_unpacklo_epi16(x, high_part));
-        if constexpr (std::same_as<S, I64x2>) return from_i(kHigh ? _mm_unpackhi_epi32(x, high_part) : _mm_unpacklo_epi32(x, high_part));
+        if constexpr (std::same_as<S, I16x8>)
+            return from_i(kHigh ? _mm_unpackhi_epi8(x, high_part)
+                                : _mm_unpacklo_epi8(x, high_part));
+        if constexpr (std::same_as<S, I32x4>)
+            return from_i(kHigh ? _mm_unpackhi_epi16(x, high_part)
+                                : _mm_unpacklo_epi16(x, high_part));
+        if constexpr (std::same_as<S, I64x2>)
+            return from_i(kHigh ? _mm_unpackhi_epi32(x, high_part)
+                                : _mm_unpacklo_epi32(x, high_part));
     }
 #endif
 };

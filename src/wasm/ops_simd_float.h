@@ -15,12 +15,16 @@ struct Div : detail::Dispatch<Div<S>> {
     using Operand = V128;
     using Result = V128;
     static constexpr std::string_view name = std::same_as<S, F32x4> ? "f32x4.div" : "f64x2.div";
-    static V128 portable(V128 a, V128 b) { return detail::map2<S>(a, b, ops::Div<typename S::Lane>{}); }
+    static V128 portable(V128 a, V128 b) {
+        return detail::map2<S>(a, b, ops::Div<typename S::Lane>{});
+    }
 #if ESTA_SIMD_HOST
     static V128 host(V128 a, V128 b) {
         using namespace detail;
-        if constexpr (std::same_as<S, F32x4>) return from_ps(canonicalize(_mm_div_ps(to_ps(a), to_ps(b))));
-        if constexpr (std::same_as<S, F64x2>) return from_pd(canonicalize(_mm_div_pd(to_pd(a), to_pd(b))));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_ps(canonicalize(_mm_div_ps(to_ps(a), to_ps(b))));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_pd(canonicalize(_mm_div_pd(to_pd(a), to_pd(b))));
     }
 #endif
 };
@@ -48,7 +52,9 @@ struct Min : detail::Dispatch<Min<S>> {
     using Operand = V128;
     using Result = V128;
     static constexpr std::string_view name = std::same_as<S, F32x4> ? "f32x4.min" : "f64x2.min";
-    static V128 portable(V128 a, V128 b) { return detail::map2<S>(a, b, ops::Min<typename S::Lane>{}); }
+    static V128 portable(V128 a, V128 b) {
+        return detail::map2<S>(a, b, ops::Min<typename S::Lane>{});
+    }
 #if ESTA_SIMD_HOST
     static V128 host(V128 a, V128 b) {
         using namespace detail;
@@ -56,12 +62,14 @@ struct Min : detail::Dispatch<Min<S>> {
             const __m128 x = to_ps(a);
             const __m128 y = to_ps(b);
             const __m128 either = _mm_or_ps(_mm_min_ps(x, y), _mm_min_ps(y, x));
-            return from_ps(select(_mm_cmpunord_ps(x, y), _mm_set1_ps(ops::detail::canonical_nan<f32>()), either));
+            return from_ps(select(_mm_cmpunord_ps(x, y),
+                                  _mm_set1_ps(ops::detail::canonical_nan<f32>()), either));
         } else {
             const __m128d x = to_pd(a);
             const __m128d y = to_pd(b);
             const __m128d either = _mm_or_pd(_mm_min_pd(x, y), _mm_min_pd(y, x));
-            return from_pd(select(_mm_cmpunord_pd(x, y), _mm_set1_pd(ops::detail::canonical_nan<f64>()), either));
+            return from_pd(select(_mm_cmpunord_pd(x, y),
+                                  _mm_set1_pd(ops::detail::canonical_nan<f64>()), either));
         }
     }
 #endif
@@ -72,7 +80,9 @@ struct Max : detail::Dispatch<Max<S>> {
     using Operand = V128;
     using Result = V128;
     static constexpr std::string_view name = std::same_as<S, F32x4> ? "f32x4.max" : "f64x2.max";
-    static V128 portable(V128 a, V128 b) { return detail::map2<S>(a, b, ops::Max<typename S::Lane>{}); }
+    static V128 portable(V128 a, V128 b) {
+        return detail::map2<S>(a, b, ops::Max<typename S::Lane>{});
+    }
 #if ESTA_SIMD_HOST
     static V128 host(V128 a, V128 b) {
         using namespace detail;
@@ -80,12 +90,14 @@ struct Max : detail::Dispatch<Max<S>> {
             const __m128 x = to_ps(a);
             const __m128 y = to_ps(b);
             const __m128 both = _mm_and_ps(_mm_max_ps(x, y), _mm_max_ps(y, x));
-            return from_ps(select(_mm_cmpunord_ps(x, y), _mm_set1_ps(ops::detail::canonical_nan<f32>()), both));
+            return from_ps(select(_mm_cmpunord_ps(x, y),
+                                  _mm_set1_ps(ops::detail::canonical_nan<f32>()), both));
         } else {
             const __m128d x = to_pd(a);
             const __m128d y = to_pd(b);
             const __m128d both = _mm_and_pd(_mm_max_pd(x, y), _mm_max_pd(y, x));
-            return from_pd(select(_mm_cmpunord_pd(x, y), _mm_set1_pd(ops::detail::canonical_nan<f64>()), both));
+            return from_pd(select(_mm_cmpunord_pd(x, y),
+                                  _mm_set1_pd(ops::detail::canonical_nan<f64>()), both));
         }
     }
 #endif
@@ -142,8 +154,10 @@ struct Round : detail::Dispatch<Round<S, R>> {
     using Result = V128;
     static constexpr std::string_view name =
         std::same_as<S, F32x4>
-            ? std::array<std::string_view, 4>{"f32x4.ceil", "f32x4.floor", "f32x4.trunc", "f32x4.nearest"}[static_cast<unsigned>(R)]
-            : std::array<std::string_view, 4>{"f64x2.ceil", "f64x2.floor", "f64x2.trunc", "f64x2.nearest"}[static_cast<unsigned>(R)];
+            ? std::array<std::string_view, 4>{"f32x4.ceil", "f32x4.floor", "f32x4.trunc",
+                                              "f32x4.nearest"}[static_cast<unsigned>(R)]
+            : std::array<std::string_view, 4>{"f64x2.ceil", "f64x2.floor", "f64x2.trunc",
+                                              "f64x2.nearest"}[static_cast<unsigned>(R)];
     static V128 portable(V128 a) {
         using L = typename S::Lane;
         if constexpr (R == Rounding::Ceil) return detail::map1<S>(a, ops::Ceil<L>{});
@@ -159,8 +173,10 @@ struct Round : detail::Dispatch<Round<S, R>> {
                                : R == Rounding::Trunc ? _MM_FROUND_TO_ZERO
                                                       : _MM_FROUND_TO_NEAREST_INT) |
                               _MM_FROUND_NO_EXC;
-        if constexpr (std::same_as<S, F32x4>) return from_ps(canonicalize(_mm_round_ps(to_ps(a), kMode)));
-        if constexpr (std::same_as<S, F64x2>) return from_pd(canonicalize(_mm_round_pd(to_pd(a), kMode)));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_ps(canonicalize(_mm_round_ps(to_ps(a), kMode)));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_pd(canonicalize(_mm_round_pd(to_pd(a), kMode)));
     }
 #endif
 };
@@ -185,42 +201,49 @@ struct TruncSat : detail::Dispatch<TruncSat<From, kSigned>> {
     using Operand = V128;
     using Result = V128;
     static constexpr std::string_view name =
-        std::same_as<From, F32x4> ? (kSigned ? "i32x4.trunc_sat_f32x4_s" : "i32x4.trunc_sat_f32x4_u")
-                                  : (kSigned ? "i32x4.trunc_sat_f64x2_s_zero" : "i32x4.trunc_sat_f64x2_u_zero");
+        std::same_as<From, F32x4>
+            ? (kSigned ? "i32x4.trunc_sat_f32x4_s" : "i32x4.trunc_sat_f32x4_u")
+            : (kSigned ? "i32x4.trunc_sat_f64x2_s_zero" : "i32x4.trunc_sat_f64x2_u_zero");
     static V128 portable(V128 a) {
         using F = typename From::Lane;
         using Scalar = std::conditional_t<kSigned, ops::TruncSatS<u32, F>, ops::TruncSatU<u32, F>>;
         V128 result;
-        for (unsigned i = 0; i < From::kLanes; ++i) result.set_lane<u32>(i, Scalar{}(a.lane<F>(i)));
+        for (unsigned i = 0; i < From::kLanes; ++i)
+            result.set_lane<u32>(i, Scalar{}(a.lane<F>(i)));
         return result;
     }
 #if ESTA_SIMD_HOST
     // The unsigned f64 variant has no short SSE2 sequence; it stays portable.
-    static V128 host(V128 a)
-        requires(std::same_as<From, F32x4> || kSigned)
-    {
+    static V128 host(V128 a) requires(std::same_as<From, F32x4> || kSigned) {
         using namespace detail;
-        if constexpr (std::same_as<From, F32x4> && kSigned) {
-            // cvttps2dq gives 0x80000000 for NaN and out-of-range lanes: zero the NaNs, and
-            // turn the too-large ones into 0x7FFFFFFF by flipping all bits.
-            const __m128 x = to_ps(a);
-            const __m128i converted = _mm_cvttps_epi32(x);
-            const __m128i too_large = _mm_castps_si128(_mm_cmple_ps(_mm_set1_ps(0x1p31f), x));
-            const __m128i ordered = _mm_castps_si128(_mm_cmpord_ps(x, x));
-            return from_i(_mm_and_si128(_mm_xor_si128(converted, too_large), ordered));
-        } else if constexpr (std::same_as<From, F32x4>) {
-            // maxps(x, 0) maps NaN and negatives to +0. Lanes >= 2^31 are converted after
-            // subtracting 2^31 (exact there), lanes >= 2^32 saturate to all ones.
-            const __m128 x = _mm_max_ps(to_ps(a), _mm_setzero_ps());
+        // Every lane is clamped into i32's range before cvttps2dq / cvttpd2dq: their
+        // out-of-range answer (0x80000000) is not something to rely on, since compilers
+        // constant-fold the conversion as saturating or undefined instead.
+        if constexpr (std::same_as<From, F32x4>) {
+            const __m128 raw = to_ps(a);
+            const __m128 x = _mm_and_ps(raw, _mm_cmpord_ps(raw, raw));  // NaN lanes to +0.
+            const __m128 below_two31 = _mm_set1_ps(0x1.fffffep30f);     // The largest f32 < 2^31.
             const __m128 two31 = _mm_set1_ps(0x1p31f);
             const __m128i large = _mm_castps_si128(_mm_cmple_ps(two31, x));
-            const __m128i too_large = _mm_castps_si128(_mm_cmple_ps(_mm_set1_ps(0x1p32f), x));
-            const __m128i small = _mm_cvttps_epi32(x);
-            const __m128i shifted = _mm_xor_si128(_mm_cvttps_epi32(_mm_sub_ps(x, two31)), _mm_set1_epi32(INT32_MIN));
-            return from_i(_mm_or_si128(select(large, shifted, small), too_large));
+            if constexpr (kSigned) {
+                const __m128i in_range =
+                    _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(x, _mm_set1_ps(-0x1p31f)), below_two31));
+                return from_i(select(large, _mm_set1_epi32(INT32_MAX), in_range));
+            } else {
+                // Lanes in [2^31, 2^32) are converted after subtracting 2^31 (exact there);
+                // lanes >= 2^32 saturate to all ones.
+                const __m128 zero = _mm_setzero_ps();
+                const __m128i too_large = _mm_castps_si128(_mm_cmple_ps(_mm_set1_ps(0x1p32f), x));
+                const __m128i small =
+                    _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(x, zero), below_two31));
+                const __m128 rebased =
+                    _mm_min_ps(_mm_max_ps(_mm_sub_ps(x, two31), zero), below_two31);
+                const __m128i shifted =
+                    _mm_xor_si128(_mm_cvttps_epi32(rebased), _mm_set1_epi32(INT32_MIN));
+                return from_i(_mm_or_si128(select(large, shifted, small), too_large));
+            }
         } else {
-            // NaN lanes to +0, then clamp into i32's range, where cvttpd2dq is exact; it zeroes
-            // lanes 2 and 3.
+            // NaN lanes to +0, then clamp into i32's range; cvttpd2dq zeroes lanes 2 and 3.
             __m128d x = to_pd(a);
             x = _mm_and_pd(x, _mm_cmpord_pd(x, x));
             x = _mm_min_pd(_mm_max_pd(x, _mm_set1_pd(-0x1p31)), _mm_set1_pd(0x1p31 - 1));
@@ -237,13 +260,15 @@ struct Convert : detail::Dispatch<Convert<To, kSigned>> {
     using Operand = V128;
     using Result = V128;
     static constexpr std::string_view name =
-        std::same_as<To, F32x4> ? (kSigned ? "f32x4.convert_i32x4_s" : "f32x4.convert_i32x4_u")
-                                : (kSigned ? "f64x2.convert_low_i32x4_s" : "f64x2.convert_low_i32x4_u");
+        std::same_as<To, F32x4>
+            ? (kSigned ? "f32x4.convert_i32x4_s" : "f32x4.convert_i32x4_u")
+            : (kSigned ? "f64x2.convert_low_i32x4_s" : "f64x2.convert_low_i32x4_u");
     static V128 portable(V128 a) {
         using F = typename To::Lane;
         using Scalar = std::conditional_t<kSigned, ops::ConvertS<F, u32>, ops::ConvertU<F, u32>>;
         V128 result;
-        for (unsigned i = 0; i < To::kLanes; ++i) result.set_lane<F>(i, Scalar{}(a.lane<u32>(i)));
+        for (unsigned i = 0; i < To::kLanes; ++i)
+            result.set_lane<F>(i, Scalar{}(a.lane<u32>(i)));
         return result;
     }
 #if ESTA_SIMD_HOST
@@ -256,7 +281,8 @@ struct Convert : detail::Dispatch<Convert<To, kSigned>> {
             return from_ps(_mm_cvtepi32_ps(x));
         } else if constexpr (std::same_as<To, F32x4>) {
             // high * 2^16 and low are exact floats; their sum is rounded once.
-            const __m128 high = _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32(x, 16)), _mm_set1_ps(65536.0f));
+            const __m128 high =
+                _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32(x, 16)), _mm_set1_ps(65536.0f));
             const __m128 low = _mm_cvtepi32_ps(_mm_and_si128(x, _mm_set1_epi32(0xFFFF)));
             return from_ps(_mm_add_ps(high, low));
         } else if constexpr (kSigned) {
@@ -277,11 +303,14 @@ struct DemoteZero : detail::Dispatch<DemoteZero> {
     static constexpr std::string_view name = "f32x4.demote_f64x2_zero";
     static V128 portable(V128 a) {
         V128 result;
-        for (unsigned i = 0; i < 2; ++i) result.set_lane<f32>(i, ops::Demote{}(a.lane<f64>(i)));
+        for (unsigned i = 0; i < 2; ++i)
+            result.set_lane<f32>(i, ops::Demote{}(a.lane<f64>(i)));
         return result;
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a) { return detail::from_ps(detail::canonicalize(_mm_cvtpd_ps(detail::to_pd(a)))); }
+    static V128 host(V128 a) {
+        return detail::from_ps(detail::canonicalize(_mm_cvtpd_ps(detail::to_pd(a))));
+    }
 #endif
 };
 
@@ -292,11 +321,14 @@ struct PromoteLow : detail::Dispatch<PromoteLow> {
     static constexpr std::string_view name = "f64x2.promote_low_f32x4";
     static V128 portable(V128 a) {
         V128 result;
-        for (unsigned i = 0; i < 2; ++i) result.set_lane<f64>(i, ops::Promote{}(a.lane<f32>(i)));
+        for (unsigned i = 0; i < 2; ++i)
+            result.set_lane<f64>(i, ops::Promote{}(a.lane<f32>(i)));
         return result;
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a) { return detail::from_pd(detail::canonicalize(_mm_cvtps_pd(detail::to_ps(a)))); }
+    static V128 host(V128 a) {
+        return detail::from_pd(detail::canonicalize(_mm_cvtps_pd(detail::to_ps(a))));
+    }
 #endif
 };
 

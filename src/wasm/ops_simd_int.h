@@ -14,7 +14,8 @@ namespace detail {
 // Saturates a wide value to the range of lane type L read as signed (or unsigned).
 template <class L, bool kSigned>
 constexpr L saturate(i64 x) {
-    using Limits = std::conditional_t<kSigned, std::numeric_limits<Signed<L>>, std::numeric_limits<L>>;
+    using Limits =
+        std::conditional_t<kSigned, std::numeric_limits<Signed<L>>, std::numeric_limits<L>>;
     const i64 low = static_cast<i64>(Limits::min());
     const i64 high = static_cast<i64>(Limits::max());
     return static_cast<L>(x < low ? low : (x > high ? high : x));
@@ -53,8 +54,10 @@ struct Add : detail::Dispatch<Add<S>> {
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_add_epi16(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, I32x4>) return from_i(_mm_add_epi32(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, I64x2>) return from_i(_mm_add_epi64(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, F32x4>) return from_ps(canonicalize(_mm_add_ps(to_ps(a), to_ps(b))));
-        if constexpr (std::same_as<S, F64x2>) return from_pd(canonicalize(_mm_add_pd(to_pd(a), to_pd(b))));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_ps(canonicalize(_mm_add_ps(to_ps(a), to_ps(b))));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_pd(canonicalize(_mm_add_pd(to_pd(a), to_pd(b))));
     }
 #endif
 };
@@ -79,20 +82,21 @@ struct Sub : detail::Dispatch<Sub<S>> {
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sub_epi64(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, F32x4>) return from_ps(canonicalize(_mm_sub_ps(to_ps(a), to_ps(b))));
-        if constexpr (std::same_as<S, F64x2>) return from_pd(canonicalize(_mm_sub_pd(to_pd(a), to_pd(b))));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_ps(canonicalize(_mm_sub_ps(to_ps(a), to_ps(b))));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_pd(canonicalize(_mm_sub_pd(to_pd(a), to_pd(b))));
     }
 #endif
 };
 
 // No i8x16.mul in wasm.
 template <class S>
-    requires(AnyShape<S> && !std::same_as<S, I8x16>)
-struct Mul : detail::Dispatch<Mul<S>> {
+requires(AnyShape<S> && !std::same_as<S, I8x16>) struct Mul : detail::Dispatch<Mul<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>(
-        {}, "i16x8.mul", "i32x4.mul", "i64x2.mul", "f32x4.mul", "f64x2.mul");
+    static constexpr std::string_view name =
+        detail::by_shape<S>({}, "i16x8.mul", "i32x4.mul", "i64x2.mul", "f32x4.mul", "f64x2.mul");
     static V128 portable(V128 a, V128 b) {
         if constexpr (S::kFloat) {
             return detail::map2<S>(a, b, ops::Mul<typename S::Lane>{});
@@ -104,9 +108,7 @@ struct Mul : detail::Dispatch<Mul<S>> {
     }
 #if ESTA_SIMD_HOST
     // i64x2.mul has no SSE instruction; two scalar multiplies are as fast as any emulation.
-    static V128 host(V128 a, V128 b)
-        requires(!std::same_as<S, I64x2>)
-    {
+    static V128 host(V128 a, V128 b) requires(!std::same_as<S, I64x2>) {
         using namespace detail;
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_mullo_epi16(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, I32x4>) {
@@ -121,8 +123,10 @@ struct Mul : detail::Dispatch<Mul<S>> {
                                              _mm_shuffle_epi32(odd, _MM_SHUFFLE(0, 0, 2, 0))));
 #endif
         }
-        if constexpr (std::same_as<S, F32x4>) return from_ps(canonicalize(_mm_mul_ps(to_ps(a), to_ps(b))));
-        if constexpr (std::same_as<S, F64x2>) return from_pd(canonicalize(_mm_mul_pd(to_pd(a), to_pd(b))));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_ps(canonicalize(_mm_mul_ps(to_ps(a), to_ps(b))));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_pd(canonicalize(_mm_mul_pd(to_pd(a), to_pd(b))));
     }
 #endif
 };
@@ -150,8 +154,10 @@ struct Neg : detail::Dispatch<Neg<S>> {
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(zero, to_i(a)));
         if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(zero, to_i(a)));
         if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sub_epi64(zero, to_i(a)));
-        if constexpr (std::same_as<S, F32x4>) return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi32(INT32_MIN)));
-        if constexpr (std::same_as<S, F64x2>) return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi64x(INT64_MIN)));
+        if constexpr (std::same_as<S, F32x4>)
+            return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi32(INT32_MIN)));
+        if constexpr (std::same_as<S, F64x2>)
+            return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi64x(INT64_MIN)));
     }
 #endif
 };
@@ -168,7 +174,8 @@ struct Abs : detail::Dispatch<Abs<S>> {
         if constexpr (S::kFloat) {
             return detail::map1<S>(a, ops::Abs<L>{});
         } else {
-            return detail::map1<S>(a, [](L x) { return detail::as_signed(x) < 0 ? static_cast<L>(L{0} - x) : x; });
+            return detail::map1<S>(
+                a, [](L x) { return detail::as_signed(x) < 0 ? static_cast<L>(L{0} - x) : x; });
         }
     }
 #if ESTA_SIMD_HOST
@@ -176,7 +183,8 @@ struct Abs : detail::Dispatch<Abs<S>> {
         using namespace detail;
         const __m128i v = to_i(a);
         if constexpr (S::kFloat) {
-            const __m128i magnitude = std::same_as<S, F32x4> ? _mm_set1_epi32(INT32_MAX) : _mm_set1_epi64x(INT64_MAX);
+            const __m128i magnitude =
+                std::same_as<S, F32x4> ? _mm_set1_epi32(INT32_MAX) : _mm_set1_epi64x(INT64_MAX);
             return from_i(_mm_and_si128(v, magnitude));
         } else {
             // (x ^ m) - m with m all ones in negative lanes: two's complement negation there.
@@ -184,7 +192,8 @@ struct Abs : detail::Dispatch<Abs<S>> {
             if constexpr (std::same_as<S, I8x16>) m = _mm_cmpgt_epi8(_mm_setzero_si128(), v);
             if constexpr (std::same_as<S, I16x8>) m = _mm_srai_epi16(v, 15);
             if constexpr (std::same_as<S, I32x4>) m = _mm_srai_epi32(v, 31);
-            if constexpr (std::same_as<S, I64x2>) m = _mm_shuffle_epi32(_mm_srai_epi32(v, 31), _MM_SHUFFLE(3, 3, 1, 1));
+            if constexpr (std::same_as<S, I64x2>)
+                m = _mm_shuffle_epi32(_mm_srai_epi32(v, 31), _MM_SHUFFLE(3, 3, 1, 1));
             const __m128i flipped = _mm_xor_si128(v, m);
             if constexpr (std::same_as<S, I8x16>) return from_i(_mm_sub_epi8(flipped, m));
             if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(flipped, m));
@@ -222,8 +231,10 @@ V128 host_min_max(V128 a, V128 b) {
     const __m128i x = to_i(a);
     const __m128i y = to_i(b);
     // The instructions SSE2 has outright.
-    if constexpr (std::same_as<S, I8x16> && !kSigned) return from_i(kMin ? _mm_min_epu8(x, y) : _mm_max_epu8(x, y));
-    if constexpr (std::same_as<S, I16x8> && kSigned) return from_i(kMin ? _mm_min_epi16(x, y) : _mm_max_epi16(x, y));
+    if constexpr (std::same_as<S, I8x16> && !kSigned)
+        return from_i(kMin ? _mm_min_epu8(x, y) : _mm_max_epu8(x, y));
+    if constexpr (std::same_as<S, I16x8> && kSigned)
+        return from_i(kMin ? _mm_min_epi16(x, y) : _mm_max_epi16(x, y));
     const __m128i x_greater = greater<S, kSigned>(x, y);
     return from_i(kMin ? select(x_greater, y, x) : select(x_greater, x, y));
 }
@@ -244,10 +255,13 @@ template <MinMaxShape S>
 struct MinS : detail::Dispatch<MinS<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.min_s", "i16x8.min_s", "i32x4.min_s", {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.min_s", "i16x8.min_s", "i32x4.min_s", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, true, true>(a, b); }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) { return detail::host_min_max<S, true, true>(a, b); }
+    static V128 host(V128 a, V128 b) {
+        return detail::host_min_max<S, true, true>(a, b);
+    }
 #endif
 };
 
@@ -255,10 +269,13 @@ template <MinMaxShape S>
 struct MinU : detail::Dispatch<MinU<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.min_u", "i16x8.min_u", "i32x4.min_u", {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.min_u", "i16x8.min_u", "i32x4.min_u", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, false, true>(a, b); }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) { return detail::host_min_max<S, false, true>(a, b); }
+    static V128 host(V128 a, V128 b) {
+        return detail::host_min_max<S, false, true>(a, b);
+    }
 #endif
 };
 
@@ -266,10 +283,13 @@ template <MinMaxShape S>
 struct MaxS : detail::Dispatch<MaxS<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.max_s", "i16x8.max_s", "i32x4.max_s", {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.max_s", "i16x8.max_s", "i32x4.max_s", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, true, false>(a, b); }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) { return detail::host_min_max<S, true, false>(a, b); }
+    static V128 host(V128 a, V128 b) {
+        return detail::host_min_max<S, true, false>(a, b);
+    }
 #endif
 };
 
@@ -277,10 +297,13 @@ template <MinMaxShape S>
 struct MaxU : detail::Dispatch<MaxU<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.max_u", "i16x8.max_u", "i32x4.max_u", {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.max_u", "i16x8.max_u", "i32x4.max_u", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, false, false>(a, b); }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) { return detail::host_min_max<S, false, false>(a, b); }
+    static V128 host(V128 a, V128 b) {
+        return detail::host_min_max<S, false, false>(a, b);
+    }
 #endif
 };
 
@@ -295,7 +318,8 @@ template <NarrowShape S>
 struct AvgrU : detail::Dispatch<AvgrU<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.avgr_u", "i16x8.avgr_u", {}, {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.avgr_u", "i16x8.avgr_u", {}, {});
     static V128 portable(V128 a, V128 b) {
         return detail::map2<S>(a, b, [](auto x, auto y) { return (u32{x} + u32{y} + 1) >> 1; });
     }
@@ -312,7 +336,8 @@ template <NarrowShape S>
 struct AddSatS : detail::Dispatch<AddSatS<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.add_sat_s", "i16x8.add_sat_s", {}, {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.add_sat_s", "i16x8.add_sat_s", {}, {});
     static V128 portable(V128 a, V128 b) {
         using L = typename S::Lane;
         return detail::map2<S>(a, b, [](L x, L y) {
@@ -332,10 +357,12 @@ template <NarrowShape S>
 struct AddSatU : detail::Dispatch<AddSatU<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.add_sat_u", "i16x8.add_sat_u", {}, {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.add_sat_u", "i16x8.add_sat_u", {}, {});
     static V128 portable(V128 a, V128 b) {
         using L = typename S::Lane;
-        return detail::map2<S>(a, b, [](L x, L y) { return detail::saturate<L, false>(i64{x} + y); });
+        return detail::map2<S>(a, b,
+                               [](L x, L y) { return detail::saturate<L, false>(i64{x} + y); });
     }
 #if ESTA_SIMD_HOST
     static V128 host(V128 a, V128 b) {
@@ -350,7 +377,8 @@ template <NarrowShape S>
 struct SubSatS : detail::Dispatch<SubSatS<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.sub_sat_s", "i16x8.sub_sat_s", {}, {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.sub_sat_s", "i16x8.sub_sat_s", {}, {});
     static V128 portable(V128 a, V128 b) {
         using L = typename S::Lane;
         return detail::map2<S>(a, b, [](L x, L y) {
@@ -370,10 +398,12 @@ template <NarrowShape S>
 struct SubSatU : detail::Dispatch<SubSatU<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.sub_sat_u", "i16x8.sub_sat_u", {}, {});
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.sub_sat_u", "i16x8.sub_sat_u", {}, {});
     static V128 portable(V128 a, V128 b) {
         using L = typename S::Lane;
-        return detail::map2<S>(a, b, [](L x, L y) { return detail::saturate<L, false>(i64{x} - y); });
+        return detail::map2<S>(a, b,
+                               [](L x, L y) { return detail::saturate<L, false>(i64{x} - y); });
     }
 #if ESTA_SIMD_HOST
     static V128 host(V128 a, V128 b) {

@@ -22,13 +22,14 @@ struct Splat : detail::Dispatch<Splat<S>> {
     static V128 portable(Operand x) {
         using L = typename S::Lane;
         V128 result;
-        for (unsigned i = 0; i < S::kLanes; ++i) result.set_lane<L>(i, static_cast<L>(x));
+        for (unsigned i = 0; i < S::kLanes; ++i)
+            result.set_lane<L>(i, static_cast<L>(x));
         return result;
     }
 };
 
 template <class S>
-    requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
+requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
 struct ExtractLaneS {
     using Operand = V128;
     using Result = u32;
@@ -42,7 +43,7 @@ struct ExtractLaneS {
 };
 
 template <class S>
-    requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
+requires std::same_as<S, I8x16> || std::same_as<S, I16x8>
 struct ExtractLaneU {
     using Operand = V128;
     using Result = u32;
@@ -53,8 +54,7 @@ struct ExtractLaneU {
 };
 
 template <class S>
-    requires(AnyShape<S> && sizeof(typename S::Lane) >= 4)
-struct ExtractLane {
+requires(AnyShape<S> && sizeof(typename S::Lane) >= 4) struct ExtractLane {
     using Operand = V128;
     using Result = typename S::Lane;
     static constexpr std::string_view name =
@@ -120,7 +120,8 @@ struct Swizzle : detail::Dispatch<Swizzle> {
     static constexpr std::string_view name = "i8x16.swizzle";
     static V128 portable(V128 a, V128 s) {
         V128 result;
-        for (unsigned i = 0; i < 16; ++i) result.bytes[i] = s.bytes[i] < 16 ? a.bytes[s.bytes[i]] : 0;
+        for (unsigned i = 0; i < 16; ++i)
+            result.bytes[i] = s.bytes[i] < 16 ? a.bytes[s.bytes[i]] : 0;
         return result;
     }
 #if ESTA_SIMD_HOST && defined(__SSSE3__)
@@ -235,8 +236,8 @@ template <IntShape S>
 struct AllTrue : detail::Dispatch<AllTrue<S>> {
     using Operand = V128;
     using Result = u32;
-    static constexpr std::string_view name = detail::by_shape<S>(
-        "i8x16.all_true", "i16x8.all_true", "i32x4.all_true", "i64x2.all_true");
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.all_true", "i16x8.all_true", "i32x4.all_true", "i64x2.all_true");
     static u32 portable(V128 a) {
         for (unsigned i = 0; i < S::kLanes; ++i) {
             if (a.lane<typename S::Lane>(i) == 0) return 0;
@@ -266,8 +267,8 @@ template <IntShape S>
 struct Bitmask : detail::Dispatch<Bitmask<S>> {
     using Operand = V128;
     using Result = u32;
-    static constexpr std::string_view name = detail::by_shape<S>(
-        "i8x16.bitmask", "i16x8.bitmask", "i32x4.bitmask", "i64x2.bitmask");
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.bitmask", "i16x8.bitmask", "i32x4.bitmask", "i64x2.bitmask");
     static u32 portable(V128 a) {
         using L = typename S::Lane;
         u32 result = 0;
@@ -278,14 +279,17 @@ struct Bitmask : detail::Dispatch<Bitmask<S>> {
     }
 #if ESTA_SIMD_HOST
     static u32 host(V128 a) {
-        if constexpr (std::same_as<S, I8x16>) return static_cast<u32>(_mm_movemask_epi8(detail::to_i(a)));
+        if constexpr (std::same_as<S, I8x16>)
+            return static_cast<u32>(_mm_movemask_epi8(detail::to_i(a)));
         if constexpr (std::same_as<S, I16x8>) {
             // Signed saturation to bytes keeps each lane's sign.
             const __m128i v = detail::to_i(a);
             return static_cast<u32>(_mm_movemask_epi8(_mm_packs_epi16(v, v))) & 0xFFu;
         }
-        if constexpr (std::same_as<S, I32x4>) return static_cast<u32>(_mm_movemask_ps(detail::to_ps(a)));
-        if constexpr (std::same_as<S, I64x2>) return static_cast<u32>(_mm_movemask_pd(detail::to_pd(a)));
+        if constexpr (std::same_as<S, I32x4>)
+            return static_cast<u32>(_mm_movemask_ps(detail::to_ps(a)));
+        if constexpr (std::same_as<S, I64x2>)
+            return static_cast<u32>(_mm_movemask_pd(detail::to_pd(a)));
     }
 #endif
 };
@@ -297,7 +301,7 @@ struct Bitmask : detail::Dispatch<Bitmask<S>> {
 
 // v128.loadMxN_s/u: 8 bytes read as N lanes of M bits, each extended to twice its width.
 template <class S, bool kSigned>
-    requires std::same_as<S, I16x8> || std::same_as<S, I32x4> || std::same_as<S, I64x2>
+requires std::same_as<S, I16x8> || std::same_as<S, I32x4> || std::same_as<S, I64x2>
 struct LoadExtend {
     using Operand = u64;
     using Result = V128;
@@ -312,7 +316,8 @@ struct LoadExtend {
         for (unsigned i = 0; i < S::kLanes; ++i) {
             const Narrow lane = source.lane<Narrow>(i);
             if constexpr (kSigned) {
-                result.set_lane<Wide>(i, static_cast<Wide>(static_cast<detail::Signed<Narrow>>(lane)));
+                result.set_lane<Wide>(i,
+                                      static_cast<Wide>(static_cast<detail::Signed<Narrow>>(lane)));
             } else {
                 result.set_lane<Wide>(i, lane);
             }
@@ -335,7 +340,7 @@ struct LoadSplat {
 
 // v128.load32_zero / load64_zero: the value in lane 0, zeros elsewhere.
 template <class S>
-    requires std::same_as<S, I32x4> || std::same_as<S, I64x2>
+requires std::same_as<S, I32x4> || std::same_as<S, I64x2>
 struct LoadZero {
     using Operand = typename S::Lane;
     using Result = V128;

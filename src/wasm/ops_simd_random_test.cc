@@ -31,7 +31,7 @@ std::string hex(const V128& v) {
 }
 
 class Inputs {
-public:
+  public:
     explicit Inputs(u64 seed) : generator_(seed) {}
 
     u64 bits() { return generator_(); }
@@ -40,22 +40,37 @@ public:
     V128 v128() {
         V128 value = V128::from_halves(bits(), bits());
         switch (below(8)) {
-            case 0: return value;  // Random bits.
-            case 1: fill<u8>(value, kBytes); return value;
-            case 2: fill<u16>(value, kHalves); return value;
-            case 3: fill<u32>(value, kWords); return value;
-            case 4: fill<u64>(value, kDoubles); return value;  // Ints and f64 patterns.
-            case 5: fill<u32>(value, kFloats); return value;
-            case 6: fill<u64>(value, kDoubles); return value;
+            case 0:
+                return value;  // Random bits.
+            case 1:
+                fill<u8>(value, kBytes);
+                return value;
+            case 2:
+                fill<u16>(value, kHalves);
+                return value;
+            case 3:
+                fill<u32>(value, kWords);
+                return value;
+            case 4:
+                fill<u64>(value, kDoubles);
+                return value;  // Ints and f64 patterns.
+            case 5:
+                fill<u32>(value, kFloats);
+                return value;
+            case 6:
+                fill<u64>(value, kDoubles);
+                return value;
             default: {
                 // Small floats around integers, halves and ties, either width.
                 if (below(2) == 0) {
                     for (unsigned i = 0; i < 4; ++i) {
-                        value.set_lane<f32>(i, static_cast<f32>(static_cast<int>(below(64)) - 32) * 0.25f);
+                        value.set_lane<f32>(
+                            i, static_cast<f32>(static_cast<int>(below(64)) - 32) * 0.25f);
                     }
                 } else {
                     for (unsigned i = 0; i < 2; ++i) {
-                        value.set_lane<f64>(i, static_cast<f64>(static_cast<int>(below(64)) - 32) * 0.25);
+                        value.set_lane<f64>(
+                            i, static_cast<f64>(static_cast<int>(below(64)) - 32) * 0.25);
                     }
                 }
                 return value;
@@ -63,7 +78,7 @@ public:
         }
     }
 
-private:
+  private:
     // Each lane is either random or one of `specials`.
     template <class Lane, std::size_t N>
     void fill(V128& value, const std::array<Lane, N>& specials) {
@@ -79,8 +94,8 @@ private:
                                                    0x80000001, 0xFFFFFFFF, 0x0000FFFF, 0xFFFF8000,
                                                    0x00007FFF, 0x01000001};
     static constexpr std::array<u32, 26> kFloats = {
-        0x00000000, 0x80000000,  // +-0
-        0x7F800000, 0xFF800000,  // +-inf
+        0x00000000, 0x80000000,                          // +-0
+        0x7F800000, 0xFF800000,                          // +-inf
         0x7FC00000, 0xFFC00000, 0x7FC00001, 0xFFFFFFFF,  // quiet NaNs, payloads, signs
         0x7F800001, 0xFFA00000,                          // signalling NaNs
         0x00000001, 0x807FFFFF,                          // subnormals
@@ -137,12 +152,16 @@ Entry entry(Draw draw) {
     return Entry{Op::name, [draw](Inputs& in) -> std::string {
                      for (int round = 0; round < kRounds; ++round) {
                          const auto args = draw(in);
-                         const auto portable = std::apply([](const auto&... a) { return Op::portable(a...); }, args);
-                         const auto dispatched = std::apply([](const auto&... a) { return Op{}(a...); }, args);
+                         const auto portable =
+                             std::apply([](const auto&... a) { return Op::portable(a...); }, args);
+                         const auto dispatched =
+                             std::apply([](const auto&... a) { return Op{}(a...); }, args);
                          if (!same(portable, dispatched)) {
                              std::string inputs;
-                             std::apply([&](const auto&... a) { ((inputs += show(a) + " "), ...); }, args);
-                             return "inputs " + inputs + "portable " + show(portable) + " host " + show(dispatched);
+                             std::apply([&](const auto&... a) { ((inputs += show(a) + " "), ...); },
+                                        args);
+                             return "inputs " + inputs + "portable " + show(portable) + " host " +
+                                    show(dispatched);
                          }
                      }
                      return "";
@@ -173,7 +192,8 @@ template <class Op, class S>
 Entry lane_replace() {
     return entry<Op>([](Inputs& in) {
         const V128 source = in.v128();
-        const auto scalar = source.lane<detail::Scalar<typename S::Lane>>(in.below(16 / sizeof(detail::Scalar<typename S::Lane>)));
+        const auto scalar = source.lane<detail::Scalar<typename S::Lane>>(
+            in.below(16 / sizeof(detail::Scalar<typename S::Lane>)));
         return std::tuple{in.v128(), scalar, in.below(S::kLanes)};
     });
 }
@@ -293,7 +313,8 @@ std::vector<Entry> all_entries() {
     entries.push_back(binary<Swizzle>());
     entries.push_back(entry<Shuffle>([](Inputs& in) {
         Shuffle::Lanes lanes;
-        for (u8& lane : lanes) lane = static_cast<u8>(in.below(32));
+        for (u8& lane : lanes)
+            lane = static_cast<u8>(in.below(32));
         return std::tuple{in.v128(), in.v128(), lanes};
     }));
     entries.push_back(unary<Not>());
@@ -301,7 +322,9 @@ std::vector<Entry> all_entries() {
     entries.push_back(binary<AndNot>());
     entries.push_back(binary<Or>());
     entries.push_back(binary<Xor>());
-    entries.push_back(entry<Bitselect>([](Inputs& in) { return std::tuple{in.v128(), in.v128(), in.v128()}; }));
+    entries.push_back(entry<Bitselect>([](Inputs& in) {
+        return std::tuple{in.v128(), in.v128(), in.v128()};
+    }));
     entries.push_back(unary<AnyTrue>());
     entries.push_back(unary<Popcnt>());
     entries.push_back(binary<Q15MulrSatS>());

@@ -15,7 +15,8 @@ template <IntShape S>
 struct Shl : detail::Dispatch<Shl<S>> {
     using Operand = V128;
     using Result = V128;
-    static constexpr std::string_view name = detail::by_shape<S>("i8x16.shl", "i16x8.shl", "i32x4.shl", "i64x2.shl");
+    static constexpr std::string_view name =
+        detail::by_shape<S>("i8x16.shl", "i16x8.shl", "i32x4.shl", "i64x2.shl");
     static V128 portable(V128 a, u32 count) {
         using L = typename S::Lane;
         const unsigned shift = count % S::kLaneBits;
@@ -50,13 +51,12 @@ struct ShrS : detail::Dispatch<ShrS<S>> {
         using L = typename S::Lane;
         const unsigned shift = count % S::kLaneBits;
         // C++20 defines >> of a negative value as arithmetic.
-        return detail::map1<S>(a, [shift](L x) { return static_cast<L>(detail::as_signed(x) >> shift); });
+        return detail::map1<S>(
+            a, [shift](L x) { return static_cast<L>(detail::as_signed(x) >> shift); });
     }
 #if ESTA_SIMD_HOST
     // SSE has no 64-bit arithmetic shift before AVX-512.
-    static V128 host(V128 a, u32 count)
-        requires(!std::same_as<S, I64x2>)
-    {
+    static V128 host(V128 a, u32 count) requires(!std::same_as<S, I64x2>) {
         using namespace detail;
         const int shift = static_cast<int>(count % S::kLaneBits);
         if constexpr (std::same_as<S, I8x16>) {
@@ -117,10 +117,13 @@ struct Popcnt : detail::Dispatch<Popcnt> {
         // Bit-parallel counting within each byte; the masks drop bits that the 16-bit shifts
         // carry across byte boundaries.
         const __m128i x = to_i(a);
-        const __m128i pairs = _mm_sub_epi8(x, _mm_and_si128(_mm_srli_epi16(x, 1), _mm_set1_epi8(0x55)));
-        const __m128i nibbles = _mm_add_epi8(_mm_and_si128(pairs, _mm_set1_epi8(0x33)),
-                                             _mm_and_si128(_mm_srli_epi16(pairs, 2), _mm_set1_epi8(0x33)));
-        return from_i(_mm_and_si128(_mm_add_epi8(nibbles, _mm_srli_epi16(nibbles, 4)), _mm_set1_epi8(0x0F)));
+        const __m128i pairs =
+            _mm_sub_epi8(x, _mm_and_si128(_mm_srli_epi16(x, 1), _mm_set1_epi8(0x55)));
+        const __m128i nibbles =
+            _mm_add_epi8(_mm_and_si128(pairs, _mm_set1_epi8(0x33)),
+                         _mm_and_si128(_mm_srli_epi16(pairs, 2), _mm_set1_epi8(0x33)));
+        return from_i(
+            _mm_and_si128(_mm_add_epi8(nibbles, _mm_srli_epi16(nibbles, 4)), _mm_set1_epi8(0x0F)));
     }
 #endif
 };
@@ -153,8 +156,10 @@ struct Q15MulrSatS : detail::Dispatch<Q15MulrSatS> {
         const __m128i low = _mm_mullo_epi16(to_i(a), to_i(b));
         const __m128i high = _mm_mulhi_epi16(to_i(a), to_i(b));
         const __m128i round = _mm_set1_epi32(1 << 14);
-        const __m128i first = _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(low, high), round), 15);
-        const __m128i second = _mm_srai_epi32(_mm_add_epi32(_mm_unpackhi_epi16(low, high), round), 15);
+        const __m128i first =
+            _mm_srai_epi32(_mm_add_epi32(_mm_unpacklo_epi16(low, high), round), 15);
+        const __m128i second =
+            _mm_srai_epi32(_mm_add_epi32(_mm_unpackhi_epi16(low, high), round), 15);
         return from_i(_mm_packs_epi32(first, second));
 #endif
     }
@@ -170,14 +175,18 @@ struct Dot : detail::Dispatch<Dot> {
     static V128 portable(V128 a, V128 b) {
         V128 result;
         for (unsigned i = 0; i < 4; ++i) {
-            const i64 sum = i64{detail::as_signed(a.lane<u16>(2 * i))} * detail::as_signed(b.lane<u16>(2 * i)) +
-                            i64{detail::as_signed(a.lane<u16>(2 * i + 1))} * detail::as_signed(b.lane<u16>(2 * i + 1));
+            const i64 sum =
+                i64{detail::as_signed(a.lane<u16>(2 * i))} * detail::as_signed(b.lane<u16>(2 * i)) +
+                i64{detail::as_signed(a.lane<u16>(2 * i + 1))} *
+                    detail::as_signed(b.lane<u16>(2 * i + 1));
             result.set_lane<u32>(i, static_cast<u32>(sum));
         }
         return result;
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) { return detail::from_i(_mm_madd_epi16(detail::to_i(a), detail::to_i(b))); }
+    static V128 host(V128 a, V128 b) {
+        return detail::from_i(_mm_madd_epi16(detail::to_i(a), detail::to_i(b)));
+    }
 #endif
 };
 
@@ -229,20 +238,20 @@ struct ExtMul : detail::Dispatch<ExtMul<S, kHigh, kSigned>> {
     }
 #if ESTA_SIMD_HOST
     // Signed i32 x i32 -> i64 needs SSE4.1's pmuldq.
-    static V128 host(V128 a, V128 b)
-        requires(!std::same_as<S, I64x2> || !kSigned || kHostSse41)
-    {
+    static V128 host(V128 a, V128 b) requires(!std::same_as<S, I64x2> || !kSigned || kHostSse41) {
         using namespace detail;
         const __m128i x = to_i(a);
         const __m128i y = to_i(b);
         if constexpr (std::same_as<S, I16x8>) {
             const __m128i zero = _mm_setzero_si128();
-            const __m128i x_ext = kSigned ? (kHigh ? _mm_unpackhi_epi8(x, _mm_cmpgt_epi8(zero, x))
-                                                   : _mm_unpacklo_epi8(x, _mm_cmpgt_epi8(zero, x)))
-                                          : (kHigh ? _mm_unpackhi_epi8(x, zero) : _mm_unpacklo_epi8(x, zero));
-            const __m128i y_ext = kSigned ? (kHigh ? _mm_unpackhi_epi8(y, _mm_cmpgt_epi8(zero, y))
-                                                   : _mm_unpacklo_epi8(y, _mm_cmpgt_epi8(zero, y)))
-                                          : (kHigh ? _mm_unpackhi_epi8(y, zero) : _mm_unpacklo_epi8(y, zero));
+            const __m128i x_ext =
+                kSigned ? (kHigh ? _mm_unpackhi_epi8(x, _mm_cmpgt_epi8(zero, x))
+                                 : _mm_unpacklo_epi8(x, _mm_cmpgt_epi8(zero, x)))
+                        : (kHigh ? _mm_unpackhi_epi8(x, zero) : _mm_unpacklo_epi8(x, zero));
+            const __m128i y_ext =
+                kSigned ? (kHigh ? _mm_unpackhi_epi8(y, _mm_cmpgt_epi8(zero, y))
+                                 : _mm_unpacklo_epi8(y, _mm_cmpgt_epi8(zero, y)))
+                        : (kHigh ? _mm_unpackhi_epi8(y, zero) : _mm_unpacklo_epi8(y, zero));
             return from_i(_mm_mullo_epi16(x_ext, y_ext));
         }
         if constexpr (std::same_as<S, I32x4>) {
@@ -266,7 +275,7 @@ struct ExtMul : detail::Dispatch<ExtMul<S, kHigh, kSigned>> {
 // extadd_pairwise: lane i is the sum of narrow lanes 2i and 2i+1, extended first. S is the
 // result shape (i16x8 from i8x16, i32x4 from i16x8); the sums always fit.
 template <class S, bool kSigned>
-    requires std::same_as<S, I16x8> || std::same_as<S, I32x4>
+requires std::same_as<S, I16x8> || std::same_as<S, I32x4>
 struct ExtAddPairwise : detail::Dispatch<ExtAddPairwise<S, kSigned>> {
     using Operand = V128;
     using Result = V128;
@@ -289,7 +298,8 @@ struct ExtAddPairwise : detail::Dispatch<ExtAddPairwise<S, kSigned>> {
         using namespace detail;
         const __m128i x = to_i(a);
         if constexpr (std::same_as<S, I16x8>) {
-            const __m128i even = kSigned ? _mm_srai_epi16(_mm_slli_epi16(x, 8), 8) : _mm_and_si128(x, _mm_set1_epi16(0xFF));
+            const __m128i even = kSigned ? _mm_srai_epi16(_mm_slli_epi16(x, 8), 8)
+                                         : _mm_and_si128(x, _mm_set1_epi16(0xFF));
             const __m128i odd = kSigned ? _mm_srai_epi16(x, 8) : _mm_srli_epi16(x, 8);
             return from_i(_mm_add_epi16(even, odd));
         } else if constexpr (kSigned) {
