@@ -55,8 +55,20 @@ Result<void> AuditLog::recover_locked() {
     AuditVerifyOptions verify_options;
     verify_options.trusted_key = m_key.public_key();
     verify_options.allow_open_tail = true;
-    const AuditVerifyReport report =
-        ESTA_TRY(verify_audit_log(m_options.directory, verify_options));
+    const auto segments = ESTA_TRY(list_segments(m_options.directory));
+    AuditVerifyReport report = ESTA_TRY(verify_audit_log(m_options.directory, verify_options));
+    std::optional<u64> cut_bytes;
+    if (report.torn_frame && report.torn_frame->path == segments.back()) {
+        // A crash in the middle of a write left a partial last frame. It was never part of
+        // the chain, so it is cut off (and the cut is audited below); anything else wrong
+        // with the log is for a human to look at.
+        std::error_code error;
+        const u64 size = std::filesystem::file_size(segments.back(), error);
+        if (!error) std::filesystem::resize_file(segments.back(), report.torn_frame->offset, error);
+        if (error) return Err(Status::IoError, "audit.cut_torn_frame");
+        cut_bytes = size - report.torn_frame->offset;
+        report = ESTA_TRY(verify_audit_log(m_options.directory, verify_options));
+    }
     if (!report.ok()) return Err(Status::Corrupt, "audit.reopen_verify");
     const AuditChainState& state = report.state;
     // The log keeps the node name its genesis gave it; checkpoints must repeat it.
@@ -68,11 +80,16 @@ Result<void> AuditLog::recover_locked() {
     m_pending_leaves = state.pending_leaves;
     m_checkpoints = state.checkpoints;
     m_prev_checkpoint = state.prev_checkpoint;
-    const auto segments = ESTA_TRY(list_segments(m_options.directory));
     m_segment = ESTA_TRY(open_append(segments.back(), 0640));
     struct stat info {};
     if (::fstat(m_segment.get(), &info) != 0) return Err(Status::IoError, "audit.stat");
     m_segment_bytes = static_cast<u64>(info.st_size);
+    if (cut_bytes) {
+        Value::Map data;
+        data["segment"] = Value::text(std::filesystem::path(segments.back()).filename().string());
+        data["cut_bytes"] = Value::integer(static_cast<i64>(*cut_bytes));
+        ESTA_TRY(append_locked("audit.torn_frame_removed", data));
+    }
     return Ok();
 }
 
@@ -109,12 +126,44 @@ Result<void> AuditLog::write_record_locked(ByteSpan body) {
     return Ok();
 }
 
-Result<u64> AuditLog::append(std::string_view event, const Value::Map& data) {
-    for (const auto& [key, value] : data) {
-        if (contains_float(value)) return Err(Status::Invalid, "audit.float_in_record");
+namespace {
+
+// What decode_value will accept back: valid UTF-8 everywhere, no floats, and nesting that
+// leaves room for the record's own two levels (record map, data map).
+bool is_utf8(std::string_view text) {
+    return is_valid_utf8(ByteSpan(reinterpret_cast<const u8*>(text.data()), text.size()));
+}
+
+bool auditable(const Value& value, u32 depth) {
+    constexpr u32 kMaxDataDepth = DecodeLimits{}.max_depth - 2;
+    if (depth > kMaxDataDepth || value.kind() == ValueKind::F64) return false;
+    if (const auto* text = value.as_text()) return is_utf8(*text);
+    if (const auto* items = value.as_list()) {
+        for (const Value& item : *items) {
+            if (!auditable(item, depth + 1)) return false;
+        }
     }
+    if (const auto* entries = value.as_map()) {
+        for (const auto& [key, item] : *entries) {
+            if (!is_utf8(key) || !auditable(item, depth + 1)) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<u64> AuditLog::append(std::string_view event, const Value::Map& data) {
+    bool ok = is_utf8(event);
+    for (const auto& [key, value] : data)
+        ok = ok && is_utf8(key) && auditable(value, 0);
+    if (!ok) return Err(Status::Invalid, "audit.record_not_canonical");
     std::lock_guard lock(m_mutex);
     if (m_closed) return Err(Status::ShuttingDown, "audit.append_after_close");
+    return append_locked(event, data);
+}
+
+Result<u64> AuditLog::append_locked(std::string_view event, const Value::Map& data) {
     const i64 now = m_clock.now_ns();
     if (now < m_last_timestamp_ns) {
         // Refused rather than clamped: a clock that steps back is a fault to surface.

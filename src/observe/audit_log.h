@@ -39,7 +39,9 @@ class AuditLog final : public AuditSink {
     // Creates the directory and genesis record, or reopens an existing log: the log is
     // verified first (with `key`'s public half as the trusted key) and appending continues
     // after its last record. Errors: IoError; Corrupt when the existing log fails
-    // verification (run `estalogic verify-log` to see why); Invalid for bad options.
+    // verification (run `estalogic verify-log` to see why); Invalid for bad options. A
+    // partial frame at the very end (a crash mid-write) is cut off, and the cut is recorded
+    // as an `audit.torn_frame_removed` record.
     // `clock` must outlive the log; `exporter` may be null.
     static Result<std::unique_ptr<AuditLog>> open(AuditLogOptions options, Ed25519PrivateKey key,
                                                   const Clock& clock,
@@ -48,6 +50,8 @@ class AuditLog final : public AuditSink {
     // Writes the shutdown checkpoint if close() was not called (errors are lost then).
     ~AuditLog() override;
 
+    // Invalid for floats, invalid UTF-8 or nesting deeper than 30 in `data` (the record
+    // could not be read back), or a clock earlier than the last record.
     Result<u64> append(std::string_view event, const Value::Map& data) override;
     // Signs a checkpoint now if any record is not yet covered.
     Result<void> checkpoint();
@@ -64,6 +68,7 @@ class AuditLog final : public AuditSink {
   private:
     Result<void> create_locked();
     Result<void> recover_locked();
+    Result<u64> append_locked(std::string_view event, const Value::Map& data);
     Result<void> write_record_locked(ByteSpan body);
     Result<void> checkpoint_locked(CheckpointReason reason);
     Result<void> open_segment_locked(u64 first_seq, const SignedCheckpoint* anchor);

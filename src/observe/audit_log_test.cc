@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "observe/audit_query.h"
 #include "observe/audit_verify.h"
 
 namespace esta::observe {
@@ -384,6 +385,75 @@ TEST(AuditLog, O2_RefusesFloatsAndClockRegression) {
               std::string_view("audit.timestamp_regression"));
     clock.set(2000);
     EXPECT_EQ(*(*log)->append("x", {}), 1u);
+}
+
+}  // namespace
+}  // namespace esta::observe
+
+namespace esta::observe {
+namespace {
+
+TEST(AuditLog, O2_RefusesRecordsThatCouldNotBeReadBack) {
+    const fs::path dir = fs::path(::testing::TempDir()) / "audit_unreadable";
+    fs::remove_all(dir);
+    ManualClock clock(1000);
+    AuditLogOptions options;
+    options.directory = dir.string();
+    auto log = AuditLog::open(options, *Ed25519PrivateKey::generate(), clock, nullptr);
+    ASSERT_TRUE(log);
+    EXPECT_FALSE((*log)->append("bad\xff", {}));
+    EXPECT_FALSE((*log)->append("x", {{"k", Value::text("\xc3\x28")}}));
+    EXPECT_FALSE((*log)->append("x", {{"\xff", Value()}}));
+    Value deep;
+    for (int i = 0; i < 40; ++i)
+        deep = Value::list({deep});
+    EXPECT_FALSE((*log)->append("x", {{"deep", deep}}));
+    EXPECT_TRUE((*log)->append("x", {{"ok", Value::text("caf\xc3\xa9")}}));
+    ASSERT_TRUE((*log)->close());
+    AuditVerifyOptions verify_options;
+    EXPECT_TRUE(verify_audit_log(dir.string(), verify_options)->ok());
+}
+
+TEST(AuditLog, O2_ReopenCutsATornLastFrameAndRecordsIt) {
+    const fs::path dir = fs::path(::testing::TempDir()) / "audit_torn";
+    fs::remove_all(dir);
+    const std::string key_path = dir.string() + ".key";
+    fs::remove(key_path);
+    ASSERT_TRUE(Ed25519PrivateKey::generate()->save_pem(key_path));
+    ManualClock clock(100);
+    AuditLogOptions options;
+    options.directory = dir.string();
+    {
+        auto log = AuditLog::open(options, *Ed25519PrivateKey::load_pem(key_path), clock, nullptr);
+        ASSERT_TRUE(log);
+        ASSERT_TRUE((*log)->append("before", {}));
+        ASSERT_TRUE((*log)->close());
+    }
+    // A crash mid-write: the first 20 bytes of a record frame made it to disk.
+    const std::string segment = (dir / segment_file_name(0)).string();
+    const auto whole = make_event_body(2, 500, "lost", {}, Digest{});
+    std::vector<u8> partial;
+    append_frame(partial, FrameKind::Record, whole, sha256(whole));
+    partial.resize(20);
+    {
+        std::ofstream out(segment, std::ios::binary | std::ios::app);
+        out.write(reinterpret_cast<const char*>(partial.data()), 20);
+    }
+    AuditVerifyOptions verify_options;
+    EXPECT_EQ(verify_audit_log(dir.string(), verify_options)->finding, AuditFinding::Truncated);
+
+    auto log = AuditLog::open(options, *Ed25519PrivateKey::load_pem(key_path), clock, nullptr);
+    ASSERT_TRUE(log) << log.error().to_string();
+    clock.advance(10);
+    ASSERT_TRUE((*log)->append("after", {}));
+    ASSERT_TRUE((*log)->close());
+    auto report = verify_audit_log(dir.string(), verify_options);
+    EXPECT_TRUE(report->ok()) << report->summary();
+    auto records = read_audit_records(dir.string(), 0, 100, 100);
+    ASSERT_TRUE(records);
+    ASSERT_EQ(records->size(), 4u);
+    EXPECT_EQ(*(*records)[2].body.find("event")->as_text(), "audit.torn_frame_removed");
+    EXPECT_EQ(*(*records)[2].body.find("data")->find("cut_bytes")->as_i64(), 20);
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ class Verifier {
                             std::to_string(kAuditFormatVersion) + " — upgrade to verify it");
         }
         if (error.context == std::string_view("audit.frame_torn")) {
+            m_report.torn_frame = AuditVerifyReport::TornFrame{file.name(), offset};
             return fail(AuditFinding::Truncated, m_report.state.next_seq, where(file, offset),
                         "the file ends inside a frame (cut mid-record, or a torn write)");
         }

@@ -62,6 +62,14 @@ struct AuditVerifyReport {
     std::string location;        // "audit-…seg @ offset 1234".
     std::string reason;          // Plain words: what is wrong.
 
+    // Set when the log ends inside a frame: where that partial frame starts. A crash during
+    // a write leaves exactly this; AuditLog::open cuts it off when it is at the very end.
+    struct TornFrame {
+        std::string path;
+        u64 offset = 0;
+    };
+    std::optional<TornFrame> torn_frame;
+
     u64 records = 0;  // Records verified (including genesis).
     u64 checkpoints = 0;
     u64 segments = 0;
