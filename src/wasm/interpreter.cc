@@ -72,6 +72,13 @@ inline bool numeric(u64* fp, const LInstruction* pc, Trap& trap) {
     return true;
 }
 
+// A binary operator whose right operand is the instruction's constant.
+template <class F>
+inline void numeric_imm(u64* fp, const LInstruction* pc) {
+    using Operand = typename F::Operand;
+    put(fp + pc->c, F{}(get<Operand>(fp + pc->a), static_cast<Operand>(pc->imm)));
+}
+
 inline void copy_slots(u64* fp, u32 source, u32 destination, u32 count) {
     for (u32 i = 0; i < count; ++i)
         fp[destination + i] = fp[source + i];
@@ -166,6 +173,13 @@ RunExit run(ExecutionState& state) {
             preempt->load(std::memory_order_relaxed)) [[unlikely]] \
             goto flagged;                                          \
     } while (0)
+// Jumps to the target of a branch that carries no values.
+#define ESTA_TAKE_BRANCH()                          \
+    do {                                            \
+        const i64 delta_ = static_cast<i32>(pc->d); \
+        pc = code + static_cast<u32>(pc->imm);      \
+        ESTA_CHARGE_AND_DISPATCH(delta_);           \
+    } while (0)
 #define ESTA_NEXT()      \
     do {                 \
         ++pc;            \
@@ -184,12 +198,19 @@ dispatch:
 #define ESTA_LABEL_NUMERIC(name, arity, functor) &&op_##name,
 #define ESTA_LABEL_LOAD(name, slot_type, memory_type) &&op_##name,
 #define ESTA_LABEL_STORE(name, memory_type) &&op_##name,
+#define ESTA_LABEL_IMMEDIATE(name, functor) &&op_##name##_imm,
+#define ESTA_LABEL_FUSED(name, functor)                                                        \
+    &&op_br_if_##name, &&op_br_if_back_##name, &&op_br_unless_##name, &&op_br_if_##name##_imm, \
+        &&op_br_if_back_##name##_imm, &&op_br_unless_##name##_imm,
         ESTA_CONTROL_OPS(ESTA_LABEL_CONTROL) ESTA_NUMERIC_OPS(ESTA_LABEL_NUMERIC)
             ESTA_LOAD_OPS(ESTA_LABEL_LOAD) ESTA_STORE_OPS(ESTA_LABEL_STORE)
+                ESTA_IMMEDIATE_OPS(ESTA_LABEL_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LABEL_FUSED)
 #undef ESTA_LABEL_CONTROL
 #undef ESTA_LABEL_NUMERIC
 #undef ESTA_LABEL_LOAD
 #undef ESTA_LABEL_STORE
+#undef ESTA_LABEL_IMMEDIATE
+#undef ESTA_LABEL_FUSED
     };
     static_assert(std::size(kHandlers) == static_cast<std::size_t>(LOp::kCount));
 #define ESTA_DISPATCH()                            \
@@ -255,6 +276,11 @@ dispatch:
             const i64 delta = static_cast<i32>(pc->d);
             pc = code + static_cast<u32>(pc->imm);
             ESTA_CHARGE_AND_DISPATCH(delta);
+        }
+        ESTA_HANDLER(br_unless_back) {
+            if (static_cast<u32>(fp[pc->imm >> 32]) != 0) ESTA_NEXT();
+            ESTA_SAFEPOINT();
+            ESTA_TAKE_BRANCH();
         }
         ESTA_HANDLER(br_table) {
             ESTA_SAFEPOINT();
@@ -481,6 +507,48 @@ dispatch:
         ESTA_NUMERIC_OPS(ESTA_HANDLE_NUMERIC)
 #undef ESTA_HANDLE_NUMERIC
 
+        // Superinstructions (lowering.h): the same functors, fewer dispatches.
+#define ESTA_HANDLE_IMMEDIATE(name, functor) \
+    ESTA_HANDLER(name##_imm) {               \
+        numeric_imm<functor>(fp, pc);        \
+        ESTA_NEXT();                         \
+    }
+        ESTA_IMMEDIATE_OPS(ESTA_HANDLE_IMMEDIATE)
+#undef ESTA_HANDLE_IMMEDIATE
+#define ESTA_HANDLE_FUSED(name, functor)                                                \
+    ESTA_HANDLER(br_if_##name) {                                                        \
+        if (functor{}(get<u32>(fp + pc->a), get<u32>(fp + pc->b))) ESTA_TAKE_BRANCH();  \
+        ESTA_NEXT();                                                                    \
+    }                                                                                   \
+    ESTA_HANDLER(br_if_back_##name) {                                                   \
+        if (functor{}(get<u32>(fp + pc->a), get<u32>(fp + pc->b))) {                    \
+            ESTA_SAFEPOINT();                                                           \
+            ESTA_TAKE_BRANCH();                                                         \
+        }                                                                               \
+        ESTA_NEXT();                                                                    \
+    }                                                                                   \
+    ESTA_HANDLER(br_unless_##name) {                                                    \
+        if (!functor{}(get<u32>(fp + pc->a), get<u32>(fp + pc->b))) ESTA_TAKE_BRANCH(); \
+        ESTA_NEXT();                                                                    \
+    }                                                                                   \
+    ESTA_HANDLER(br_if_##name##_imm) {                                                  \
+        if (functor{}(get<u32>(fp + pc->a), pc->c)) ESTA_TAKE_BRANCH();                 \
+        ESTA_NEXT();                                                                    \
+    }                                                                                   \
+    ESTA_HANDLER(br_if_back_##name##_imm) {                                             \
+        if (functor{}(get<u32>(fp + pc->a), pc->c)) {                                   \
+            ESTA_SAFEPOINT();                                                           \
+            ESTA_TAKE_BRANCH();                                                         \
+        }                                                                               \
+        ESTA_NEXT();                                                                    \
+    }                                                                                   \
+    ESTA_HANDLER(br_unless_##name##_imm) {                                              \
+        if (!functor{}(get<u32>(fp + pc->a), pc->c)) ESTA_TAKE_BRANCH();                \
+        ESTA_NEXT();                                                                    \
+    }
+        ESTA_FUSED_COMPARES(ESTA_HANDLE_FUSED)
+#undef ESTA_HANDLE_FUSED
+
 #if ESTA_WASM_SWITCH_DISPATCH
         case LOp::kCount:
             break;
@@ -580,6 +648,7 @@ trapped:
 #undef ESTA_CHARGE_AND_DISPATCH
 #undef ESTA_SAFEPOINT
 #undef ESTA_NEXT
+#undef ESTA_TAKE_BRANCH
 #undef ESTA_DISPATCH
 #undef ESTA_HANDLER
 }

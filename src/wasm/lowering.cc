@@ -4,6 +4,7 @@
 #include "wasm/lowering.h"
 
 #include <limits>
+#include <optional>
 
 #include "wasm/instruction.h"
 
@@ -16,6 +17,9 @@ constexpr u32 kMaxPendingCount = 60'000;
 constexpr u32 kMaxFrameSlots = 1u << 24;
 // Bounds the work of materializing lazy operands (each write to a local scans them).
 constexpr std::size_t kMaxLazyOperands = 64;
+
+// Which way a conditional branch tests its condition, and whether it is a back edge.
+enum class BranchKind : u8 { If, IfBack, Unless };
 
 struct Patch {
     u32 instruction = 0;
@@ -163,6 +167,24 @@ class Lowerer {
                !is_lazy(m_height - 1) && m_out.code[m_last_result].c == slot(m_height - 1);
     }
     Result<void> lower_local_write(u32 local, bool tee);
+    bool constant_on_top() const {
+        return top_is_last_result() && m_out.code[m_last_result].op == LOp::constant &&
+               can_fuse_last();
+    }
+    // Removes the last instruction (a comparison or constant about to be fused into the
+    // next one), keeping its fuel count for the fused instruction.
+    LInstruction take_last() {
+        const LInstruction last = m_out.code.back();
+        m_out.code.pop_back();
+        m_out.offsets.pop_back();
+        m_pending += last.count;
+        m_last_result = Patch::kNone;
+        return last;
+    }
+    bool can_fuse_last() const { return m_pending + m_out.code.back().count < kMaxPendingCount; }
+    // Fuses the comparison that computed `condition` into `branch` (which must carry no
+    // values). Returns false, changing nothing, when there is none.
+    bool fuse_condition(u32 condition, BranchKind kind, LInstruction& branch);
     u32 here() const { return static_cast<u32>(m_out.code.size()); }
     Result<std::pair<u32, u32>> block_arity(const BlockType& type) const;
     ControlFrame& frame_at(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
@@ -184,6 +206,38 @@ class Lowerer {
     u32 m_offset = 0;
     u32 m_dead_depth = 0;  // Nesting inside unreachable code being skipped.
 };
+
+// The `_imm` superinstruction of a binary operator, if it has one.
+std::optional<LOp> immediate_form(LOp op) {
+    switch (op) {
+#define ESTA_IMMEDIATE_CASE(name, functor) \
+    case LOp::name:                        \
+        return LOp::name##_imm;
+        ESTA_IMMEDIATE_OPS(ESTA_IMMEDIATE_CASE)
+#undef ESTA_IMMEDIATE_CASE
+        default:
+            return std::nullopt;
+    }
+}
+
+// The compare-and-branch superinstruction for a comparison feeding a branch of `kind`.
+std::optional<LOp> fused_branch(LOp compare, BranchKind kind) {
+    switch (compare) {
+#define ESTA_FUSED_CASE(name, functor)                                     \
+    case LOp::name:                                                        \
+        return kind == BranchKind::If       ? LOp::br_if_##name            \
+               : kind == BranchKind::IfBack ? LOp::br_if_back_##name       \
+                                            : LOp::br_unless_##name;       \
+    case LOp::name##_imm:                                                  \
+        return kind == BranchKind::If       ? LOp::br_if_##name##_imm      \
+               : kind == BranchKind::IfBack ? LOp::br_if_back_##name##_imm \
+                                            : LOp::br_unless_##name##_imm;
+        ESTA_FUSED_COMPARES(ESTA_FUSED_CASE)
+#undef ESTA_FUSED_CASE
+        default:
+            return std::nullopt;
+    }
+}
 
 bool is_terminator(LOp op) {
     switch (op) {
@@ -207,6 +261,17 @@ bool is_branch(LOp op) {
         case LOp::br_if:
         case LOp::br_if_back:
         case LOp::br_unless:
+        case LOp::br_unless_back:
+            return true;
+#define ESTA_FUSED_BRANCH_CASES(name, functor) \
+    case LOp::br_if_##name:                    \
+    case LOp::br_if_back_##name:               \
+    case LOp::br_unless_##name:                \
+    case LOp::br_if_##name##_imm:              \
+    case LOp::br_if_back_##name##_imm:         \
+    case LOp::br_unless_##name##_imm:
+            ESTA_FUSED_COMPARES(ESTA_FUSED_BRANCH_CASES)
+#undef ESTA_FUSED_BRANCH_CASES
             return true;
         default:
             return false;
@@ -328,6 +393,8 @@ Result<void> Lowerer::lower_branch(u32 depth, LOp forward, LOp back, u32 conditi
                         .b = destination,
                         .c = copies,
                         .imm = u64{condition} << 32};
+    if (copies == 0 && forward == LOp::br_if)
+        fuse_condition(condition, is_loop ? BranchKind::IfBack : BranchKind::If, branch);
     if (is_loop) branch.imm |= target.loop_target;
     const u32 index = emit(branch);
     m_branch_discounts.resize(m_out.code.size(), 0);
@@ -483,8 +550,9 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
                 frame.loop_discount = m_pending;
             } else {
                 frame.kind = ControlFrame::Kind::If;
-                frame.else_branch =
-                    emit(LInstruction{.op = LOp::br_unless, .imm = u64{condition} << 32});
+                LInstruction branch{.op = LOp::br_unless, .imm = u64{condition} << 32};
+                fuse_condition(condition, BranchKind::Unless, branch);
+                frame.else_branch = emit(branch);
                 m_branch_discounts.resize(m_out.code.size(), 0);
             }
             m_frames.push_back(std::move(frame));
@@ -521,6 +589,32 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
         default:
             return Err(Status::Internal, "lowering: not a control instruction");
     }
+}
+
+bool Lowerer::fuse_condition(u32 condition, BranchKind kind, LInstruction& branch) {
+    if (m_last_result == Patch::kNone || m_last_result + 1 != here() ||
+        m_out.code[m_last_result].c != condition || !can_fuse_last())
+        return false;
+    const LInstruction& compare = m_out.code.back();
+    if (compare.op == LOp::i32_eqz) {
+        // br_if (i32.eqz x) is a branch unless x, and the other way round.
+        const u32 operand = compare.a;
+        take_last();
+        branch.op = kind == BranchKind::If       ? LOp::br_unless
+                    : kind == BranchKind::IfBack ? LOp::br_unless_back
+                                                 : LOp::br_if;
+        branch.imm = u64{operand} << 32;
+        return true;
+    }
+    const std::optional<LOp> fused = fused_branch(compare.op, kind);
+    if (!fused) return false;
+    const LInstruction taken = take_last();
+    branch.op = *fused;
+    branch.a = taken.a;
+    branch.b = taken.b;
+    branch.c = static_cast<u32>(taken.imm);
+    branch.imm = 0;
+    return true;
 }
 
 Result<void> Lowerer::lower_local_write(u32 local, bool tee) {
@@ -708,13 +802,18 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
     }
             ESTA_STORE_OPS(ESTA_LOWER_STORE)
 #undef ESTA_LOWER_STORE
-#define ESTA_LOWER_NUMERIC(name, arity, functor)                                    \
-    case Op::name: {                                                                \
-        if (m_height < (arity)) return Err(Status::Invalid, "lowering: operands");  \
-        const u32 first = top((arity)-1);                                           \
-        const u32 second = (arity) == 2 ? top(0) : 0;                               \
-        ESTA_TRY(pop(arity));                                                       \
-        return emit_result(LInstruction{.op = LOp::name, .a = first, .b = second}); \
+#define ESTA_LOWER_NUMERIC(name, arity, functor)                                             \
+    case Op::name: {                                                                         \
+        if (m_height < (arity)) return Err(Status::Invalid, "lowering: operands");           \
+        const u32 first = top((arity)-1);                                                    \
+        const u32 second = (arity) == 2 ? top(0) : 0;                                        \
+        if (const auto fused = immediate_form(LOp::name); fused && constant_on_top()) {      \
+            const LInstruction constant = take_last();                                       \
+            ESTA_TRY(pop(arity));                                                            \
+            return emit_result(LInstruction{.op = *fused, .a = first, .imm = constant.imm}); \
+        }                                                                                    \
+        ESTA_TRY(pop(arity));                                                                \
+        return emit_result(LInstruction{.op = LOp::name, .a = first, .b = second});          \
     }
             ESTA_NUMERIC_OPS(ESTA_LOWER_NUMERIC)
 #undef ESTA_LOWER_NUMERIC

@@ -108,6 +108,29 @@ namespace esta::wasm {
     X(i32_store8, u8) X(i32_store16, u16) X(i64_store8, u8) X(i64_store16, u16)               \
     X(i64_store32, u32)
 
+// Superinstructions. Binary operators whose right operand is a constant (imm): `<op>_imm`.
+// X(op, functor)
+#define ESTA_IMMEDIATE_OPS(X)                                                                 \
+    X(i32_add, ops::Add<u32>) X(i32_sub, ops::Sub<u32>) X(i32_mul, ops::Mul<u32>)             \
+    X(i32_and, ops::And<u32>) X(i32_or, ops::Or<u32>) X(i32_xor, ops::Xor<u32>)               \
+    X(i32_shl, ops::Shl<u32>) X(i32_shr_s, ops::ShrS<u32>) X(i32_shr_u, ops::ShrU<u32>)       \
+    X(i32_eq, ops::Eq<u32>) X(i32_ne, ops::Ne<u32>) X(i32_lt_s, ops::LtS<u32>)                \
+    X(i32_lt_u, ops::LtU<u32>) X(i32_gt_s, ops::GtS<u32>) X(i32_gt_u, ops::GtU<u32>)          \
+    X(i32_le_s, ops::LeS<u32>) X(i32_le_u, ops::LeU<u32>) X(i32_ge_s, ops::GeS<u32>)          \
+    X(i32_ge_u, ops::GeU<u32>)                                                                \
+    X(i64_add, ops::Add<u64>) X(i64_sub, ops::Sub<u64>) X(i64_mul, ops::Mul<u64>)             \
+    X(i64_and, ops::And<u64>) X(i64_or, ops::Or<u64>) X(i64_xor, ops::Xor<u64>)               \
+    X(i64_shl, ops::Shl<u64>) X(i64_shr_s, ops::ShrS<u64>) X(i64_shr_u, ops::ShrU<u64>)
+
+// An i32 comparison fused with the branch that consumes it (no values carried): for each,
+// br_if_<op>, br_if_back_<op> and br_unless_<op> compare slots a and b, and the `_imm`
+// forms compare slot a with the constant in c. Target and fuel as for br.
+#define ESTA_FUSED_COMPARES(X)                                                                \
+    X(i32_eq, ops::Eq<u32>) X(i32_ne, ops::Ne<u32>) X(i32_lt_s, ops::LtS<u32>)                \
+    X(i32_lt_u, ops::LtU<u32>) X(i32_gt_s, ops::GtS<u32>) X(i32_gt_u, ops::GtU<u32>)          \
+    X(i32_le_s, ops::LeS<u32>) X(i32_le_u, ops::LeU<u32>) X(i32_ge_s, ops::GeS<u32>)          \
+    X(i32_ge_u, ops::GeU<u32>)
+
 // Everything else, with the meaning of the operand fields.
 #define ESTA_CONTROL_OPS(X)                                                                   \
     X(nop)            /* Carries fuel only. */                                                \
@@ -120,6 +143,7 @@ namespace esta::wasm {
     X(br_if)          /* as br when slot[imm >> 32] != 0 */                                   \
     X(br_if_back)                                                                             \
     X(br_unless)      /* as br when slot[imm >> 32] == 0 (if's false arm) */                  \
+    X(br_unless_back)                                                                         \
     X(br_table)       /* index slot a, b entries (+ default) at side table imm */             \
     X(return_)        /* copy c results from slot a to slot 0, pop the frame */               \
     X(call)           /* function b, arguments from slot a; d = continuation's entry cost */  \
@@ -149,13 +173,20 @@ enum class LOp : u16 {
 #define ESTA_LOP_NUMERIC(name, arity, functor) name,
 #define ESTA_LOP_LOAD(name, slot, memory) name,
 #define ESTA_LOP_STORE(name, memory) name,
+#define ESTA_LOP_IMMEDIATE(name, functor) name##_imm,
+#define ESTA_LOP_FUSED(name, functor)                                      \
+    br_if_##name, br_if_back_##name, br_unless_##name, br_if_##name##_imm, \
+        br_if_back_##name##_imm, br_unless_##name##_imm,
     ESTA_CONTROL_OPS(ESTA_LOP_CONTROL) ESTA_NUMERIC_OPS(ESTA_LOP_NUMERIC)
         ESTA_LOAD_OPS(ESTA_LOP_LOAD) ESTA_STORE_OPS(ESTA_LOP_STORE)
+            ESTA_IMMEDIATE_OPS(ESTA_LOP_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LOP_FUSED)
 #undef ESTA_LOP_CONTROL
 #undef ESTA_LOP_NUMERIC
 #undef ESTA_LOP_LOAD
 #undef ESTA_LOP_STORE
-            kCount
+#undef ESTA_LOP_IMMEDIATE
+#undef ESTA_LOP_FUSED
+                kCount
 };
 
 // One lowered instruction: fixed size, so the interpreter can find the instruction before
