@@ -35,6 +35,7 @@ CapNode::CapNode(Key, Init init)
       m_rights(init.rights),
       m_issuer(init.issuer),
       m_created_at(init.created_at),
+      m_badge(init.badge),
       m_object(std::move(init.object)),
       m_restrictions(std::move(init.restrictions)),
       m_parent(std::move(init.parent)) {

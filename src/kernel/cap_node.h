@@ -63,6 +63,7 @@ class CapNode final : public RefCounted {
         Ref<CapNode> parent;
         ProcessId issuer;
         Nanos created_at = 0;
+        u32 badge = 0;
     };
     CapNode(Key, Init init);
     ~CapNode() override;
@@ -75,6 +76,9 @@ class CapNode final : public RefCounted {
     // The process that derived this capability (kKernelProcess for root grants).
     ProcessId issuer() const { return m_issuer; }
     Nanos created_at() const { return m_created_at; }
+    // The sender's identity as a receiving endpoint sees it (set at grant, inherited by
+    // derivation, so a guest cannot forge it).
+    u32 badge() const { return m_badge; }
     CapNode* parent() const { return m_parent.get(); }
     // What this derivation added; the effective restrictions are these and every ancestor's.
     const Restrictions* restrictions() const { return m_restrictions.get(); }
@@ -105,6 +109,7 @@ class CapNode final : public RefCounted {
     u32 m_depth = 0;
     ProcessId m_issuer;
     Nanos m_created_at;
+    u32 m_badge;
     Ref<KernelObject> m_object;
     std::unique_ptr<Restrictions> m_restrictions;
     u64 m_uses_consumed = 0;

@@ -25,13 +25,19 @@ std::string_view cap_event_kind_name(CapEventKind kind) {
 CapTree::CapTree(CapabilityAudit& audit, CapTreeConfig config) : m_audit(audit), m_config(config) {}
 
 Handle CapTree::grant(Ref<KernelObject> object, Rights rights, Restrictions restrictions,
-                      ProcessId holder, Nanos now) {
+                      ProcessId holder, Nanos now, u32 badge) {
     ESTA_ASSERT(object);
     ObjectId object_id = object->id();
     auto added =
         restrictions.empty() ? nullptr : std::make_unique<Restrictions>(std::move(restrictions));
-    CapNode::Init init{next_id(), std::move(object), rights, std::move(added),
-                       nullptr,   kKernelProcess,    now};
+    CapNode::Init init{.id = next_id(),
+                       .object = std::move(object),
+                       .rights = rights,
+                       .restrictions = std::move(added),
+                       .parent = nullptr,
+                       .issuer = kKernelProcess,
+                       .created_at = now,
+                       .badge = badge};
     Handle handle(make_ref<CapNode>(CapNode::Key{}, std::move(init)));
     ++m_stats.created;
     m_audit.record(CapEvent{.kind = CapEventKind::Created,
@@ -149,8 +155,14 @@ Result<Handle> CapTree::derive(const Handle& parent, Rights rights, Restrictions
     ESTA_TRY(check_derive(parent.node(), rights, added, context));
     ESTA_ASSERT(parent.object());  // A live, unrevoked capability still holds its object.
     auto own = added.empty() ? nullptr : std::make_unique<Restrictions>(std::move(added));
-    CapNode::Init init{next_id(),         parent.object(), rights,     std::move(own),
-                       parent.node_ref(), context.caller,  context.now};
+    CapNode::Init init{.id = next_id(),
+                       .object = parent.object(),
+                       .rights = rights,
+                       .restrictions = std::move(own),
+                       .parent = parent.node_ref(),
+                       .issuer = context.caller,
+                       .created_at = context.now,
+                       .badge = parent.node().badge()};
     Handle child(make_ref<CapNode>(CapNode::Key{}, std::move(init)));
     ++m_stats.delegated;
     m_audit.record(CapEvent{.kind = CapEventKind::Delegated,

@@ -72,9 +72,10 @@ class CapTree {
     const CapTreeStats& stats() const { return m_stats; }
 
     // A root capability for `object`, held first by `holder` (audit: Created). The
-    // application decides root rights; default_rights(type) is the usual choice.
+    // application decides root rights; default_rights(type) is the usual choice. `badge`
+    // names the holder to an endpoint's receiver; derived capabilities inherit it.
     Handle grant(Ref<KernelObject> object, Rights rights, Restrictions restrictions,
-                 ProcessId holder, Nanos now);
+                 ProcessId holder, Nanos now, u32 badge = 0);
 
     // Checks, in the ABI's order, that `node` may do an operation needing `required` on an
     // object of `type` (nullopt: any type): WRONG_TYPE, REVOKED, EXPIRED, RESTRICTED,

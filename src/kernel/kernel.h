@@ -4,8 +4,11 @@
 
 #include "base/base.h"
 #include "kernel/abi_table.h"
+#include "kernel/abi_value.h"
 #include "kernel/cap_audit.h"
+#include "kernel/cap_encoding.h"
 #include "kernel/cap_tree.h"
+#include "kernel/endpoint.h"
 #include "kernel/handle.h"
 #include "kernel/handle_table.h"
 #include "kernel/ids.h"
@@ -16,4 +19,5 @@
 #include "kernel/process.h"
 #include "kernel/restrictions.h"
 #include "kernel/rights.h"
+#include "kernel/syscalls/syscalls.h"
 #include "kernel/templates.h"

@@ -50,8 +50,8 @@ std::string ExitReason::to_string() const {
     return "unknown";
 }
 
-Process::Process(Key, ProcessId pid, ObjectId object_id, CapTree& tree, SpawnRequest& request)
-    : KernelObject(object_id, Resource{ObjectType::Process, std::to_string(pid.value()), {}}),
+Process::Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, SpawnRequest& request)
+    : KernelObject(ids.next(), Resource{ObjectType::Process, std::to_string(pid.value()), {}}),
       m_pid(pid),
       m_parent(request.parent),
       m_priority(request.priority),
@@ -59,9 +59,12 @@ Process::Process(Key, ProcessId pid, ObjectId object_id, CapTree& tree, SpawnReq
       m_store(std::make_unique<wasm::Store>()),
       m_execution(*m_store, request.budgets.stack),
       m_handles(tree, pid, request.budgets.handles),
-      m_mailbox(request.mailbox.value_or(MailboxConfig::for_priority(request.priority))) {}
+      m_endpoint(make_ref<Endpoint>(
+          ids.next(), std::to_string(pid.value()), pid,
+          request.mailbox.value_or(MailboxConfig::for_priority(request.priority)))),
+      m_current_time(request.now) {}
 
-Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectId object_id,
+Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
                                     CapTree& tree, ImportProvider& imports) {
     // (1) Check the request before building anything.
     if (!request.module) return Err(Status::InvalidArgs, "spawn: no module");
@@ -81,7 +84,7 @@ Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectI
             Detail{.limit = request.budgets.handles.max_handles, .actual = request.grants.size()});
     }
     // (2) Instantiate in the process's own store.
-    auto process = make_ref<Process>(Key{}, pid, object_id, tree, request);
+    auto process = make_ref<Process>(Key{}, pid, ids, tree, request);
     ESTA_TRY(process->instantiate(request.module, request.entry, imports));
     // (3) Install the grants; the insertions cannot fail after the limit check above.
     for (Grant& grant : request.grants) {
@@ -194,7 +197,7 @@ void Process::complete(ExitReason reason) {
     m_state = ProcessState::Completed;
     m_exit = std::move(reason);
     m_execution.reset();  // Abandon a suspended call.
-    m_mailbox.close();
+    m_endpoint->detach_receiver();
     m_handles.clear();
     m_grants.clear();
 }

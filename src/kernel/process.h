@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "kernel/endpoint.h"
 #include "kernel/handle_table.h"
 #include "kernel/mailbox.h"
 #include "kernel/object.h"
@@ -84,6 +85,7 @@ struct SpawnRequest {
     std::vector<Grant> grants;
     ProcessId parent = kKernelProcess;
     bool kernel_work = false;  // Only the kernel's own work may run at System priority.
+    Nanos now = 0;             // Kernel time of the spawn (the first `now`).
 };
 
 class Process;
@@ -117,10 +119,10 @@ class Process final : public KernelObject {
     // WRONG_TYPE (the entry is not a function () -> () or () -> i32), Unlinkable (an import
     // the linker lacks), LIMIT (memory or grants over budget), Invalid (the start function
     // trapped). Nothing is left behind on failure (the grants are dropped).
-    static Result<Ref<Process>> spawn(SpawnRequest request, ProcessId pid, ObjectId object_id,
+    static Result<Ref<Process>> spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
                                       CapTree& tree, ImportProvider& imports);
 
-    Process(Key, ProcessId pid, ObjectId object_id, CapTree& tree, SpawnRequest& request);
+    Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, SpawnRequest& request);
 
     ProcessId pid() const { return m_pid; }
     ProcessId parent() const { return m_parent; }
@@ -131,7 +133,14 @@ class Process final : public KernelObject {
     u64 fuel_used() const { return m_fuel_used; }
 
     HandleTable& handles() { return m_handles; }
-    Mailbox& mailbox() { return m_mailbox; }
+    Mailbox& mailbox() { return m_endpoint->mailbox(); }
+    // The process's own endpoint; the kernel grants handles to it (with badges) to senders.
+    const Ref<Endpoint>& endpoint() const { return m_endpoint; }
+
+    // The kernel time `now` reports: the time of the message being handled (T-2), or the
+    // spawn time before the first message.
+    Nanos current_time() const { return m_current_time; }
+    void set_current_time(Nanos time) { m_current_time = time; }
     wasm::Store& store() { return *m_store; }
     wasm::Instance& instance() { return *m_instance; }
 
@@ -151,6 +160,11 @@ class Process final : public KernelObject {
     Result<SliceResult> run_slice(const std::atomic<bool>* preempt = nullptr,
                                   const std::atomic<bool>* interrupt = nullptr);
 
+    // Syscall bookkeeping for calls the engine retries after a suspension: the deadline of
+    // a blocking recv (fixed at its first attempt) and a pending yield.
+    std::optional<Timeout>& recv_deadline() { return m_recv_deadline; }
+    bool& yield_pending() { return m_yield_pending; }
+
     // Ends the process from outside (a supervisor): Killed, mailbox closed, handles dropped.
     // No effect once Completed.
     void kill();
@@ -169,13 +183,16 @@ class Process final : public KernelObject {
     std::optional<ExitReason> m_exit;
     u64 m_fuel_used = 0;
     bool m_started = false;
+    std::optional<Timeout> m_recv_deadline;
+    bool m_yield_pending = false;
 
     std::unique_ptr<wasm::Store> m_store;
     wasm::Instance* m_instance = nullptr;  // Owned by m_store.
     wasm::FuncRef m_entry = nullptr;       // Owned by m_store.
     wasm::Execution m_execution;
     HandleTable m_handles;
-    Mailbox m_mailbox;
+    Ref<Endpoint> m_endpoint;
+    Nanos m_current_time = 0;
     std::vector<std::pair<std::string, HandleValue>> m_grants;
 };
 

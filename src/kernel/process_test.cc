@@ -107,8 +107,7 @@ class ProcessTest : public ::testing::Test {
         EXPECT_TRUE(module.has_value()) << module.error().to_string();
         if (!module) return module.error();
         request.module = *module;
-        return Process::spawn(std::move(request), ProcessId(++m_last_pid), ids.next(), tree,
-                              syscalls);
+        return Process::spawn(std::move(request), ProcessId(++m_last_pid), ids, tree, syscalls);
     }
     Ref<Process> ready(const Bytes& bytes, SpawnRequest request = {}) {
         auto process = spawn(bytes, std::move(request));
@@ -168,7 +167,7 @@ TEST_F(ProcessTest, K1_SpawnRefusals) {
     SpawnRequest missing;
     missing.entry = "main";
     EXPECT_EQ(spawn(returns_module(), std::move(missing)).error().code, Status::NotFound);
-    EXPECT_EQ(Process::spawn(SpawnRequest{}, ProcessId(9), ids.next(), tree, syscalls).error().code,
+    EXPECT_EQ(Process::spawn(SpawnRequest{}, ProcessId(9), ids, tree, syscalls).error().code,
               Status::InvalidArgs);
     int zero_calls = 0;
     SpawnRequest duplicate;
@@ -188,7 +187,7 @@ TEST_F(ProcessTest, K1_UnlinkableImportIsRefused) {
     auto module = *wasm::compile(ByteSpan(exits_module().data(), exits_module().size()));
     SpawnRequest request;
     request.module = module;
-    EXPECT_EQ(Process::spawn(std::move(request), ProcessId(5), ids.next(), tree, none).error().code,
+    EXPECT_EQ(Process::spawn(std::move(request), ProcessId(5), ids, tree, none).error().code,
               Status::Unlinkable);
 }
 

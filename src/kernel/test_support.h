@@ -7,6 +7,7 @@
 
 #include "kernel/cap_audit.h"
 #include "kernel/object.h"
+#include "wasm/wasm.h"
 
 namespace esta::kernel::testing {
 
@@ -45,5 +46,19 @@ class RecordingAudit final : public CapabilityAudit {
     }
     std::vector<CapEvent> events;
 };
+
+// (module (func (export "_start"))): the smallest module a process can be spawned from.
+inline std::shared_ptr<const wasm::CompiledModule> minimal_module() {
+    static const std::vector<u8> kBytes = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,                        // header
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,                                    // type
+        0x03, 0x02, 0x01, 0x00,                                                // function
+        0x07, 0x0a, 0x01, 0x06, '_',  's',  't',  'a',  'r', 't', 0x00, 0x00,  // export
+        0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,                                    // code
+    };
+    auto module = wasm::compile(ByteSpan(kBytes.data(), kBytes.size()));
+    ESTA_ASSERT(module.has_value());
+    return *module;
+}
 
 }  // namespace esta::kernel::testing

@@ -1,0 +1,179 @@
+// send and recv (ABI.md "Functions", REQUIREMENTS K-3, K-4): handles move with messages,
+// the info record is written for every received message.
+#include <array>
+#include <cstring>
+
+#include "kernel/abi_table.h"
+#include "kernel/endpoint.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+namespace {
+
+SyscallResult from(const Error& error) {
+    return SyscallResult::failed(error.code);
+}
+
+// The info record (abi::info_record(): version 1, 72 bytes, little-endian, no padding).
+struct InfoRecord {
+    std::array<u8, abi::kInfoRecordSize> bytes{};
+
+    template <class T>
+    void put(u32 offset, T value) {
+        for (u32 i = 0; i < sizeof(T); ++i) {
+            bytes[offset + i] = static_cast<u8>(static_cast<u64>(value) >> (8 * i));
+        }
+    }
+    void fill(const Message& message, const std::array<HandleValue, kMaxMessageHandles>& handles) {
+        put<u32>(0, abi::kInfoRecordSize);
+        put<u32>(4, message.type.value());
+        put<u32>(8, static_cast<u32>(message.payload.size()));
+        put<u32>(12, message.flags | (u32{message.priority} << send_flags::kPriorityShift));
+        put<u64>(16, message.seq);
+        put<u64>(24, static_cast<u64>(message.time));
+        put<u32>(32, message.sender_badge);
+        put<u32>(36, message.handle_count);
+        for (u32 i = 0; i < kMaxMessageHandles; ++i)
+            put<u32>(40 + 4 * i, handles[i].value());
+        std::memcpy(bytes.data() + 56, message.trace_id.data(), 16);
+    }
+};
+
+}  // namespace
+
+SyscallResult Syscalls::send(Call& call) {
+    HandleValue target(call.u32_arg(0));
+    u32 type = call.u32_arg(1);
+    u32 handles_n = call.u32_arg(5);
+    u32 flags = call.u32_arg(6);
+    Process& sender = call.process;
+    HandleTable& table = sender.handles();
+
+    // (1) Decode: flags, type, counts and memory ranges.
+    if ((flags & ~send_flags::kKnown) != 0 || handles_n > kMaxMessageHandles ||
+        is_kernel_message_type(MessageType(type))) {
+        return SyscallResult::failed(Status::InvalidArgs);
+    }
+    auto payload = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
+    if (!payload) return from(payload.error());
+    auto handle_bytes = guest_range(call.memory, call.u32_arg(4), handles_n * 4);
+    if (!handle_bytes) return from(handle_bytes.error());
+    std::array<HandleValue, kMaxMessageHandles> moved{};
+    for (u32 i = 0; i < handles_n; ++i) {
+        u32 value = 0;
+        std::memcpy(&value, handle_bytes->data() + 4 * i, 4);  // Little-endian host and guest.
+        moved[i] = HandleValue(value);
+        for (u32 j = 0; j < i; ++j) {
+            if (moved[j] == moved[i]) return SyscallResult::failed(Status::InvalidArgs);
+        }
+    }
+
+    // (2) Check: the endpoint (WRITE), each moved handle (TRANSFER), the receiver, the room.
+    auto endpoint = table.get<Endpoint>(target, Right::Write, call.context);
+    if (!endpoint) return from(endpoint.error());
+    for (u32 i = 0; i < handles_n; ++i) {
+        auto movable = table.get_object(moved[i], std::nullopt, Right::Transfer, call.context);
+        if (!movable) return from(movable.error());
+    }
+    Endpoint& destination = **endpoint;
+    if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
+
+    Message message;
+    message.type = MessageType(type);
+    message.sender = sender.pid();
+    message.sender_badge = (*table.lookup(target, call.context))->node().badge();
+    message.priority =
+        static_cast<u8>((flags & send_flags::kPriorityMask) >> send_flags::kPriorityShift);
+    message.flags = flags & ~send_flags::kPriorityMask;
+    message.time = m_clock.now_ns();
+    message.payload.assign(payload->begin(), payload->end());
+    message.handle_count = handles_n;  // For the admission check; filled in step (3).
+    auto admission = destination.mailbox().admit(message);
+    if (!admission) return from(admission.error());
+    if (*admission == Admission::BlockSender) {
+        destination.mailbox().park_sender(sender.pid());
+        sender.prepare_wait(ProcessState::Blocked);
+        return SyscallResult::block();  // Retried when woken.
+    }
+
+    // (3) Invoke: spend the endpoint's use, move the handles, queue. Nothing below fails.
+    auto used = table.consume_use(target, call.context);
+    if (!used) return from(used.error());
+    message.handle_count = 0;
+    for (u32 i = 0; i < handles_n; ++i) {
+        auto handle = table.take_for_transfer(moved[i], call.context);
+        ESTA_ASSERT(handle.has_value());  // Checked in (2), nothing ran in between.
+        message.attach(*handle);
+    }
+    SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
+    if (receipt.wake_receiver) m_waker.wake(destination.receiver());
+    return SyscallResult::of(static_cast<i64>(receipt.seq));
+}
+
+SyscallResult Syscalls::recv(Call& call) {
+    i64 timeout_ms = call.i64_arg(0);
+    MessageType filter(call.u32_arg(1));
+    Process& receiver = call.process;
+    Mailbox& mailbox = receiver.mailbox();
+    Nanos now = m_clock.now_ns();
+
+    // (1) Decode: both ranges and the timeout (fixed at the first attempt, so a retried
+    // call keeps its deadline).
+    auto info_bytes = guest_range(call.memory, call.u32_arg(4), abi::kInfoRecordSize);
+    if (!info_bytes) return from(info_bytes.error());
+    auto buffer = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
+    if (!buffer) return from(buffer.error());
+    if (!receiver.recv_deadline()) {
+        auto timeout = Timeout::from_abi_ms(timeout_ms, now);
+        if (!timeout) return from(timeout.error());
+        receiver.recv_deadline() = *timeout;
+    }
+    Timeout timeout = *receiver.recv_deadline();
+
+    // (2) Check the next match against the buffer and the handle table before taking it.
+    if (const Message* next = mailbox.peek(filter)) {
+        if (next->payload.size() > buffer->size()) {
+            InfoRecord info;
+            info.fill(*next, {});
+            std::memcpy(info_bytes->data(), info.bytes.data(), info.bytes.size());
+            receiver.recv_deadline().reset();
+            return SyscallResult::failed(Status::BufferTooSmall);
+        }
+        HandleTable& table = receiver.handles();
+        if (table.size() + next->handle_count > table.max_handles()) {
+            receiver.recv_deadline().reset();
+            return SyscallResult::failed(Status::Limit);
+        }
+    }
+    auto received = mailbox.receive(filter, timeout, now, static_cast<u32>(buffer->size()));
+    if (!received) {
+        receiver.recv_deadline().reset();
+        return from(received.error());
+    }
+    if (!received->has_value()) {
+        // Would block: park until a match arrives or the deadline passes.
+        mailbox.park_receiver(filter, timeout);
+        receiver.prepare_wait(ProcessState::Waiting);
+        return SyscallResult::block();
+    }
+
+    // (3) Deliver: handles into this process's table, then payload and info record.
+    receiver.recv_deadline().reset();
+    Message message = std::move(**received);
+    std::array<HandleValue, kMaxMessageHandles> values{};
+    for (u32 i = 0; i < message.handle_count; ++i) {
+        auto value = receiver.handles().insert(std::move(message.handles[i]));
+        ESTA_ASSERT(value.has_value());  // Room was checked in (2).
+        values[i] = *value;
+    }
+    std::copy(message.payload.begin(), message.payload.end(), buffer->begin());
+    InfoRecord info;
+    info.fill(message, values);
+    std::memcpy(info_bytes->data(), info.bytes.data(), info.bytes.size());
+    receiver.set_current_time(message.time);  // T-2: `now` is this message's time.
+    if (auto sender = mailbox.take_unblocked_sender()) m_waker.wake(*sender);
+    return SyscallResult::of(static_cast<i64>(message.payload.size()));
+}
+
+}  // namespace esta::kernel

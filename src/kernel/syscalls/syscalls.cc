@@ -1,0 +1,109 @@
+#include "kernel/syscalls/syscalls.h"
+
+#include "kernel/abi_table.h"
+
+namespace esta::kernel {
+
+namespace {
+
+struct Entry {
+    std::string_view name;
+    SyscallResult (Syscalls::*handler)(Syscalls::Call&);
+};
+
+wasm::ValType to_wasm(abi::ValType type) {
+    switch (type) {
+        case abi::ValType::I32:
+            return wasm::ValType::I32;
+        case abi::ValType::I64:
+            return wasm::ValType::I64;
+        case abi::ValType::F64:
+            return wasm::ValType::F64;
+    }
+    return wasm::ValType::I32;
+}
+
+wasm::FuncType function_type_of(const abi::Function& function) {
+    wasm::FuncType type;
+    for (const abi::Param& param : function.params)
+        type.params.push_back(to_wasm(param.type));
+    if (function.result_kind == abi::ResultKind::Value) {
+        type.results.push_back(to_wasm(function.result));
+    }
+    return type;
+}
+
+}  // namespace
+
+Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 length) {
+    if (!memory) {
+        return Err(Status::OutOfBounds, "syscall: the caller has no memory",
+                   Detail{.offset = address, .actual = length});
+    }
+    return memory->span(address, length);
+}
+
+Syscalls::Syscalls(CapTree& tree, const protocol::Clock& clock, ProcessWaker& waker,
+                   SyscallConfig config)
+    : m_tree(tree), m_clock(clock), m_waker(waker), m_config(config) {}
+
+Syscalls::Handler Syscalls::find_handler(std::string_view name) {
+    static constexpr Entry kEntries[] = {
+        {"cap_lookup", &Syscalls::cap_lookup},
+        {"cap_derive", &Syscalls::cap_derive},
+        {"cap_revoke", &Syscalls::cap_revoke},
+        {"cap_drop", &Syscalls::cap_drop},
+        {"cap_info", &Syscalls::cap_info},
+        {"send", &Syscalls::send},
+        {"recv", &Syscalls::recv},
+        {"exit", &Syscalls::exit},
+        {"yield", &Syscalls::yield},
+        {"now", &Syscalls::now},
+    };
+    for (const Entry& entry : kEntries) {
+        if (entry.name == name) return entry.handler;
+    }
+    return nullptr;
+}
+
+bool Syscalls::implemented(std::string_view name) {
+    return find_handler(name) != nullptr;
+}
+
+SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::LinearMemory* memory,
+                               std::span<const wasm::Value> args) {
+    Handler handler = find_handler(name);
+    if (!handler) return SyscallResult::failed(Status::NotSupported);
+    Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
+    return (this->*handler)(call);
+}
+
+void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) {
+    Process* target = &process;  // The store is the process's: the functions cannot outlive it.
+    for (const abi::Function& function : abi::functions()) {
+        std::string_view name = function.name;
+        bool wide = function.result == abi::ValType::I64;
+        auto host = [this, target, name, wide](wasm::HostContext& context,
+                                               std::span<const wasm::Value> args,
+                                               std::span<wasm::Value> results) {
+            SyscallResult result = invoke(name, *target, context.memory(), args);
+            switch (result.kind) {
+                case SyscallResult::Kind::Block:
+                    return wasm::HostResult::block();
+                case SyscallResult::Kind::Exit:
+                    return wasm::HostResult::exit(static_cast<u32>(result.value));
+                case SyscallResult::Kind::Value:
+                    break;
+            }
+            if (!results.empty()) {
+                results[0] = wide ? wasm::Value::i64(static_cast<u64>(result.value))
+                                  : wasm::Value::i32(static_cast<u32>(result.value));
+            }
+            return wasm::HostResult::ok();
+        };
+        wasm::FuncRef ref = store.create_host_function(function_type_of(function), host);
+        linker.define(abi::kImportModule, name, wasm::Extern::of(ref));
+    }
+}
+
+}  // namespace esta::kernel

@@ -1,0 +1,105 @@
+// The syscall layer: ABI v1's imports (module `estalogic`) as host functions. Every
+// function of the ABI table (abi_table.h) is registered with the table's signature, so a
+// guest linked against sdk/c/estalogic.h always links; functions whose subsystem has not
+// landed yet (reply, call, spawn, random, log, spans, metric, audit) answer NOT_SUPPORTED.
+//
+// Each syscall decodes, then checks, then invokes (STYLE.md): every pointer, length, flag,
+// handle and right is checked before any state changes; after that only work that cannot
+// fail remains. A blocking call (recv on an empty mailbox, send into a full BlockSender
+// mailbox, a revocation that needs more steps) suspends the guest; the engine calls the
+// same host function again on resume, so each syscall is written to be retried.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "kernel/cap_tree.h"
+#include "kernel/process.h"
+#include "protocol/clock.h"
+#include "wasm/wasm.h"
+
+namespace esta::kernel {
+
+// Told when a syscall makes another process runnable (a message it waits for arrived, room
+// freed in a mailbox it is blocked on). The scheduler implements it.
+class ProcessWaker {
+  public:
+    virtual ~ProcessWaker() = default;
+    virtual void wake(ProcessId process) = 0;
+};
+
+struct SyscallConfig {
+    u32 revoke_steps_per_call = 256;  // K-16: bounded work before the guest is suspended.
+};
+
+// How a syscall ended, before it is turned into a host-function result.
+struct SyscallResult {
+    enum class Kind : u8 { Value, Block, Exit };
+    Kind kind = Kind::Value;
+    i64 value = 0;  // Value: >= 0 success, -status failure. Exit: the exit code.
+
+    static SyscallResult of(i64 value) { return {Kind::Value, value}; }
+    static SyscallResult failed(Status status) {
+        return {Kind::Value, -static_cast<i64>(static_cast<i32>(status))};
+    }
+    static SyscallResult block() { return {Kind::Block, 0}; }
+    static SyscallResult exit(i32 code) { return {Kind::Exit, code}; }
+};
+
+class Syscalls final : public ImportProvider {
+  public:
+    // All three outlive the processes they serve. `clock` stamps messages and measures
+    // receive deadlines (an injected clock in tests).
+    Syscalls(CapTree& tree, const protocol::Clock& clock, ProcessWaker& waker,
+             SyscallConfig config = {});
+
+    // Defines every ABI function under module `estalogic` for `process`.
+    void define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) override;
+
+    // Runs one syscall by its ABI name with wasm arguments, as the host function does;
+    // `memory` is the caller's memory 0 (nullptr: every pointer is out of bounds).
+    SyscallResult invoke(std::string_view name, Process& process, wasm::LinearMemory* memory,
+                         std::span<const wasm::Value> args);
+    // Whether `name` has an implementation (the rest answer NOT_SUPPORTED).
+    static bool implemented(std::string_view name);
+
+    struct Call {
+        Process& process;
+        wasm::LinearMemory* memory;
+        std::span<const wasm::Value> args;
+        CheckContext context;
+
+        i32 i32_arg(std::size_t index) const { return static_cast<i32>(args[index].as_i32()); }
+        u32 u32_arg(std::size_t index) const { return args[index].as_i32(); }
+        i64 i64_arg(std::size_t index) const { return static_cast<i64>(args[index].as_i64()); }
+    };
+
+  private:
+    // syscalls/handle.cc
+    SyscallResult cap_lookup(Call& call);
+    SyscallResult cap_derive(Call& call);
+    SyscallResult cap_revoke(Call& call);
+    SyscallResult cap_drop(Call& call);
+    SyscallResult cap_info(Call& call);
+    // syscalls/message.cc
+    SyscallResult send(Call& call);
+    SyscallResult recv(Call& call);
+    // syscalls/process.cc
+    SyscallResult exit(Call& call);
+    SyscallResult yield(Call& call);
+    SyscallResult now(Call& call);
+
+    using Handler = SyscallResult (Syscalls::*)(Call&);
+    static Handler find_handler(std::string_view name);
+
+    CapTree& m_tree;
+    const protocol::Clock& m_clock;
+    ProcessWaker& m_waker;
+    SyscallConfig m_config;
+};
+
+// Guest memory helpers shared by the syscall files: a range of the caller's memory, checked
+// (OUT_OF_BOUNDS when outside it or when the caller has no memory).
+Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 length);
+
+}  // namespace esta::kernel

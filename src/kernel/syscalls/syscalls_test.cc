@@ -1,0 +1,379 @@
+#include "kernel/syscalls/syscalls.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "kernel/abi_table.h"
+#include "kernel/abi_value.h"
+#include "kernel/cap_encoding.h"
+#include "kernel/test_support.h"
+
+namespace esta::kernel {
+namespace {
+
+using wasm::Value;
+
+class RecordingWaker final : public ProcessWaker {
+  public:
+    void wake(ProcessId process) override { woken.push_back(process); }
+    std::vector<ProcessId> woken;
+};
+
+// A process with a page of memory the test writes arguments into, as its guest would.
+struct Guest {
+    Ref<Process> process;
+    std::unique_ptr<wasm::LinearMemory> memory;
+
+    void write(u32 address, std::span<const u8> bytes) {
+        auto span = *memory->span(address, bytes.size());
+        std::memcpy(span.data(), bytes.data(), bytes.size());
+    }
+    void write_text(u32 address, std::string_view text) {
+        write(address, std::span(reinterpret_cast<const u8*>(text.data()), text.size()));
+    }
+    void write_u32(u32 address, u32 value) { ASSERT_TRUE(memory->write(address, value)); }
+    u32 read_u32(u32 address) { return *memory->read<u32>(address); }
+    u64 read_u64(u32 address) { return *memory->read<u64>(address); }
+    std::string read_text(u32 address, u32 length) {
+        auto span = *memory->span(address, length);
+        return std::string(span.begin(), span.end());
+    }
+};
+
+class SyscallsTest : public ::testing::Test {
+  protected:
+    Guest guest(SpawnRequest request = {}) {
+        request.module = testing::minimal_module();
+        request.now = clock.now_ns();
+        auto process =
+            Process::spawn(std::move(request), ProcessId(++last_pid), ids, tree, syscalls);
+        EXPECT_TRUE(process.has_value()) << process.error().to_string();
+        auto memory = wasm::LinearMemory::create(wasm::MemoryType{wasm::Limits{1, 1}}, 1);
+        EXPECT_TRUE(memory.has_value());
+        return Guest{*process, std::move(*memory)};
+    }
+    // A grant of `to`'s endpoint for the sender, badged with the sender's name.
+    Grant endpoint_grant(const Guest& to, std::string name, u32 badge,
+                         Rights rights = Right::Write | Right::Transfer | Right::Delegate) {
+        return Grant{std::move(name),
+                     tree.grant(to.process->endpoint(), rights, {}, kKernelProcess, 0, badge)};
+    }
+    SyscallResult call(Guest& guest, std::string_view name, std::vector<Value> args) {
+        return syscalls.invoke(name, *guest.process, guest.memory.get(), args);
+    }
+    static i64 status(Status status) { return -static_cast<i64>(status); }
+
+    testing::RecordingAudit audit;
+    CapTree tree{audit};
+    ObjectIdAllocator ids;
+    protocol::ManualClock clock{1'000'000'000};
+    RecordingWaker waker;
+    Syscalls syscalls{tree, clock, waker};
+    u32 last_pid = 0;
+};
+
+Value w32(i64 value) {
+    return Value::i32(static_cast<u32>(value));
+}
+Value w64(i64 value) {
+    return Value::i64(static_cast<u64>(value));
+}
+
+TEST_F(SyscallsTest, K20_EveryAbiFunctionIsRegisteredWithItsSignature) {
+    Guest g = guest();
+    wasm::Store store;
+    wasm::Linker linker;
+    syscalls.define_imports(store, *g.process, linker);
+    for (const abi::Function& function : abi::functions()) {
+        auto found = linker.find(abi::kImportModule, function.name);
+        ASSERT_TRUE(found.has_value()) << function.name;
+        const wasm::FuncType& type = wasm::function_type(found->function);
+        std::string actual = "(";
+        for (std::size_t i = 0; i < type.params.size(); ++i) {
+            actual += i ? ", " : "";
+            actual += type.params[i] == wasm::ValType::I32   ? "i32"
+                      : type.params[i] == wasm::ValType::I64 ? "i64"
+                                                             : "f64";
+        }
+        actual += ") -> ";
+        actual += type.results.empty()                    ? "()"
+                  : type.results[0] == wasm::ValType::I32 ? "i32"
+                                                          : "i64";
+        EXPECT_EQ(actual, abi::signature(function)) << function.name;
+    }
+    EXPECT_FALSE(linker.find(abi::kImportModule, "not_in_the_abi").has_value());
+}
+
+TEST_F(SyscallsTest, K20_UnimplementedFunctionsAnswerNotSupported) {
+    Guest g = guest();
+    EXPECT_EQ(call(g, "audit", {w32(0), w32(0), w32(0), w32(0)}).value,
+              status(Status::NotSupported));
+    EXPECT_TRUE(Syscalls::implemented("send"));
+    EXPECT_FALSE(Syscalls::implemented("audit"));
+}
+
+TEST_F(SyscallsTest, K21_BadRangesAreOutOfBoundsNeverAFault) {
+    Guest g = guest();
+    EXPECT_EQ(call(g, "cap_lookup", {w32(65530), w32(100)}).value, status(Status::OutOfBounds));
+    EXPECT_EQ(call(g, "cap_lookup", {w32(-1), w32(2)}).value, status(Status::OutOfBounds));
+    EXPECT_EQ(call(g, "recv", {w64(0), w32(0), w32(0), w32(16), w32(65536 - 8)}).value,
+              status(Status::OutOfBounds));
+    EXPECT_EQ(syscalls.invoke("cap_lookup", *g.process, nullptr, std::vector{w32(0), w32(1)}).value,
+              status(Status::OutOfBounds));
+}
+
+TEST_F(SyscallsTest, K10_CapLookupFindsGrantsByName) {
+    SpawnRequest request;
+    request.grants.push_back(Grant{"kv", tree.grant(make_ref<testing::FakeTopic>(ids.next(), "t"),
+                                                    Right::Read, {}, kKernelProcess, 0)});
+    Guest g = guest(std::move(request));
+    g.write_text(100, "kv");
+    SyscallResult found = call(g, "cap_lookup", {w32(100), w32(2)});
+    ASSERT_GT(found.value, 0);
+    EXPECT_EQ(found.value, g.process->lookup_grant("kv")->value());
+    EXPECT_EQ(call(g, "cap_lookup", {w32(100), w32(1)}).value, status(Status::NotFound));
+}
+
+TEST_F(SyscallsTest, K3_SendAndReceiveMoveHandlesAndWriteTheInfoRecord) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 7));
+    int zero_calls = 0;
+    request.grants.push_back(
+        Grant{"gift", tree.grant(make_ref<testing::FakeTopic>(ids.next(), "t", &zero_calls),
+                                 Right::Read | Right::Transfer, {}, kKernelProcess, 0)});
+    Guest alice = guest(std::move(request));
+    u32 to_bob = alice.process->lookup_grant("bob")->value();
+    u32 gift = alice.process->lookup_grant("gift")->value();
+    alice.write_text(0, "hello");
+    alice.write_u32(64, gift);
+
+    clock.advance(5);
+    SyscallResult sent = call(alice, "send",
+                              {w32(to_bob), w32(0x10), w32(0), w32(5), w32(64), w32(1),
+                               w32(send_flags::kRequireAck | (3u << 8))});
+    ASSERT_EQ(sent.kind, SyscallResult::Kind::Value);
+    EXPECT_EQ(sent.value, 1);  // The first sequence number.
+    EXPECT_EQ(alice.process->handles()
+                  .get_object(HandleValue(gift), {}, {}, {alice.process->pid(), 0})
+                  .error()
+                  .code,
+              Status::BadHandle);  // Moved out.
+
+    SyscallResult got = call(bob, "recv", {w64(0), w32(0), w32(100), w32(64), w32(200)});
+    ASSERT_EQ(got.value, 5);
+    EXPECT_EQ(bob.read_text(100, 5), "hello");
+    EXPECT_EQ(bob.read_u32(200), 72u);             // size
+    EXPECT_EQ(bob.read_u32(204), 0x10u);           // type
+    EXPECT_EQ(bob.read_u32(208), 5u);              // len
+    EXPECT_EQ(bob.read_u32(212), 1u | (3u << 8));  // flags with priority
+    EXPECT_EQ(bob.read_u64(216), 1u);              // seq
+    EXPECT_EQ(bob.read_u64(224), 1'000'000'005u);  // time_ns
+    EXPECT_EQ(bob.read_u32(232), 7u);              // sender_badge
+    EXPECT_EQ(bob.read_u32(236), 1u);              // handles_n
+    HandleValue received(bob.read_u32(240));
+    auto topic = bob.process->handles().get<testing::FakeTopic>(received, Right::Read,
+                                                                {bob.process->pid(), 0});
+    EXPECT_TRUE(topic.has_value());
+    EXPECT_EQ(bob.process->current_time(), 1'000'000'005);  // T-2.
+    EXPECT_EQ(call(bob, "now", {}).value, 1'000'000'005);
+    EXPECT_EQ(zero_calls, 0);
+}
+
+TEST_F(SyscallsTest, K15_SendWithoutTransferMovesNothing) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 1));
+    request.grants.push_back(Grant{"kept", tree.grant(make_ref<testing::FakeTopic>(ids.next(), "t"),
+                                                      Right::Read, {}, kKernelProcess, 0)});
+    Guest alice = guest(std::move(request));
+    u32 kept = alice.process->lookup_grant("kept")->value();
+    alice.write_u32(64, kept);
+    SyscallResult sent = call(alice, "send",
+                              {w32(alice.process->lookup_grant("bob")->value()), w32(0x10), w32(0),
+                               w32(0), w32(64), w32(1), w32(0)});
+    EXPECT_EQ(sent.value, status(Status::AccessDenied));
+    EXPECT_EQ(bob.process->mailbox().size(), 0u);
+    EXPECT_EQ(alice.process->handles().size(), 2u);
+}
+
+TEST_F(SyscallsTest, K3_SendRefusesMalformedRequests) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 1, Right::Transfer));
+    Guest alice = guest(std::move(request));
+    i64 h = alice.process->lookup_grant("bob")->value();
+    auto send = [&](u32 type, u32 handles_n, u32 flags) {
+        return call(alice, "send",
+                    {w32(h), w32(type), w32(0), w32(0), w32(64), w32(handles_n), w32(flags)})
+            .value;
+    };
+    EXPECT_EQ(send(0x10, 0, 1u << 12), status(Status::InvalidArgs));  // Unknown flag.
+    EXPECT_EQ(send(0x0001, 0, 0), status(Status::InvalidArgs));       // Kernel type (Ping).
+    EXPECT_EQ(send(0x10, 5, 0), status(Status::InvalidArgs));         // Five handles.
+    EXPECT_EQ(send(0x10, 0, 0), status(Status::AccessDenied));        // No WRITE.
+    EXPECT_EQ(
+        call(alice, "send", {w32(12345), w32(0x10), w32(0), w32(0), w32(0), w32(0), w32(0)}).value,
+        status(Status::BadHandle));
+}
+
+TEST_F(SyscallsTest, K3_SendToAnEndedProcessIsNotFound) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 1));
+    Guest alice = guest(std::move(request));
+    bob.process->kill();
+    EXPECT_EQ(call(alice, "send",
+                   {w32(alice.process->lookup_grant("bob")->value()), w32(0x10), w32(0), w32(0),
+                    w32(0), w32(0), w32(0)})
+                  .value,
+              status(Status::NotFound));
+}
+
+TEST_F(SyscallsTest, K3_BlockingReceiveParksAndWakesOnSend) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 1));
+    Guest alice = guest(std::move(request));
+    SyscallResult waiting = call(bob, "recv", {w64(-1), w32(0), w32(0), w32(16), w32(100)});
+    EXPECT_EQ(waiting.kind, SyscallResult::Kind::Block);
+    EXPECT_TRUE(bob.process->mailbox().receiver_parked());
+    call(alice, "send",
+         {w32(alice.process->lookup_grant("bob")->value()), w32(0x10), w32(0), w32(3), w32(0),
+          w32(0), w32(0)});
+    EXPECT_EQ(waker.woken, std::vector<ProcessId>{bob.process->pid()});
+    // The engine retries the same call after the wake-up.
+    EXPECT_EQ(call(bob, "recv", {w64(-1), w32(0), w32(0), w32(16), w32(100)}).value, 3);
+}
+
+TEST_F(SyscallsTest, K3_ReceiveTimeoutIsMeasuredFromTheFirstAttempt) {
+    Guest bob = guest();
+    std::vector<Value> args = {w64(5), w32(0), w32(0), w32(16), w32(100)};
+    EXPECT_EQ(call(bob, "recv", args).kind, SyscallResult::Kind::Block);
+    clock.advance(4 * kNanosPerMilli);
+    EXPECT_EQ(call(bob, "recv", args).kind, SyscallResult::Kind::Block);
+    clock.advance(1 * kNanosPerMilli);
+    EXPECT_EQ(call(bob, "recv", args).value, status(Status::Timeout));
+    EXPECT_EQ(call(bob, "recv", {w64(0), w32(0), w32(0), w32(16), w32(100)}).value,
+              status(Status::Empty));
+    EXPECT_EQ(call(bob, "recv", {w64(-7), w32(0), w32(0), w32(16), w32(100)}).value,
+              status(Status::InvalidArgs));
+}
+
+TEST_F(SyscallsTest, K3_BufferTooSmallLeavesTheMessageAndReportsItsLength) {
+    Guest bob = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(bob, "bob", 1));
+    Guest alice = guest(std::move(request));
+    call(alice, "send",
+         {w32(alice.process->lookup_grant("bob")->value()), w32(0x10), w32(0), w32(40), w32(0),
+          w32(0), w32(0)});
+    EXPECT_EQ(call(bob, "recv", {w64(0), w32(0), w32(0), w32(39), w32(100)}).value,
+              status(Status::BufferTooSmall));
+    EXPECT_EQ(bob.read_u32(108), 40u);  // info.len
+    EXPECT_EQ(bob.process->mailbox().size(), 1u);
+    EXPECT_EQ(call(bob, "recv", {w64(0), w32(0), w32(0), w32(40), w32(100)}).value, 40);
+}
+
+TEST_F(SyscallsTest, K15_DeriveInfoRevokeAndDropThroughTheAbi) {
+    SpawnRequest request;
+    request.grants.push_back(
+        Grant{"topic", tree.grant(make_ref<testing::FakeTopic>(ids.next(), "decisions"),
+                                  Right::Read | Right::Write | Right::Delegate | Right::Revoke, {},
+                                  kKernelProcess, 0)});
+    Guest g = guest(std::move(request));
+    i64 root = g.process->lookup_grant("topic")->value();
+    auto restrictions = abi::encode_value(abi::AbiValue(abi::ValueMap{{"max_uses", i64{3}}}));
+    g.write(1000, restrictions);
+    i64 read_only = static_cast<i64>(Rights(Right::Read | Right::Delegate).bits());
+    SyscallResult child =
+        call(g, "cap_derive",
+             {w32(root), w64(read_only), w32(1000), w32(static_cast<i64>(restrictions.size()))});
+    ASSERT_GT(child.value, 0);
+    SyscallResult escalated =
+        call(g, "cap_derive", {w32(child.value), w64(read_only | 2), w32(0), w32(0)});
+    EXPECT_EQ(escalated.value, status(Status::RightsEscalation));
+    SyscallResult grandchild = call(g, "cap_derive", {w32(child.value), w64(1), w32(0), w32(0)});
+    ASSERT_GT(grandchild.value, 0);
+
+    SyscallResult info = call(g, "cap_info", {w32(grandchild.value), w32(2000), w32(512)});
+    ASSERT_GT(info.value, 0);
+    auto record = abi::decode_value(*g.memory->span(2000, static_cast<u64>(info.value)));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_EQ(*record->find("kind_name")->get<std::string>(), "topic");
+    EXPECT_EQ(*record->find("uses_remaining")->get<i64>(), 3);
+    EXPECT_EQ(call(g, "cap_info", {w32(grandchild.value), w32(2000), w32(4)}).value,
+              status(Status::BufferTooSmall));
+
+    EXPECT_EQ(call(g, "cap_revoke", {w32(root)}).value, 2);  // child and grandchild.
+    EXPECT_EQ(call(g, "cap_info", {w32(grandchild.value), w32(2000), w32(512)}).value > 0, true);
+    EXPECT_EQ(call(g, "cap_drop", {w32(grandchild.value)}).value, 0);
+    EXPECT_EQ(call(g, "cap_drop", {w32(grandchild.value)}).value, status(Status::BadHandle));
+}
+
+TEST_F(SyscallsTest, K16_LargeRevocationSuspendsBetweenBoundedSteps) {
+    Syscalls small{tree, clock, waker, SyscallConfig{.revoke_steps_per_call = 10}};
+    SpawnRequest request;
+    request.grants.push_back(Grant{"t", tree.grant(make_ref<testing::FakeTopic>(ids.next(), "t"),
+                                                   Rights::all_standard(), {}, kKernelProcess, 0)});
+    Guest g = guest(std::move(request));
+    HandleValue root = *g.process->lookup_grant("t");
+    CheckContext context{g.process->pid(), 0};
+    for (int i = 0; i < 25; ++i) {
+        ASSERT_TRUE(g.process->handles().derive(root, Right::Read, {}, context).has_value());
+    }
+    std::vector<Value> args = {w32(root.value())};
+    int suspensions = 0;
+    SyscallResult result = small.invoke("cap_revoke", *g.process, g.memory.get(), args);
+    while (result.kind == SyscallResult::Kind::Block) {
+        ++suspensions;
+        result = small.invoke("cap_revoke", *g.process, g.memory.get(), args);
+    }
+    EXPECT_EQ(suspensions, 2);  // 10 + 10 + 5.
+    EXPECT_EQ(result.value, 25);
+}
+
+TEST_F(SyscallsTest, K1_ExitYieldAndNow) {
+    Guest g = guest();
+    SyscallResult exit = call(g, "exit", {w32(3)});
+    EXPECT_EQ(exit.kind, SyscallResult::Kind::Exit);
+    EXPECT_EQ(exit.value, 3);
+    EXPECT_EQ(call(g, "yield", {}).kind, SyscallResult::Kind::Block);
+    EXPECT_EQ(call(g, "yield", {}).value, 0);
+    clock.advance(999);  // The host clock moving does not move `now` (T-2).
+    EXPECT_EQ(call(g, "now", {}).value, 1'000'000'000);
+}
+
+// (import "estalogic" "cap_drop" (func (param i32) (result i32)))
+// (import "estalogic" "exit" (func (param i32)))
+// (func (export "_start") (call 1 (call 0 (i32.const 12345))))
+TEST_F(SyscallsTest, K20_AGuestCallsTheKernelThroughItsImports) {
+    const std::vector<u8> bytes = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+        // types: 0 (i32)->i32, 1 (i32)->(), 2 ()->()
+        0x01, 0x0d, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00,
+        // imports
+        0x02, 0x27, 0x02, 0x09, 'e', 's', 't', 'a', 'l', 'o', 'g', 'i', 'c', 0x08, 'c', 'a', 'p',
+        '_', 'd', 'r', 'o', 'p', 0x00, 0x00, 0x09, 'e', 's', 't', 'a', 'l', 'o', 'g', 'i', 'c',
+        0x04, 'e', 'x', 'i', 't', 0x00, 0x01,
+        // function 2 of type 2, exported as _start
+        0x03, 0x02, 0x01, 0x02, 0x07, 0x0a, 0x01, 0x06, '_', 's', 't', 'a', 'r', 't', 0x00, 0x02,
+        // code: i32.const 12345; call 0; call 1; end
+        0x0a, 0x0c, 0x01, 0x0a, 0x00, 0x41, 0xb9, 0xe0, 0x00, 0x10, 0x00, 0x10, 0x01, 0x0b};
+    auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
+    ASSERT_TRUE(module.has_value()) << module.error().to_string();
+    SpawnRequest request;
+    request.module = *module;
+    auto process = Process::spawn(std::move(request), ProcessId(50), ids, tree, syscalls);
+    ASSERT_TRUE(process.has_value()) << process.error().to_string();
+    ASSERT_TRUE((*process)->transition(ProcessState::Ready).has_value());
+    ASSERT_TRUE((*process)->run_slice().has_value());
+    ASSERT_EQ((*process)->state(), ProcessState::Completed);
+    // cap_drop(12345) answered -BAD_HANDLE, which the guest passed to exit.
+    EXPECT_EQ((*process)->exit_reason()->kind, ExitReason::Kind::Code);
+    EXPECT_EQ((*process)->exit_reason()->code, -static_cast<i32>(Status::BadHandle));
+}
+
+}  // namespace
+}  // namespace esta::kernel
