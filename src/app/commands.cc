@@ -7,6 +7,7 @@ void register_wast_command(CLI::App& root, CommandContext& context);  // cmd_was
 void register_keygen_command(CLI::App& root, CommandContext& context);      // cmd_keygen.cc
 void register_verify_log_command(CLI::App& root, CommandContext& context);  // cmd_verify_log.cc
 void register_audit_command(CLI::App& root, CommandContext& context);       // cmd_audit.cc
+void register_dlq_command(CLI::App& root, CommandContext& context);         // cmd_dlq.cc
 
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
@@ -15,6 +16,7 @@ void register_all_commands(CLI::App& root, CommandContext& context) {
     register_keygen_command(root, context);
     register_verify_log_command(root, context);
     register_audit_command(root, context);
+    register_dlq_command(root, context);
 }
 
 }  // namespace esta::app
