@@ -67,6 +67,7 @@ requires(AnyShape<S> && sizeof(typename S::Lane) >= 4) struct ExtractLane {
 template <AnyShape S>
 struct ReplaceLane {
     using Operand = V128;
+    using LaneOperand = detail::Scalar<typename S::Lane>;  // The value put into the lane.
     using Result = V128;
     static constexpr std::string_view name =
         detail::by_shape<S>("i8x16.replace_lane", "i16x8.replace_lane", "i32x4.replace_lane",
@@ -358,6 +359,7 @@ struct LoadZero {
 template <IntShape S>
 struct LoadLane {
     using Operand = V128;
+    using LaneOperand = detail::Scalar<typename S::Lane>;
     using Result = V128;
     static constexpr std::string_view name = detail::by_shape<S>(
         "v128.load8_lane", "v128.load16_lane", "v128.load32_lane", "v128.load64_lane");

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "wasm/ops_simd.h"
+#include "wasm/ops_simd_list.h"
 
 namespace esta::wasm::ops::simd {
 namespace {
@@ -168,169 +168,48 @@ Entry entry(Draw draw) {
                  }};
 }
 
+// Draws arguments by the operator's call shape. Lane indices and shift counts share one draw:
+// lane accessors read the index modulo the lane count, so any u32 is a valid input.
 template <class Op>
-Entry unary() {
-    return entry<Op>([](Inputs& in) { return std::tuple{in.v128()}; });
-}
-template <class Op>
-Entry binary() {
-    return entry<Op>([](Inputs& in) { return std::tuple{in.v128(), in.v128()}; });
-}
-template <class Op>
-Entry shift() {
-    // Counts around and beyond every lane width, and arbitrary ones.
-    return entry<Op>([](Inputs& in) {
-        const u32 count = in.below(2) == 0 ? in.below(70) : static_cast<u32>(in.bits());
-        return std::tuple{in.v128(), count};
-    });
-}
-template <class Op, class S>
-Entry lane_access() {
-    return entry<Op>([](Inputs& in) { return std::tuple{in.v128(), in.below(S::kLanes)}; });
-}
-template <class Op, class S>
-Entry lane_replace() {
-    return entry<Op>([](Inputs& in) {
-        const V128 source = in.v128();
-        const auto scalar = source.lane<detail::Scalar<typename S::Lane>>(
-            in.below(16 / sizeof(detail::Scalar<typename S::Lane>)));
-        return std::tuple{in.v128(), scalar, in.below(S::kLanes)};
-    });
-}
-template <class Op, class Scalar>
-Entry from_scalar() {
-    return entry<Op>([](Inputs& in) {
-        const V128 source = in.v128();
-        return std::tuple{source.lane<Scalar>(in.below(16 / sizeof(Scalar)))};
-    });
-}
-
-template <AnyShape S>
-void add_shape_common(std::vector<Entry>& entries) {
-    using L = typename S::Lane;
-    entries.push_back(from_scalar<Splat<S>, detail::Scalar<L>>());
-    entries.push_back(lane_replace<ReplaceLane<S>, S>());
-    entries.push_back(binary<Add<S>>());
-    entries.push_back(binary<Sub<S>>());
-    entries.push_back(unary<Neg<S>>());
-    entries.push_back(unary<Abs<S>>());
-    entries.push_back(binary<Eq<S>>());
-    entries.push_back(binary<Ne<S>>());
-    if constexpr (!std::same_as<S, I8x16>) entries.push_back(binary<Mul<S>>());
-}
-
-template <IntShape S>
-void add_int_shape(std::vector<Entry>& entries) {
-    add_shape_common<S>(entries);
-    entries.push_back(unary<AllTrue<S>>());
-    entries.push_back(unary<Bitmask<S>>());
-    entries.push_back(shift<Shl<S>>());
-    entries.push_back(shift<ShrS<S>>());
-    entries.push_back(shift<ShrU<S>>());
-    entries.push_back(binary<LtS<S>>());
-    entries.push_back(binary<GtS<S>>());
-    entries.push_back(binary<LeS<S>>());
-    entries.push_back(binary<GeS<S>>());
-    entries.push_back(from_scalar<LoadSplat<S>, detail::Scalar<typename S::Lane>>());
-    entries.push_back(lane_replace<LoadLane<S>, S>());
-    entries.push_back(lane_access<StoreLane<S>, S>());
-    if constexpr (!std::same_as<S, I64x2>) {
-        entries.push_back(binary<LtU<S>>());
-        entries.push_back(binary<GtU<S>>());
-        entries.push_back(binary<LeU<S>>());
-        entries.push_back(binary<GeU<S>>());
-        entries.push_back(binary<MinS<S>>());
-        entries.push_back(binary<MinU<S>>());
-        entries.push_back(binary<MaxS<S>>());
-        entries.push_back(binary<MaxU<S>>());
-    }
-    if constexpr (std::same_as<S, I8x16> || std::same_as<S, I16x8>) {
-        entries.push_back(lane_access<ExtractLaneS<S>, S>());
-        entries.push_back(lane_access<ExtractLaneU<S>, S>());
-        entries.push_back(binary<AvgrU<S>>());
-        entries.push_back(binary<AddSatS<S>>());
-        entries.push_back(binary<AddSatU<S>>());
-        entries.push_back(binary<SubSatS<S>>());
-        entries.push_back(binary<SubSatU<S>>());
-        entries.push_back(binary<Narrow<S, true>>());
-        entries.push_back(binary<Narrow<S, false>>());
+Entry entry_for() {
+    if constexpr (requires(V128 v, Shuffle::Lanes lanes) { Op::portable(v, v, lanes); }) {
+        return entry<Op>([](Inputs& in) {
+            Shuffle::Lanes lanes;
+            for (u8& lane : lanes)
+                lane = static_cast<u8>(in.below(32));
+            return std::tuple{in.v128(), in.v128(), lanes};
+        });
+    } else if constexpr (requires { typename Op::LaneOperand; }) {
+        using Scalar = typename Op::LaneOperand;
+        return entry<Op>([](Inputs& in) {
+            const V128 source = in.v128();
+            const Scalar scalar = source.lane<Scalar>(in.below(16 / sizeof(Scalar)));
+            return std::tuple{in.v128(), scalar, in.below(64)};
+        });
+    } else if constexpr (!std::same_as<typename Op::Operand, V128>) {
+        using Scalar = typename Op::Operand;
+        return entry<Op>([](Inputs& in) {
+            const V128 source = in.v128();
+            return std::tuple{source.lane<Scalar>(in.below(16 / sizeof(Scalar)))};
+        });
+    } else if constexpr (requires(V128 v) { Op::portable(v, v, v); }) {
+        return entry<Op>([](Inputs& in) { return std::tuple{in.v128(), in.v128(), in.v128()}; });
+    } else if constexpr (requires(V128 v) { Op::portable(v, v); }) {
+        return entry<Op>([](Inputs& in) { return std::tuple{in.v128(), in.v128()}; });
+    } else if constexpr (requires(V128 v, u32 count) { Op::portable(v, count); }) {
+        // Counts around and beyond every lane width, and arbitrary ones.
+        return entry<Op>([](Inputs& in) {
+            const u32 count = in.below(2) == 0 ? in.below(70) : static_cast<u32>(in.bits());
+            return std::tuple{in.v128(), count};
+        });
     } else {
-        entries.push_back(lane_access<ExtractLane<S>, S>());
+        return entry<Op>([](Inputs& in) { return std::tuple{in.v128()}; });
     }
-    if constexpr (!std::same_as<S, I8x16>) {
-        entries.push_back(unary<Extend<S, false, true>>());
-        entries.push_back(unary<Extend<S, true, true>>());
-        entries.push_back(unary<Extend<S, false, false>>());
-        entries.push_back(unary<Extend<S, true, false>>());
-        entries.push_back(binary<ExtMul<S, false, true>>());
-        entries.push_back(binary<ExtMul<S, true, true>>());
-        entries.push_back(binary<ExtMul<S, false, false>>());
-        entries.push_back(binary<ExtMul<S, true, false>>());
-        entries.push_back(from_scalar<LoadExtend<S, true>, u64>());
-        entries.push_back(from_scalar<LoadExtend<S, false>, u64>());
-    }
-    if constexpr (std::same_as<S, I16x8> || std::same_as<S, I32x4>) {
-        entries.push_back(unary<ExtAddPairwise<S, true>>());
-        entries.push_back(unary<ExtAddPairwise<S, false>>());
-    }
-    if constexpr (std::same_as<S, I32x4> || std::same_as<S, I64x2>) {
-        entries.push_back(from_scalar<LoadZero<S>, typename S::Lane>());
-    }
-}
-
-template <FloatShape S>
-void add_float_shape(std::vector<Entry>& entries) {
-    add_shape_common<S>(entries);
-    entries.push_back(lane_access<ExtractLane<S>, S>());
-    entries.push_back(binary<Lt<S>>());
-    entries.push_back(binary<Gt<S>>());
-    entries.push_back(binary<Le<S>>());
-    entries.push_back(binary<Ge<S>>());
-    entries.push_back(binary<Div<S>>());
-    entries.push_back(binary<Min<S>>());
-    entries.push_back(binary<Max<S>>());
-    entries.push_back(binary<PMin<S>>());
-    entries.push_back(binary<PMax<S>>());
-    entries.push_back(unary<Sqrt<S>>());
-    entries.push_back(unary<Ceil<S>>());
-    entries.push_back(unary<Floor<S>>());
-    entries.push_back(unary<Trunc<S>>());
-    entries.push_back(unary<Nearest<S>>());
-    entries.push_back(unary<TruncSat<S, true>>());
-    entries.push_back(unary<TruncSat<S, false>>());
-    entries.push_back(unary<Convert<S, true>>());
-    entries.push_back(unary<Convert<S, false>>());
 }
 
 std::vector<Entry> all_entries() {
     std::vector<Entry> entries;
-    add_int_shape<I8x16>(entries);
-    add_int_shape<I16x8>(entries);
-    add_int_shape<I32x4>(entries);
-    add_int_shape<I64x2>(entries);
-    add_float_shape<F32x4>(entries);
-    add_float_shape<F64x2>(entries);
-    entries.push_back(binary<Swizzle>());
-    entries.push_back(entry<Shuffle>([](Inputs& in) {
-        Shuffle::Lanes lanes;
-        for (u8& lane : lanes)
-            lane = static_cast<u8>(in.below(32));
-        return std::tuple{in.v128(), in.v128(), lanes};
-    }));
-    entries.push_back(unary<Not>());
-    entries.push_back(binary<And>());
-    entries.push_back(binary<AndNot>());
-    entries.push_back(binary<Or>());
-    entries.push_back(binary<Xor>());
-    entries.push_back(entry<Bitselect>([](Inputs& in) {
-        return std::tuple{in.v128(), in.v128(), in.v128()};
-    }));
-    entries.push_back(unary<AnyTrue>());
-    entries.push_back(unary<Popcnt>());
-    entries.push_back(binary<Q15MulrSatS>());
-    entries.push_back(binary<Dot>());
-    entries.push_back(unary<DemoteZero>());
-    entries.push_back(unary<PromoteLow>());
+    for_each_simd_operator([&]<class Op>() { entries.push_back(entry_for<Op>()); });
     return entries;
 }
 
