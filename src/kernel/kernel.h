@@ -19,5 +19,6 @@
 #include "kernel/process.h"
 #include "kernel/restrictions.h"
 #include "kernel/rights.h"
+#include "kernel/scheduler.h"
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/templates.h"

@@ -1,0 +1,124 @@
+#include "kernel/scheduler.h"
+
+#include <algorithm>
+
+namespace esta::kernel {
+
+Priority effective_priority(Priority base, Nanos waited, const SchedulerConfig& config) {
+    // System is never aged and never demoted (the prototype demoted it to Realtime).
+    if (base == Priority::System) return base;
+    u32 level = static_cast<u32>(base);
+    u64 boost = waited <= 0 ? 0 : static_cast<u64>(waited / config.aging_step);
+    level += static_cast<u32>(std::min<u64>(boost, config.max_aging_boost));
+    return static_cast<Priority>(std::min(level, static_cast<u32>(Priority::Realtime)));
+}
+
+Scheduler::Scheduler(SchedulerConfig config) : m_config(config) {}
+
+Result<void> Scheduler::add(Ref<Process> process, Nanos now) {
+    ESTA_ASSERT(process);
+    ProcessId pid = process->pid();
+    if (m_processes.count(pid) != 0) return Err(Status::InvalidArgs, "scheduler: pid in use");
+    ESTA_TRY(process->transition(ProcessState::Ready));
+    Entry& entry = m_processes[pid];
+    entry.process = std::move(process);
+    make_ready(entry, now);
+    return Ok();
+}
+
+void Scheduler::make_ready(Entry& entry, Nanos now) {
+    entry.ready_since = now;
+    m_ready.push_back(entry.process->pid());
+    if (m_running && m_processes.count(*m_running) != 0) {
+        Nanos running_waited = 0;  // The running process is not waiting: no aging.
+        Priority running = effective_priority(m_processes.at(*m_running).process->priority(),
+                                              running_waited, m_config);
+        if (entry.process->priority() > running) m_preempt.store(true);
+    }
+}
+
+void Scheduler::wake(ProcessId pid) {
+    auto it = m_processes.find(pid);
+    if (it == m_processes.end()) return;
+    Process& process = *it->second.process;
+    if (process.state() != ProcessState::Waiting && process.state() != ProcessState::Blocked) {
+        return;  // Already ready, running (it will see the message) or completed.
+    }
+    if (!process.transition(ProcessState::Ready)) return;
+    make_ready(it->second, m_now);
+}
+
+Priority Scheduler::effective_priority_of(ProcessId pid, Nanos now) const {
+    const Entry& entry = m_processes.at(pid);
+    Nanos waited = entry.process->state() == ProcessState::Ready ? now - entry.ready_since : 0;
+    return effective_priority(entry.process->priority(), waited, m_config);
+}
+
+Result<std::optional<SliceReport>> Scheduler::run_next(Nanos now) {
+    m_now = now;
+    expire_timeouts(now);
+    if (m_ready.empty()) return std::optional<SliceReport>();
+    // Highest effective priority; the earliest in arrival order among equals.
+    auto best = m_ready.begin();
+    for (auto it = m_ready.begin(); it != m_ready.end(); ++it) {
+        if (effective_priority_of(*it, now) > effective_priority_of(*best, now)) best = it;
+    }
+    ProcessId pid = *best;
+    m_ready.erase(best);
+    Ref<Process> process = m_processes.at(pid).process;
+
+    m_preempt.store(false);
+    m_running = pid;
+    ++m_context_switches;
+    auto slice = process->run_slice(&m_preempt);
+    m_running.reset();
+    if (!slice) return slice.error();
+    bool preempted = m_preempt.exchange(false);
+    if (preempted) ++m_preemptions;
+
+    SliceReport report{pid, slice->state, slice->fuel_used, preempted};
+    if (slice->state == ProcessState::Ready) {
+        make_ready(m_processes.at(pid), now);
+    } else if (slice->state == ProcessState::Completed) {
+        m_processes.erase(pid);
+    }
+    return std::optional<SliceReport>(report);
+}
+
+void Scheduler::expire_timeouts(Nanos now) {
+    for (auto& [pid, entry] : m_processes) {
+        Process& process = *entry.process;
+        if (process.state() == ProcessState::Waiting && process.mailbox().expire_receiver(now)) {
+            if (process.transition(ProcessState::Ready)) make_ready(entry, now);
+        }
+    }
+}
+
+SchedulerStats Scheduler::stats() const {
+    SchedulerStats stats;
+    for (const auto& [pid, entry] : m_processes) {
+        switch (entry.process->state()) {
+            case ProcessState::Ready:
+                ++stats.ready;
+                break;
+            case ProcessState::Waiting:
+                ++stats.waiting;
+                break;
+            case ProcessState::Blocked:
+                ++stats.blocked;
+                break;
+            default:
+                break;
+        }
+    }
+    stats.context_switches = m_context_switches;
+    stats.preemptions = m_preemptions;
+    return stats;
+}
+
+Process* Scheduler::find(ProcessId pid) const {
+    auto it = m_processes.find(pid);
+    return it == m_processes.end() ? nullptr : it->second.process.get();
+}
+
+}  // namespace esta::kernel
