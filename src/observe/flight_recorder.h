@@ -64,6 +64,7 @@ inline constexpr u32 kFlightBinaryVersion = 1;
 
 class FlightRecorder final : public LogSink {
   public:
+    // `clock` (for persist_if_due) must outlive the recorder.
     FlightRecorder(const Clock& clock, FlightRecorderConfig config = {});
 
     Severity min_severity() const override { return m_config.min_severity; }
