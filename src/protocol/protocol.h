@@ -16,6 +16,7 @@
 #include "protocol/flow_control.h"
 #include "protocol/frame.h"
 #include "protocol/hlc.h"
+#include "protocol/input_log.h"
 #include "protocol/journal.h"
 #include "protocol/message_id.h"
 #include "protocol/reorder_buffer.h"
