@@ -12,7 +12,9 @@ namespace {
 class AuditQuery : public ::testing::Test {
   protected:
     void SetUp() override {
-        m_dir = (std::filesystem::path(::testing::TempDir()) / "audit_query").string();
+        // One directory per test: ctest runs the tests of this fixture in parallel processes.
+        const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        m_dir = (std::filesystem::path(::testing::TempDir()) / "audit_query" / test).string();
         std::filesystem::remove_all(m_dir);
         ManualClock clock(1);
         AuditLogOptions options;
