@@ -77,7 +77,7 @@ Result<Enum> read_enum(ByteReader& reader, u8 max, const char* context) {
 
 using StringPairs = std::vector<std::pair<std::string, std::string>>;
 
-void put_pairs_trace(ByteWriter& writer, const StringPairs& pairs) {
+void put_string_pairs(ByteWriter& writer, const StringPairs& pairs) {
     writer.put_u32(static_cast<u32>(pairs.size()));
     for (const auto& [key, value] : pairs) {
         writer.put_string(key);
@@ -115,7 +115,7 @@ void encode_envelope_body(const Envelope& envelope, std::vector<u8>& out) {
     writer.put_u64(envelope.trace.trace_id_low);
     writer.put_u64(envelope.trace.parent_span_id);
     writer.put_u8(envelope.trace.trace_flags);
-    put_pairs_trace(writer, envelope.trace.trace_state);
+    put_string_pairs(writer, envelope.trace.trace_state);
     writer.put_u64(envelope.sender.badge);
     writer.put_string(envelope.sender.principal);
     if (envelope.sender.auth_expires_at) writer.put_i64(*envelope.sender.auth_expires_at);
