@@ -5,6 +5,14 @@
 
 namespace esta::protocol {
 
+ESTA_COUNTER(kJournalRecords, "protocol.journal_records", "Records appended to the journal.");
+ESTA_COUNTER(kJournalBytes, "protocol.journal_bytes", "Bytes written to journal segments.");
+ESTA_COUNTER(kJournalFsyncs, "protocol.journal_fsyncs", "Journal fsyncs (one per commit).");
+ESTA_COUNTER(kJournalWriteErrors, "protocol.journal_write_errors",
+             "Journal writes or fsyncs that failed and stopped the journal (a full disk).");
+ESTA_COUNTER(kJournalTruncatedBytes, "protocol.journal_truncated_bytes",
+             "Torn-tail bytes cut by journal recovery.");
+
 namespace {
 
 // Zero-padded so that name order is sequence order.
@@ -19,7 +27,15 @@ std::string segment_name(u64 first_sequence) {
 
 Journal::Journal(Key, FileSystem& fs, std::string directory, const Clock& clock,
                  JournalOptions options)
-    : m_fs(fs), m_directory(std::move(directory)), m_clock(clock), m_options(options) {}
+    : m_fs(fs), m_directory(std::move(directory)), m_clock(clock), m_options(options) {
+    if (options.metrics != nullptr) {
+        observe::MetricsRegistry& metrics = *options.metrics;
+        m_counters =
+            Counters{&metrics.counter(kJournalRecords), &metrics.counter(kJournalBytes),
+                     &metrics.counter(kJournalFsyncs), &metrics.counter(kJournalWriteErrors),
+                     &metrics.counter(kJournalTruncatedBytes)};
+    }
+}
 
 Result<std::unique_ptr<Journal>> Journal::open(FileSystem& fs, std::string directory,
                                                const Clock& clock, JournalOptions options) {
@@ -40,7 +56,10 @@ u64 Journal::first_sequence() const {
 }
 
 Error Journal::stop(Error error) {
-    if (!m_stopped) m_stopped = error;
+    if (!m_stopped) {
+        m_stopped = error;
+        bump(m_counters.write_errors);
+    }
     return error;
 }
 
@@ -79,6 +98,7 @@ Result<void> Journal::write_bytes(ByteSpan bytes) {
         (void)m_active->truncate(before);
         return stop(written.error());
     }
+    bump(m_counters.bytes, bytes.size());
     return Ok();
 }
 
@@ -118,6 +138,7 @@ Result<void> Journal::flush_pending() {
 
 Result<void> Journal::sync_now() {
     if (auto synced = m_active->sync(); !synced) return stop(synced.error());
+    bump(m_counters.fsyncs);
     m_committed_sequence = m_written_sequence;
     m_last_sync = m_clock.now_ns();
     return Ok();
@@ -146,6 +167,7 @@ Result<u64> Journal::append(StreamId stream, RecordType type, Nanos time, ByteSp
     if (m_options.fsync == FsyncPolicy::Batch) {
         append_record(m_pending, record);
         index_record(record, offset);
+        bump(m_counters.records);
         if (++m_pending_records >= m_options.batch_records) ESTA_TRY(commit());
         return record.sequence;
     }
@@ -154,6 +176,7 @@ Result<u64> Journal::append(StreamId stream, RecordType type, Nanos time, ByteSp
     append_record(frame, record);
     ESTA_TRY(write_bytes(ByteSpan(frame)));
     index_record(record, offset);
+    bump(m_counters.records);
     m_written_sequence = record.sequence;
     if (m_options.fsync == FsyncPolicy::Always ||
         m_clock.now_ns() - m_last_sync >= m_options.interval) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "observe/metrics.h"
 #include "protocol/clock.h"
 #include "protocol/file_system.h"
 #include "protocol/frame.h"
@@ -37,6 +38,9 @@ struct JournalOptions {
     Nanos interval = 100 * kNanosPerMilli;  // Interval: the longest a write stays unsynced.
     u64 max_segment_bytes = 64ull << 20;    // Roll over to a new segment beyond this.
     FrameLimits limits{};
+    // Borrowed; when set, the journal counts records, bytes, fsyncs, write errors and
+    // recovered tail bytes there (esta_protocol_journal_*_total).
+    observe::MetricsRegistry* metrics = nullptr;
 };
 
 // What recovery found when the journal was opened.
@@ -119,6 +123,18 @@ class Journal {
     std::string segment_path(const Segment& segment) const;
     Error stop(Error error);
 
+    // Counters from options.metrics, or null.
+    struct Counters {
+        observe::Counter* records = nullptr;
+        observe::Counter* bytes = nullptr;
+        observe::Counter* fsyncs = nullptr;
+        observe::Counter* write_errors = nullptr;
+        observe::Counter* truncated_bytes = nullptr;
+    };
+    static void bump(observe::Counter* counter, u64 amount = 1) {
+        if (counter != nullptr) counter->inc(amount);
+    }
+
     FileSystem& m_fs;
     std::string m_directory;
     const Clock& m_clock;
@@ -135,6 +151,7 @@ class Journal {
     std::unordered_map<u64, StreamState> m_streams;
     RecoveryReport m_recovery;
     std::optional<Error> m_stopped;
+    Counters m_counters;
 };
 
 std::string_view fsync_policy_name(FsyncPolicy policy);

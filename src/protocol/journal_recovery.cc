@@ -43,6 +43,7 @@ Result<void> Journal::recover() {
         ESTA_TRY(recover_segment(i, i + 1 == names.size()));
     }
     m_recovery.segments = m_segments.size();
+    bump(m_counters.truncated_bytes, m_recovery.truncated_bytes);
     m_recovery.last_sequence = m_last_sequence;
     if (m_segments.empty()) {
         ESTA_TRY(start_segment(m_last_sequence + 1));

@@ -289,3 +289,34 @@ TEST(Journal, P8_WorksOnTheRealFileSystem) {
 
 }  // namespace
 }  // namespace esta::protocol
+
+namespace esta::protocol {
+namespace {
+
+TEST(Journal, P8_CountsRecordsFsyncsAndRecoveredTailInTheMetricsRegistry) {
+    MemoryFileSystem fs;
+    ManualClock clock;
+    observe::MetricsRegistry metrics;
+    JournalOptions options;
+    options.metrics = &metrics;
+    {
+        auto journal = Journal::open(fs, "/m", clock, options);
+        ASSERT_TRUE(journal);
+        for (int i = 0; i < 3; ++i) {
+            ASSERT_TRUE((*journal)->append(StreamId(1), RecordType::Input, 0, ByteSpan()));
+        }
+    }
+    const std::string text = metrics.render_prometheus();
+    EXPECT_NE(text.find("esta_protocol_journal_records_total 3"), std::string::npos) << text;
+    // One fsync for the new segment's header is done directly on the file, then one per
+    // record under the Always policy.
+    EXPECT_NE(text.find("esta_protocol_journal_fsyncs_total 3"), std::string::npos) << text;
+    fs.bytes_of("/m/segment-00000000000000000001.wal")->push_back(0xE5);
+    auto reopened = Journal::open(fs, "/m", clock, options);
+    ASSERT_TRUE(reopened);
+    EXPECT_NE(metrics.render_prometheus().find("esta_protocol_journal_truncated_bytes_total 1"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace esta::protocol
