@@ -40,6 +40,7 @@ CapNode::CapNode(Key, Init init)
       m_restrictions(std::move(init.restrictions)),
       m_parent(std::move(init.parent)) {
     m_object->attach_handle();
+    m_chain_restricted = m_restrictions != nullptr || (m_parent && m_parent->m_chain_restricted);
     if (m_parent) {
         m_depth = m_parent->m_depth + 1;
         m_parent_epoch = m_parent->m_child_epoch;

@@ -85,6 +85,9 @@ class CapNode final : public RefCounted {
     // Null once revoked or once its handle is gone.
     const Ref<KernelObject>& object() const { return m_object; }
     u64 uses_consumed() const { return m_uses_consumed; }
+    // Whether this node or an ancestor carries restrictions. Restrictions never change, so
+    // this is fixed at creation and lets the common unrestricted check skip three walks.
+    bool chain_restricted() const { return m_chain_restricted; }
 
     // REVOKED if this node or an ancestor was revoked (walks at most max_depth parents).
     Result<void> check_not_revoked() const;
@@ -113,6 +116,7 @@ class CapNode final : public RefCounted {
     Ref<KernelObject> m_object;
     std::unique_ptr<Restrictions> m_restrictions;
     u64 m_uses_consumed = 0;
+    bool m_chain_restricted = false;
     bool m_revoked = false;
     mutable bool m_expiry_reported = false;  // K-18's "expire" event is emitted once per node.
 

@@ -78,19 +78,21 @@ Result<void> CapTree::check(const CapNode& node, std::optional<ObjectType> type,
     if (auto live = node.check_not_revoked(); !live) {
         return deny(&node, live.error(), required, context);
     }
-    if (auto fresh = node.check_not_expired(context.now); !fresh) {
-        if (!node.m_expiry_reported) {
-            node.m_expiry_reported = true;
-            m_audit.record(CapEvent{.kind = CapEventKind::Expired,
-                                    .at = context.now,
-                                    .process = context.caller,
-                                    .cap = node.id(),
-                                    .status = Status::Expired});
+    if (node.chain_restricted()) {
+        if (auto fresh = node.check_not_expired(context.now); !fresh) {
+            if (!node.m_expiry_reported) {
+                node.m_expiry_reported = true;
+                m_audit.record(CapEvent{.kind = CapEventKind::Expired,
+                                        .at = context.now,
+                                        .process = context.caller,
+                                        .cap = node.id(),
+                                        .status = Status::Expired});
+            }
+            return deny(&node, fresh.error(), required, context);
         }
-        return deny(&node, fresh.error(), required, context);
-    }
-    if (auto allowed = node.check_restrictions(context.now, context.caller); !allowed) {
-        return deny(&node, allowed.error(), required, context);
+        if (auto allowed = node.check_restrictions(context.now, context.caller); !allowed) {
+            return deny(&node, allowed.error(), required, context);
+        }
     }
     // (6) rights, (7) uses: a denied call above consumed nothing, and neither does a check.
     if (!node.rights().contains(required)) {
@@ -99,7 +101,11 @@ Result<void> CapTree::check(const CapNode& node, std::optional<ObjectType> type,
                         Detail{.limit = required.bits(), .actual = node.rights().bits()}),
                     required, context);
     }
-    if (auto uses = node.check_uses(); !uses) return deny(&node, uses.error(), required, context);
+    if (node.chain_restricted()) {
+        if (auto uses = node.check_uses(); !uses) {
+            return deny(&node, uses.error(), required, context);
+        }
+    }
     return Ok();
 }
 

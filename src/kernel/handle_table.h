@@ -48,7 +48,7 @@ class HandleTable {
     template <class T>
     Result<Ref<T>> get(HandleValue value, Rights required, const CheckContext& context) {
         auto object = ESTA_TRY(get_object(value, T::kType, required, context));
-        return downcast<T>(object);
+        return downcast<T>(std::move(object));
     }
     // The same checks for operations that accept several kinds (`type` nullopt = any).
     Result<Ref<KernelObject>> get_object(HandleValue value, std::optional<ObjectType> type,

@@ -71,5 +71,11 @@ Ref<T> downcast(const Ref<KernelObject>& object) {
     if (!object || object->type() != T::kType) return nullptr;
     return Ref<T>(static_cast<T*>(object.get()));
 }
+// The same for a reference the caller gives up: no count changes (the syscall hot path).
+template <class T>
+Ref<T> downcast(Ref<KernelObject>&& object) {
+    if (!object || object->type() != T::kType) return nullptr;
+    return Ref<T>::adopt(static_cast<T*>(object.leak_for_move()));
+}
 
 }  // namespace esta::kernel

@@ -85,8 +85,14 @@ class Ref {
     }
     bool operator==(std::nullptr_t) const { return m_object == nullptr; }
 
-    // For the converting move only: hands the reference over without touching the count.
+    // Hands the reference over without touching the count (converting moves, downcast).
     T* leak_for_move() { return std::exchange(m_object, nullptr); }
+    // Takes over a reference someone already counted (the other half of leak_for_move).
+    static Ref adopt(T* object) {
+        Ref ref;
+        ref.m_object = object;
+        return ref;
+    }
 
   private:
     T* m_object = nullptr;
