@@ -447,6 +447,36 @@ TEST(Interpreter, E8_InvokeChecksArgumentTypes) {
     EXPECT_EQ(wrong.error().code, Status::InvalidArgs);
 }
 
+TEST(Interpreter, E8_OneCompiledModuleInstantiatedOnManyThreads) {
+    auto module = compile(kFuelModule);
+    ASSERT_TRUE(module.has_value());
+    const std::shared_ptr<const CompiledModule> shared = *module;
+    std::vector<Outcome> outcomes(4);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        threads.emplace_back([&, i] {
+            Store store;
+            auto instantiated = instantiate(store, shared, Linker{});
+            if (!instantiated) return;
+            auto outcome = invoke(store, instantiated->instance->function("sum"),
+                                  std::vector{Value::i32(1000 + static_cast<u32>(i))});
+            if (outcome) outcomes[i] = std::move(*outcome);
+        });
+    }
+    for (std::thread& thread : threads)
+        thread.join();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const u64 n = 1000 + i;
+        ASSERT_TRUE(outcomes[i].completed());
+        EXPECT_EQ(outcomes[i].results.at(0), Value::i64(n * (n + 1) / 2));
+    }
+    // E-3: fuel depends only on the inputs: one more iteration always costs the same.
+    const u64 step = outcomes[1].fuel_used - outcomes[0].fuel_used;
+    EXPECT_GT(step, 0u);
+    EXPECT_EQ(outcomes[2].fuel_used - outcomes[1].fuel_used, step);
+    EXPECT_EQ(outcomes[3].fuel_used - outcomes[2].fuel_used, step);
+}
+
 // ---------------------------------------------------------------------------------------
 // Limits (E-5)
 
