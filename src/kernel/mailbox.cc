@@ -25,12 +25,18 @@ Result<Timeout> Timeout::from_abi_ms(i64 timeout_ms, Nanos now) {
         return Err(Status::InvalidArgs, "recv: timeout_ms",
                    Detail{.actual = static_cast<u64>(timeout_ms)});
     }
-    constexpr Nanos kMax = std::numeric_limits<Nanos>::max();
-    if (timeout_ms > (kMax - now) / kNanosPerMilli) return until(kMax);  // Effectively never.
-    return until(now + timeout_ms * kNanosPerMilli);
+    Nanos delta = 0;
+    Nanos deadline = 0;
+    if (__builtin_mul_overflow(timeout_ms, kNanosPerMilli, &delta) ||
+        __builtin_add_overflow(now, delta, &deadline)) {
+        return until(std::numeric_limits<Nanos>::max());  // Effectively never.
+    }
+    return until(deadline);
 }
 
-Mailbox::Mailbox(MailboxConfig config) : m_config(config) {}
+Mailbox::Mailbox(MailboxConfig config) : m_config(config) {
+    ESTA_ASSERT(m_config.capacity > 0);  // A mailbox that can hold nothing is a config bug.
+}
 
 Result<Admission> Mailbox::admit(const Message& message) const {
     if (m_closed) return Err(Status::ShuttingDown, "send: receiver is stopping");

@@ -121,6 +121,13 @@ Result<void> Process::instantiate(std::shared_ptr<const wasm::CompiledModule> mo
     return Ok();
 }
 
+Result<HandleValue> Process::add_grant(std::string name, Handle handle) {
+    if (lookup_grant(name)) return Err(Status::InvalidArgs, "grant: name already granted");
+    HandleValue value = ESTA_TRY(m_handles.insert(std::move(handle)));
+    m_grants.emplace_back(std::move(name), value);
+    return value;
+}
+
 Result<HandleValue> Process::lookup_grant(std::string_view name) const {
     auto it = std::find_if(m_grants.begin(), m_grants.end(),
                            [name](const auto& grant) { return grant.first == name; });

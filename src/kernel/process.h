@@ -144,6 +144,9 @@ class Process final : public KernelObject {
     wasm::Store& store() { return *m_store; }
     wasm::Instance& instance() { return *m_instance; }
 
+    // Grants one more handle under `name` after spawn (the application wiring processes
+    // to each other). INVALID_ARGS for a name already granted, LIMIT when the table is full.
+    Result<HandleValue> add_grant(std::string name, Handle handle);
     // cap_lookup: the handle granted under `name`, NOT_FOUND otherwise.
     Result<HandleValue> lookup_grant(std::string_view name) const;
 
