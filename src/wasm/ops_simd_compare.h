@@ -101,8 +101,7 @@ constexpr bool kValidRelation = S::kFloat
                                           R == Relation::LeU || R == Relation::GeU)));
 
 #if ESTA_SIMD_HOST
-// The integer relations from SSE2's eq and signed gt: swap the operands for lt, complement
-// for ne / le / ge, flip sign bits for the unsigned ones.
+// Integer lane equality; i64x2 from two 32-bit halves without SSE4.1.
 template <IntShape S>
 __m128i host_eq(__m128i x, __m128i y) {
     if constexpr (std::same_as<S, I8x16>) return _mm_cmpeq_epi8(x, y);
@@ -116,28 +115,6 @@ __m128i host_eq(__m128i x, __m128i y) {
         return _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
 #endif
     }
-}
-template <IntShape S>
-__m128i host_gt_s(__m128i x, __m128i y) {
-    if constexpr (std::same_as<S, I8x16>) return _mm_cmpgt_epi8(x, y);
-    if constexpr (std::same_as<S, I16x8>) return _mm_cmpgt_epi16(x, y);
-    if constexpr (std::same_as<S, I32x4>) return _mm_cmpgt_epi32(x, y);
-    if constexpr (std::same_as<S, I64x2>) {
-        // x > y signed: the high halves decide unless equal, then the low halves, unsigned.
-        const __m128i high_gt = _mm_cmpgt_epi32(x, y);
-        const __m128i high_eq = _mm_cmpeq_epi32(x, y);
-        const __m128i low_gt = _mm_cmpgt_epi32(flip32(x), flip32(y));
-        const __m128i low_decides =
-            _mm_and_si128(high_eq, _mm_shuffle_epi32(low_gt, _MM_SHUFFLE(2, 2, 0, 0)));
-        return _mm_shuffle_epi32(_mm_or_si128(high_gt, low_decides), _MM_SHUFFLE(3, 3, 1, 1));
-    }
-}
-template <IntShape S>
-__m128i flip(__m128i v) {
-    if constexpr (std::same_as<S, I8x16>) return flip8(v);
-    if constexpr (std::same_as<S, I16x8>) return flip16(v);
-    if constexpr (std::same_as<S, I32x4>) return flip32(v);
-    if constexpr (std::same_as<S, I64x2>) return _mm_xor_si128(v, _mm_set1_epi64x(INT64_MIN));
 }
 #endif
 
@@ -160,7 +137,11 @@ struct Compare : detail::Dispatch<Compare<S, R>> {
         return result;
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
+    // Floats, and i64x2 eq / ne. For the other integer relations the compiler vectorizes the
+    // portable loop as well as these sequences would (bench_simd).
+    static V128 host(V128 a,
+                     V128 b) requires(S::kFloat || (std::same_as<S, I64x2> &&
+                                                    (R == Relation::Eq || R == Relation::Ne))) {
         using namespace detail;
         if constexpr (std::same_as<S, F32x4>) {
             const __m128 x = to_ps(a);
@@ -181,21 +162,10 @@ struct Compare : detail::Dispatch<Compare<S, R>> {
             if constexpr (R == Relation::Le) return from_pd(_mm_cmple_pd(x, y));
             if constexpr (R == Relation::Ge) return from_pd(_mm_cmple_pd(y, x));
         } else {
-            constexpr bool kUnsigned = R == Relation::LtU || R == Relation::GtU ||
-                                       R == Relation::LeU || R == Relation::GeU;
-            const __m128i x = kUnsigned ? flip<S>(to_i(a)) : to_i(a);
-            const __m128i y = kUnsigned ? flip<S>(to_i(b)) : to_i(b);
-            const __m128i ones = _mm_set1_epi32(-1);
-            if constexpr (R == Relation::Eq) return from_i(host_eq<S>(x, y));
-            if constexpr (R == Relation::Ne) return from_i(_mm_xor_si128(host_eq<S>(x, y), ones));
-            if constexpr (R == Relation::LtS || R == Relation::LtU)
-                return from_i(host_gt_s<S>(y, x));
-            if constexpr (R == Relation::GtS || R == Relation::GtU)
-                return from_i(host_gt_s<S>(x, y));
-            if constexpr (R == Relation::LeS || R == Relation::LeU)
-                return from_i(_mm_xor_si128(host_gt_s<S>(x, y), ones));
-            if constexpr (R == Relation::GeS || R == Relation::GeU)
-                return from_i(_mm_xor_si128(host_gt_s<S>(y, x), ones));
+            const __m128i equal = host_eq<S>(to_i(a), to_i(b));
+            if constexpr (R == Relation::Eq) return from_i(equal);
+            if constexpr (R == Relation::Ne)
+                return from_i(_mm_xor_si128(equal, _mm_set1_epi32(-1)));
         }
     }
 #endif
@@ -306,7 +276,8 @@ struct Extend : detail::Dispatch<Extend<S, kHigh, kSigned>> {
         return result;
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a) {
+    // Not i64x2: the portable loop is faster there (bench_simd).
+    static V128 host(V128 a) requires(!std::same_as<S, I64x2>) {
         using namespace detail;
         const __m128i x = to_i(a);
         // Interleaving with zeros zero-extends; with the lanes' sign masks, sign-extends.
@@ -314,7 +285,6 @@ struct Extend : detail::Dispatch<Extend<S, kHigh, kSigned>> {
         if constexpr (kSigned) {
             if constexpr (std::same_as<S, I16x8>) high_part = _mm_cmpgt_epi8(high_part, x);
             if constexpr (std::same_as<S, I32x4>) high_part = _mm_srai_epi16(x, 15);
-            if constexpr (std::same_as<S, I64x2>) high_part = _mm_srai_epi32(x, 31);
         }
         if constexpr (std::same_as<S, I16x8>)
             return from_i(kHigh ? _mm_unpackhi_epi8(x, high_part)
@@ -322,9 +292,6 @@ struct Extend : detail::Dispatch<Extend<S, kHigh, kSigned>> {
         if constexpr (std::same_as<S, I32x4>)
             return from_i(kHigh ? _mm_unpackhi_epi16(x, high_part)
                                 : _mm_unpacklo_epi16(x, high_part));
-        if constexpr (std::same_as<S, I64x2>)
-            return from_i(kHigh ? _mm_unpackhi_epi32(x, high_part)
-                                : _mm_unpacklo_epi32(x, high_part));
     }
 #endif
 };

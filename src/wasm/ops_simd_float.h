@@ -165,18 +165,56 @@ struct Round : detail::Dispatch<Round<S, R>> {
         if constexpr (R == Rounding::Trunc) return detail::map1<S>(a, ops::Trunc<L>{});
         if constexpr (R == Rounding::Nearest) return detail::map1<S>(a, ops::Nearest<L>{});
     }
-#if ESTA_SIMD_HOST && ESTA_SSE41
-    static V128 host(V128 a) {
+#if ESTA_SIMD_HOST
+    // SSE4.1 when compiled for it, else SSE2 for f32x4 (its lanes fit cvttps2dq); f64x2 on
+    // SSE2 stays portable.
+    static V128 host(V128 a) requires(kHostSse41 || std::same_as<S, F32x4>) {
         using namespace detail;
+#if ESTA_SSE41
         constexpr int kMode = (R == Rounding::Ceil    ? _MM_FROUND_TO_POS_INF
                                : R == Rounding::Floor ? _MM_FROUND_TO_NEG_INF
                                : R == Rounding::Trunc ? _MM_FROUND_TO_ZERO
                                                       : _MM_FROUND_TO_NEAREST_INT) |
                               _MM_FROUND_NO_EXC;
-        if constexpr (std::same_as<S, F32x4>)
+        if constexpr (std::same_as<S, F32x4>) {
             return from_ps(canonicalize(_mm_round_ps(to_ps(a), kMode)));
-        if constexpr (std::same_as<S, F64x2>)
+        } else {
             return from_pd(canonicalize(_mm_round_pd(to_pd(a), kMode)));
+        }
+#else
+        return from_ps(round_f32x4_sse2(to_ps(a)));
+#endif
+    }
+
+  private:
+    // Only lanes with |x| < 2^23 have a fraction; they go through cvttps2dq and back (exact),
+    // then get corrected by comparisons, independent of the host's rounding mode. Zero takes
+    // the operand's sign back (ceil(-0.5) is -0); the other lanes are x, NaNs canonicalized.
+    static __m128 round_f32x4_sse2(__m128 x) {
+        using namespace detail;
+        const __m128 sign_bit = _mm_set1_ps(-0.0f);
+        const __m128 one = _mm_set1_ps(1.0f);
+        const __m128 sign = _mm_and_ps(x, sign_bit);
+        const __m128 has_fraction = _mm_cmplt_ps(_mm_andnot_ps(sign_bit, x), _mm_set1_ps(0x1p23f));
+        const __m128 small = _mm_and_ps(x, has_fraction);  // Other lanes become 0: in range.
+        const __m128i whole = _mm_cvttps_epi32(small);
+        __m128 rounded = _mm_cvtepi32_ps(whole);  // trunc(x), exact.
+        if constexpr (R == Rounding::Floor) {
+            rounded = _mm_sub_ps(rounded, _mm_and_ps(_mm_cmpgt_ps(rounded, small), one));
+        } else if constexpr (R == Rounding::Ceil) {
+            rounded = _mm_add_ps(rounded, _mm_and_ps(_mm_cmplt_ps(rounded, small), one));
+        } else if constexpr (R == Rounding::Nearest) {
+            // Away from zero when the dropped fraction is above one half, or exactly one half
+            // and the truncated integer is odd (ties to even). x - trunc(x) is exact.
+            const __m128 fraction = _mm_andnot_ps(sign_bit, _mm_sub_ps(small, rounded));
+            const __m128 half = _mm_set1_ps(0.5f);
+            const __m128 odd = _mm_castsi128_ps(
+                _mm_cmpeq_epi32(_mm_and_si128(whole, _mm_set1_epi32(1)), _mm_set1_epi32(1)));
+            const __m128 away = _mm_or_ps(_mm_cmpgt_ps(fraction, half),
+                                          _mm_and_ps(_mm_cmpeq_ps(fraction, half), odd));
+            rounded = _mm_add_ps(rounded, _mm_and_ps(away, _mm_or_ps(one, sign)));
+        }
+        return select(has_fraction, _mm_or_ps(rounded, sign), canonicalize(x));
     }
 #endif
 };
@@ -273,8 +311,9 @@ struct Convert : detail::Dispatch<Convert<To, kSigned>> {
     }
 #if ESTA_SIMD_HOST
     // cvtdq2ps rounds by the host's mode, round-to-nearest-even by default, the environment
-    // every float operator here assumes (ops::float_environment_is_default).
-    static V128 host(V128 a) {
+    // every float operator here assumes (ops::float_environment_is_default). Not the unsigned
+    // f64 conversion: the portable loop is as fast (bench_simd).
+    static V128 host(V128 a) requires(std::same_as<To, F32x4> || kSigned) {
         using namespace detail;
         const __m128i x = to_i(a);
         if constexpr (std::same_as<To, F32x4> && kSigned) {
@@ -285,12 +324,8 @@ struct Convert : detail::Dispatch<Convert<To, kSigned>> {
                 _mm_mul_ps(_mm_cvtepi32_ps(_mm_srli_epi32(x, 16)), _mm_set1_ps(65536.0f));
             const __m128 low = _mm_cvtepi32_ps(_mm_and_si128(x, _mm_set1_epi32(0xFFFF)));
             return from_ps(_mm_add_ps(high, low));
-        } else if constexpr (kSigned) {
-            return from_pd(_mm_cvtepi32_pd(x));
         } else {
-            // Biased to signed, converted, unbiased: all exact in f64.
-            const __m128d biased = _mm_cvtepi32_pd(flip32(x));
-            return from_pd(_mm_add_pd(biased, _mm_set1_pd(0x1p31)));
+            return from_pd(_mm_cvtepi32_pd(x));
         }
     }
 #endif
@@ -307,11 +342,6 @@ struct DemoteZero : detail::Dispatch<DemoteZero> {
             result.set_lane<f32>(i, ops::Demote{}(a.lane<f64>(i)));
         return result;
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a) {
-        return detail::from_ps(detail::canonicalize(_mm_cvtpd_ps(detail::to_pd(a))));
-    }
-#endif
 };
 
 // f64x2.promote_low_f32x4: exact, NaNs canonical.

@@ -48,12 +48,10 @@ struct Add : detail::Dispatch<Add<S>> {
         }
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
+    // Integer lanes: compilers vectorize the portable loop as well as intrinsics would
+    // (bench_simd), so only the float lanes, whose NaN fix-up they do not vectorize, have one.
+    static V128 host(V128 a, V128 b) requires S::kFloat {
         using namespace detail;
-        if constexpr (std::same_as<S, I8x16>) return from_i(_mm_add_epi8(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_add_epi16(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_add_epi32(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I64x2>) return from_i(_mm_add_epi64(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, F32x4>)
             return from_ps(canonicalize(_mm_add_ps(to_ps(a), to_ps(b))));
         if constexpr (std::same_as<S, F64x2>)
@@ -76,12 +74,8 @@ struct Sub : detail::Dispatch<Sub<S>> {
         }
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
+    static V128 host(V128 a, V128 b) requires S::kFloat {
         using namespace detail;
-        if constexpr (std::same_as<S, I8x16>) return from_i(_mm_sub_epi8(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sub_epi64(to_i(a), to_i(b)));
         if constexpr (std::same_as<S, F32x4>)
             return from_ps(canonicalize(_mm_sub_ps(to_ps(a), to_ps(b))));
         if constexpr (std::same_as<S, F64x2>)
@@ -107,22 +101,9 @@ requires(AnyShape<S> && !std::same_as<S, I8x16>) struct Mul : detail::Dispatch<M
         }
     }
 #if ESTA_SIMD_HOST
-    // i64x2.mul has no SSE instruction; two scalar multiplies are as fast as any emulation.
-    static V128 host(V128 a, V128 b) requires(!std::same_as<S, I64x2>) {
+    // Float lanes only, as for Add.
+    static V128 host(V128 a, V128 b) requires S::kFloat {
         using namespace detail;
-        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_mullo_epi16(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I32x4>) {
-#if defined(__SSE4_1__)
-            return from_i(_mm_mullo_epi32(to_i(a), to_i(b)));
-#else
-            // Lanes 0 and 2, then 1 and 3, as 64-bit products; keep the low halves.
-            const __m128i even = _mm_mul_epu32(to_i(a), to_i(b));
-            const __m128i odd =
-                _mm_mul_epu32(_mm_srli_epi64(to_i(a), 32), _mm_srli_epi64(to_i(b), 32));
-            return from_i(_mm_unpacklo_epi32(_mm_shuffle_epi32(even, _MM_SHUFFLE(0, 0, 2, 0)),
-                                             _mm_shuffle_epi32(odd, _MM_SHUFFLE(0, 0, 2, 0))));
-#endif
-        }
         if constexpr (std::same_as<S, F32x4>)
             return from_ps(canonicalize(_mm_mul_ps(to_ps(a), to_ps(b))));
         if constexpr (std::same_as<S, F64x2>)
@@ -146,20 +127,6 @@ struct Neg : detail::Dispatch<Neg<S>> {
             return detail::map1<S>(a, [](L x) { return static_cast<L>(L{0} - x); });
         }
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a) {
-        using namespace detail;
-        const __m128i zero = _mm_setzero_si128();
-        if constexpr (std::same_as<S, I8x16>) return from_i(_mm_sub_epi8(zero, to_i(a)));
-        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(zero, to_i(a)));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(zero, to_i(a)));
-        if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sub_epi64(zero, to_i(a)));
-        if constexpr (std::same_as<S, F32x4>)
-            return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi32(INT32_MIN)));
-        if constexpr (std::same_as<S, F64x2>)
-            return from_i(_mm_xor_si128(to_i(a), _mm_set1_epi64x(INT64_MIN)));
-    }
-#endif
 };
 
 // Integer abs wraps (abs INT_MIN is INT_MIN); float abs clears the sign bit, NaNs included.
@@ -179,27 +146,19 @@ struct Abs : detail::Dispatch<Abs<S>> {
         }
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a) {
+    // i8x16, i16x8 and i32x4 only: the others gain nothing over the portable loop.
+    static V128 host(V128 a) requires(!S::kFloat && !std::same_as<S, I64x2>) {
         using namespace detail;
+        // (x ^ m) - m with m all ones in negative lanes: two's complement negation there.
         const __m128i v = to_i(a);
-        if constexpr (S::kFloat) {
-            const __m128i magnitude =
-                std::same_as<S, F32x4> ? _mm_set1_epi32(INT32_MAX) : _mm_set1_epi64x(INT64_MAX);
-            return from_i(_mm_and_si128(v, magnitude));
-        } else {
-            // (x ^ m) - m with m all ones in negative lanes: two's complement negation there.
-            __m128i m;
-            if constexpr (std::same_as<S, I8x16>) m = _mm_cmpgt_epi8(_mm_setzero_si128(), v);
-            if constexpr (std::same_as<S, I16x8>) m = _mm_srai_epi16(v, 15);
-            if constexpr (std::same_as<S, I32x4>) m = _mm_srai_epi32(v, 31);
-            if constexpr (std::same_as<S, I64x2>)
-                m = _mm_shuffle_epi32(_mm_srai_epi32(v, 31), _MM_SHUFFLE(3, 3, 1, 1));
-            const __m128i flipped = _mm_xor_si128(v, m);
-            if constexpr (std::same_as<S, I8x16>) return from_i(_mm_sub_epi8(flipped, m));
-            if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(flipped, m));
-            if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(flipped, m));
-            if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sub_epi64(flipped, m));
-        }
+        __m128i m;
+        if constexpr (std::same_as<S, I8x16>) m = _mm_cmpgt_epi8(_mm_setzero_si128(), v);
+        if constexpr (std::same_as<S, I16x8>) m = _mm_srai_epi16(v, 15);
+        if constexpr (std::same_as<S, I32x4>) m = _mm_srai_epi32(v, 31);
+        const __m128i flipped = _mm_xor_si128(v, m);
+        if constexpr (std::same_as<S, I8x16>) return from_i(_mm_sub_epi8(flipped, m));
+        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sub_epi16(flipped, m));
+        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sub_epi32(flipped, m));
     }
 #endif
 };
@@ -210,35 +169,8 @@ struct Abs : detail::Dispatch<Abs<S>> {
 template <class S>
 concept MinMaxShape = std::same_as<S, I8x16> || std::same_as<S, I16x8> || std::same_as<S, I32x4>;
 
+// No host paths: compilers vectorize these loops into pminsw & co. (bench_simd).
 namespace detail {
-
-#if ESTA_SIMD_HOST
-// a > b per lane, signed or unsigned, as an all-ones mask. Unsigned lanes are compared as
-// signed after flipping their sign bits.
-template <MinMaxShape S, bool kSigned>
-__m128i greater(__m128i a, __m128i b) {
-    if constexpr (std::same_as<S, I8x16>) {
-        return kSigned ? _mm_cmpgt_epi8(a, b) : _mm_cmpgt_epi8(flip8(a), flip8(b));
-    } else if constexpr (std::same_as<S, I16x8>) {
-        return kSigned ? _mm_cmpgt_epi16(a, b) : _mm_cmpgt_epi16(flip16(a), flip16(b));
-    } else {
-        return kSigned ? _mm_cmpgt_epi32(a, b) : _mm_cmpgt_epi32(flip32(a), flip32(b));
-    }
-}
-
-template <MinMaxShape S, bool kSigned, bool kMin>
-V128 host_min_max(V128 a, V128 b) {
-    const __m128i x = to_i(a);
-    const __m128i y = to_i(b);
-    // The instructions SSE2 has outright.
-    if constexpr (std::same_as<S, I8x16> && !kSigned)
-        return from_i(kMin ? _mm_min_epu8(x, y) : _mm_max_epu8(x, y));
-    if constexpr (std::same_as<S, I16x8> && kSigned)
-        return from_i(kMin ? _mm_min_epi16(x, y) : _mm_max_epi16(x, y));
-    const __m128i x_greater = greater<S, kSigned>(x, y);
-    return from_i(kMin ? select(x_greater, y, x) : select(x_greater, x, y));
-}
-#endif
 
 template <MinMaxShape S, bool kSigned, bool kMin>
 V128 portable_min_max(V128 a, V128 b) {
@@ -258,11 +190,6 @@ struct MinS : detail::Dispatch<MinS<S>> {
     static constexpr std::string_view name =
         detail::by_shape<S>("i8x16.min_s", "i16x8.min_s", "i32x4.min_s", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, true, true>(a, b); }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::host_min_max<S, true, true>(a, b);
-    }
-#endif
 };
 
 template <MinMaxShape S>
@@ -272,11 +199,6 @@ struct MinU : detail::Dispatch<MinU<S>> {
     static constexpr std::string_view name =
         detail::by_shape<S>("i8x16.min_u", "i16x8.min_u", "i32x4.min_u", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, false, true>(a, b); }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::host_min_max<S, false, true>(a, b);
-    }
-#endif
 };
 
 template <MinMaxShape S>
@@ -286,11 +208,6 @@ struct MaxS : detail::Dispatch<MaxS<S>> {
     static constexpr std::string_view name =
         detail::by_shape<S>("i8x16.max_s", "i16x8.max_s", "i32x4.max_s", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, true, false>(a, b); }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::host_min_max<S, true, false>(a, b);
-    }
-#endif
 };
 
 template <MinMaxShape S>
@@ -300,11 +217,6 @@ struct MaxU : detail::Dispatch<MaxU<S>> {
     static constexpr std::string_view name =
         detail::by_shape<S>("i8x16.max_u", "i16x8.max_u", "i32x4.max_u", {});
     static V128 portable(V128 a, V128 b) { return detail::portable_min_max<S, false, false>(a, b); }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::host_min_max<S, false, false>(a, b);
-    }
-#endif
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -323,13 +235,6 @@ struct AvgrU : detail::Dispatch<AvgrU<S>> {
     static V128 portable(V128 a, V128 b) {
         return detail::map2<S>(a, b, [](auto x, auto y) { return (u32{x} + u32{y} + 1) >> 1; });
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        using namespace detail;
-        if constexpr (std::same_as<S, I8x16>) return from_i(_mm_avg_epu8(to_i(a), to_i(b)));
-        if constexpr (std::same_as<S, I16x8>) return from_i(_mm_avg_epu16(to_i(a), to_i(b)));
-    }
-#endif
 };
 
 template <NarrowShape S>

@@ -5,6 +5,8 @@
 // Spec: https://webassembly.github.io/spec/core/exec/instructions.html#vector-instructions
 #pragma once
 
+#include <algorithm>
+
 #include "wasm/ops_simd_common.h"
 
 namespace esta::wasm::ops::simd {
@@ -92,11 +94,13 @@ struct Shuffle : detail::Dispatch<Shuffle> {
     using Lanes = std::array<u8, 16>;
     static constexpr std::string_view name = "i8x16.shuffle";
     static V128 portable(V128 a, V128 b, const Lanes& lanes) {
+        // Indexing one 32-byte table keeps the loop free of data-dependent branches.
+        std::array<u8, 32> table;
+        std::memcpy(table.data(), a.bytes.data(), 16);
+        std::memcpy(table.data() + 16, b.bytes.data(), 16);
         V128 result;
-        for (unsigned i = 0; i < 16; ++i) {
-            const unsigned index = lanes[i] & 31u;
-            result.bytes[i] = index < 16 ? a.bytes[index] : b.bytes[index - 16];
-        }
+        for (unsigned i = 0; i < 16; ++i)
+            result.bytes[i] = table[lanes[i] & 31u];
         return result;
     }
 #if ESTA_SIMD_HOST && defined(__SSSE3__)
@@ -120,9 +124,12 @@ struct Swizzle : detail::Dispatch<Swizzle> {
     using Result = V128;
     static constexpr std::string_view name = "i8x16.swizzle";
     static V128 portable(V128 a, V128 s) {
+        // Indices >= 16 all read the zero at position 16: no data-dependent branches.
+        std::array<u8, 17> table{};
+        std::memcpy(table.data(), a.bytes.data(), 16);
         V128 result;
         for (unsigned i = 0; i < 16; ++i)
-            result.bytes[i] = s.bytes[i] < 16 ? a.bytes[s.bytes[i]] : 0;
+            result.bytes[i] = table[std::min<unsigned>(s.bytes[i], 16)];
         return result;
     }
 #if ESTA_SIMD_HOST && defined(__SSSE3__)
@@ -143,11 +150,6 @@ struct Not : detail::Dispatch<Not> {
     using Result = V128;
     static constexpr std::string_view name = "v128.not";
     static V128 portable(V128 a) { return V128::from_halves(~a.low(), ~a.high()); }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a) {
-        return detail::from_i(_mm_xor_si128(detail::to_i(a), _mm_set1_epi32(-1)));
-    }
-#endif
 };
 
 struct And : detail::Dispatch<And> {
@@ -157,11 +159,6 @@ struct And : detail::Dispatch<And> {
     static V128 portable(V128 a, V128 b) {
         return V128::from_halves(a.low() & b.low(), a.high() & b.high());
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::from_i(_mm_and_si128(detail::to_i(a), detail::to_i(b)));
-    }
-#endif
 };
 
 // a & ~b (note the operand order: SSE's andnot complements its first operand).
@@ -172,11 +169,6 @@ struct AndNot : detail::Dispatch<AndNot> {
     static V128 portable(V128 a, V128 b) {
         return V128::from_halves(a.low() & ~b.low(), a.high() & ~b.high());
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::from_i(_mm_andnot_si128(detail::to_i(b), detail::to_i(a)));
-    }
-#endif
 };
 
 struct Or : detail::Dispatch<Or> {
@@ -186,11 +178,6 @@ struct Or : detail::Dispatch<Or> {
     static V128 portable(V128 a, V128 b) {
         return V128::from_halves(a.low() | b.low(), a.high() | b.high());
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::from_i(_mm_or_si128(detail::to_i(a), detail::to_i(b)));
-    }
-#endif
 };
 
 struct Xor : detail::Dispatch<Xor> {
@@ -200,11 +187,6 @@ struct Xor : detail::Dispatch<Xor> {
     static V128 portable(V128 a, V128 b) {
         return V128::from_halves(a.low() ^ b.low(), a.high() ^ b.high());
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b) {
-        return detail::from_i(_mm_xor_si128(detail::to_i(a), detail::to_i(b)));
-    }
-#endif
 };
 
 // Bits of a where the mask c is 1, bits of b where it is 0.
@@ -216,11 +198,6 @@ struct Bitselect : detail::Dispatch<Bitselect> {
         return V128::from_halves((a.low() & c.low()) | (b.low() & ~c.low()),
                                  (a.high() & c.high()) | (b.high() & ~c.high()));
     }
-#if ESTA_SIMD_HOST
-    static V128 host(V128 a, V128 b, V128 c) {
-        return detail::from_i(detail::select(detail::to_i(c), detail::to_i(a), detail::to_i(b)));
-    }
-#endif
 };
 
 struct AnyTrue : detail::Dispatch<AnyTrue> {
@@ -246,18 +223,14 @@ struct AllTrue : detail::Dispatch<AllTrue<S>> {
         return 1;
     }
 #if ESTA_SIMD_HOST
-    static u32 host(V128 a) {
+    // Not i64x2: the portable loop is as fast there (bench_simd).
+    static u32 host(V128 a) requires(!std::same_as<S, I64x2>) {
         const __m128i v = detail::to_i(a);
         const __m128i zero = _mm_setzero_si128();
         __m128i is_zero;
         if constexpr (std::same_as<S, I8x16>) is_zero = _mm_cmpeq_epi8(v, zero);
         if constexpr (std::same_as<S, I16x8>) is_zero = _mm_cmpeq_epi16(v, zero);
         if constexpr (std::same_as<S, I32x4>) is_zero = _mm_cmpeq_epi32(v, zero);
-        if constexpr (std::same_as<S, I64x2>) {
-            // A 64-bit lane is zero when both of its 32-bit halves are.
-            const __m128i halves = _mm_cmpeq_epi32(v, zero);
-            is_zero = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
-        }
         return _mm_movemask_epi8(is_zero) == 0;
     }
 #endif

@@ -25,7 +25,8 @@ struct Shl : detail::Dispatch<Shl<S>> {
         return detail::map1<S>(a, [shift](L x) { return static_cast<Wide>(x) << shift; });
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, u32 count) {
+    // i8x16 and i16x8 only: for wider lanes the portable loop is as fast (bench_simd).
+    static V128 host(V128 a, u32 count) requires(std::same_as<S, I8x16> || std::same_as<S, I16x8>) {
         using namespace detail;
         const int shift = static_cast<int>(count % S::kLaneBits);
         const __m128i amount = _mm_cvtsi32_si128(shift);
@@ -35,8 +36,6 @@ struct Shl : detail::Dispatch<Shl<S>> {
             return from_i(_mm_and_si128(_mm_sll_epi16(to_i(a), amount), kept));
         }
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sll_epi16(to_i(a), amount));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sll_epi32(to_i(a), amount));
-        if constexpr (std::same_as<S, I64x2>) return from_i(_mm_sll_epi64(to_i(a), amount));
     }
 #endif
 };
@@ -55,8 +54,8 @@ struct ShrS : detail::Dispatch<ShrS<S>> {
             a, [shift](L x) { return static_cast<L>(detail::as_signed(x) >> shift); });
     }
 #if ESTA_SIMD_HOST
-    // SSE has no 64-bit arithmetic shift before AVX-512.
-    static V128 host(V128 a, u32 count) requires(!std::same_as<S, I64x2>) {
+    // i8x16 and i16x8 only, as for Shl.
+    static V128 host(V128 a, u32 count) requires(std::same_as<S, I8x16> || std::same_as<S, I16x8>) {
         using namespace detail;
         const int shift = static_cast<int>(count % S::kLaneBits);
         if constexpr (std::same_as<S, I8x16>) {
@@ -69,7 +68,6 @@ struct ShrS : detail::Dispatch<ShrS<S>> {
         }
         const __m128i amount = _mm_cvtsi32_si128(shift);
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_sra_epi16(to_i(a), amount));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_sra_epi32(to_i(a), amount));
     }
 #endif
 };
@@ -86,7 +84,7 @@ struct ShrU : detail::Dispatch<ShrU<S>> {
         return detail::map1<S>(a, [shift](L x) { return x >> shift; });
     }
 #if ESTA_SIMD_HOST
-    static V128 host(V128 a, u32 count) {
+    static V128 host(V128 a, u32 count) requires(std::same_as<S, I8x16> || std::same_as<S, I16x8>) {
         using namespace detail;
         const int shift = static_cast<int>(count % S::kLaneBits);
         const __m128i amount = _mm_cvtsi32_si128(shift);
@@ -95,8 +93,6 @@ struct ShrU : detail::Dispatch<ShrU<S>> {
             return from_i(_mm_and_si128(_mm_srl_epi16(to_i(a), amount), kept));
         }
         if constexpr (std::same_as<S, I16x8>) return from_i(_mm_srl_epi16(to_i(a), amount));
-        if constexpr (std::same_as<S, I32x4>) return from_i(_mm_srl_epi32(to_i(a), amount));
-        if constexpr (std::same_as<S, I64x2>) return from_i(_mm_srl_epi64(to_i(a), amount));
     }
 #endif
 };
@@ -237,8 +233,8 @@ struct ExtMul : detail::Dispatch<ExtMul<S, kHigh, kSigned>> {
         return result;
     }
 #if ESTA_SIMD_HOST
-    // Signed i32 x i32 -> i64 needs SSE4.1's pmuldq.
-    static V128 host(V128 a, V128 b) requires(!std::same_as<S, I64x2> || !kSigned || kHostSse41) {
+    // Not i64x2: two scalar 64-bit multiplies are as fast as pmuludq (bench_simd).
+    static V128 host(V128 a, V128 b) requires(!std::same_as<S, I64x2>) {
         using namespace detail;
         const __m128i x = to_i(a);
         const __m128i y = to_i(b);
@@ -258,15 +254,6 @@ struct ExtMul : detail::Dispatch<ExtMul<S, kHigh, kSigned>> {
             const __m128i low = _mm_mullo_epi16(x, y);
             const __m128i high = kSigned ? _mm_mulhi_epi16(x, y) : _mm_mulhi_epu16(x, y);
             return from_i(kHigh ? _mm_unpackhi_epi16(low, high) : _mm_unpacklo_epi16(low, high));
-        }
-        if constexpr (std::same_as<S, I64x2>) {
-            // Lanes 0 and 2 of the spread operands are the two lanes of the chosen half.
-            const __m128i x_spread = kHigh ? _mm_unpackhi_epi32(x, x) : _mm_unpacklo_epi32(x, x);
-            const __m128i y_spread = kHigh ? _mm_unpackhi_epi32(y, y) : _mm_unpacklo_epi32(y, y);
-#if ESTA_SSE41
-            if constexpr (kSigned) return from_i(_mm_mul_epi32(x_spread, y_spread));
-#endif
-            return from_i(_mm_mul_epu32(x_spread, y_spread));
         }
     }
 #endif
