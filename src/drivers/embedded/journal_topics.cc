@@ -163,7 +163,8 @@ i64 JournalTopics::end_offset_locked(std::size_t topic, i32 partition) {
 std::vector<i32> JournalTopics::assignment_locked(std::size_t topic, const std::string& group,
                                                   u64 member) {
     auto& members = m_members[{m_topics[topic].name, group}];
-    members.insert(member);
+    // A join is a rebalance: every member resumes from the committed offsets, as in Kafka.
+    if (members.insert(member).second) forget_positions_locked(m_topics[topic].name, group);
     auto rank = static_cast<u64>(std::distance(members.begin(), members.find(member)));
     std::vector<i32> partitions;
     for (u32 p = 0; p < m_topics[topic].partitions; ++p) {
@@ -245,8 +246,20 @@ Result<void> JournalTopics::seek(const std::string& topic, const std::string& gr
 
 void JournalTopics::leave(u64 member) {
     std::lock_guard lock(m_mutex);
-    for (auto& [key, members] : m_members)
-        members.erase(member);
+    for (auto& [key, members] : m_members) {
+        // Records the leaver fetched but never committed go to whoever takes the partition.
+        if (members.erase(member) != 0) forget_positions_locked(key.first, key.second);
+    }
+}
+
+void JournalTopics::forget_positions_locked(const std::string& topic, const std::string& group) {
+    for (auto it = m_positions.begin(); it != m_positions.end();) {
+        if (it->first.topic == topic && it->first.group == group) {
+            it = m_positions.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 i64 JournalTopics::committed(const std::string& topic, const std::string& group,

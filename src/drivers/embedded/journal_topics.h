@@ -62,6 +62,7 @@ class JournalTopics final : public TopicBackend {
     // The partitions of `topic` that `member` owns in `group`.
     std::vector<i32> assignment_locked(std::size_t topic, const std::string& group, u64 member);
     i64 end_offset_locked(std::size_t topic, i32 partition);
+    void forget_positions_locked(const std::string& topic, const std::string& group);
 
     protocol::FileSystem& m_fs;
     std::string m_directory;

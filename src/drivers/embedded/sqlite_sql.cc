@@ -43,9 +43,11 @@ int bind_value(sqlite3_stmt* statement, int index, SqlType type, const Value& va
         case SqlType::Timestamp:
             return sqlite3_bind_int64(statement, index, value.get<kernel::abi::Timestamp>()->ns);
         case SqlType::Decimal: {
+            // Bound as a blob of its text: a NUMERIC column would turn text into a REAL
+            // and lose the scale (12.50 -> 12.5); blobs keep their bytes.
             std::string text = decimal_to_text(*value.get<kernel::abi::Decimal>());
-            return sqlite3_bind_text64(statement, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                       SQLITE_UTF8);
+            return sqlite3_bind_blob64(statement, index, text.data(), text.size(),
+                                       SQLITE_TRANSIENT);
         }
     }
     return SQLITE_MISUSE;

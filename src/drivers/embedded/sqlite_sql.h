@@ -3,7 +3,8 @@
 // transaction stays bound to its handle. WAL mode lets readers run beside the one writer;
 // a lock still held after the busy timeout is UNAVAILABLE (not performed, retryable).
 // Values are stored as: bool and int as INTEGER, float as REAL, text/json as TEXT, bytes
-// and uuid as BLOB, timestamp as INTEGER nanoseconds, decimal as TEXT ("12.50").
+// and uuid as BLOB, timestamp as INTEGER nanoseconds, decimal as a BLOB
+// of its text ("12.50"), so a NUMERIC column cannot turn it into a REAL and lose the scale.
 #pragma once
 
 #include <sqlite3.h>
