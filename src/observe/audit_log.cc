@@ -118,7 +118,7 @@ Result<void> AuditLog::write_record_locked(ByteSpan body) {
     // The record is on disk: only now does the in-memory chain move.
     m_segment_bytes += m_frame.size();
     m_head = hash;
-    m_pending_leaves.push_back(merkle_leaf_hash(body));
+    m_pending_leaves.push_back(m_merkle.leaf(body));
     ++m_next_seq;
     if (m_pending_leaves.size() >= m_options.checkpoint_every) {
         return checkpoint_locked(CheckpointReason::Interval);
@@ -185,7 +185,7 @@ Result<void> AuditLog::checkpoint_locked(CheckpointReason reason) {
     checkpoint.index = m_checkpoints + 1;
     checkpoint.first_seq = m_interval_first_seq;
     checkpoint.last_seq = m_next_seq - 1;
-    checkpoint.merkle_root = merkle_root(m_pending_leaves);
+    checkpoint.merkle_root = m_merkle.root(m_pending_leaves);
     checkpoint.chain_head = m_head;
     checkpoint.prev_checkpoint = m_prev_checkpoint;
     checkpoint.timestamp_ns = std::max(m_clock.now_ns(), m_last_timestamp_ns);

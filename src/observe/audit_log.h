@@ -18,6 +18,7 @@
 #include "observe/checkpoint_export.h"
 #include "observe/clock.h"
 #include "observe/file_io.h"
+#include "observe/merkle.h"
 
 namespace esta::observe {
 
@@ -86,6 +87,7 @@ class AuditLog final : public AuditSink {
     i64 m_last_timestamp_ns = 0;
     u64 m_interval_first_seq = 0;
     std::vector<Digest> m_pending_leaves;
+    MerkleHasher m_merkle;  // Reused context (under m_mutex).
     u64 m_checkpoints = 0;
     Digest m_prev_checkpoint{};
     bool m_closed = false;

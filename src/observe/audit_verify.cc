@@ -190,7 +190,7 @@ class Verifier {
         }
         state.head = hash;
         state.last_timestamp_ns = view->timestamp_ns;
-        state.pending_leaves.push_back(merkle_leaf_hash(frame.body));
+        state.pending_leaves.push_back(m_merkle.leaf(frame.body));
         state.next_seq = view->seq + 1;
         m_last_prev = view->prev;
         m_last_frame_was_checkpoint = false;
@@ -327,7 +327,7 @@ class Verifier {
                             seq_text(state.next_seq - 1) + "): records were inserted");
         }
         if (checkpoint.chain_head != state.head ||
-            checkpoint.merkle_root != merkle_root(state.pending_leaves)) {
+            checkpoint.merkle_root != m_merkle.root(state.pending_leaves)) {
             return fail(AuditFinding::Edited, checkpoint.first_seq, m_last_location,
                         "records " + seq_text(checkpoint.first_seq) + ".." +
                             seq_text(checkpoint.last_seq) +
@@ -446,6 +446,7 @@ class Verifier {
     Digest m_last_prev{};
     std::string m_last_location;
     std::map<u64, Digest> m_local_checkpoints;  // Index -> fingerprint.
+    MerkleHasher m_merkle;
 };
 
 }  // namespace

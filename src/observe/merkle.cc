@@ -25,28 +25,39 @@ void collect_path(std::span<const Digest> leaves, u64 index, std::vector<Digest>
 
 }  // namespace
 
-Digest merkle_leaf_hash(ByteSpan data) {
+Digest MerkleHasher::leaf(ByteSpan data) {
     static constexpr u8 kLeafPrefix = 0x00;
-    Sha256 hasher;
-    hasher.update(ByteSpan(&kLeafPrefix, 1));
-    hasher.update(data);
-    return hasher.finish();
+    m_sha.update(ByteSpan(&kLeafPrefix, 1));
+    m_sha.update(data);
+    return m_sha.finish();
+}
+
+Digest MerkleHasher::node(const Digest& left, const Digest& right) {
+    static constexpr u8 kNodePrefix = 0x01;
+    m_sha.update(ByteSpan(&kNodePrefix, 1));
+    m_sha.update(left);
+    m_sha.update(right);
+    return m_sha.finish();
+}
+
+Digest MerkleHasher::root(std::span<const Digest> leaf_hashes) {
+    if (leaf_hashes.empty()) return m_sha.finish();  // SHA-256 of nothing.
+    if (leaf_hashes.size() == 1) return leaf_hashes[0];
+    const u64 k = split_point(leaf_hashes.size());
+    const Digest left = root(leaf_hashes.first(k));
+    return node(left, root(leaf_hashes.subspan(k)));
+}
+
+Digest merkle_leaf_hash(ByteSpan data) {
+    return MerkleHasher().leaf(data);
 }
 
 Digest merkle_node_hash(const Digest& left, const Digest& right) {
-    static constexpr u8 kNodePrefix = 0x01;
-    Sha256 hasher;
-    hasher.update(ByteSpan(&kNodePrefix, 1));
-    hasher.update(left);
-    hasher.update(right);
-    return hasher.finish();
+    return MerkleHasher().node(left, right);
 }
 
 Digest merkle_root(std::span<const Digest> leaf_hashes) {
-    if (leaf_hashes.empty()) return sha256({});
-    if (leaf_hashes.size() == 1) return leaf_hashes[0];
-    const u64 k = split_point(leaf_hashes.size());
-    return merkle_node_hash(merkle_root(leaf_hashes.first(k)), merkle_root(leaf_hashes.subspan(k)));
+    return MerkleHasher().root(leaf_hashes);
 }
 
 std::vector<Digest> merkle_inclusion_proof(std::span<const Digest> leaf_hashes, u64 index) {

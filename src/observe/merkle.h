@@ -13,6 +13,18 @@ namespace esta::observe {
 Digest merkle_leaf_hash(ByteSpan data);
 Digest merkle_node_hash(const Digest& left, const Digest& right);
 
+// The same two hashes with one reused SHA-256 context: for hot loops (appending, verifying),
+// where setting up a context per hash would cost more than the hash.
+class MerkleHasher {
+  public:
+    Digest leaf(ByteSpan data);
+    Digest node(const Digest& left, const Digest& right);
+    Digest root(std::span<const Digest> leaf_hashes);
+
+  private:
+    Sha256 m_sha;
+};
+
 // MTH(D[n]) over already-hashed leaves; the empty tree's root is SHA-256 of nothing.
 // Cost: n - 1 node hashes.
 Digest merkle_root(std::span<const Digest> leaf_hashes);
