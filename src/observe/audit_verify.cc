@@ -22,6 +22,13 @@ std::string seq_text(u64 seq) {
     return std::to_string(seq);
 }
 
+// V-1: say which version was found and which this reader knows, so the fix is obvious.
+std::string newer_version_reason(const char* what, u64 found) {
+    return std::string(what) + " written by audit format version " + std::to_string(found) +
+           "; this estalogic reads versions up to " + std::to_string(kAuditFormatVersion) +
+           " — verify it with a newer estalogic";
+}
+
 class Verifier {
   public:
     explicit Verifier(const AuditVerifyOptions& options) : m_options(options) {
@@ -65,9 +72,7 @@ class Verifier {
     bool fail_read_error(const Error& error, const FrameFile& file, u64 offset) {
         if (error.code == Status::NotSupported) {
             return fail(AuditFinding::UnsupportedVersion, std::nullopt, where(file, offset),
-                        "written by audit format version " + std::to_string(error.detail.actual) +
-                            "; this estalogic reads versions up to " +
-                            std::to_string(kAuditFormatVersion) + " — upgrade to verify it");
+                        newer_version_reason("the file was", error.detail.actual));
         }
         if (error.context == std::string_view("audit.frame_torn")) {
             m_report.torn_frame = AuditVerifyReport::TornFrame{file.name(), offset};
@@ -84,10 +89,7 @@ class Verifier {
             if (file.error().code == Status::NotSupported) {
                 return fail(AuditFinding::UnsupportedVersion, std::nullopt,
                             std::filesystem::path(path).filename().string(),
-                            "written by audit format version " +
-                                std::to_string(file.error().detail.actual) +
-                                "; this estalogic reads versions up to " +
-                                std::to_string(kAuditFormatVersion) + " — upgrade to verify it");
+                            newer_version_reason("the file was", file.error().detail.actual));
             }
             return fail(AuditFinding::Malformed, std::nullopt,
                         std::filesystem::path(path).filename().string(),
@@ -169,9 +171,7 @@ class Verifier {
         }
         if (view->version == 0 || view->version > kAuditFormatVersion) {
             return fail(AuditFinding::UnsupportedVersion, view->seq, m_last_location,
-                        "record version " + std::to_string(view->version) +
-                            " is newer than this estalogic reads (" +
-                            std::to_string(kAuditFormatVersion) + ") — upgrade to verify it");
+                        newer_version_reason("the record was", view->version));
         }
         if (!m_started) {
             if (!start_from_genesis(*view)) return false;
@@ -275,10 +275,7 @@ class Verifier {
     bool checkpoint_error(const Error& error) {
         if (error.code == Status::NotSupported) {
             return fail(AuditFinding::UnsupportedVersion, std::nullopt, m_last_location,
-                        "checkpoint written by format version " +
-                            std::to_string(error.detail.actual) +
-                            "; this estalogic reads versions up to " +
-                            std::to_string(kAuditFormatVersion) + " — upgrade to verify it");
+                        newer_version_reason("the checkpoint was", error.detail.actual));
         }
         return fail(AuditFinding::Malformed, std::nullopt, m_last_location,
                     "the checkpoint body is malformed (" + error.to_string() + ")");
