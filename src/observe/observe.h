@@ -4,6 +4,7 @@
 //   AuditSink                tamper-evident audit records (audit_sink.h, value.h)
 //   MetricsRegistry / ESTA_COUNTER, ESTA_GAUGE, ESTA_HISTOGRAM   (metrics.h)
 //   Clock                    the injectable time source (clock.h)
+//   ObserveContext           all of the above, passed to a room as one object (context.h)
 // The app wires the concrete parts from their own headers: log_sinks.h, flight_recorder.h,
 // audit_log.h, audit_verify.h, audit_query.h, checkpoint_export.h.
 #pragma once
@@ -11,5 +12,6 @@
 #include "base/base.h"
 #include "observe/audit_sink.h"
 #include "observe/clock.h"
+#include "observe/context.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
