@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "observe/audit_query.h"
 #include "observe/audit_verify.h"
@@ -454,6 +456,47 @@ TEST(AuditLog, O2_ReopenCutsATornLastFrameAndRecordsIt) {
     ASSERT_EQ(records->size(), 4u);
     EXPECT_EQ(*(*records)[2].body.find("event")->as_text(), "audit.torn_frame_removed");
     EXPECT_EQ(*(*records)[2].body.find("data")->find("cut_bytes")->as_i64(), 20);
+}
+
+}  // namespace
+}  // namespace esta::observe
+
+namespace esta::observe {
+namespace {
+
+TEST(AuditLog, O2_ConcurrentAppendsFormOneValidChain) {
+    const fs::path dir = fs::path(::testing::TempDir()) / "audit_threads";
+    fs::remove_all(dir);
+    ManualClock clock(1);
+    AuditLogOptions options;
+    options.directory = dir.string();
+    options.checkpoint_every = 100;
+    auto log = AuditLog::open(options, *Ed25519PrivateKey::generate(), clock, nullptr);
+    ASSERT_TRUE(log);
+    constexpr int kThreads = 4;
+    constexpr int kEach = 300;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                clock.advance(1);
+                if (!(*log)->append("worker",
+                                    {{"t", Value::integer(t)}, {"i", Value::integer(i)}})) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    ASSERT_TRUE((*log)->close());
+    EXPECT_EQ(failures.load(), 0);
+    auto report = verify_audit_log(dir.string(), {});
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->ok()) << report->summary();
+    EXPECT_EQ(report->records, 1u + kThreads * kEach);
+    EXPECT_EQ(report->checkpoints, 13u);  // 1201 records: 12 full intervals and a shutdown.
 }
 
 }  // namespace
