@@ -60,6 +60,21 @@ std::optional<CommandType> parse_command_type(std::string_view name) {
     return std::nullopt;
 }
 
+struct LaneName {
+    std::string_view name;
+    ScriptValue::LaneType type;
+};
+
+constexpr LaneName kLaneNames[] = {
+    {"i8", ScriptValue::LaneType::I8},   {"i16", ScriptValue::LaneType::I16},
+    {"i32", ScriptValue::LaneType::I32}, {"i64", ScriptValue::LaneType::I64},
+    {"f32", ScriptValue::LaneType::F32}, {"f64", ScriptValue::LaneType::F64},
+};
+
+bool is_float_lane(ScriptValue::LaneType type) {
+    return type == ScriptValue::LaneType::F32 || type == ScriptValue::LaneType::F64;
+}
+
 // Reading one command reports problems through this, so every message names the line.
 class CommandReader {
   public:
@@ -70,6 +85,7 @@ class CommandReader {
 
   private:
     Result<ScriptValue> read_value(const Json& value, bool expected);
+    Result<ScriptValue> read_v128(const Json& value, bool expected);
     Result<Action> read_action(const Json& action);
     std::string string_field(const Json& object, const char* key) const {
         auto it = object.find(key);
@@ -92,7 +108,7 @@ Result<ScriptValue> CommandReader::read_value(const Json& value, bool expected) 
     std::string type_text = string_field(value, "type");
     auto type = parse_type(type_text);
     if (!type) return fail("unknown value type \"" + type_text + "\"");
-    if (*type == ValType::V128) return fail("v128 values are not supported yet (SIMD)");
+    if (*type == ValType::V128) return read_v128(value, expected);
 
     ScriptValue result;
     result.type = *type;
@@ -126,6 +142,46 @@ Result<ScriptValue> CommandReader::read_value(const Json& value, bool expected) 
     bool narrow = *type == ValType::I32 || *type == ValType::F32;
     if (narrow && bits > 0xFFFF'FFFFu) return fail("value out of range: " + text);
     result.bits = bits;
+    return result;
+}
+
+Result<ScriptValue> CommandReader::read_v128(const Json& value, bool expected) {
+    ScriptValue result;
+    result.type = ValType::V128;
+    auto lanes = value.find("value");
+    if (lanes == value.end()) return result;  // assert_trap results name only the type.
+    std::string lane_text = string_field(value, "lane_type");
+    const LaneName* lane = nullptr;
+    for (const auto& entry : kLaneNames) {
+        if (entry.name == lane_text) lane = &entry;
+    }
+    if (lane == nullptr) return fail("unknown v128 lane type \"" + lane_text + "\"");
+    result.lane_type = lane->type;
+    int count = lane_count(lane->type);
+    int width = lane_width(lane->type);
+    if (!lanes->is_array() || int(lanes->size()) != count)
+        return fail("v128 " + lane_text + " needs " + std::to_string(count) + " lanes");
+    for (int i = 0; i < count; ++i) {
+        const Json& lane_json = (*lanes)[std::size_t(i)];
+        if (!lane_json.is_string()) return fail("a v128 lane is not a string");
+        std::string text = lane_json.get<std::string>();
+        if (expected && is_float_lane(lane->type) && text == "nan:canonical") {
+            result.lane_patterns[i] = ScriptValue::Pattern::CanonicalNan;
+            continue;
+        }
+        if (expected && is_float_lane(lane->type) && text == "nan:arithmetic") {
+            result.lane_patterns[i] = ScriptValue::Pattern::ArithmeticNan;
+            continue;
+        }
+        u64 bits = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bits);
+        bool fits = width == 8 || bits >> (8 * width) == 0;
+        if (error != std::errc() || end != text.data() + text.size() || !fits)
+            return fail("bad v128 lane \"" + text + "\"");
+        // Lanes are little-endian within the vector, as in memory.
+        for (int byte = 0; byte < width; ++byte)
+            result.v128[i * width + byte] = u8(bits >> (8 * byte));
+    }
     return result;
 }
 
@@ -196,7 +252,62 @@ std::string_view command_type_name(CommandType type) {
     return kCommandNames[static_cast<int>(type)];
 }
 
+int lane_width(ScriptValue::LaneType lane_type) {
+    switch (lane_type) {
+        case ScriptValue::LaneType::I8:
+            return 1;
+        case ScriptValue::LaneType::I16:
+            return 2;
+        case ScriptValue::LaneType::I32:
+        case ScriptValue::LaneType::F32:
+            return 4;
+        case ScriptValue::LaneType::I64:
+        case ScriptValue::LaneType::F64:
+            return 8;
+    }
+    return 4;
+}
+
+int lane_count(ScriptValue::LaneType lane_type) {
+    return 16 / lane_width(lane_type);
+}
+
+namespace {
+
+std::string v128_to_string(const ScriptValue& value) {
+    std::string text = "v128:";
+    for (const auto& entry : kLaneNames) {
+        if (entry.type == value.lane_type) text += entry.name;
+    }
+    int count = lane_count(value.lane_type);
+    int width = lane_width(value.lane_type);
+    text += "x" + std::to_string(count) + ":";
+    for (int i = 0; i < count; ++i) {
+        if (i != 0) text += ',';
+        switch (value.lane_patterns[i]) {
+            case ScriptValue::Pattern::CanonicalNan:
+                text += "nan:canonical";
+                continue;
+            case ScriptValue::Pattern::ArithmeticNan:
+                text += "nan:arithmetic";
+                continue;
+            default:
+                break;
+        }
+        u64 bits = 0;
+        for (int byte = 0; byte < width; ++byte)
+            bits |= u64(value.v128[i * width + byte]) << (8 * byte);
+        char buffer[24];
+        std::snprintf(buffer, sizeof buffer, "0x%llx", (unsigned long long)bits);
+        text += buffer;
+    }
+    return text;
+}
+
+}  // namespace
+
 std::string to_string(const ScriptValue& value) {
+    if (value.type == ValType::V128) return v128_to_string(value);
     std::string text(type_name(value.type));
     text += ':';
     switch (value.pattern) {

@@ -4,6 +4,7 @@
 // Format: https://github.com/WebAssembly/wabt/blob/main/docs/wast2json.md
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,12 +26,20 @@ struct ScriptValue {
         AnyReference,   // A non-null reference whose identity the script does not name.
     };
 
+    // A v128 is written as lanes of one type; each lane of an expected value may carry its
+    // own NaN pattern.
+    enum class LaneType : u8 { I8, I16, I32, I64, F32, F64 };
+
     wasm::ValType type = wasm::ValType::I32;
     Pattern pattern = Pattern::Exact;
     // Numbers: the bits (i32/f32 in the low half). References: the host value N of
     // `ref.extern N`, meaningful only when `is_null` is false.
     u64 bits = 0;
     bool is_null = false;
+    // v128 only: the 16 bytes (little-endian lanes), their lane type and per-lane patterns.
+    std::array<u8, 16> v128{};
+    LaneType lane_type = LaneType::I32;
+    std::array<Pattern, 16> lane_patterns{};
 
     static ScriptValue number(wasm::ValType type, u64 bits) {
         return {type, Pattern::Exact, bits, false};
@@ -41,7 +50,11 @@ struct ScriptValue {
     }
 };
 
-// "i32:42", "f32:nan:canonical", "externref:null", "externref:7" (for failure messages).
+// Lanes in a v128 of `lane_type`, and the width of one in bytes.
+int lane_count(ScriptValue::LaneType lane_type);
+int lane_width(ScriptValue::LaneType lane_type);
+
+// "i32:42", "f32:nan:canonical", "externref:null", "v128:i32x4:1,2,3,4" (for failure messages).
 std::string to_string(const ScriptValue& value);
 
 struct Action {

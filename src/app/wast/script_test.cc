@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "app/wast/counts.h"
 #include "app/wast/values.h"
 
@@ -76,6 +78,43 @@ TEST(WastScript, E1_RejectsBadInputWithTheLine) {
     EXPECT_FALSE(parse_script(R"({"commands": [{"type": "action", "line": 1,
         "action": {"type": "invoke", "field": "f", "args": [{"type": "f32", "value": "nan:canonical"}]}}]})",
                               diagnostic));
+}
+
+TEST(WastScript, E1_V128ValuesKeepLanesAndPerLanePatterns) {
+    Diagnostic diagnostic;
+    auto script = parse_script(R"({"commands": [{"type": "assert_return", "line": 1,
+        "action": {"type": "invoke", "field": "f",
+                   "args": [{"type": "v128", "lane_type": "i16", "value": ["1", "2", "3", "4", "5", "6", "7", "65535"]}]},
+        "expected": [{"type": "v128", "lane_type": "f32", "value": ["0", "nan:canonical", "1065353216", "nan:arithmetic"]}]}]})",
+                               diagnostic);
+    ASSERT_TRUE(script) << diagnostic.to_string();
+    const auto& arg = script->commands[0].action->args[0];
+    EXPECT_EQ(arg.type, ValType::V128);
+    EXPECT_EQ(arg.v128[0], 1u);
+    EXPECT_EQ(arg.v128[2], 2u);
+    EXPECT_EQ(arg.v128[14], 0xFFu);
+    EXPECT_EQ(arg.v128[15], 0xFFu);
+
+    const auto& expected = script->commands[0].expected[0];
+    std::array<u8, 16> actual{};
+    auto put = [&](int lane, u32 bits) { std::memcpy(actual.data() + 4 * lane, &bits, 4); };
+    put(1, 0xFFC0'0000u);
+    put(2, 0x3F80'0000u);
+    put(3, 0x7FC0'0001u);
+    EXPECT_TRUE(matches_v128(expected, actual));
+    put(1, 0x7FC0'0001u);  // Arithmetic but not canonical.
+    EXPECT_FALSE(matches_v128(expected, actual));
+    EXPECT_EQ(to_string(expected), "v128:f32x4:0x0,nan:canonical,0x3f800000,nan:arithmetic");
+
+    EXPECT_FALSE(
+        parse_script(R"({"commands": [{"type": "action", "line": 1, "action": {"type": "invoke",
+        "field": "f", "args": [{"type": "v128", "lane_type": "i8", "value": ["256", "0", "0", "0", "0", "0",
+        "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"]}]}}]})",
+                     diagnostic));
+    EXPECT_FALSE(
+        parse_script(R"({"commands": [{"type": "action", "line": 1, "action": {"type": "invoke",
+        "field": "f", "args": [{"type": "v128", "lane_type": "i32", "value": ["1"]}]}}]})",
+                     diagnostic));
 }
 
 TEST(WastValues, E1_NanPatternsFollowTheSpec) {

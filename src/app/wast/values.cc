@@ -83,6 +83,35 @@ bool matches(const ScriptValue& expected, const Value& actual) {
     return false;
 }
 
+bool matches_v128(const ScriptValue& expected, const std::array<u8, 16>& actual) {
+    if (expected.type != ValType::V128) return false;
+    int count = lane_count(expected.lane_type);
+    int width = lane_width(expected.lane_type);
+    for (int i = 0; i < count; ++i) {
+        u64 bits = 0;
+        u64 want = 0;
+        for (int byte = 0; byte < width; ++byte) {
+            bits |= u64(actual[i * width + byte]) << (8 * byte);
+            want |= u64(expected.v128[i * width + byte]) << (8 * byte);
+        }
+        bool f32 = expected.lane_type == ScriptValue::LaneType::F32;
+        bool ok = true;
+        switch (expected.lane_patterns[i]) {
+            case ScriptValue::Pattern::CanonicalNan:
+                ok = f32 ? is_canonical_nan_f32(u32(bits)) : is_canonical_nan_f64(bits);
+                break;
+            case ScriptValue::Pattern::ArithmeticNan:
+                ok = f32 ? is_arithmetic_nan_f32(u32(bits)) : is_arithmetic_nan_f64(bits);
+                break;
+            default:
+                ok = bits == want;
+                break;
+        }
+        if (!ok) return false;
+    }
+    return true;
+}
+
 std::string describe(const Value& value) {
     ScriptValue script;
     script.type = value.type();
