@@ -396,7 +396,8 @@ struct SimdRow {
     std::string_view name;
     Signature signature;
 };
-constexpr std::array kSimdRows = {
+// A plain array: deducing std::array's size from 236 rows exceeds clang's fold-expression limit.
+constexpr SimdRow kSimdRows[] = {
 #define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) \
     SimdRow{code, text, ::esta::wasm::detail::parse_signature(signature)},
 #include "wasm/simd_opcodes.def"
@@ -404,15 +405,15 @@ constexpr std::array kSimdRows = {
 };
 
 TEST(OpsSimd, OpcodeRowsAreSortedUniqueAndTyped) {
-    ASSERT_EQ(kSimdRows.size(), 236u);
-    for (std::size_t i = 1; i < kSimdRows.size(); ++i)
+    ASSERT_EQ(std::size(kSimdRows), 236u);
+    for (std::size_t i = 1; i < std::size(kSimdRows); ++i)
         EXPECT_LT(kSimdRows[i - 1].code, kSimdRows[i].code);
     for (const SimdRow& row : kSimdRows) {
         EXPECT_TRUE(row.signature.fixed) << row.name;
         EXPECT_LE(row.code, 0xFFu) << row.name;
     }
     EXPECT_EQ(kSimdRows[0x0C].name, "v128.const");
-    EXPECT_EQ(kSimdRows.back().name, "f64x2.convert_low_i32x4_u");
+    EXPECT_EQ(kSimdRows[std::size(kSimdRows) - 1].name, "f64x2.convert_low_i32x4_u");
     const SimdRow& bitselect = kSimdRows[0x52];
     EXPECT_EQ(bitselect.name, "v128.bitselect");
     EXPECT_EQ(bitselect.signature.param_count, 3);
