@@ -12,6 +12,7 @@
 
 #include "observe/audit_query.h"
 #include "observe/audit_verify.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -31,7 +32,7 @@ struct FrameInfo {
 class AuditTamper : public ::testing::Test {
   protected:
     void SetUp() override {
-        m_dir = fs::path(::testing::TempDir()) /
+        m_dir = test_directory() /
                 ("audit_" +
                  std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
         fs::remove_all(m_dir);
@@ -345,7 +346,7 @@ TEST_F(AuditTamper, V1_NewerFormatVersionIsRefusedWithTheVersion) {
 }
 
 TEST(AuditLog, O2_ReopenContinuesTheChain) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "audit_reopen";
+    const fs::path dir = test_directory() / "audit_reopen";
     fs::remove_all(dir);
     auto key = Ed25519PrivateKey::generate();
     ASSERT_TRUE(key);
@@ -374,7 +375,7 @@ TEST(AuditLog, O2_ReopenContinuesTheChain) {
 }
 
 TEST(AuditLog, O2_RefusesFloatsAndClockRegression) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "audit_refuse";
+    const fs::path dir = test_directory() / "audit_refuse";
     fs::remove_all(dir);
     ManualClock clock(1000);
     AuditLogOptions options;
@@ -396,7 +397,7 @@ namespace esta::observe {
 namespace {
 
 TEST(AuditLog, O2_RefusesRecordsThatCouldNotBeReadBack) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "audit_unreadable";
+    const fs::path dir = test_directory() / "audit_unreadable";
     fs::remove_all(dir);
     ManualClock clock(1000);
     AuditLogOptions options;
@@ -417,7 +418,7 @@ TEST(AuditLog, O2_RefusesRecordsThatCouldNotBeReadBack) {
 }
 
 TEST(AuditLog, O2_ReopenCutsATornLastFrameAndRecordsIt) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "audit_torn";
+    const fs::path dir = test_directory() / "audit_torn";
     fs::remove_all(dir);
     const std::string key_path = dir.string() + ".key";
     fs::remove(key_path);
@@ -465,7 +466,7 @@ namespace esta::observe {
 namespace {
 
 TEST(AuditLog, O2_ConcurrentAppendsFormOneValidChain) {
-    const fs::path dir = fs::path(::testing::TempDir()) / "audit_threads";
+    const fs::path dir = test_directory() / "audit_threads";
     fs::remove_all(dir);
     ManualClock clock(1);
     AuditLogOptions options;

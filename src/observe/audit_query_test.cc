@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "observe/audit_log.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -14,7 +15,7 @@ class AuditQuery : public ::testing::Test {
     void SetUp() override {
         // One directory per test: ctest runs the tests of this fixture in parallel processes.
         const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        m_dir = (std::filesystem::path(::testing::TempDir()) / "audit_query" / test).string();
+        m_dir = (test_directory() / "audit_query" / test).string();
         std::filesystem::remove_all(m_dir);
         ManualClock clock(1);
         AuditLogOptions options;

@@ -8,6 +8,7 @@
 
 #include "observe/json.h"
 #include "observe/merkle.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -38,7 +39,7 @@ TEST(Crypto, O2_Ed25519SignsAndVerifies) {
 }
 
 TEST(Crypto, S2_PrivateKeyFileIsPrivate) {
-    const std::string base = ::testing::TempDir() + "/observe_crypto_key";
+    const std::string base = (test_directory() / "observe_crypto_key").string();
     std::remove((base + ".key").c_str());
     std::remove((base + ".pub").c_str());
     auto key = Ed25519PrivateKey::generate();

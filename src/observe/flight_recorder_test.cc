@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "observe/file_io.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -139,8 +140,7 @@ TEST(FlightRecorder, O3_ExportsJsonTextAndBinary) {
 
 TEST(FlightRecorder, O3_PersistsEverySixtySecondsAndDumpsOnDemand) {
     Rig rig;
-    const std::string path =
-        (std::filesystem::path(::testing::TempDir()) / "flight.jsonl").string();
+    const std::string path = (test_directory() / "flight.jsonl").string();
     std::filesystem::remove(path);
     rig.log(Severity::Info, CategoryKind::Kernel, "before");
     EXPECT_FALSE(*rig.recorder->persist_if_due(path, FlightExportFormat::JsonLines));

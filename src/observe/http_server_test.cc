@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "observe/metrics.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -108,7 +109,7 @@ TEST(HttpServer, S3_RefusesHalfATlsConfiguration) {
 
 // HTTPS with a throwaway self-signed certificate made by the openssl tool (skipped if absent).
 TEST(HttpServer, S3_ServesOverTls) {
-    const auto dir = std::filesystem::path(::testing::TempDir()) / "observe_tls";
+    const auto dir = test_directory() / "observe_tls";
     std::filesystem::create_directories(dir);
     const std::string cert = (dir / "cert.pem").string();
     const std::string key = (dir / "key.pem").string();

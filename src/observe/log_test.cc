@@ -10,6 +10,7 @@
 
 #include "observe/log_format.h"
 #include "observe/log_sinks.h"
+#include "observe/test_directory.h"
 
 namespace esta::observe {
 namespace {
@@ -120,7 +121,7 @@ TEST(LogFormat, O1_ConsoleLineForHumans) {
 }
 
 TEST(StreamSink, O1_FileSinkAppendsJsonLines) {
-    const std::string path = ::testing::TempDir() + "/observe_log_test.jsonl";
+    const std::string path = (test_directory() / "observe_log_test.jsonl").string();
     std::remove(path.c_str());
     {
         ManualClock clock(5);

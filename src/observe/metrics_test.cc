@@ -1,4 +1,5 @@
 #include "observe/metrics.h"
+#include "observe/test_directory.h"
 
 #include <gtest/gtest.h>
 
@@ -110,7 +111,7 @@ TEST(Metrics, O5_PromtoolAcceptsTheOutput) {
     registry.counter(kTraps, {"4001"}).inc();
     registry.gauge(kProcesses, {"running"}).set(2);
     registry.histogram(kLatency, {"accrual"}).observe(0.002);
-    const auto path = std::filesystem::path(::testing::TempDir()) / "metrics.prom";
+    const auto path = test_directory() / "metrics.prom";
     std::ofstream(path) << registry.render_prometheus();
     const std::string command = "promtool check metrics < " + path.string() + " 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0);
