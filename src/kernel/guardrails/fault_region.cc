@@ -6,25 +6,38 @@ namespace esta::kernel {
 
 std::string_view region_state_name(RegionState state) {
     switch (state) {
-        case RegionState::Healthy: return "healthy";
-        case RegionState::Degraded: return "degraded";
-        case RegionState::Quarantined: return "quarantined";
-        case RegionState::Escalated: return "escalated";
+        case RegionState::Healthy:
+            return "healthy";
+        case RegionState::Degraded:
+            return "degraded";
+        case RegionState::Quarantined:
+            return "quarantined";
+        case RegionState::Escalated:
+            return "escalated";
     }
     return "unknown";
 }
 
 std::string_view fault_kind_name(FaultKind kind) {
     switch (kind) {
-        case FaultKind::Trap: return "trap";
-        case FaultKind::MemoryViolation: return "memory_violation";
-        case FaultKind::Timeout: return "timeout";
-        case FaultKind::ResourceExhausted: return "resource_exhausted";
-        case FaultKind::ProtocolViolation: return "protocol_violation";
-        case FaultKind::DriverError: return "driver_error";
-        case FaultKind::Security: return "security";
-        case FaultKind::Escalation: return "escalation";
-        case FaultKind::Unknown: return "unknown";
+        case FaultKind::Trap:
+            return "trap";
+        case FaultKind::MemoryViolation:
+            return "memory_violation";
+        case FaultKind::Timeout:
+            return "timeout";
+        case FaultKind::ResourceExhausted:
+            return "resource_exhausted";
+        case FaultKind::ProtocolViolation:
+            return "protocol_violation";
+        case FaultKind::DriverError:
+            return "driver_error";
+        case FaultKind::Security:
+            return "security";
+        case FaultKind::Escalation:
+            return "escalation";
+        case FaultKind::Unknown:
+            return "unknown";
     }
     return "unknown";
 }
@@ -68,9 +81,9 @@ RegionState FaultRegion::record_fault(const FaultRecord& fault) {
     if (m_history.size() >= m_config.history_capacity) m_history.pop_front();
     // Keep the ring ordered by time even if a caller reports out of order, so the
     // newest-first scan in recent_faults() can stop early.
-    auto position = std::upper_bound(
-        m_history.begin(), m_history.end(), fault.at,
-        [](Nanos at, const FaultRecord& record) { return at < record.at; });
+    auto position =
+        std::upper_bound(m_history.begin(), m_history.end(), fault.at,
+                         [](Nanos at, const FaultRecord& record) { return at < record.at; });
     m_history.insert(position, fault);
     ++m_total_faults;
     evaluate(fault.at);

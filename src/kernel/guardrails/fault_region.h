@@ -42,10 +42,10 @@ enum class FaultKind : u8 {
 std::string_view fault_kind_name(FaultKind kind);
 
 struct RegionConfig {
-    u32 quarantine_threshold = 5;                // K-40: >= 5 faults in the window.
-    Nanos fault_window = 60 * kNanosPerSecond;   // K-40: 60 s, a fault exactly this old is out.
+    u32 quarantine_threshold = 5;                   // K-40: >= 5 faults in the window.
+    Nanos fault_window = 60 * kNanosPerSecond;      // K-40: 60 s, a fault exactly this old is out.
     Nanos recovery_window = 300 * kNanosPerSecond;  // K-40: recovery allowed for 300 s.
-    u32 history_capacity = 64;                   // Bounded fault history (>= threshold).
+    u32 history_capacity = 64;                      // Bounded fault history (>= threshold).
 };
 
 struct FaultRecord {

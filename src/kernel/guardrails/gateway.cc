@@ -9,12 +9,18 @@ ESTA_COUNTER(kGatewayRefused, "kernel.gateway_refused",
 
 std::string_view gateway_event_kind_name(GatewayEventKind kind) {
     switch (kind) {
-        case GatewayEventKind::Escalation: return "escalation";
-        case GatewayEventKind::QuarantineRequest: return "quarantine_request";
-        case GatewayEventKind::Fault: return "fault";
-        case GatewayEventKind::RestartRequest: return "restart_request";
-        case GatewayEventKind::RecoveryComplete: return "recovery_complete";
-        case GatewayEventKind::HealthCheck: return "health_check";
+        case GatewayEventKind::Escalation:
+            return "escalation";
+        case GatewayEventKind::QuarantineRequest:
+            return "quarantine_request";
+        case GatewayEventKind::Fault:
+            return "fault";
+        case GatewayEventKind::RestartRequest:
+            return "restart_request";
+        case GatewayEventKind::RecoveryComplete:
+            return "recovery_complete";
+        case GatewayEventKind::HealthCheck:
+            return "health_check";
     }
     return "unknown";
 }
@@ -37,9 +43,12 @@ Result<void> QuarantineGateway::submit(GatewayEvent event) {
     if (event.source != m_source) return Err(Status::Invalid, "gateway.submit: source");
     if (m_state == GatewayState::Open && m_pending >= m_config.max_pending) {
         m_state = GatewayState::Paused;
-        m_sink.report(SafetyEvent{.event = "gateway.backpressure", .subject = m_name,
-                                  .severity = SafetySeverity::Warning, .actual = m_pending,
-                                  .limit = m_config.max_pending, .at = event.at});
+        m_sink.report(SafetyEvent{.event = "gateway.backpressure",
+                                  .subject = m_name,
+                                  .severity = SafetySeverity::Warning,
+                                  .actual = m_pending,
+                                  .limit = m_config.max_pending,
+                                  .at = event.at});
     }
     if (m_state == GatewayState::Paused) {
         m_refused.inc();

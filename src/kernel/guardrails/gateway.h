@@ -60,7 +60,7 @@ class QuarantineGateway {
     // event is not queued and the caller keeps it), with the pending count and the maximum;
     // ShuttingDown when closed; Invalid when the event's source is not this gateway's region.
     Result<void> submit(GatewayEvent event);
-    // The next event to serve, by kind priority then arrival; NotFound (Empty) when none.
+    // The next event to serve, by kind priority then arrival; Empty when none.
     // Draining may reopen a paused gateway.
     Result<GatewayEvent> next();
     // Stops accepting; pending events can still be drained.

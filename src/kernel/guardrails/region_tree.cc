@@ -12,9 +12,12 @@ ESTA_COUNTER(kRegionTransitions, "kernel.region_transitions",
 
 std::string_view region_kind_name(RegionKind kind) {
     switch (kind) {
-        case RegionKind::Kernel: return "kernel";
-        case RegionKind::Driver: return "driver";
-        case RegionKind::Application: return "application";
+        case RegionKind::Kernel:
+            return "kernel";
+        case RegionKind::Driver:
+            return "driver";
+        case RegionKind::Application:
+            return "application";
     }
     return "unknown";
 }
@@ -77,12 +80,16 @@ void RegionTree::after_change(Node& node, RegionState before, Nanos now) {
     if (after == before) return;
     m_metrics.gauge(kRegionState, {node.name}).set(static_cast<f64>(after));
     m_metrics.counter(kRegionTransitions, {node.name, region_state_name(after)}).inc();
-    SafetyEvent event{.event = "region.state", .subject = node.name,
+    SafetyEvent event{.event = "region.state",
+                      .subject = node.name,
                       .severity = SafetySeverity::Info,
                       .actual = node.region.recent_faults(now),
-                      .limit = node.region.config().quarantine_threshold, .at = now};
+                      .limit = node.region.config().quarantine_threshold,
+                      .at = now};
     switch (after) {
-        case RegionState::Healthy: event.event = "region.healthy"; break;
+        case RegionState::Healthy:
+            event.event = "region.healthy";
+            break;
         case RegionState::Degraded:
             event.event = "region.degraded";
             event.severity = SafetySeverity::Warning;

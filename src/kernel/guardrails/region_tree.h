@@ -46,8 +46,7 @@ class RegionTree {
     // Adds a region below `parent`. Errors: NotFound for an unknown parent; Invalid for an
     // empty or duplicate name (names label metrics, so they must be unique).
     Result<RegionId> add(RegionKind kind, std::string name, RegionId parent);
-    Result<RegionId> add(RegionKind kind, std::string name, RegionId parent,
-                         RegionConfig config);
+    Result<RegionId> add(RegionKind kind, std::string name, RegionId parent, RegionConfig config);
 
     // Records a fault now. Returns the region's state afterwards. NotFound for a bad id.
     Result<RegionState> record_fault(RegionId id, FaultKind kind, i64 code = 0);
@@ -66,7 +65,7 @@ class RegionTree {
     Result<RegionId> parent(RegionId id) const;  // NotFound for the root.
     std::vector<RegionId> children(RegionId id) const;
     const FaultRegion* region(RegionId id) const;  // nullptr for a bad id.
-    std::string_view name(RegionId id) const;       // "" for a bad id.
+    std::string_view name(RegionId id) const;      // "" for a bad id.
     std::size_t size() const { return m_nodes.size(); }
 
   private:

@@ -20,6 +20,7 @@ enum class SafetySeverity : u8 { Info, Warning, Audit, Alarm };
 struct SafetyEvent {
     std::string_view event;    // "region.quarantined", "limit.payload", "deadline.missed"...
     std::string_view subject;  // Region, operation or recovery kind the event is about.
+    std::string_view detail;   // Which part: a budget component, a jitter measure, an action.
     SafetySeverity severity = SafetySeverity::Info;
     i64 actual = 0;  // The measured number (bytes, ns, count).
     i64 limit = 0;   // The configured bound it was compared against.

@@ -1,0 +1,42 @@
+// DirtyPageTracker (REQUIREMENTS K-60): which 64 KiB wasm pages one message wrote, so the
+// lockstep comparison hashes only those. The engine feeds it: every store, memory.fill/copy/
+// init and memory.grow of a replica's LinearMemory calls note_write(address, length) (or the
+// engine marks pages from its own write barrier / mprotect fault handler); the kernel calls
+// digest() at the end of the message and clear() before the next.
+//
+// The digest covers, in ascending page order, each dirty page's index and its full contents
+// after the message, plus the memory's page count, so a replica that grew differently or
+// wrote a different page diverges even if the bytes happen to match.
+#pragma once
+
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/types.h"
+#include "observe/crypto.h"
+
+namespace esta::kernel {
+
+inline constexpr u64 kWasmPageBytes = 65536;
+
+class DirtyPageTracker {
+  public:
+    // Marks the pages [address, address + length) touches. Length 0 marks nothing.
+    void note_write(u64 address, u64 length);
+    void note_page(u64 page);
+    void clear();
+
+    bool dirty(u64 page) const { return page < m_bits.size() && m_bits[page]; }
+    u64 dirty_count() const { return m_dirty.size(); }
+    // Dirty page indices in ascending order.
+    std::vector<u64> pages() const;
+    // SHA-256 over (page count, then index and bytes of each dirty page). Pages beyond the
+    // end of `memory` (the memory shrank, which wasm cannot do, or a bug) hash as absent.
+    observe::Digest digest(ByteSpan memory) const;
+
+  private:
+    std::vector<bool> m_bits;  // One per page ever touched; grows on demand.
+    std::vector<u64> m_dirty;  // Pages marked since clear(), in marking order.
+};
+
+}  // namespace esta::kernel

@@ -1,0 +1,87 @@
+#include "kernel/redundancy/lockstep_policy.h"
+
+namespace esta::kernel {
+
+ESTA_COUNTER(kLockstepComparisons, "kernel.lockstep_comparisons",
+             "Replica effect comparisons (K-60).", "process");
+ESTA_COUNTER(kLockstepDivergences, "kernel.lockstep_divergences",
+             "Replica divergences by the decision taken (retry or quarantine).", "process",
+             "decision");
+
+std::string_view lockstep_state_name(LockstepState state) {
+    switch (state) {
+        case LockstepState::Idle:
+            return "idle";
+        case LockstepState::Comparing:
+            return "comparing";
+        case LockstepState::Retrying:
+            return "retrying";
+        case LockstepState::Released:
+            return "released";
+        case LockstepState::Quarantined:
+            return "quarantined";
+    }
+    return "unknown";
+}
+
+LockstepPolicy::LockstepPolicy(std::string subject, LockstepConfig config,
+                               observe::MetricsRegistry& metrics, SafetySink& sink)
+    : m_subject(std::move(subject)),
+      m_config(config),
+      m_sink(sink),
+      m_comparisons(metrics.counter(kLockstepComparisons, {m_subject})),
+      m_retries(metrics.counter(kLockstepDivergences, {m_subject, "retry"})),
+      m_quarantines(metrics.counter(kLockstepDivergences, {m_subject, "quarantine"})) {}
+
+void LockstepPolicy::begin(u64 message_sequence) {
+    if (m_state == LockstepState::Quarantined) return;
+    m_state = LockstepState::Comparing;
+    m_message_sequence = message_sequence;
+    m_attempts = 0;
+    m_last_divergence.reset();
+}
+
+void LockstepPolicy::report(const Divergence& divergence, LockstepDecision decision, Nanos now) {
+    bool quarantine = decision == LockstepDecision::Quarantine;
+    m_sink.report(
+        SafetyEvent{.event = quarantine ? "lockstep.quarantine" : "lockstep.divergence",
+                    .subject = m_subject,
+                    .detail = divergence_field_name(divergence.field),
+                    .severity = quarantine ? SafetySeverity::Alarm : SafetySeverity::Audit,
+                    .actual = static_cast<i64>(divergence.index),
+                    .limit = static_cast<i64>(m_message_sequence),
+                    .at = now});
+}
+
+LockstepDecision LockstepPolicy::on_compared(const EffectLog& left, const EffectLog& right,
+                                             Nanos now) {
+    if (m_state == LockstepState::Quarantined) return LockstepDecision::Quarantine;
+    // Comparing outside a begun message is a kernel bug; refusing to release is the safe side.
+    ESTA_ASSERT(m_state == LockstepState::Comparing || m_state == LockstepState::Retrying);
+    m_comparisons.inc();
+    std::optional<Divergence> divergence = first_divergence(left, right);
+    if (!divergence) {
+        m_state = LockstepState::Released;
+        return LockstepDecision::Release;
+    }
+    m_last_divergence = divergence;
+    if (m_attempts < m_config.max_retries) {
+        ++m_attempts;
+        m_state = LockstepState::Retrying;
+        m_retries.inc();
+        report(*divergence, LockstepDecision::Retry, now);
+        return LockstepDecision::Retry;
+    }
+    m_state = LockstepState::Quarantined;
+    m_quarantines.inc();
+    report(*divergence, LockstepDecision::Quarantine, now);
+    return LockstepDecision::Quarantine;
+}
+
+void LockstepPolicy::reset() {
+    m_state = LockstepState::Idle;
+    m_attempts = 0;
+    m_last_divergence.reset();
+}
+
+}  // namespace esta::kernel
