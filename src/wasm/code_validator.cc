@@ -49,8 +49,54 @@ u32 natural_alignment(Op op) {
         case Op::f32_store:
         case Op::i64_store32:
             return 2;
+        // SIMD: the width is what the instruction reads or writes in memory, not the v128
+        // it produces (load8x8_s reads 8 bytes, load32_zero 4, a lane load one lane).
+        case Op::v128_load8_splat:
+        case Op::v128_load8_lane:
+        case Op::v128_store8_lane:
+            return 0;
+        case Op::v128_load16_splat:
+        case Op::v128_load16_lane:
+        case Op::v128_store16_lane:
+            return 1;
+        case Op::v128_load32_splat:
+        case Op::v128_load32_zero:
+        case Op::v128_load32_lane:
+        case Op::v128_store32_lane:
+            return 2;
+        case Op::v128_load:
+        case Op::v128_store:
+            return 4;
         default:
-            return 3;  // i64 and f64 loads and stores.
+            // i64 and f64 loads and stores; v128 loadNxM, load64_splat, load64_zero and the
+            // 64-bit lane loads and stores.
+            return 3;
+    }
+}
+
+// The lane count of the shape an extract_lane or replace_lane instruction names.
+u32 lane_count(Op op) {
+    switch (op) {
+        case Op::i8x16_extract_lane_s:
+        case Op::i8x16_extract_lane_u:
+        case Op::i8x16_replace_lane:
+            return 16;
+        case Op::i16x8_extract_lane_s:
+        case Op::i16x8_extract_lane_u:
+        case Op::i16x8_replace_lane:
+            return 8;
+        case Op::i32x4_extract_lane:
+        case Op::i32x4_replace_lane:
+        case Op::f32x4_extract_lane:
+        case Op::f32x4_replace_lane:
+            return 4;
+        case Op::i64x2_extract_lane:
+        case Op::i64x2_replace_lane:
+        case Op::f64x2_extract_lane:
+        case Op::f64x2_replace_lane:
+            return 2;
+        default:
+            ESTA_UNREACHABLE();
     }
 }
 
@@ -172,12 +218,14 @@ Result<void> CodeValidator::check(const Instruction& instruction) {
         default:
             break;
     }
-    if (info.immediate == ImmediateKind::MemArg || info.immediate == ImmediateKind::MemoryIndex ||
+    if (info.immediate == ImmediateKind::MemArg || info.immediate == ImmediateKind::MemArgLane ||
+        info.immediate == ImmediateKind::MemoryIndex ||
         info.immediate == ImmediateKind::MemoryInit ||
         info.immediate == ImmediateKind::MemoryCopy || instruction.op == Op::data_drop) {
         ESTA_TRY(check_memory(instruction));
         if (instruction.op == Op::data_drop) return Ok();
     }
+    ESTA_TRY(check_lanes(instruction));
     ESTA_ASSERT(info.signature.fixed);
     return apply_signature(info.signature);
 }
@@ -412,13 +460,39 @@ Result<void> CodeValidator::check_memory(const Instruction& instruction) {
     if (instruction.memarg.memory.value() >= m_context.memories.size()) {
         return fail("code: unknown memory");
     }
-    if (instruction.info->immediate == ImmediateKind::MemArg) {
+    const ImmediateKind kind = instruction.info->immediate;
+    if (kind == ImmediateKind::MemArg || kind == ImmediateKind::MemArgLane) {
         // Compared as exponents: 2^align must not exceed the access width.
         if (instruction.memarg.align > natural_alignment(instruction.op)) {
             return fail("code: alignment must not be larger than natural");
         }
     }
     return Ok();
+}
+
+// Spec: https://webassembly.github.io/spec/core/valid/instructions.html#vector-instructions
+Result<void> CodeValidator::check_lanes(const Instruction& instruction) {
+    switch (instruction.info->immediate) {
+        case ImmediateKind::Lane:
+            if (instruction.lane >= lane_count(instruction.op)) {
+                return fail("code: invalid lane index");
+            }
+            return Ok();
+        case ImmediateKind::MemArgLane:
+            // A lane load or store moves one lane of the access width: 16 >> log2(width) lanes.
+            if (instruction.lane >= (16u >> natural_alignment(instruction.op))) {
+                return fail("code: invalid lane index");
+            }
+            return Ok();
+        case ImmediateKind::Shuffle:
+            // Indices 0..15 pick from the first operand, 16..31 from the second.
+            for (const u8 index : instruction.bytes) {
+                if (index >= 32) return fail("code: invalid lane index");
+            }
+            return Ok();
+        default:
+            return Ok();
+    }
 }
 
 Result<void> CodeValidator::check_reference(const Instruction& instruction) {

@@ -48,6 +48,7 @@ class CodeValidator {
     Result<void> check_variable(const Instruction& instruction);
     Result<void> check_table(const Instruction& instruction);
     Result<void> check_memory(const Instruction& instruction);
+    Result<void> check_lanes(const Instruction& instruction);  // SIMD lane immediates.
     Result<void> check_reference(const Instruction& instruction);
     Result<void> apply_signature(const Signature& signature);
 

@@ -1,5 +1,7 @@
 #include "wasm/instruction.h"
 
+#include <cstring>
+
 namespace esta::wasm {
 
 std::optional<ValType> decode_val_type(u8 byte) {
@@ -42,7 +44,7 @@ Result<void> InstructionReader::read(Instruction& out) {
     out.offset = static_cast<u32>(offset());
     const u8 first = ESTA_TRY(read_byte());
     const OpcodeInfo* info = nullptr;
-    if (first == kPrefixMisc) {
+    if (first == kPrefixMisc || first == kPrefixSimd) {
         // The sub-opcode is a u32 LEB128, so 0xFC 0x80 0x00 is the same instruction as 0xFC 0x00.
         const u32 code = ESTA_TRY(read_u32());
         info = find_opcode(first, code);
@@ -102,6 +104,18 @@ Result<void> InstructionReader::read_immediates(ImmediateKind kind, Instruction&
             out.memarg.align = ESTA_TRY(read_u32());
             out.memarg.offset = ESTA_TRY(read_u32());
             return Ok();
+        case ImmediateKind::MemArgLane:
+            out.memarg.align = ESTA_TRY(read_u32());
+            out.memarg.offset = ESTA_TRY(read_u32());
+            out.lane = ESTA_TRY(read_byte());
+            return Ok();
+        case ImmediateKind::Lane:
+            // A plain byte, not a LEB128: 0x80 is lane 128 (invalid), not a continuation.
+            out.lane = ESTA_TRY(read_byte());
+            return Ok();
+        case ImmediateKind::V128Const:
+        case ImmediateKind::Shuffle:
+            return read_bytes16(out.bytes);
         case ImmediateKind::I32:
             out.bits = static_cast<u32>(ESTA_TRY(read_with(&ByteReader::read_leb_s32)));
             return Ok();
@@ -182,6 +196,15 @@ Result<void> InstructionReader::read_br_table(Instruction& out) {
         m_targets.push_back(ESTA_TRY(read_u32()));
     out.index = ESTA_TRY(read_u32());
     out.targets = m_targets;
+    return Ok();
+}
+
+Result<void> InstructionReader::read_bytes16(std::array<u8, 16>& out) {
+    if (m_code.size() - m_position < out.size()) {
+        return Err(Status::Malformed, "code: unexpected end", Detail{.offset = offset()});
+    }
+    std::memcpy(out.data(), m_code.data() + m_position, out.size());
+    m_position += out.size();
     return Ok();
 }
 

@@ -5,6 +5,7 @@
 // Spec: https://webassembly.github.io/spec/core/binary/instructions.html
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -56,6 +57,12 @@ struct Instruction {
     // ref.null: the reference type. select_typed: the first (in 2.0, the only) type.
     ValType type = ValType::I32;
     u32 select_arity = 0;  // select_typed: how many types the binary listed.
+    // The lane index of extract_lane, replace_lane and the lane loads and stores, as
+    // decoded (the validator checks it against the shape's lane count).
+    u8 lane = 0;
+    // v128.const: the value, little-endian (byte i is lane i of i8x16). i8x16.shuffle: the
+    // 16 lane indices, as decoded (the validator checks each is below 32).
+    std::array<u8, 16> bytes{};
     // br_table: the labels before the default one. Points into the reader that decoded
     // the instruction and stays valid until its next read().
     std::span<const u32> targets;
@@ -83,9 +90,10 @@ class InstructionReader {
     std::size_t offset() const { return m_base_offset + m_position; }
 
     // Decodes the next instruction into `out`. Errors are Status::Malformed ("illegal
-    // opcode", "zero byte expected", "malformed reference type", "malformed value type",
-    // LEB128 errors, "unexpected end") or Status::Limit (a br_table over the limit), with
-    // the byte offset. On error the reader's position is unspecified.
+    // opcode" (also for a SIMD sub-opcode 2.0 does not define), "zero byte expected", "malformed
+    // reference type", "malformed value type", LEB128 errors, "unexpected end") or Status::Limit (a
+    // br_table over the limit), with the byte offset. On error the reader's position is
+    // unspecified.
     Result<void> read(Instruction& out);
 
   private:
@@ -93,6 +101,7 @@ class InstructionReader {
     Result<BlockType> read_block_type();
     Result<void> read_br_table(Instruction& out);
     Result<void> read_zero_byte();
+    Result<void> read_bytes16(std::array<u8, 16>& out);
 
     Result<u8> read_byte();
     Result<u32> read_u32();

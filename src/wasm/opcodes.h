@@ -1,8 +1,8 @@
-// Opcodes, generated from opcodes.def (the single source of truth): `enum class Op`, each
-// opcode's immediate kind, text name and operand signature, and the byte -> Op lookup the
-// instruction decoder uses. Everything here is constexpr; adding an instruction (SIMD's
-// 0xFD rows, for example) is a row in opcodes.def plus, for a new kind of immediate, one
-// case in instruction.cc.
+// Opcodes, generated from opcodes.def and simd_opcodes.def (the single source of truth):
+// `enum class Op`, each opcode's immediate kind, text name and operand signature, and the
+// (prefix, code) -> Op lookup the instruction decoder uses. Everything here is constexpr;
+// adding an instruction is a row in a .def file plus, for a new kind of immediate, one case
+// in instruction.cc.
 // Spec: https://webassembly.github.io/spec/core/binary/instructions.html
 #pragma once
 
@@ -15,14 +15,15 @@
 
 namespace esta::wasm {
 
-// The value of an Op is (prefix << 8) | code; prefix is 0 for single-byte opcodes.
-// TODO(SIMD): 0xFD sub-opcodes go up to 0x113, so SIMD rows need (prefix << 8) + code (the
-// same value for every code below 0x100), a third position table in find_opcode, and
-// cases for the V128, lane and shuffle immediates in instruction.cc.
+// The value of an Op is (prefix << 8) + code; prefix is 0 for single-byte opcodes. The sum
+// (rather than an or) keeps values distinct should a prefix ever use codes of 0x100 and up
+// (relaxed SIMD, not part of 2.0, does); every 2.0 code is below 0x100, which the lookup
+// tables below rely on and check at compile time.
 enum class Op : u16 {
 #define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) \
-    identifier = ((prefix) << 8) | (code),
+    identifier = ((prefix) << 8) + (code),
 #include "wasm/opcodes.def"
+#include "wasm/simd_opcodes.def"
 #undef ESTA_OPCODE
 };
 
@@ -51,6 +52,11 @@ enum class ImmediateKind : u8 {
     MemoryCopy,    // two zero bytes
     TableInit,     // elemidx tableidx
     TableCopy,     // tableidx tableidx (destination first)
+    // SIMD (0xFD) immediates.
+    MemArgLane,  // align:u32 offset:u32, then a lane index byte
+    V128Const,   // 16 bytes, little-endian
+    Shuffle,     // 16 lane index bytes
+    Lane,        // a lane index byte
 };
 
 // The fixed operand signature of an instruction ("i32 i32 -> i32"). Instructions whose
@@ -112,24 +118,31 @@ constexpr Signature parse_signature(std::string_view text) {
 
 }  // namespace detail
 
+// Prefix bytes that introduce a u32-encoded sub-opcode.
+inline constexpr u8 kPrefixMisc = 0xFC;
+inline constexpr u8 kPrefixSimd = 0xFD;
+
 struct OpcodeInfo {
     Op op;
+    u8 prefix;  // 0, kPrefixMisc or kPrefixSimd.
+    u32 code;   // The byte, or the sub-opcode after the prefix.
     ImmediateKind immediate;
     std::string_view name;  // The text format's name ("i32.add").
     Signature signature;
 };
 
 inline constexpr std::array kOpcodes = {
-#define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature)        \
-    OpcodeInfo{Op::identifier, ImmediateKind::immediate, std::string_view(text), \
+#define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) \
+    OpcodeInfo{Op::identifier,                                            \
+               (prefix),                                                  \
+               (code),                                                    \
+               ImmediateKind::immediate,                                  \
+               std::string_view(text),                                    \
                detail::parse_signature(signature)},
 #include "wasm/opcodes.def"
+#include "wasm/simd_opcodes.def"
 #undef ESTA_OPCODE
 };
-
-// Prefix bytes that introduce a u32-encoded sub-opcode.
-inline constexpr u8 kPrefixMisc = 0xFC;
-inline constexpr u8 kPrefixSimd = 0xFD;
 
 namespace detail {
 
@@ -141,14 +154,18 @@ constexpr std::array<u16, 256> opcode_positions(u8 prefix) {
     for (auto& position : positions)
         position = kNotAnOpcode;
     for (std::size_t i = 0; i < kOpcodes.size(); ++i) {
-        const u16 value = static_cast<u16>(kOpcodes[i].op);
-        if ((value >> 8) == prefix) positions[value & 0xFF] = static_cast<u16>(i);
+        const OpcodeInfo& info = kOpcodes[i];
+        if (info.prefix != prefix) continue;
+        if (info.code > 0xFF) opcode_table_error("a code of 0x100 or more needs a wider table");
+        if (positions[info.code] != kNotAnOpcode) opcode_table_error("a code is listed twice");
+        positions[info.code] = static_cast<u16>(i);
     }
     return positions;
 }
 
 inline constexpr std::array<u16, 256> kSingleBytePositions = opcode_positions(0);
 inline constexpr std::array<u16, 256> kMiscPositions = opcode_positions(kPrefixMisc);
+inline constexpr std::array<u16, 256> kSimdPositions = opcode_positions(kPrefixSimd);
 
 }  // namespace detail
 
@@ -161,6 +178,8 @@ constexpr const OpcodeInfo* find_opcode(u8 prefix, u32 code) {
         position = detail::kSingleBytePositions[code];
     } else if (prefix == kPrefixMisc) {
         position = detail::kMiscPositions[code];
+    } else if (prefix == kPrefixSimd) {
+        position = detail::kSimdPositions[code];
     }
     return position == detail::kNotAnOpcode ? nullptr : &kOpcodes[position];
 }

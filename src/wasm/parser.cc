@@ -155,6 +155,10 @@ Result<ConstExpr> read_const_expr(ByteReader& reader) {
                 item.kind = Kind::F64Const;
                 std::memcpy(item.bits.data(), &instruction.bits, 8);
                 break;
+            case Op::v128_const:
+                item.kind = Kind::V128Const;
+                item.bits = instruction.bytes;
+                break;
             case Op::ref_null:
                 item.kind = Kind::RefNull;
                 item.ref_type = instruction.type;
