@@ -106,7 +106,26 @@ Result<void> Process::instantiate(std::shared_ptr<const wasm::CompiledModule> mo
                    Detail{.actual = wasm::trap_code(instantiated.trap->kind)});
     }
     m_instance = instantiated.instance;
+    ESTA_TRY(resolve_entry(entry));
+    if (m_style == ModuleStyle::Reactive) {
+        // estalogic_init runs once, to completion, within one slice of fuel.
+        if (wasm::FuncRef init = m_instance->function("estalogic_init")) {
+            auto outcome = wasm::invoke(*m_store, init, {}, start_config, m_budgets.stack);
+            if (!outcome || !outcome->completed() ||
+                (!outcome->results.empty() && outcome->results[0].as_i32() != 0)) {
+                return Err(Status::Invalid, "spawn: estalogic_init failed");
+            }
+        }
+    }
+    return Ok();
+}
+
+Result<void> Process::resolve_entry(const std::string& entry) {
     auto found = m_instance->find_export(entry);
+    if (!found && entry == "_start") {
+        found = m_instance->find_export("estalogic_handle");
+        if (found) m_style = ModuleStyle::Reactive;
+    }
     if (!found) return Err(Status::NotFound, "spawn: no such entry export");
     if (found->kind != wasm::ExternKind::Func) {
         return Err(Status::WrongType, "spawn: the entry is not a function");
@@ -114,6 +133,7 @@ Result<void> Process::instantiate(std::shared_ptr<const wasm::CompiledModule> mo
     const wasm::FuncType& type = wasm::function_type(found->function);
     bool returns_ok =
         type.results.empty() || (type.results.size() == 1 && type.results[0] == wasm::ValType::I32);
+    if (m_style == ModuleStyle::Reactive) returns_ok = type.results.size() == 1 && returns_ok;
     if (!type.params.empty() || !returns_ok) {
         return Err(Status::WrongType, "spawn: the entry must be () -> () or () -> i32");
     }
@@ -158,6 +178,17 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
     }
     ESTA_TRY(transition(ProcessState::Running));
     m_pending_wait.reset();
+    if (m_style == ModuleStyle::Reactive && !m_started) {
+        // Between messages: take the next one for the handler, or wait for one.
+        auto next = mailbox().receive(message_types::kAny, Timeout::poll(), m_current_time);
+        if (!next) {
+            mailbox().park_receiver(message_types::kAny, Timeout::forever());
+            ESTA_TRY(transition(ProcessState::Waiting));
+            return SliceResult{m_state, 0};
+        }
+        m_current_message = std::move(**next);
+        m_current_time = m_current_message->time;  // T-2: the handled message's time.
+    }
     wasm::ExecutionConfig config{.fuel = m_budgets.fuel_per_slice,
                                  .fuel_mode = wasm::FuelMode::Slice,
                                  .interrupt = interrupt,
@@ -174,6 +205,10 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
         case wasm::Outcome::Kind::Completed: {
             i32 code =
                 outcome->results.empty() ? 0 : static_cast<i32>(outcome->results[0].as_i32());
+            if (m_style == ModuleStyle::Reactive) {
+                finish_message(code);  // The process lives on for the next message.
+                break;
+            }
             complete(code == 0 ? ExitReason::normal() : ExitReason::with_code(code));
             break;
         }
@@ -194,6 +229,13 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
     return SliceResult{m_state, outcome->fuel_used};
 }
 
+void Process::finish_message(i32 code) {
+    if (code < 0) ++m_failed_messages;
+    m_current_message.reset();  // Handles it carried and the handler did not take drop here.
+    m_started = false;
+    m_state = ProcessState::Ready;  // Running -> Ready: the next slice takes the next message.
+}
+
 void Process::kill() {
     if (m_state == ProcessState::Completed) return;
     complete(ExitReason::killed());
@@ -204,6 +246,7 @@ void Process::complete(ExitReason reason) {
     m_state = ProcessState::Completed;
     m_exit = std::move(reason);
     m_execution.reset();  // Abandon a suspended call.
+    m_current_message.reset();
     m_endpoint->detach_receiver();
     m_handles.clear();
     m_grants.clear();

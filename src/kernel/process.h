@@ -78,7 +78,9 @@ struct Grant {
 
 struct SpawnRequest {
     std::shared_ptr<const wasm::CompiledModule> module;
-    std::string entry = "_start";  // An exported function () -> () or () -> i32.
+    // An exported function () -> () or () -> i32. When the module has no `_start` but
+    // exports estalogic_handle, it is reactive.
+    std::string entry = "_start";
     Priority priority = Priority::Normal;
     ProcessBudgets budgets{};
     std::optional<MailboxConfig> mailbox;  // Default: by priority (K-3).
@@ -99,6 +101,11 @@ class ImportProvider {
     virtual ~ImportProvider() = default;
     virtual void define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) = 0;
 };
+
+// The two module styles of ABI.md: an actor runs its own loop from `_start` (blocking in
+// recv); a reactive module exports estalogic_handle, which the kernel calls once per message
+// (and estalogic_init once after instantiation).
+enum class ModuleStyle : u8 { Actor, Reactive };
 
 // What a slice ended with, for the scheduler.
 struct SliceResult {
@@ -131,6 +138,11 @@ class Process final : public KernelObject {
     const std::optional<ExitReason>& exit_reason() const { return m_exit; }
     const ProcessBudgets& budgets() const { return m_budgets; }
     u64 fuel_used() const { return m_fuel_used; }
+    ModuleStyle style() const { return m_style; }
+    // Reactive: messages whose handler returned < 0 (the supervisor's policy applies later).
+    u64 failed_messages() const { return m_failed_messages; }
+    // Reactive: the message being handled, until the handler receives it with recv.
+    std::optional<Message>& current_message() { return m_current_message; }
 
     HandleTable& handles() { return m_handles; }
     Mailbox& mailbox() { return m_endpoint->mailbox(); }
@@ -157,7 +169,8 @@ class Process final : public KernelObject {
     // rather than a spent slice.
     void prepare_wait(ProcessState waiting_or_blocked);
 
-    // Runs the guest from Ready for one slice (entry on the first slice, resume after).
+    // Runs the guest from Ready for one slice (entry on the first slice, resume after). A
+    // reactive process starts its handler for the next queued message, or waits for one.
     // The process must be Ready; it is Running meanwhile. `preempt`/`interrupt` are the
     // scheduler's and watchdog's flags.
     Result<SliceResult> run_slice(const std::atomic<bool>* preempt = nullptr,
@@ -176,6 +189,9 @@ class Process final : public KernelObject {
     Result<void> instantiate(std::shared_ptr<const wasm::CompiledModule> module,
                              const std::string& entry, ImportProvider& imports);
     void complete(ExitReason reason);
+    Result<void> resolve_entry(const std::string& entry);
+    // Reactive: the handler's invocation ended with `code` (0 = done, < 0 = failed).
+    void finish_message(i32 code);
 
     ProcessId m_pid;
     ProcessId m_parent;
@@ -186,6 +202,9 @@ class Process final : public KernelObject {
     std::optional<ExitReason> m_exit;
     u64 m_fuel_used = 0;
     bool m_started = false;
+    ModuleStyle m_style = ModuleStyle::Actor;
+    std::optional<Message> m_current_message;
+    u64 m_failed_messages = 0;
     std::optional<Timeout> m_recv_deadline;
     bool m_yield_pending = false;
 

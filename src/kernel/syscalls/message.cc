@@ -132,7 +132,12 @@ SyscallResult Syscalls::recv(Call& call) {
     Timeout timeout = *receiver.recv_deadline();
 
     // (2) Check the next match against the buffer and the handle table before taking it.
-    if (const Message* next = mailbox.peek(filter)) {
+    // A reactive handler's own message comes first (ABI.md: recv(0, ...) returns it).
+    std::optional<Message>& current = receiver.current_message();
+    bool from_current =
+        current.has_value() && (filter == message_types::kAny || filter == current->type);
+    const Message* next = from_current ? &*current : mailbox.peek(filter);
+    if (next) {
         if (next->payload.size() > buffer->size()) {
             InfoRecord info;
             info.fill(*next, {});
@@ -146,21 +151,27 @@ SyscallResult Syscalls::recv(Call& call) {
             return SyscallResult::failed(Status::Limit);
         }
     }
-    auto received = mailbox.receive(filter, timeout, now, static_cast<u32>(buffer->size()));
-    if (!received) {
-        receiver.recv_deadline().reset();
-        return from(received.error());
-    }
-    if (!received->has_value()) {
-        // Would block: park until a match arrives or the deadline passes.
-        mailbox.park_receiver(filter, timeout);
-        receiver.prepare_wait(ProcessState::Waiting);
-        return SyscallResult::block();
+    Message message;
+    if (from_current) {
+        message = std::move(*current);
+        current.reset();
+    } else {
+        auto received = mailbox.receive(filter, timeout, now, static_cast<u32>(buffer->size()));
+        if (!received) {
+            receiver.recv_deadline().reset();
+            return from(received.error());
+        }
+        if (!received->has_value()) {
+            // Would block: park until a match arrives or the deadline passes.
+            mailbox.park_receiver(filter, timeout);
+            receiver.prepare_wait(ProcessState::Waiting);
+            return SyscallResult::block();
+        }
+        message = std::move(**received);
     }
 
     // (3) Deliver: handles into this process's table, then payload and info record.
     receiver.recv_deadline().reset();
-    Message message = std::move(**received);
     std::array<HandleValue, kMaxMessageHandles> values{};
     for (u32 i = 0; i < message.handle_count; ++i) {
         auto value = receiver.handles().insert(std::move(message.handles[i]));

@@ -44,6 +44,38 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
+// Reactive style: the kernel calls estalogic_handle once per message.
+constexpr const char* kEcho = R"(#include "estalogic.h"
+static char buf[64];
+static esta_info info;
+static int initialized;
+__attribute__((export_name("estalogic_init"))) esta_i32 init(void) {
+    initialized = 1;
+    return 0;
+}
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    if (!initialized) return -3;
+    esta_i32 n = esta_recv(ESTA_RECV_POLL, 0, buf, sizeof buf, &info);
+    if (n < 0) return -1;
+    esta_handle peer = esta_cap_lookup("peer", 4);
+    return esta_send(peer, 0x11, buf, (esta_u32)n, 0, 0, 0) < 0 ? -2 : 0;
+}
+)";
+
+constexpr const char* kClient = R"(#include "estalogic.h"
+static char buf[64];
+static esta_info info;
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle peer = esta_cap_lookup("peer", 4);
+    for (int i = 0; i < 10; ++i) {
+        if (esta_send(peer, 0x10, "ping", 4, 0, 0, 0) < 0) esta_exit(91);
+        esta_i32 n = esta_recv(ESTA_RECV_FOREVER, 0x11, buf, sizeof buf, &info);
+        if (n != 4 || buf[1] != 'i') esta_exit(92);
+    }
+    esta_exit(0);
+}
+)";
+
 class PingPong : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -134,6 +166,49 @@ TEST_F(PingPong, K3_TwoCGuestsExchangeMessagesUnderTheKernel) {
     EXPECT_EQ(pong->exit_reason()->to_string(), "normal");
     EXPECT_GE(slices, 20);  // They took turns: each round trip blocks both once.
     EXPECT_EQ(scheduler.stats().context_switches, static_cast<u64>(slices));
+}
+
+TEST_F(PingPong, K1_ReactiveModuleHandlesOneMessagePerCall) {
+    auto echo_module = build("echo", kEcho);
+    auto client_module = build("client", kClient);
+    if (!echo_module || !client_module) {
+        if (m_log.find("wasm-ld") != std::string::npos) GTEST_SKIP() << m_log;
+        FAIL() << m_log;
+    }
+    testing::RecordingAudit audit;
+    CapTree tree(audit);
+    ObjectIdAllocator ids;
+    protocol::ManualClock clock(1'000);
+    Scheduler scheduler;
+    Syscalls syscalls(tree, clock, scheduler);
+    auto spawn = [&](std::shared_ptr<const wasm::CompiledModule> module, u32 pid) {
+        SpawnRequest request;
+        request.module = std::move(module);
+        auto process = Process::spawn(std::move(request), ProcessId(pid), ids, tree, syscalls);
+        EXPECT_TRUE(process.has_value()) << process.error().to_string();
+        return *process;
+    };
+    Ref<Process> echo = spawn(echo_module, 1);
+    Ref<Process> client = spawn(client_module, 2);
+    EXPECT_EQ(echo->style(), ModuleStyle::Reactive);
+    EXPECT_EQ(client->style(), ModuleStyle::Actor);
+    ASSERT_TRUE(echo->add_grant(
+        "peer", tree.grant(client->endpoint(), Right::Write, {}, kKernelProcess, 0)));
+    ASSERT_TRUE(client->add_grant(
+        "peer", tree.grant(echo->endpoint(), Right::Write, {}, kKernelProcess, 0)));
+    ASSERT_TRUE(scheduler.add(echo, 0));
+    ASSERT_TRUE(scheduler.add(client, 0));
+    for (int slices = 0; slices < 200; ++slices) {
+        clock.advance(1'000);
+        auto report = scheduler.run_next(clock.now_ns());
+        ASSERT_TRUE(report.has_value()) << report.error().to_string();
+        if (!report->has_value()) break;
+    }
+    EXPECT_EQ(client->state(), ProcessState::Completed);
+    EXPECT_EQ(client->exit_reason()->to_string(), "normal");
+    EXPECT_EQ(echo->state(), ProcessState::Waiting)  // A reactive process lives on.
+        << (echo->exit_reason() ? echo->exit_reason()->to_string() : "");
+    EXPECT_EQ(echo->failed_messages(), 0u);
 }
 
 }  // namespace
