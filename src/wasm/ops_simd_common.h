@@ -14,6 +14,11 @@
 // extensions (SSSE3, SSE4.1) are used only when the compiler targets them (`-msse4.1`,
 // `-march=...`); the build does not, and each such use has an SSE2 or portable fallback. Define
 // ESTA_SIMD_HOST=0 to build the portable path alone.
+//
+// Why no run-time CPU dispatch (target attributes plus a CPU check, as crc32c.cc does): a
+// function compiled for another target cannot inline into the handler, and for one 16-byte
+// operation the call costs more than it saves. Measured with bench_simd: i8x16.swizzle runs
+// at 1.75 G/s with pshufb inlined, 166 M/s portable, and 80 M/s through a dispatched call.
 #pragma once
 
 #include <array>
