@@ -8,6 +8,7 @@ void register_keygen_command(CLI::App& root, CommandContext& context);      // c
 void register_verify_log_command(CLI::App& root, CommandContext& context);  // cmd_verify_log.cc
 void register_audit_command(CLI::App& root, CommandContext& context);       // cmd_audit.cc
 void register_dlq_command(CLI::App& root, CommandContext& context);         // cmd_dlq.cc
+void register_driver_command(CLI::App& root, CommandContext& context);      // cmd_driver.cc
 
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
@@ -17,6 +18,7 @@ void register_all_commands(CLI::App& root, CommandContext& context) {
     register_verify_log_command(root, context);
     register_audit_command(root, context);
     register_dlq_command(root, context);
+    register_driver_command(root, context);
 }
 
 }  // namespace esta::app

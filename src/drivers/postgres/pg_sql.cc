@@ -232,11 +232,6 @@ Result<void> PgSql::simple(PgConnection& connection, const char* sql, Nanos dead
     return Ok();
 }
 
-Error PgSql::attempt_error(const Attempt& attempt, const char* context) const {
-    (void)context;
-    return attempt.rows.error();
-}
-
 void PgSql::wait_before_retry(u32 attempt) {
     Nanos wait;
     {

@@ -82,7 +82,6 @@ class PgSql final : public SqlBackend {
     Result<void> replay(Transaction& transaction, Nanos deadline);
     Result<void> resolve_commit(const std::string& key, Nanos deadline);
     std::unique_ptr<Transaction> take(u64 binding);
-    Error attempt_error(const Attempt& attempt, const char* context) const;
     void wait_before_retry(u32 attempt);
 
     PgConfig m_config;
