@@ -5,7 +5,10 @@
 // (port 6379); without it the Redis benchmarks report an error and the others still run.
 #include <benchmark/benchmark.h>
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -13,6 +16,9 @@
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/embedded/sqlite_sql.h"
 #include "drivers/guarded_driver.h"
+#include "drivers/host/abi_codec.h"
+#include "drivers/host/driver_host.h"
+#include "drivers/host/remote_driver.h"
 #include "drivers/redis/redis_kv.h"
 
 namespace esta::drivers {
@@ -80,6 +86,40 @@ void BM_EmbeddedKvSetGet_Driver(benchmark::State& state) {
     }
 }
 BENCHMARK(BM_EmbeddedKvSetGet_Driver);
+
+// The same store in its own seccomp-confined process (D-2), reached over a Unix socket
+// with the protocol's framed codec: the cost of isolation is this line over the one above.
+void BM_EmbeddedKvSetGet_OutOfProcess(benchmark::State& state) {
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
+        state.SkipWithError("socketpair failed");
+        return;
+    }
+    static const host::AbiValueCodec codec;
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(ends[0]);
+        KvDriver driver(std::make_unique<MemoryKv>(g_clock), {}, nullptr);
+        if (!driver.start() || !host::confine_driver_process()) ::_exit(2);
+        (void)host::serve(ends[1], driver, codec);
+        ::_exit(0);
+    }
+    ::close(ends[1]);
+    auto driver =
+        guarded(std::make_unique<host::RemoteDriver>(DriverKind::KeyValue, ends[0], codec));
+    Scope scope = kv_scope();
+    for (auto _ : state) {
+        CallContext context{scope, 1, g_clock.now_ns() + 5'000 * kNanosPerMilli, Caller::Module,
+                            "bench"};
+        auto set = driver->call(kv_op::kSet, ValueList{"key", bytes_value("value")}, context);
+        auto get = driver->call(kv_op::kGet, ValueList{"key"}, context);
+        benchmark::DoNotOptimize(get);
+        if (!set || !get) state.SkipWithError("call failed");
+    }
+    driver.reset();  // Closing the socket ends the child's serve loop.
+    ::waitpid(child, nullptr, 0);
+}
+BENCHMARK(BM_EmbeddedKvSetGet_OutOfProcess)->UseRealTime();
 
 std::string temp_db(const char* name) {
     return "/tmp/esta_bench_" + std::to_string(::getpid()) + "_" + name + ".sqlite";

@@ -218,7 +218,16 @@ Result<Value> KvDriver::call(u32 op, const Value& request, const CallContext& co
                 queued = std::move(found->second);
                 m_transactions.erase(found);
             }
-            auto results = ESTA_TRY(m_store->run(queued, true, context.deadline));
+            auto ran = m_store->run(queued, true, context.deadline);
+            if (!ran) {
+                // Not performed: the block stays open, so the guard's retry can run it.
+                if (ran.error().code == Status::Unavailable) {
+                    std::lock_guard lock(m_mutex);
+                    m_transactions.try_emplace(context.binding, std::move(queued));
+                }
+                return ran.error();
+            }
+            auto results = std::move(*ran);
             ValueList replies;
             for (auto& result : results) {
                 replies.push_back(result ? std::move(*result) : error_value(result.error()));

@@ -148,3 +148,22 @@ TEST_F(KvDriverTest, D1_WrongScopeKindIsWrongType) {
 
 }  // namespace
 }  // namespace esta::drivers
+
+namespace esta::drivers {
+namespace {
+
+TEST_F(KvDriverTest, D5_ExecThatWasNotPerformedKeepsTheBlockForARetry) {
+    ASSERT_TRUE(call(kv_op::kMulti, Value()));
+    ASSERT_TRUE(call(kv_op::kIncrBy, ValueList{"n", i64{1}}));
+    memory->stop();  // The store is down: EXEC is not performed.
+    auto lost = call(kv_op::kExec, Value());
+    ASSERT_FALSE(lost);
+    EXPECT_EQ(lost.error().code, Status::Unavailable);
+    ASSERT_TRUE(driver->start());
+    auto retried = call(kv_op::kExec, Value());
+    ASSERT_TRUE(retried);
+    EXPECT_EQ(*retried, Value(ValueList{i64{1}}));
+}
+
+}  // namespace
+}  // namespace esta::drivers
