@@ -176,6 +176,59 @@ Result<void> CodeValidator::validate(u32 index, const Function& function) {
     return Ok();
 }
 
+Result<void> check_body_encoding(const Module& module, const ModuleLimits& limits, u32 index,
+                                 const Function& function) {
+    auto malformed_at = [&](const char* context, std::size_t offset) -> Error {
+        return Err(Status::Malformed, context, Detail{.index = index, .offset = offset});
+    };
+    // Whether each open block is an if still waiting for its else. Every block takes at least
+    // two bytes, so the vector is bounded by the body's size.
+    std::vector<bool> open_ifs = {false};  // The function's own block.
+    InstructionReader reader(module.range(function.body), function.body.offset,
+                             limits.br_table_targets);
+    Instruction instruction;
+    while (!open_ifs.empty()) {
+        if (reader.at_end()) {
+            return malformed_at("code: unexpected end of section or function (END opcode expected)",
+                                reader.offset());
+        }
+        if (auto decoded = reader.read(instruction); !decoded) {
+            Error error = in_section(decoded.error(), SectionId::Code);
+            error.detail.index = index;
+            return error;
+        }
+        switch (instruction.op) {
+            case Op::block:
+            case Op::loop:
+            case Op::if_:
+                open_ifs.push_back(instruction.op == Op::if_);
+                break;
+            case Op::else_:
+                if (!open_ifs.back())
+                    return malformed_at("code: else without if", instruction.offset);
+                open_ifs.back() = false;
+                break;
+            case Op::end:
+                open_ifs.pop_back();
+                break;
+            case Op::memory_init:
+            case Op::data_drop:
+                if (!module.data_count) {
+                    return malformed_at("code: data count section required", instruction.offset);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    if (!reader.at_end()) {
+        return malformed_at(
+            "code: operators remaining after end of function (section size mismatch)",
+            reader.offset());
+    }
+    return Ok();
+}
+
 Result<void> CodeValidator::check(const Instruction& instruction) {
     const OpcodeInfo& info = *instruction.info;
     switch (instruction.op) {

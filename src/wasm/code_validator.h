@@ -27,6 +27,15 @@ struct ValidationContext {
     std::vector<bool> declared_functions;  // C.refs: functions ref.func may name.
 };
 
+// Decodes defined function `index`'s body without typing it: the block structure (every
+// block, loop and if closed by its end, else only inside an if, nothing after the final end)
+// and the data count section memory.init and data.drop need. The spec decodes the whole
+// binary before validating any of it, so a module that is both malformed and invalid must be
+// reported as malformed; the single-pass CodeValidator meets the invalid part first, and this
+// scan (run only on that error path) finds the malformed part.
+Result<void> check_body_encoding(const Module& module, const ModuleLimits& limits, u32 index,
+                                 const Function& function);
+
 class CodeValidator {
   public:
     explicit CodeValidator(const ValidationContext& context) : m_context(context) {}

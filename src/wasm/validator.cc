@@ -318,7 +318,15 @@ Result<void> ModuleValidator::check_code() {
 }  // namespace
 
 Result<void> validate_module(const Module& module, const ModuleLimits& limits) {
-    return ModuleValidator(module, limits).validate();
+    auto result = ModuleValidator(module, limits).validate();
+    if (result || result.error().code != Status::Invalid) return result;
+    // The parser left function bodies undecoded, and a malformed binary takes precedence over
+    // an invalid one (check_body_encoding), so on this error path decode them all first.
+    for (std::size_t i = 0; i < module.functions.size(); ++i) {
+        ESTA_TRY(check_body_encoding(
+            module, limits, module.imported_functions + static_cast<u32>(i), module.functions[i]));
+    }
+    return result;
 }
 
 }  // namespace esta::wasm

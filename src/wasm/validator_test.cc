@@ -305,5 +305,43 @@ TEST(Validator, E2_BodyMustEndExactlyAtEnd) {
     EXPECT_EQ(invalid(truncated).code, Status::Malformed);
 }
 
+// The spec decodes the whole binary before validating it, so a module that is both invalid
+// and malformed is malformed, even when the invalid instruction comes first.
+TEST(Validator, E2_MalformedBodyWinsOverEarlierValidationError) {
+    // block; block (type 11, unknown: invalid); end; and the body ends with two blocks open.
+    const Bytes body = {0x00, 0x02, 0x40, 0x02, 0x0B, 0x0B};
+    const Bytes unclosed = BinaryBuilder()
+                               .section(1, {0x01, 0x60, 0x00, 0x00})
+                               .section(3, {0x01, 0x00})
+                               .section(10, concat({{0x01}, leb(body.size()), body}))
+                               .bytes();
+    const Error error = invalid(unclosed);
+    EXPECT_EQ(error.code, Status::Malformed) << error.to_string();
+    EXPECT_STREQ(error.context,
+                 "code: unexpected end of section or function (END opcode expected)");
+
+    // Function 0 leaves a value behind (invalid); function 1 has an else without an if.
+    const Bytes two = BinaryBuilder()
+                          .section(1, {0x01, 0x60, 0x00, 0x00})
+                          .section(3, {0x02, 0x00, 0x00})
+                          .section(10, concat({{0x02},
+                                               test::code_entry({}, 0, {0x41, 0x00}),
+                                               test::code_entry({}, 0, {0x05})}))
+                          .bytes();
+    const Error second = invalid(two);
+    EXPECT_EQ(second.code, Status::Malformed) << second.to_string();
+    EXPECT_STREQ(second.context, "code: else without if");
+    EXPECT_EQ(second.detail.index, 1u);
+
+    // Well-formed bodies keep the validation error.
+    const Bytes only_invalid =
+        BinaryBuilder()
+            .section(1, {0x01, 0x60, 0x00, 0x00})
+            .section(3, {0x01, 0x00})
+            .section(10, concat({{0x01}, test::code_entry({}, 0, {0x41, 0x00})}))
+            .bytes();
+    EXPECT_EQ(invalid(only_invalid).code, Status::Invalid);
+}
+
 }  // namespace
 }  // namespace esta::wasm
