@@ -45,6 +45,7 @@ Result<void> QuarantineGateway::submit(GatewayEvent event) {
         m_state = GatewayState::Paused;
         m_sink.report(SafetyEvent{.event = "gateway.backpressure",
                                   .subject = m_name,
+                                  .detail = "refusing",
                                   .severity = SafetySeverity::Warning,
                                   .actual = m_pending,
                                   .limit = m_config.max_pending,

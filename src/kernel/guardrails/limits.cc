@@ -137,6 +137,7 @@ LimitDecision LimitGuard::enforce(const LimitDecision& decision, std::string_vie
         .inc();
     m_sink.report(SafetyEvent{.event = limit_kind_name(decision.kind),
                               .subject = subject,
+                              .detail = warn ? "warn_and_continue" : "fail_immediately",
                               .severity = warn ? SafetySeverity::Warning : SafetySeverity::Audit,
                               .actual = decision.actual,
                               .limit = decision.limit,

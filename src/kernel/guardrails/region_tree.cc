@@ -82,6 +82,7 @@ void RegionTree::after_change(Node& node, RegionState before, Nanos now) {
     m_metrics.counter(kRegionTransitions, {node.name, region_state_name(after)}).inc();
     SafetyEvent event{.event = "region.state",
                       .subject = node.name,
+                      .detail = region_kind_name(node.kind),
                       .severity = SafetySeverity::Info,
                       .actual = node.region.recent_faults(now),
                       .limit = node.region.config().quarantine_threshold,
