@@ -110,37 +110,30 @@ RunExit run(ExecutionState& state) {
     const LInstruction* pc = state.pc;
     u64* fp = state.fp;
     i64 fuel = state.fuel;
-    u32 depth = state.depth;
-    const FunctionInstance* function = state.function;
-    const InstanceImpl* instance = function->instance;
-    const LInstruction* code = function->code->code.data();
+    // Only what every handler needs lives in locals, so the compiler can keep pc and fp in
+    // registers; the rest (call depth, current function, flags) stays in `state`.
+    const InstanceImpl* instance = state.function->instance;
+    const LInstruction* code = state.function->code->code.data();
     u8* memory = instance->memory_base;
     u64 memory_size = instance->memory_size != nullptr ? *instance->memory_size : 0;
-    const std::atomic<bool>* interrupt = state.interrupt;
-    const std::atomic<bool>* preempt = state.preempt;
-    CallFrame* const frames = state.frames.get();
-    const u32 max_depth = state.limits.max_call_depth;
     FunctionInstance* callee = nullptr;
-    Trap trap{};
 
-#define ESTA_SAVE()                \
-    do {                           \
-        state.pc = pc;             \
-        state.fp = fp;             \
-        state.fuel = fuel;         \
-        state.depth = depth;       \
-        state.function = function; \
+#define ESTA_SAVE()        \
+    do {                   \
+        state.pc = pc;     \
+        state.fp = fp;     \
+        state.fuel = fuel; \
     } while (0)
 #define ESTA_RELOAD_MEMORY()                                                         \
     do {                                                                             \
         memory = instance->memory_base;                                              \
         memory_size = instance->memory_size != nullptr ? *instance->memory_size : 0; \
     } while (0)
-#define ESTA_TRAP(kind_, reason_) \
-    do {                          \
-        trap.kind = kind_;        \
-        trap.reason = reason_;    \
-        goto trapped;             \
+#define ESTA_TRAP(kind_, reason_)    \
+    do {                             \
+        state.trap.kind = kind_;     \
+        state.trap.reason = reason_; \
+        goto trapped;                \
     } while (0)
 // Stepping mode: stop before an instruction the remaining fuel cannot pay for.
 #define ESTA_STEP_CHECK()                                                         \
@@ -167,11 +160,11 @@ RunExit run(ExecutionState& state) {
         }                                \
         ESTA_DISPATCH();                 \
     } while (0)
-#define ESTA_SAFEPOINT()                                           \
-    do {                                                           \
-        if (interrupt->load(std::memory_order_relaxed) ||          \
-            preempt->load(std::memory_order_relaxed)) [[unlikely]] \
-            goto flagged;                                          \
+#define ESTA_SAFEPOINT()                                                 \
+    do {                                                                 \
+        if (state.interrupt->load(std::memory_order_relaxed) ||          \
+            state.preempt->load(std::memory_order_relaxed)) [[unlikely]] \
+            goto flagged;                                                \
     } while (0)
 // Jumps to the target of a branch that carries no values.
 #define ESTA_TAKE_BRANCH()                          \
@@ -286,23 +279,23 @@ dispatch:
             ESTA_SAFEPOINT();
             u32 index = static_cast<u32>(fp[pc->a]);
             if (index > pc->b) index = pc->b;
-            const BrTableEntry& entry = function->code->br_table[pc->imm + index];
+            const BrTableEntry& entry = state.function->code->br_table[pc->imm + index];
             if (entry.destination != pc->d) copy_slots(fp, pc->d, entry.destination, pc->c);
             pc = code + entry.target;
             ESTA_CHARGE_AND_DISPATCH(entry.delta);
         }
         ESTA_HANDLER(return_) {
             if (pc->a != 0) copy_slots(fp, pc->a, 0, pc->c);
-            if (depth == 0) {
+            if (state.depth == 0) {
                 ESTA_SAVE();
                 return RunExit::Returned;
             }
-            const CallFrame& frame = frames[--depth];
+            const CallFrame& frame = state.frames[--state.depth];
             pc = frame.return_pc;
             fp = frame.fp;
-            function = frame.function;
-            instance = function->instance;
-            code = function->code->code.data();
+            state.function = frame.function;
+            instance = frame.function->instance;
+            code = frame.function->code->code.data();
             ESTA_RELOAD_MEMORY();
             // The call instruction holds its continuation's entry cost.
             ESTA_CHARGE_AND_DISPATCH(i64{pc[-1].d});
@@ -498,11 +491,11 @@ dispatch:
 
         // Numeric. Spec:
         // https://webassembly.github.io/spec/core/exec/instructions.html#numeric-instructions
-#define ESTA_HANDLE_NUMERIC(name, arity, functor)                               \
-    ESTA_HANDLER(name) {                                                        \
-        if (!numeric<Unparen<void(functor)>, arity>(fp, pc, trap)) [[unlikely]] \
-            goto trapped;                                                       \
-        ESTA_NEXT();                                                            \
+#define ESTA_HANDLE_NUMERIC(name, arity, functor)                                     \
+    ESTA_HANDLER(name) {                                                              \
+        if (!numeric<Unparen<void(functor)>, arity>(fp, pc, state.trap)) [[unlikely]] \
+            goto trapped;                                                             \
+        ESTA_NEXT();                                                                  \
     }
         ESTA_NUMERIC_OPS(ESTA_HANDLE_NUMERIC)
 #undef ESTA_HANDLE_NUMERIC
@@ -564,14 +557,14 @@ call_function : {
     if (callee->is_host()) goto call_host;
     const LoweredFunction& target = *callee->code;
     u64* const callee_fp = fp + pc->a;
-    if (depth >= max_depth || target.frame_slots > static_cast<u64>(state.stack_end - callee_fp))
-        [[unlikely]]
+    if (state.depth >= state.limits.max_call_depth ||
+        target.frame_slots > static_cast<u64>(state.stack_end - callee_fp)) [[unlikely]]
         ESTA_TRAP(TrapKind::CallStackExhausted, "call stack exhausted");
-    frames[depth++] = CallFrame{pc + 1, fp, function};
+    state.frames[state.depth++] = CallFrame{pc + 1, fp, state.function};
     std::memset(callee_fp + target.param_slots, 0,
                 std::size_t{target.local_slots - target.param_slots} * sizeof(u64));
     fp = callee_fp;
-    function = callee;
+    state.function = callee;
     instance = callee->instance;
     code = target.code.data();
     ESTA_RELOAD_MEMORY();
@@ -595,7 +588,7 @@ call_host : {
         case HostResult::Kind::Return:
             break;
         case HostResult::Kind::Trap:
-            trap = result.trap_value();
+            state.trap = result.trap_value();
             goto trapped;
         case HostResult::Kind::Block:
             return RunExit::Suspended;
@@ -623,9 +616,9 @@ after_bulk:
     ESTA_DISPATCH();
 flagged:
     ESTA_SAVE();
-    if (interrupt->load(std::memory_order_relaxed)) {
-        trap.kind = TrapKind::Timeout;
-        trap.reason = "interrupted";
+    if (state.interrupt->load(std::memory_order_relaxed)) {
+        state.trap.kind = TrapKind::Timeout;
+        state.trap.reason = "interrupted";
         goto trapped;
     }
     return RunExit::Suspended;
@@ -636,9 +629,8 @@ trapped:
     // Settle the fuel: the rest of the segment was charged ahead but never ran.
     fuel += pc->rest;
     ESTA_SAVE();
-    trap.function = function->index;
-    trap.code_offset = function->code->offsets[static_cast<std::size_t>(pc - code)];
-    state.trap = trap;
+    state.trap.function = state.function->index;
+    state.trap.code_offset = state.function->code->offsets[static_cast<std::size_t>(pc - code)];
     return RunExit::Trapped;
 
 #undef ESTA_SAVE

@@ -114,13 +114,17 @@ namespace esta::wasm {
     X(i32_add, ops::Add<u32>) X(i32_sub, ops::Sub<u32>) X(i32_mul, ops::Mul<u32>)             \
     X(i32_and, ops::And<u32>) X(i32_or, ops::Or<u32>) X(i32_xor, ops::Xor<u32>)               \
     X(i32_shl, ops::Shl<u32>) X(i32_shr_s, ops::ShrS<u32>) X(i32_shr_u, ops::ShrU<u32>)       \
+    X(i32_rotl, ops::Rotl<u32>) X(i32_rotr, ops::Rotr<u32>)                                   \
     X(i32_eq, ops::Eq<u32>) X(i32_ne, ops::Ne<u32>) X(i32_lt_s, ops::LtS<u32>)                \
     X(i32_lt_u, ops::LtU<u32>) X(i32_gt_s, ops::GtS<u32>) X(i32_gt_u, ops::GtU<u32>)          \
     X(i32_le_s, ops::LeS<u32>) X(i32_le_u, ops::LeU<u32>) X(i32_ge_s, ops::GeS<u32>)          \
     X(i32_ge_u, ops::GeU<u32>)                                                                \
     X(i64_add, ops::Add<u64>) X(i64_sub, ops::Sub<u64>) X(i64_mul, ops::Mul<u64>)             \
     X(i64_and, ops::And<u64>) X(i64_or, ops::Or<u64>) X(i64_xor, ops::Xor<u64>)               \
-    X(i64_shl, ops::Shl<u64>) X(i64_shr_s, ops::ShrS<u64>) X(i64_shr_u, ops::ShrU<u64>)
+    X(i64_shl, ops::Shl<u64>) X(i64_shr_s, ops::ShrS<u64>) X(i64_shr_u, ops::ShrU<u64>)       \
+    X(i64_rotl, ops::Rotl<u64>) X(i64_rotr, ops::Rotr<u64>) X(i64_eq, ops::Eq<u64>)           \
+    X(i64_ne, ops::Ne<u64>) X(i64_lt_u, ops::LtU<u64>) X(i64_lt_s, ops::LtS<u64>)             \
+    X(i64_gt_u, ops::GtU<u64>) X(i64_gt_s, ops::GtS<u64>)
 
 // An i32 comparison fused with the branch that consumes it (no values carried): for each,
 // br_if_<op>, br_if_back_<op> and br_unless_<op> compare slots a and b, and the `_imm`
