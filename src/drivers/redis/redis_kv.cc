@@ -251,8 +251,10 @@ Health RedisKv::health() const {
     std::lock_guard lock(m_mutex);
     if (!m_started) return {HealthState::Stopped, ""};
     if (m_context) return {HealthState::Healthy, ""};
-    if (m_failed_attempts >= m_config.reconnect_attempts) {
-        return {HealthState::Unhealthy, "Connection refused"};
+    // D-1: Degraded after more than three connect attempts; the guard's open circuit is
+    // what reports Unhealthy.
+    if (m_failed_attempts > kDegradedAfterAttempts) {
+        return {HealthState::Degraded, "Multiple connection attempts"};
     }
     return {HealthState::Connecting, ""};
 }

@@ -71,8 +71,9 @@ class TopicContract : public ::testing::Test {
         ValueList records;
         Nanos give_up = clock.now_ns() + 20'000 * kNanosPerMilli;
         while (records.size() < count && clock.now_ns() < give_up) {
-            auto batch = call(topic_op::kPoll, ValueList{static_cast<i64>(count - records.size())},
-                              scope, binding, Caller::Kernel, 500 * kNanosPerMilli);
+            auto batch =
+                call(topic_op::kPoll, ValueList{Value(static_cast<i64>(count - records.size()))},
+                     scope, binding, Caller::Kernel, 500 * kNanosPerMilli);
             if (!batch) {
                 ADD_FAILURE() << batch.error().to_string();
                 break;
