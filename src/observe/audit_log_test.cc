@@ -97,7 +97,8 @@ class AuditTamper : public ::testing::Test {
         return frames;
     }
 
-    const FrameInfo& record(const std::vector<FrameInfo>& frames, u64 seq) const {
+    // By value: callers often pass a temporary list of frames.
+    FrameInfo record(const std::vector<FrameInfo>& frames, u64 seq) const {
         for (const auto& frame : frames) {
             if (frame.kind == FrameKind::Record && frame.seq == seq) return frame;
         }
@@ -105,7 +106,7 @@ class AuditTamper : public ::testing::Test {
         return frames.front();
     }
 
-    const FrameInfo& checkpoint(const std::vector<FrameInfo>& frames, int number) const {
+    FrameInfo checkpoint(const std::vector<FrameInfo>& frames, int number) const {
         int seen = 0;
         for (const auto& frame : frames) {
             if (frame.kind == FrameKind::Checkpoint && ++seen == number) return frame;
