@@ -86,7 +86,6 @@ class GuestMemory {
   public:
     explicit GuestMemory(HostContext& context) : m_memory(context.memory()) {}
 
-    bool valid() const { return m_memory != nullptr; }
     bool write_u32(u64 address, u32 value) {
         return m_memory && m_memory->write<u32>(address, value).has_value();
     }
