@@ -4,6 +4,8 @@
 // Spec: https://webassembly.github.io/spec/core/exec/numerics.html
 #pragma once
 
+#include <algorithm>
+
 #include "wasm/ops_simd_common.h"
 
 namespace esta::wasm::ops::simd {
@@ -216,21 +218,21 @@ struct Narrow : detail::Dispatch<Narrow<S, kSigned>> {
         using L = typename S::Lane;
         using Wide = detail::UnsignedOfSize<sizeof(L) * 2>;
         constexpr unsigned kHalf = S::kLanes / 2;
+        static constexpr i64 kLow = kSigned ? std::numeric_limits<detail::Signed<L>>::min() : 0;
+        static constexpr i64 kHigh =
+            kSigned ? std::numeric_limits<detail::Signed<L>>::max() : std::numeric_limits<L>::max();
+        const auto saturate = [](Wide lane) {
+            return static_cast<L>(std::clamp<i64>(detail::as_signed(lane), kLow, kHigh));
+        };
         V128 result;
-        for (unsigned i = 0; i < S::kLanes; ++i) {
-            const Wide lane = i < kHalf ? a.lane<Wide>(i) : b.lane<Wide>(i - kHalf);
-            const i64 value = static_cast<detail::Signed<Wide>>(lane);
-            const i64 low = kSigned ? std::numeric_limits<detail::Signed<L>>::min() : 0;
-            const i64 high = kSigned ? std::numeric_limits<detail::Signed<L>>::max()
-                                     : std::numeric_limits<L>::max();
-            result.set_lane<L>(i,
-                               static_cast<L>(value < low ? low : (value > high ? high : value)));
+        for (unsigned i = 0; i < kHalf; ++i) {
+            result.set_lane<L>(i, saturate(a.lane<Wide>(i)));
+            result.set_lane<L>(i + kHalf, saturate(b.lane<Wide>(i)));
         }
         return result;
     }
 #if ESTA_SIMD_HOST
-    // packusdw (i32 -> u16) is SSE4.1.
-    static V128 host(V128 a, V128 b) requires(std::same_as<S, I8x16> || kSigned || kHostSse41) {
+    static V128 host(V128 a, V128 b) {
         using namespace detail;
         if constexpr (std::same_as<S, I8x16>) {
             return from_i(kSigned ? _mm_packs_epi16(to_i(a), to_i(b))
@@ -240,6 +242,16 @@ struct Narrow : detail::Dispatch<Narrow<S, kSigned>> {
         } else {
 #if ESTA_SSE41
             return from_i(_mm_packus_epi32(to_i(a), to_i(b)));
+#else
+            // packusdw is SSE4.1: clamp to [0, 65535] by hand, bias into the signed range so
+            // packssdw cannot saturate, and unbias the 16-bit results.
+            const auto clamp = [](__m128i x) {
+                const __m128i max = _mm_set1_epi32(0xFFFF);
+                const __m128i positive = _mm_and_si128(x, _mm_cmpgt_epi32(x, _mm_setzero_si128()));
+                const __m128i clamped = select(_mm_cmpgt_epi32(positive, max), max, positive);
+                return _mm_sub_epi32(clamped, _mm_set1_epi32(0x8000));
+            };
+            return from_i(flip16(_mm_packs_epi32(clamp(to_i(a)), clamp(to_i(b)))));
 #endif
         }
     }
