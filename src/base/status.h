@@ -45,7 +45,7 @@ enum class Status : std::int32_t {
 #undef ESTA_STATUS_ENUM
 };
 
-// The ABI name in upper snake case ("BAD_HANDLE") for ABI codes, CamelCase otherwise.
+// The enumerator's name ("BadHandle"); the ABI's upper-snake spelling lives in the ABI table.
 std::string_view status_name(Status status);
 std::string_view status_description(Status status);
 
