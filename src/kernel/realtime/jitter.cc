@@ -46,50 +46,45 @@ JitterSpec realtime_jitter() {
 JitterTracker::JitterTracker(JitterSpec spec) : m_spec(std::move(spec)) {
     if (m_spec.window == 0) m_spec.window = 1;
     m_ring.assign(m_spec.window, 0);
-    m_scratch.reserve(m_spec.window);
+    m_sorted.reserve(m_spec.window);
 }
 
 void JitterTracker::add(Nanos sample) {
+    if (m_count == m_spec.window) {
+        // The slot about to be overwritten holds the oldest sample: it leaves the window.
+        Nanos oldest = m_ring[m_next];
+        m_sorted.erase(std::lower_bound(m_sorted.begin(), m_sorted.end(), oldest));
+        m_sum -= oldest;
+        m_sum_of_squares -= static_cast<unsigned __int128>(static_cast<__int128>(oldest) * oldest);
+    } else {
+        ++m_count;
+    }
     m_ring[m_next] = sample;
     m_next = m_next + 1 == m_spec.window ? 0 : m_next + 1;
-    if (m_count < m_spec.window) ++m_count;
+    m_sorted.insert(std::upper_bound(m_sorted.begin(), m_sorted.end(), sample), sample);
+    m_sum += sample;
+    m_sum_of_squares += static_cast<unsigned __int128>(static_cast<__int128>(sample) * sample);
 }
 
 JitterStats JitterTracker::stats() const {
     JitterStats stats;
     if (m_count == 0) return stats;
     stats.count = m_count;
-    // The window's samples are the first m_count slots until the ring wraps, then all.
-    m_scratch.assign(m_ring.begin(), m_ring.begin() + m_count);
-    Nanos sum = 0;
-    stats.min = m_scratch[0];
-    stats.max = m_scratch[0];
-    for (Nanos sample : m_scratch) {
-        sum += sample;
-        stats.min = std::min(stats.min, sample);
-        stats.max = std::max(stats.max, sample);
-    }
-    stats.mean = sum / m_count;
+    stats.min = m_sorted.front();
+    stats.max = m_sorted.back();
+    stats.mean = m_sum / m_count;
     stats.peak_to_peak = stats.max - stats.min;
-    f64 mean = static_cast<f64>(sum) / m_count;
-    f64 squares = 0;
-    for (Nanos sample : m_scratch) {
-        f64 delta = static_cast<f64>(sample) - mean;
-        squares += delta * delta;
-    }
-    stats.stddev = std::sqrt(squares / m_count);
-
-    auto p99 = m_scratch.begin() + static_cast<std::ptrdiff_t>(rank_index(m_count, 99));
-    std::nth_element(m_scratch.begin(), p99, m_scratch.end());
-    stats.p99 = *p99;
-    // p50 lies at or before p99, and nth_element left everything before p99 no greater.
-    auto p50 = m_scratch.begin() + static_cast<std::ptrdiff_t>(rank_index(m_count, 50));
-    std::nth_element(m_scratch.begin(), p50, p99);
-    stats.p50 = *p50;
-
+    stats.p50 = m_sorted[rank_index(m_count, 50)];
+    stats.p99 = m_sorted[rank_index(m_count, 99)];
+    // n²σ² = n·Σx² − (Σx)², exact in 128 bits; one correctly rounded conversion and sqrt
+    // keep σ identical on every machine.
+    auto n = static_cast<__int128>(m_count);
+    __int128 scaled_variance =
+        n * static_cast<__int128>(m_sum_of_squares) - static_cast<__int128>(m_sum) * m_sum;
+    stats.stddev = std::sqrt(static_cast<f64>(scaled_variance)) / static_cast<f64>(m_count);
     Nanos outlier_above = stats.p50 + m_spec.max_peak_to_peak;
-    for (Nanos sample : m_scratch)
-        stats.outliers += sample > outlier_above ? 1 : 0;
+    auto first_outlier = std::upper_bound(m_sorted.begin(), m_sorted.end(), outlier_above);
+    stats.outliers = static_cast<u32>(m_sorted.end() - first_outlier);
     return stats;
 }
 

@@ -8,7 +8,8 @@
 // - percentiles are nearest-rank: p-th = the ceil(p·n/100)-th smallest sample;
 // - an outlier is a sample more than the peak-to-peak bound above the window's p50;
 // - σ is the population standard deviation, reported only (decisions use integers).
-// Cost: add() is O(1); stats() is O(window) with two nth_element passes on a reused buffer.
+// Cost: the window is also kept sorted, so add() is two binary searches and a short move
+// (O(window) bytes moved, no allocation) and stats() is O(log window).
 #pragma once
 
 #include <string>
@@ -71,7 +72,10 @@ class JitterTracker {
     std::vector<Nanos> m_ring;
     u32 m_next = 0;
     u32 m_count = 0;
-    mutable std::vector<Nanos> m_scratch;  // Reused by stats() so it never allocates.
+    std::vector<Nanos> m_sorted;  // The same samples in ascending order.
+    i64 m_sum = 0;
+    // Exact sum of squares (ns² overflows 64 bits), so σ needs no second pass.
+    unsigned __int128 m_sum_of_squares = 0;
 };
 
 // A tracker with its metrics (gauges per statistic, a violation counter per measure) and

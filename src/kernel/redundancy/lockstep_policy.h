@@ -12,6 +12,18 @@
 //   Quarantined is sticky: every later comparison answers Quarantine until reset() (the
 //   region's recovery decided by its parent, K-40).
 //
+// Wiring (not done here; the owners of the engine and the kernel provide):
+// - engine: LinearMemory calls DirtyPageTracker::note_write on every store, bulk-memory op
+//   and grow of a replica (or marks pages from a write barrier), and exposes its bytes as a
+//   ByteSpan for digest(); a fault-injection hook flips a chosen bit in a replica's memory,
+//   value stack, frame or lowered code;
+// - kernel: two instances per critical process, each with its own copy of the input; the
+//   second replica answers every syscall from the first one's journaled kernel answers
+//   (protocol/input_log) instead of asking the kernel again; sys_send, driver calls and
+//   audit writes of a replica append to its EffectLog and park the bytes in an outbox; at the
+//   message boundary the kernel calls on_compared() and releases the outbox, or discards both
+//   and re-runs from the pre-message snapshot (Retry), or calls RegionTree::quarantine
+//   (Quarantine).
 // One policy per critical process. Not thread-safe: the kernel compares after both replicas
 // reached the message boundary, on one thread.
 #pragma once
