@@ -131,7 +131,16 @@ struct OpcodeInfo {
     Signature signature;
 };
 
-inline constexpr std::array kOpcodes = {
+// Counted first so that kOpcodes names its size: deducing it from 400-odd initializers
+// exceeds clang 14's fold-expression nesting limit in std::array's deduction guide.
+inline constexpr std::size_t kOpcodeCount = 0
+#define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) +1
+#include "wasm/opcodes.def"
+#include "wasm/simd_opcodes.def"
+#undef ESTA_OPCODE
+    ;
+
+inline constexpr std::array<OpcodeInfo, kOpcodeCount> kOpcodes = {{
 #define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) \
     OpcodeInfo{Op::identifier,                                            \
                (prefix),                                                  \
@@ -142,7 +151,7 @@ inline constexpr std::array kOpcodes = {
 #include "wasm/opcodes.def"
 #include "wasm/simd_opcodes.def"
 #undef ESTA_OPCODE
-};
+}};
 
 namespace detail {
 
