@@ -5,14 +5,27 @@
 namespace esta {
 
 std::string Diagnostic::to_string() const {
+    // Built by appending only: g++ 12 at -O3 misreports -Wrestrict on chains of
+    // `a + b + c` with temporaries.
     std::string text = where;
-    if (line) text += ":" + std::to_string(*line);
-    if (index) text += (text.empty() ? "" : ", ") + std::string("index ") + std::to_string(*index);
+    if (line) {
+        text += ':';
+        text += std::to_string(*line);
+    }
+    auto separate = [&text] {
+        if (!text.empty()) text += ", ";
+    };
+    if (index) {
+        separate();
+        text += "index ";
+        text += std::to_string(*index);
+    }
     if (offset) {
         char buffer[32];
         std::snprintf(buffer, sizeof buffer, "offset 0x%llx",
                       static_cast<unsigned long long>(*offset));
-        text += (text.empty() ? "" : ", ") + std::string(buffer);
+        separate();
+        text += buffer;
     }
     if (!text.empty()) text += ": ";
     text += message;
