@@ -44,8 +44,8 @@ Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 l
 }
 
 Syscalls::Syscalls(CapTree& tree, const protocol::Clock& clock, ProcessWaker& waker,
-                   SyscallConfig config)
-    : m_tree(tree), m_clock(clock), m_waker(waker), m_config(config) {}
+                   SyscallConfig config, SyscallServices services)
+    : m_tree(tree), m_clock(clock), m_waker(waker), m_config(config), m_services(services) {}
 
 Syscalls::Handler Syscalls::find_handler(std::string_view name) {
     static constexpr Entry kEntries[] = {
@@ -59,6 +59,9 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"exit", &Syscalls::exit},
         {"yield", &Syscalls::yield},
         {"now", &Syscalls::now},
+        {"random", &Syscalls::random},
+        {"log", &Syscalls::log},
+        {"metric", &Syscalls::metric},
     };
     for (const Entry& entry : kEntries) {
         if (entry.name == name) return entry.handler;

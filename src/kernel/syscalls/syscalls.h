@@ -1,7 +1,7 @@
 // The syscall layer: ABI v1's imports (module `estalogic`) as host functions. Every
 // function of the ABI table (abi_table.h) is registered with the table's signature, so a
 // guest linked against sdk/c/estalogic.h always links; functions whose subsystem has not
-// landed yet (reply, call, spawn, random, log, spans, metric, audit) answer NOT_SUPPORTED.
+// landed yet (reply, call, spawn, spans, audit) answer NOT_SUPPORTED.
 //
 // Each syscall decodes, then checks, then invokes (STYLE.md): every pointer, length, flag,
 // handle and right is checked before any state changes; after that only work that cannot
@@ -10,11 +10,14 @@
 // same host function again on resume, so each syscall is written to be retried.
 #pragma once
 
+#include <map>
 #include <span>
 #include <string_view>
 
 #include "kernel/cap_tree.h"
+#include "kernel/deterministic_random.h"
 #include "kernel/process.h"
+#include "kernel/syscalls/services.h"
 #include "protocol/clock.h"
 #include "wasm/wasm.h"
 
@@ -51,7 +54,7 @@ class Syscalls final : public ImportProvider {
     // All three outlive the processes they serve. `clock` stamps messages and measures
     // receive deadlines (an injected clock in tests).
     Syscalls(CapTree& tree, const protocol::Clock& clock, ProcessWaker& waker,
-             SyscallConfig config = {});
+             SyscallConfig config = {}, SyscallServices services = {});
 
     // Defines every ABI function under module `estalogic` for `process`.
     void define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) override;
@@ -88,6 +91,11 @@ class Syscalls final : public ImportProvider {
     SyscallResult exit(Call& call);
     SyscallResult yield(Call& call);
     SyscallResult now(Call& call);
+    // syscalls/observe.cc
+    SyscallResult random(Call& call);
+    SyscallResult log(Call& call);
+    SyscallResult metric(Call& call);
+    DeterministicRandom& random_for(ProcessId process);
 
     using Handler = SyscallResult (Syscalls::*)(Call&);
     static Handler find_handler(std::string_view name);
@@ -96,6 +104,9 @@ class Syscalls final : public ImportProvider {
     const protocol::Clock& m_clock;
     ProcessWaker& m_waker;
     SyscallConfig m_config;
+    SyscallServices m_services;
+    // Each process's generator, created on its first `random` (keyed by pid value).
+    std::map<u32, DeterministicRandom> m_random;
 };
 
 // Guest memory helpers shared by the syscall files: a range of the caller's memory, checked

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "kernel/abi_table.h"
@@ -373,6 +374,101 @@ TEST_F(SyscallsTest, K20_AGuestCallsTheKernelThroughItsImports) {
     // cap_drop(12345) answered -BAD_HANDLE, which the guest passed to exit.
     EXPECT_EQ((*process)->exit_reason()->kind, ExitReason::Kind::Code);
     EXPECT_EQ((*process)->exit_reason()->code, -static_cast<i32>(Status::BadHandle));
+}
+
+// ---- random, log, metric ------------------------------------------------------------
+
+class RecordingServices final : public KernelLogger,
+                                public KernelMetrics,
+                                public KernelAnswerRecorder {
+  public:
+    void log(ProcessId process, LogLevel level, std::string_view text) override {
+        lines.push_back(std::to_string(process.value()) + ":" +
+                        std::to_string(static_cast<int>(level)) + ":" + std::string(text));
+    }
+    Result<void> add(ProcessId, std::string_view name, double value) override {
+        if (name != "hours") return Err(Status::NotFound, "test.metric");
+        total += value;
+        return Ok();
+    }
+    void record(ProcessId process, std::string_view syscall, std::span<const u8> answer) override {
+        answers.push_back(
+            {process, std::string(syscall), std::vector<u8>(answer.begin(), answer.end())});
+    }
+    struct Answer {
+        ProcessId process;
+        std::string syscall;
+        std::vector<u8> bytes;
+    };
+    std::vector<std::string> lines;
+    double total = 0;
+    std::vector<Answer> answers;
+};
+
+class ObserveSyscallsTest : public SyscallsTest {
+  protected:
+    SyscallResult observed_call(Guest& guest, std::string_view name, std::vector<Value> args) {
+        return observed.invoke(name, *guest.process, guest.memory.get(), args);
+    }
+    RecordingServices services;
+    Syscalls observed{tree, clock, waker, {}, SyscallServices{&services, &services, &services, 42}};
+};
+
+TEST_F(ObserveSyscallsTest, T2_RandomIsDeterministicPerProcessAndRecorded) {
+    Guest a = guest();
+    Guest b = guest();
+    ASSERT_EQ(observed_call(a, "random", {w32(100), w32(13)}).value, 0);
+    ASSERT_EQ(observed_call(b, "random", {w32(100), w32(13)}).value, 0);
+    std::string first_a = a.read_text(100, 13);
+    EXPECT_NE(first_a, b.read_text(100, 13));  // Streams differ by process identity.
+    ASSERT_EQ(services.answers.size(), 2u);
+    EXPECT_EQ(services.answers[0].process, a.process->pid());
+    EXPECT_EQ(services.answers[0].syscall, "random");
+    EXPECT_EQ(std::string(services.answers[0].bytes.begin(), services.answers[0].bytes.end()),
+              first_a);
+    // The next draw continues the stream rather than repeating it.
+    ASSERT_EQ(observed_call(a, "random", {w32(100), w32(13)}).value, 0);
+    EXPECT_NE(a.read_text(100, 13), first_a);
+
+    // A fresh kernel with the same seed gives the same first bytes to the same pid.
+    Syscalls replay{tree, clock, waker, {}, SyscallServices{nullptr, nullptr, nullptr, 42}};
+    ASSERT_EQ(
+        replay.invoke("random", *a.process, a.memory.get(), std::vector<Value>{w32(200), w32(13)})
+            .value,
+        0);
+    EXPECT_EQ(a.read_text(200, 13), first_a);
+    EXPECT_EQ(observed_call(a, "random", {w32(65530), w32(13)}).value, status(Status::OutOfBounds));
+}
+
+TEST_F(ObserveSyscallsTest, K20_LogChecksTheLevelAndReachesTheLogger) {
+    Guest g = guest();
+    g.write_text(10, "accrued");
+    EXPECT_EQ(observed_call(g, "log", {w32(2), w32(10), w32(7)}).value, 0);
+    EXPECT_EQ(observed_call(g, "log", {w32(7), w32(10), w32(7)}).value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(observed_call(g, "log", {w32(-1), w32(10), w32(7)}).value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(observed_call(g, "log", {w32(6), w32(65535), w32(7)}).value,
+              status(Status::OutOfBounds));
+    ASSERT_EQ(services.lines.size(), 1u);
+    EXPECT_EQ(services.lines[0], std::to_string(g.process->pid().value()) + ":2:accrued");
+    // Without a logger the syscall is not offered.
+    EXPECT_EQ(call(g, "log", {w32(2), w32(10), w32(7)}).value, status(Status::NotSupported));
+}
+
+TEST_F(ObserveSyscallsTest, K20_MetricAddsToDeclaredNamesOnly) {
+    Guest g = guest();
+    g.write_text(10, "hours");
+    g.write_text(20, "bogus");
+    EXPECT_EQ(observed_call(g, "metric", {w32(10), w32(5), Value::f64(1.5)}).value, 0);
+    EXPECT_EQ(observed_call(g, "metric", {w32(10), w32(5), Value::f64(2.0)}).value, 0);
+    EXPECT_EQ(observed_call(g, "metric", {w32(20), w32(5), Value::f64(1.0)}).value,
+              status(Status::NotFound));
+    EXPECT_EQ(observed_call(g, "metric", {w32(10), w32(0), Value::f64(1.0)}).value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(observed_call(g, "metric", {w32(10), w32(5), Value::f64(std::nan(""))}).value,
+              status(Status::InvalidArgs));
+    EXPECT_DOUBLE_EQ(services.total, 3.5);
 }
 
 }  // namespace

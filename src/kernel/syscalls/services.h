@@ -1,0 +1,56 @@
+// What the syscall layer reports to the rest of the system: log lines, metrics and the
+// answers a replay needs. Interfaces of the kernel's own, so the kernel does not depend on
+// how the observe room stores them; a missing service makes its syscall NOT_SUPPORTED.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/types.h"
+#include "kernel/ids.h"
+
+namespace esta::kernel {
+
+enum class LogLevel : u8 {
+    Trace = 0,
+    Debug = 1,
+    Info = 2,
+    Warn = 3,
+    Error = 4,
+    Critical = 5,
+    Fatal = 6
+};
+inline constexpr u32 kMaxLogLevel = 6;
+
+class KernelLogger {
+  public:
+    virtual ~KernelLogger() = default;
+    virtual void log(ProcessId process, LogLevel level, std::string_view text) = 0;
+};
+
+class KernelMetrics {
+  public:
+    virtual ~KernelMetrics() = default;
+    // NotFound for a name the application manifest does not declare.
+    virtual Result<void> add(ProcessId process, std::string_view name, double value) = 0;
+};
+
+// Told every answer that did not come from guest input (random bytes), so a journal can
+// replay it exactly.
+class KernelAnswerRecorder {
+  public:
+    virtual ~KernelAnswerRecorder() = default;
+    virtual void record(ProcessId process, std::string_view syscall,
+                        std::span<const u8> answer) = 0;
+};
+
+// Borrowed; each outlives the Syscalls it is given to.
+struct SyscallServices {
+    KernelLogger* logger = nullptr;
+    KernelMetrics* metrics = nullptr;
+    KernelAnswerRecorder* answers = nullptr;
+    u64 random_seed = 0;  // The kernel's seed for every process's generator.
+};
+
+}  // namespace esta::kernel
