@@ -114,6 +114,9 @@ Result<Value> TopicDriver::consume_op(u32 op, const TopicScope& scope, const Val
             } else if (where != nullptr && where->get<std::string>() != nullptr &&
                        *where->get<std::string>() == "end") {
                 target.kind = SeekTarget::Kind::End;
+            } else if (where != nullptr && where->get<kernel::abi::Timestamp>() != nullptr) {
+                target.kind = SeekTarget::Kind::Timestamp;
+                target.timestamp = where->get<kernel::abi::Timestamp>()->ns;
             } else {
                 return Err(Status::InvalidArgs, "topic.seek_target");
             }

@@ -25,9 +25,11 @@ struct TopicRecord {
 
 // Where SEEK moves a member's position in one partition.
 struct SeekTarget {
-    enum class Kind : u8 { Offset, Beginning, End };
+    // Timestamp: the first record whose timestamp is >= `timestamp` (the end when none is).
+    enum class Kind : u8 { Offset, Beginning, End, Timestamp };
     Kind kind = Kind::Offset;
     i64 offset = 0;
+    Nanos timestamp = 0;
 };
 
 class TopicBackend {

@@ -236,10 +236,18 @@ Result<void> JournalTopics::seek(const std::string& topic, const std::string& gr
     if (partition >= static_cast<i32>(m_topics[index].partitions)) {
         return Err(Status::NotFound, "topic.unknown_partition");
     }
-    i64 end = end_offset_locked(index, partition);
-    i64 position = target.kind == SeekTarget::Kind::Beginning ? 0
-                   : target.kind == SeekTarget::Kind::End     ? end
-                                                              : std::min(target.offset, end);
+    auto stored = ESTA_TRY(m_journal->read_stream(stream_of(index, partition)));
+    i64 end = static_cast<i64>(stored.size());
+    i64 position = std::min(target.offset, end);
+    if (target.kind == SeekTarget::Kind::Beginning) position = 0;
+    if (target.kind == SeekTarget::Kind::End) position = end;
+    if (target.kind == SeekTarget::Kind::Timestamp) {
+        // Journal times only grow within a stream, so the first match is the answer.
+        auto first = std::find_if(stored.begin(), stored.end(), [&](const auto& record) {
+            return record.time >= target.timestamp;
+        });
+        position = static_cast<i64>(first - stored.begin());
+    }
     m_positions[GroupKey{topic, group, partition}] = position;
     return Ok();
 }

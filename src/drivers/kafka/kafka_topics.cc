@@ -311,6 +311,14 @@ Result<void> KafkaTopics::seek(const std::string& topic, const std::string& grou
                  : target.kind == SeekTarget::Kind::End     ? RD_KAFKA_OFFSET_END
                                                             : target.offset;
     rd_kafka_topic_partition_list_add(positions.get(), topic.c_str(), partition)->offset = offset;
+    if (target.kind == SeekTarget::Kind::Timestamp) {
+        // The broker looks the offset up: ListOffsets by timestamp (milliseconds).
+        positions->elems[0].offset = target.timestamp / kNanosPerMilli;
+        ESTA_TRY(kafka_status(rd_kafka_offsets_for_times(handle, positions.get(),
+                                                         millis(deadline - m_clock.now_ns())),
+                              "topic.kafka_offsets_for_times"));
+        ESTA_TRY(kafka_status(positions->elems[0].err, "topic.kafka_offsets_for_times"));
+    }
     ErrorHandle error(
         rd_kafka_seek_partitions(handle, positions.get(), millis(deadline - m_clock.now_ns())));
     if (error) return kafka_status(rd_kafka_error_code(error.get()), "topic.kafka_seek");
