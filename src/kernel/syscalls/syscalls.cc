@@ -62,6 +62,7 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"random", &Syscalls::random},
         {"log", &Syscalls::log},
         {"metric", &Syscalls::metric},
+        {"audit", &Syscalls::audit},
     };
     for (const Entry& entry : kEntries) {
         if (entry.name == name) return entry.handler;

@@ -7,6 +7,7 @@
 
 #include "kernel/abi_table.h"
 #include "kernel/abi_value.h"
+#include "kernel/audit_log_object.h"
 #include "kernel/cap_encoding.h"
 #include "kernel/test_support.h"
 
@@ -108,10 +109,10 @@ TEST_F(SyscallsTest, K20_EveryAbiFunctionIsRegisteredWithItsSignature) {
 
 TEST_F(SyscallsTest, K20_UnimplementedFunctionsAnswerNotSupported) {
     Guest g = guest();
-    EXPECT_EQ(call(g, "audit", {w32(0), w32(0), w32(0), w32(0)}).value,
+    EXPECT_EQ(call(g, "reply", {w32(0x10), w32(0), w32(0), w32(0), w32(0)}).value,
               status(Status::NotSupported));
     EXPECT_TRUE(Syscalls::implemented("send"));
-    EXPECT_FALSE(Syscalls::implemented("audit"));
+    EXPECT_FALSE(Syscalls::implemented("reply"));
 }
 
 TEST_F(SyscallsTest, K21_BadRangesAreOutOfBoundsNeverAFault) {
@@ -469,6 +470,55 @@ TEST_F(ObserveSyscallsTest, K20_MetricAddsToDeclaredNamesOnly) {
     EXPECT_EQ(observed_call(g, "metric", {w32(10), w32(5), Value::f64(std::nan(""))}).value,
               status(Status::InvalidArgs));
     EXPECT_DOUBLE_EQ(services.total, 3.5);
+}
+
+// ---- audit ----------------------------------------------------------------------------
+
+class RecordingAuditLog final : public KernelAuditLog {
+  public:
+    Result<u64> append(ProcessId process, std::string_view kind,
+                       std::span<const u8> record) override {
+        records.push_back(std::to_string(process.value()) + ":" + std::string(kind) + ":" +
+                          std::string(record.begin(), record.end()));
+        return records.size();
+    }
+    std::vector<std::string> records;
+};
+
+class AuditSyscallTest : public SyscallsTest {
+  protected:
+    Guest audited(Rights rights) {
+        SpawnRequest request;
+        request.grants.push_back(
+            Grant{"audit", tree.grant(log_object, rights, {}, kKernelProcess, 0)});
+        return guest(std::move(request));
+    }
+    RecordingAuditLog log;
+    Ref<AuditLogObject> log_object = make_ref<AuditLogObject>(ids.next(), "audit", log);
+};
+
+TEST_F(AuditSyscallTest, K20_AuditNeedsWriteOnTheAuditHandleAndReturnsTheRecordId) {
+    Guest writer = audited(Right::Write);
+    writer.write_text(10, "accrual");
+    writer.write_text(20, "5h");
+    EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(20), w32(2)}).value, 1);
+    EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(20), w32(2)}).value, 2);
+    ASSERT_EQ(log.records.size(), 2u);
+    EXPECT_EQ(log.records[0], std::to_string(writer.process->pid().value()) + ":accrual:5h");
+
+    Guest reader = audited(Right::Read);
+    reader.write_text(10, "accrual");
+    EXPECT_EQ(call(reader, "audit", {w32(10), w32(7), w32(20), w32(2)}).value,
+              status(Status::AccessDenied));
+    Guest stranger = guest();
+    stranger.write_text(10, "accrual");
+    EXPECT_EQ(call(stranger, "audit", {w32(10), w32(7), w32(20), w32(2)}).value,
+              status(Status::AccessDenied));
+    EXPECT_EQ(call(writer, "audit", {w32(10), w32(0), w32(20), w32(2)}).value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(65535), w32(2)}).value,
+              status(Status::OutOfBounds));
+    EXPECT_EQ(log.records.size(), 2u);
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+// audit (ABI.md "Functions"): a compliance record appended through the audit-log handle
+// granted as "audit", which must carry WRITE.
+#include "kernel/audit_log_object.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+namespace {
+constexpr u32 kMaxAuditKindBytes = 64;
+constexpr u32 kMaxAuditRecordBytes = 64 * 1024;
+}  // namespace
+
+SyscallResult Syscalls::audit(Call& call) {
+    // (1) Decode.
+    u32 kind_length = call.u32_arg(1);
+    u32 record_length = call.u32_arg(3);
+    if (kind_length == 0 || kind_length > kMaxAuditKindBytes)
+        return SyscallResult::failed(Status::InvalidArgs);
+    if (record_length > kMaxAuditRecordBytes) return SyscallResult::failed(Status::PayloadTooLarge);
+    auto kind = guest_range(call.memory, call.u32_arg(0), kind_length);
+    if (!kind) return SyscallResult::failed(kind.error().code);
+    auto record = guest_range(call.memory, call.u32_arg(2), record_length);
+    if (!record) return SyscallResult::failed(record.error().code);
+    // (2) Check: a process without the grant holds no right to audit.
+    auto value = call.process.lookup_grant("audit");
+    if (!value) return SyscallResult::failed(Status::AccessDenied);
+    auto log = call.process.handles().get<AuditLogObject>(*value, Right::Write, call.context);
+    if (!log) return SyscallResult::failed(log.error().code);
+    auto used = call.process.handles().consume_use(*value, call.context);
+    if (!used) return SyscallResult::failed(used.error().code);
+    // (3) Invoke.
+    std::string_view kind_text(reinterpret_cast<const char*>(kind->data()), kind->size());
+    auto id = (*log)->append(call.process.pid(), kind_text, *record);
+    if (!id) return SyscallResult::failed(id.error().code);
+    return SyscallResult::of(static_cast<i64>(*id));
+}
+
+}  // namespace esta::kernel
