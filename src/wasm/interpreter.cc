@@ -192,18 +192,21 @@ dispatch:
 #define ESTA_LABEL_LOAD(name, slot_type, memory_type) &&op_##name,
 #define ESTA_LABEL_STORE(name, memory_type) &&op_##name,
 #define ESTA_LABEL_IMMEDIATE(name, functor) &&op_##name##_imm,
+#define ESTA_LABEL_LOAD_ADD(name, slot_type, memory_type) &&op_##name##_add,
 #define ESTA_LABEL_FUSED(name, functor)                                                        \
     &&op_br_if_##name, &&op_br_if_back_##name, &&op_br_unless_##name, &&op_br_if_##name##_imm, \
         &&op_br_if_back_##name##_imm, &&op_br_unless_##name##_imm,
         ESTA_CONTROL_OPS(ESTA_LABEL_CONTROL) ESTA_NUMERIC_OPS(ESTA_LABEL_NUMERIC)
             ESTA_LOAD_OPS(ESTA_LABEL_LOAD) ESTA_STORE_OPS(ESTA_LABEL_STORE)
                 ESTA_IMMEDIATE_OPS(ESTA_LABEL_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LABEL_FUSED)
+                    ESTA_LOAD_OPS(ESTA_LABEL_LOAD_ADD)
 #undef ESTA_LABEL_CONTROL
 #undef ESTA_LABEL_NUMERIC
 #undef ESTA_LABEL_LOAD
 #undef ESTA_LABEL_STORE
 #undef ESTA_LABEL_IMMEDIATE
 #undef ESTA_LABEL_FUSED
+#undef ESTA_LABEL_LOAD_ADD
     };
     static_assert(std::size(kHandlers) == static_cast<std::size_t>(LOp::kCount));
 #define ESTA_DISPATCH()                            \
@@ -541,6 +544,19 @@ dispatch:
     }
         ESTA_FUSED_COMPARES(ESTA_HANDLE_FUSED)
 #undef ESTA_HANDLE_FUSED
+#define ESTA_HANDLE_LOAD_ADD(name, slot_type, memory_type)                          \
+    ESTA_HANDLER(name##_add) {                                                      \
+        const u32 base = static_cast<u32>(fp[pc->a]) + static_cast<u32>(fp[pc->b]); \
+        const u64 address = u64{base} + pc->imm;                                    \
+        if (address + sizeof(memory_type) > memory_size) [[unlikely]]               \
+            ESTA_TRAP(TrapKind::OutOfBounds, kMemoryOutOfBounds);                   \
+        memory_type value;                                                          \
+        std::memcpy(&value, memory + address, sizeof(memory_type));                 \
+        put<slot_type>(fp + pc->c, static_cast<slot_type>(value));                  \
+        ESTA_NEXT();                                                                \
+    }
+        ESTA_LOAD_OPS(ESTA_HANDLE_LOAD_ADD)
+#undef ESTA_HANDLE_LOAD_ADD
 
 #if ESTA_WASM_SWITCH_DISPATCH
         case LOp::kCount:

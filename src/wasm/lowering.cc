@@ -167,6 +167,11 @@ class Lowerer {
                !is_lazy(m_height - 1) && m_out.code[m_last_result].c == slot(m_height - 1);
     }
     Result<void> lower_local_write(u32 local, bool tee);
+    // The top operand is an i32.add just computed (a load may take it as its address).
+    bool sum_on_top() const {
+        return top_is_last_result() && m_out.code[m_last_result].op == LOp::i32_add &&
+               can_fuse_last();
+    }
     bool constant_on_top() const {
         return top_is_last_result() && m_out.code[m_last_result].op == LOp::constant &&
                can_fuse_last();
@@ -781,12 +786,18 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
         case Op::elem_drop:
             emit(LInstruction{.op = LOp::elem_drop, .b = instruction.index});
             return {};
-#define ESTA_LOWER_LOAD(name, slot_type, memory_type)                                       \
-    case Op::name: {                                                                        \
-        const u32 address = top();                                                          \
-        ESTA_TRY(pop(1));                                                                   \
-        return emit_result(                                                                 \
-            LInstruction{.op = LOp::name, .a = address, .imm = instruction.memarg.offset}); \
+#define ESTA_LOWER_LOAD(name, slot_type, memory_type)                                              \
+    case Op::name: {                                                                               \
+        const u32 address = top();                                                                 \
+        if (sum_on_top()) {                                                                        \
+            const LInstruction sum = take_last();                                                  \
+            ESTA_TRY(pop(1));                                                                      \
+            return emit_result(LInstruction{                                                       \
+                .op = LOp::name##_add, .a = sum.a, .b = sum.b, .imm = instruction.memarg.offset}); \
+        }                                                                                          \
+        ESTA_TRY(pop(1));                                                                          \
+        return emit_result(                                                                        \
+            LInstruction{.op = LOp::name, .a = address, .imm = instruction.memarg.offset});        \
     }
             ESTA_LOAD_OPS(ESTA_LOWER_LOAD)
 #undef ESTA_LOWER_LOAD

@@ -126,6 +126,9 @@ namespace esta::wasm {
     X(i64_ne, ops::Ne<u64>) X(i64_lt_u, ops::LtU<u64>) X(i64_lt_s, ops::LtS<u64>)             \
     X(i64_gt_u, ops::GtU<u64>) X(i64_gt_s, ops::GtS<u64>)
 
+// Each load also has a `<load>_add` form whose address is the i32 sum of slots a and b
+// (i32.add feeding the load), wrapped to 32 bits before the static offset is added.
+
 // An i32 comparison fused with the branch that consumes it (no values carried): for each,
 // br_if_<op>, br_if_back_<op> and br_unless_<op> compare slots a and b, and the `_imm`
 // forms compare slot a with the constant in c. Target and fuel as for br.
@@ -178,19 +181,22 @@ enum class LOp : u16 {
 #define ESTA_LOP_LOAD(name, slot, memory) name,
 #define ESTA_LOP_STORE(name, memory) name,
 #define ESTA_LOP_IMMEDIATE(name, functor) name##_imm,
+#define ESTA_LOP_LOAD_ADD(name, slot, memory) name##_add,
 #define ESTA_LOP_FUSED(name, functor)                                      \
     br_if_##name, br_if_back_##name, br_unless_##name, br_if_##name##_imm, \
         br_if_back_##name##_imm, br_unless_##name##_imm,
     ESTA_CONTROL_OPS(ESTA_LOP_CONTROL) ESTA_NUMERIC_OPS(ESTA_LOP_NUMERIC)
         ESTA_LOAD_OPS(ESTA_LOP_LOAD) ESTA_STORE_OPS(ESTA_LOP_STORE)
             ESTA_IMMEDIATE_OPS(ESTA_LOP_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LOP_FUSED)
+                ESTA_LOAD_OPS(ESTA_LOP_LOAD_ADD)
 #undef ESTA_LOP_CONTROL
 #undef ESTA_LOP_NUMERIC
 #undef ESTA_LOP_LOAD
 #undef ESTA_LOP_STORE
 #undef ESTA_LOP_IMMEDIATE
 #undef ESTA_LOP_FUSED
-                kCount
+#undef ESTA_LOP_LOAD_ADD
+                    kCount
 };
 
 // One lowered instruction: fixed size, so the interpreter can find the instruction before
