@@ -63,6 +63,7 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"log", &Syscalls::log},
         {"metric", &Syscalls::metric},
         {"audit", &Syscalls::audit},
+        {"call", &Syscalls::call},
     };
     for (const Entry& entry : kEntries) {
         if (entry.name == name) return entry.handler;

@@ -9,6 +9,8 @@
 #include "kernel/abi_value.h"
 #include "kernel/audit_log_object.h"
 #include "kernel/cap_encoding.h"
+#include "kernel/driver_port.h"
+#include "kernel/test_kv_driver.h"
 #include "kernel/test_support.h"
 
 namespace esta::kernel {
@@ -519,6 +521,103 @@ TEST_F(AuditSyscallTest, K20_AuditNeedsWriteOnTheAuditHandleAndReturnsTheRecordI
     EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(65535), w32(2)}).value,
               status(Status::OutOfBounds));
     EXPECT_EQ(log.records.size(), 2u);
+}
+
+// ---- call on a driver handle ------------------------------------------------------------
+
+class DriverCallTest : public SyscallsTest {
+  protected:
+    Guest with_keyspace(Rights rights) {
+        SpawnRequest request;
+        request.grants.push_back(Grant{"kv", tree.grant(port, rights, {}, kKernelProcess, 0)});
+        Guest g = guest(std::move(request));
+        return g;
+    }
+    // Writes the encoded request at 100 and calls op with the reply buffer at 1000.
+    SyscallResult kv_call(Guest& g, i32 op, const abi::AbiValue& request, u32 reply_capacity = 256,
+                          i64 timeout_ms = 100) {
+        std::vector<u8> bytes = abi::encode_value(request);
+        g.write(100, bytes);
+        return call(
+            g, "call",
+            {w32(g.process->lookup_grant("kv")->value()), w32(op), w32(100),
+             w32(static_cast<i64>(bytes.size())), w32(1000), w32(reply_capacity), w64(timeout_ms)});
+    }
+    abi::AbiValue reply_of(Guest& g, i64 length) {
+        auto span = *g.memory->span(1000, static_cast<u32>(length));
+        return *abi::decode_value(span);
+    }
+    static abi::AbiValue bytes(std::string_view text) {
+        return abi::ByteString(text.begin(), text.end());
+    }
+
+    testing::KeyValueDriver driver;
+    Ref<DriverPort> port = *DriverPort::create(ids.next(), ObjectType::RedisKeyspace, "kv", driver);
+};
+
+TEST_F(DriverCallTest, K20_GuestCallReachesTheDriverThroughTheCapabilityChecks) {
+    Guest g = with_keyspace(Right::Read | Right::Write);
+    SyscallResult set =
+        kv_call(g, testing::KeyValueDriver::kSet, abi::ValueList{"hours", bytes("40")});
+    ASSERT_EQ(set.kind, SyscallResult::Kind::Value);
+    ASSERT_GT(set.value, 0);
+    EXPECT_TRUE(reply_of(g, set.value).is_null());
+    EXPECT_EQ(driver.values.at("hours"), (abi::ByteString{'4', '0'}));
+    EXPECT_EQ(driver.last_deadline, clock.now_ns() + 100 * kNanosPerMilli);
+
+    SyscallResult get = kv_call(g, testing::KeyValueDriver::kGet, abi::ValueList{"hours"});
+    ASSERT_GT(get.value, 0);
+    EXPECT_EQ(reply_of(g, get.value), bytes("40"));
+    EXPECT_EQ(kv_call(g, testing::KeyValueDriver::kGet, abi::ValueList{"none"}).value,
+              status(Status::NotFound));
+}
+
+TEST_F(DriverCallTest, K20_CallChecksTheOpsRightTheOpAndTheBuffers) {
+    Guest reader = with_keyspace(Right::Read);
+    EXPECT_EQ(
+        kv_call(reader, testing::KeyValueDriver::kSet, abi::ValueList{"hours", bytes("1")}).value,
+        status(Status::AccessDenied));
+    EXPECT_TRUE(driver.values.empty());
+    driver.values["hours"] = {'7'};
+    EXPECT_GT(kv_call(reader, testing::KeyValueDriver::kGet, abi::ValueList{"hours"}).value, 0);
+    EXPECT_EQ(kv_call(reader, 99, abi::ValueList{"hours"}).value, status(Status::InvalidArgs));
+    EXPECT_EQ(kv_call(reader, testing::KeyValueDriver::kGet, abi::ValueList{"hours"}, 1).value,
+              status(Status::BufferTooSmall));
+    EXPECT_EQ(
+        kv_call(reader, testing::KeyValueDriver::kGet, abi::ValueList{"hours"}, 256, -1).value,
+        status(Status::InvalidArgs));
+    // A malformed request (tag 0xEE) changes nothing.
+    reader.write(100, std::vector<u8>{0xEE});
+    EXPECT_EQ(call(reader, "call",
+                   {w32(reader.process->lookup_grant("kv")->value()), w32(1), w32(100), w32(1),
+                    w32(1000), w32(256), w64(10)})
+                  .value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(
+        call(reader, "call", {w32(12345), w32(1), w32(100), w32(1), w32(1000), w32(256), w64(10)})
+            .value,
+        status(Status::InvalidArgs));  // The decode runs before the handle check.
+}
+
+TEST_F(DriverCallTest, K20_CallOnANonDriverHandleIsRefused) {
+    Guest receiver = guest();
+    SpawnRequest request;
+    request.grants.push_back(endpoint_grant(receiver, "peer", 1));
+    Guest g = guest(std::move(request));
+    std::vector<u8> request_bytes = abi::encode_value(abi::ValueList{"k"});
+    g.write(100, request_bytes);
+    i64 length = static_cast<i64>(request_bytes.size());
+    EXPECT_EQ(call(g, "call",
+                   {w32(g.process->lookup_grant("peer")->value()), w32(1), w32(100), w32(length),
+                    w32(1000), w32(256), w64(10)})
+                  .value,
+              status(Status::NotSupported));
+    EXPECT_EQ(
+        call(g, "call", {w32(777), w32(1), w32(100), w32(length), w32(1000), w32(256), w64(10)})
+            .value,
+        status(Status::BadHandle));
+    EXPECT_EQ(DriverPort::create(ids.next(), ObjectType::Endpoint, "x", driver).error().code,
+              Status::InvalidArgs);
 }
 
 }  // namespace

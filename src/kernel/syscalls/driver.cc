@@ -1,0 +1,59 @@
+// call (ABI.md "Functions", "Driver calls"): request/reply on a driver handle. Endpoint
+// request/reply is not offered yet (NOT_SUPPORTED).
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "kernel/driver_port.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+namespace {
+SyscallResult from(const Error& error) {
+    return SyscallResult::failed(error.code);
+}
+}  // namespace
+
+SyscallResult Syscalls::call(Call& call) {
+    // (1) Decode: every range, the request value and the deadline.
+    HandleValue handle(call.u32_arg(0));
+    i32 op = call.i32_arg(1);
+    i64 timeout_ms = call.i64_arg(6);
+    if (timeout_ms < 0) return SyscallResult::failed(Status::InvalidArgs);
+    auto request_bytes = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
+    if (!request_bytes) return from(request_bytes.error());
+    auto response = guest_range(call.memory, call.u32_arg(4), call.u32_arg(5));
+    if (!response) return from(response.error());
+    auto request = abi::decode_value(*request_bytes);
+    if (!request) return SyscallResult::failed(Status::InvalidArgs);
+    // A huge timeout saturates instead of overflowing the deadline.
+    constexpr i64 kMaxTimeoutMs = (i64{1} << 62) / kNanosPerMilli;
+    Nanos deadline = call.context.now + std::min(timeout_ms, kMaxTimeoutMs) * kNanosPerMilli;
+
+    // (2) Check: the kind first (which right the op needs depends on it), then the handle
+    // again with that right, in the ABI's order.
+    auto& handles = call.process.handles();
+    auto object = handles.get_object(handle, std::nullopt, Rights::none(), call.context);
+    if (!object) return from(object.error());
+    if ((*object)->type() == ObjectType::Endpoint)
+        return SyscallResult::failed(Status::NotSupported);
+    DriverPort* port = DriverPort::from(**object);
+    if (!port) return SyscallResult::failed(Status::WrongType);
+    auto rights = port->driver().op_rights(op);
+    if (!rights) return from(rights.error());
+    auto checked = handles.get_object(handle, port->type(), *rights, call.context);
+    if (!checked) return from(checked.error());
+    auto used = handles.consume_use(handle, call.context);
+    if (!used) return from(used.error());
+
+    // (3) Invoke. The driver's answer is encoded into the caller's buffer.
+    auto reply = port->driver().call(call.process.pid(), op, *request, deadline);
+    if (!reply) return from(reply.error());
+    std::vector<u8> encoded = abi::encode_value(*reply);
+    if (encoded.size() > response->size()) return SyscallResult::failed(Status::BufferTooSmall);
+    std::memcpy(response->data(), encoded.data(), encoded.size());
+    return SyscallResult::of(static_cast<i64>(encoded.size()));
+}
+
+}  // namespace esta::kernel
