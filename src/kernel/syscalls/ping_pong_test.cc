@@ -8,8 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernel/driver_port.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscalls/syscalls.h"
+#include "kernel/test_kv_driver.h"
 #include "kernel/test_support.h"
 
 namespace esta::kernel {
@@ -209,6 +211,83 @@ TEST_F(PingPong, K1_ReactiveModuleHandlesOneMessagePerCall) {
     EXPECT_EQ(echo->state(), ProcessState::Waiting)  // A reactive process lives on.
         << (echo->exit_reason() ? echo->exit_reason()->to_string() : "");
     EXPECT_EQ(echo->failed_messages(), 0u);
+}
+
+// A guest `call` on a key-value handle, through the capability checks to an in-process
+// driver and back; the read-only handle is refused a write.
+constexpr const char* kKvClient = R"(#include "estalogic.h"
+static unsigned char req[64];
+static unsigned char resp[64];
+static esta_u32 put_u32(unsigned char* p, esta_u32 v) {
+    p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+    return 4;
+}
+static esta_u32 put_blob(unsigned char* p, int tag, const char* s, esta_u32 n) {
+    p[0] = (unsigned char)tag;
+    put_u32(p + 1, n);
+    for (esta_u32 i = 0; i < n; ++i) p[5 + i] = (unsigned char)s[i];
+    return 5 + n;
+}
+static esta_u32 request(esta_u32 count, const char* value) {
+    esta_u32 n = 0;
+    req[n++] = ESTA_VALUE_LIST;
+    n += put_u32(req + n, count);
+    n += put_blob(req + n, ESTA_VALUE_TEXT, "hours", 5);
+    if (count == 2) n += put_blob(req + n, ESTA_VALUE_BYTES, value, 2);
+    return n;
+}
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle kv = esta_cap_lookup("kv", 2);
+    esta_handle ro = esta_cap_lookup("ro", 2);
+    if (kv < 0 || ro < 0) esta_exit(90);
+    esta_u32 n = request(2, "40");
+    if (esta_call(kv, ESTA_KV_SET, req, n, resp, sizeof resp, 100) != 1 || resp[0] != ESTA_VALUE_NULL)
+        esta_exit(91);
+    n = request(1, 0);
+    if (esta_call(ro, ESTA_KV_GET, req, n, resp, sizeof resp, 100) != 7 ||
+        resp[0] != ESTA_VALUE_BYTES || resp[5] != '4' || resp[6] != '0')
+        esta_exit(92);
+    n = request(2, "99");
+    if (esta_call(ro, ESTA_KV_SET, req, n, resp, sizeof resp, 100) != -ESTA_ACCESS_DENIED)
+        esta_exit(93);
+    esta_exit(0);
+}
+)";
+
+TEST_F(PingPong, K20_GuestCallReachesAKeyValueDriverThroughItsCapability) {
+    auto module = build("kv_client", kKvClient);
+    if (!module) {
+        if (m_log.find("wasm-ld") != std::string::npos) GTEST_SKIP() << m_log;
+        FAIL() << m_log;
+    }
+    testing::RecordingAudit audit;
+    CapTree tree(audit);
+    ObjectIdAllocator ids;
+    protocol::ManualClock clock(1'000);
+    Scheduler scheduler;
+    Syscalls syscalls(tree, clock, scheduler);
+    testing::KeyValueDriver driver;
+    auto port = DriverPort::create(ids.next(), ObjectType::RedisKeyspace, "kv", driver);
+    ASSERT_TRUE(port.has_value());
+
+    SpawnRequest request;
+    request.module = module;
+    request.grants.push_back(
+        Grant{"kv", tree.grant(*port, Right::Read | Right::Write, {}, kKernelProcess, 0)});
+    request.grants.push_back(Grant{"ro", tree.grant(*port, Right::Read, {}, kKernelProcess, 0)});
+    auto client = Process::spawn(std::move(request), ProcessId(1), ids, tree, syscalls);
+    ASSERT_TRUE(client.has_value()) << client.error().to_string();
+    ASSERT_TRUE(scheduler.add(*client, 0));
+    for (int slices = 0; slices < 50; ++slices) {
+        clock.advance(1'000);
+        auto report = scheduler.run_next(clock.now_ns());
+        ASSERT_TRUE(report.has_value()) << report.error().to_string();
+        if (!report->has_value()) break;
+    }
+    ASSERT_EQ((*client)->state(), ProcessState::Completed);
+    EXPECT_EQ((*client)->exit_reason()->to_string(), "normal");
+    EXPECT_EQ(driver.values.at("hours"), (abi::ByteString{'4', '0'}));
 }
 
 }  // namespace
