@@ -9,6 +9,7 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "kernel/ids.h"
+#include "kernel/ref.h"
 
 namespace esta::kernel {
 
@@ -45,11 +46,23 @@ class KernelAnswerRecorder {
                         std::span<const u8> answer) = 0;
 };
 
+struct SpawnRequest;
+class Process;
+
+// Starts a process for `spawn`: picks its pid, creates it and hands it to the scheduler.
+// Errors are Process::spawn's, or LIMIT when a spawn quota is reached.
+class KernelSpawner {
+  public:
+    virtual ~KernelSpawner() = default;
+    virtual Result<Ref<Process>> spawn(SpawnRequest request) = 0;
+};
+
 // Borrowed; each outlives the Syscalls it is given to.
 struct SyscallServices {
     KernelLogger* logger = nullptr;
     KernelMetrics* metrics = nullptr;
     KernelAnswerRecorder* answers = nullptr;
+    KernelSpawner* spawner = nullptr;
     u64 random_seed = 0;  // The kernel's seed for every process's generator.
 };
 

@@ -64,6 +64,7 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"metric", &Syscalls::metric},
         {"audit", &Syscalls::audit},
         {"call", &Syscalls::call},
+        {"spawn", &Syscalls::spawn},
     };
     for (const Entry& entry : kEntries) {
         if (entry.name == name) return entry.handler;

@@ -1,7 +1,7 @@
 // The syscall layer: ABI v1's imports (module `estalogic`) as host functions. Every
 // function of the ABI table (abi_table.h) is registered with the table's signature, so a
 // guest linked against sdk/c/estalogic.h always links; functions whose subsystem has not
-// landed yet (reply, spawn, spans; call on endpoints) answer NOT_SUPPORTED.
+// landed yet (reply, spans; call on endpoints) answer NOT_SUPPORTED.
 //
 // Each syscall decodes, then checks, then invokes (STYLE.md): every pointer, length, flag,
 // handle and right is checked before any state changes; after that only work that cannot
@@ -100,6 +100,8 @@ class Syscalls final : public ImportProvider {
     SyscallResult audit(Call& call);
     // syscalls/driver.cc
     SyscallResult call(Call& call);
+    // syscalls/spawn.cc
+    SyscallResult spawn(Call& call);
 
     using Handler = SyscallResult (Syscalls::*)(Call&);
     static Handler find_handler(std::string_view name);

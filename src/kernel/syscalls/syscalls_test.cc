@@ -10,6 +10,7 @@
 #include "kernel/audit_log_object.h"
 #include "kernel/cap_encoding.h"
 #include "kernel/driver_port.h"
+#include "kernel/module_object.h"
 #include "kernel/test_kv_driver.h"
 #include "kernel/test_support.h"
 
@@ -414,7 +415,8 @@ class ObserveSyscallsTest : public SyscallsTest {
         return observed.invoke(name, *guest.process, guest.memory.get(), args);
     }
     RecordingServices services;
-    Syscalls observed{tree, clock, waker, {}, SyscallServices{&services, &services, &services, 42}};
+    Syscalls observed{
+        tree, clock, waker, {}, SyscallServices{&services, &services, &services, nullptr, 42}};
 };
 
 TEST_F(ObserveSyscallsTest, T2_RandomIsDeterministicPerProcessAndRecorded) {
@@ -434,7 +436,8 @@ TEST_F(ObserveSyscallsTest, T2_RandomIsDeterministicPerProcessAndRecorded) {
     EXPECT_NE(a.read_text(100, 13), first_a);
 
     // A fresh kernel with the same seed gives the same first bytes to the same pid.
-    Syscalls replay{tree, clock, waker, {}, SyscallServices{nullptr, nullptr, nullptr, 42}};
+    Syscalls replay{
+        tree, clock, waker, {}, SyscallServices{nullptr, nullptr, nullptr, nullptr, 42}};
     ASSERT_EQ(
         replay.invoke("random", *a.process, a.memory.get(), std::vector<Value>{w32(200), w32(13)})
             .value,
@@ -618,6 +621,106 @@ TEST_F(DriverCallTest, K20_CallOnANonDriverHandleIsRefused) {
         status(Status::BadHandle));
     EXPECT_EQ(DriverPort::create(ids.next(), ObjectType::Endpoint, "x", driver).error().code,
               Status::InvalidArgs);
+}
+
+// ---- spawn ------------------------------------------------------------------------------
+
+class RecordingSpawner final : public KernelSpawner {
+  public:
+    RecordingSpawner(ObjectIdAllocator& ids, CapTree& tree, ImportProvider& imports)
+        : m_ids(ids), m_tree(tree), m_imports(imports) {}
+    Result<Ref<Process>> spawn(SpawnRequest request) override {
+        auto child = ESTA_TRY(
+            Process::spawn(std::move(request), ProcessId(++m_last), m_ids, m_tree, m_imports));
+        children.push_back(child);
+        return child;
+    }
+    std::vector<Ref<Process>> children;
+
+  private:
+    ObjectIdAllocator& m_ids;
+    CapTree& m_tree;
+    ImportProvider& m_imports;
+    u32 m_last = 100;
+};
+
+class SpawnSyscallTest : public SyscallsTest {
+  protected:
+    Guest parent(Rights module_rights) {
+        SpawnRequest request;
+        request.grants.push_back(
+            Grant{"mod", tree.grant(module, module_rights, {}, kKernelProcess, 0)});
+        request.grants.push_back(endpoint_grant(peer, "peer", 7));
+        return guest(std::move(request));
+    }
+    SyscallResult spawn_call(Guest& g, const abi::AbiValue& grants, i64 priority = 2) {
+        g.write_text(10, "_start");
+        std::vector<u8> bytes = abi::encode_value(grants);
+        g.write(100, bytes);
+        return spawner_calls.invoke(
+            "spawn", *g.process, g.memory.get(),
+            std::vector<Value>{w32(g.process->lookup_grant("mod")->value()), w32(10), w32(6),
+                               w32(100), w32(static_cast<i64>(bytes.size())), w32(priority)});
+    }
+    Guest peer = guest();
+    Ref<ModuleObject> module =
+        make_ref<ModuleObject>(ids.next(), "minimal", testing::minimal_module());
+    RecordingSpawner spawner{ids, tree, syscalls};
+    Syscalls spawner_calls{
+        tree, clock, waker, {}, SyscallServices{nullptr, nullptr, nullptr, &spawner, 0}};
+};
+
+TEST_F(SpawnSyscallTest, K20_SpawnStartsAChildWithMovedGrantsAndReturnsAProcessHandle) {
+    Guest g = parent(Right::Execute);
+    HandleValue peer_value = *g.process->lookup_grant("peer");
+    SyscallResult result =
+        spawn_call(g, abi::ValueMap{{"up", abi::AbiValue(i64{peer_value.value()})}});
+    ASSERT_EQ(result.kind, SyscallResult::Kind::Value);
+    ASSERT_GT(result.value, 0);
+    ASSERT_EQ(spawner.children.size(), 1u);
+    Ref<Process> child = spawner.children[0];
+    EXPECT_EQ(child->parent(), g.process->pid());
+    EXPECT_TRUE(child->lookup_grant("up").has_value());
+    // Moved: the parent's handle is gone.
+    EXPECT_FALSE(g.process->handles().get_object(peer_value, std::nullopt, Rights::none(),
+                                                 CheckContext{g.process->pid(), 0}));
+    // The returned handle names the child.
+    auto named =
+        g.process->handles().get<Process>(HandleValue(static_cast<u32>(result.value)), Right::Read,
+                                          CheckContext{g.process->pid(), clock.now_ns()});
+    ASSERT_TRUE(named.has_value());
+    EXPECT_EQ((*named)->pid(), child->pid());
+}
+
+TEST_F(SpawnSyscallTest, K20_SpawnChecksEverythingBeforeMovingAnything) {
+    Guest no_execute = parent(Right::Read);
+    HandleValue peer_value = *no_execute.process->lookup_grant("peer");
+    EXPECT_EQ(
+        spawn_call(no_execute, abi::ValueMap{{"up", abi::AbiValue(i64{peer_value.value()})}}).value,
+        status(Status::AccessDenied));
+    EXPECT_TRUE(no_execute.process->lookup_grant("peer").has_value());
+
+    Guest g = parent(Right::Execute);
+    peer_value = *g.process->lookup_grant("peer");
+    EXPECT_EQ(spawn_call(g, abi::ValueMap{{"up", abi::AbiValue(i64{peer_value.value()})},
+                                          {"bad", abi::AbiValue(i64{999})}})
+                  .value,
+              status(Status::BadHandle));
+    EXPECT_EQ(spawn_call(g, abi::ValueMap{{"a", abi::AbiValue(i64{peer_value.value()})},
+                                          {"b", abi::AbiValue(i64{peer_value.value()})}})
+                  .value,
+              status(Status::InvalidArgs));
+    EXPECT_EQ(spawn_call(g, abi::ValueList{}).value, status(Status::InvalidArgs));
+    EXPECT_EQ(spawn_call(g, abi::ValueMap{}, 6).value, status(Status::InvalidArgs));
+    EXPECT_TRUE(spawner.children.empty());
+    // The peer handle is still the parent's after every refusal.
+    EXPECT_TRUE(g.process->handles()
+                    .get_object(peer_value, std::nullopt, Right::Transfer,
+                                CheckContext{g.process->pid(), 0})
+                    .has_value());
+    // Without a spawner the kernel does not offer spawn.
+    EXPECT_EQ(call(g, "spawn", {w32(1), w32(10), w32(6), w32(100), w32(0), w32(2)}).value,
+              status(Status::NotSupported));
 }
 
 }  // namespace
