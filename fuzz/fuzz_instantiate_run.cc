@@ -34,13 +34,13 @@ bool has_v128(const std::vector<ValType>& types) {
     return false;
 }
 
-// Clamps declared limits so a stub never allocates more than the instance limits allow,
-// while still matching the import type (min <= stub min, stub max within declared max).
+// Caps the maximum of a stub at `cap` (the caller checked that the declared minimum fits):
+// the instance limits may not cover imported objects, and a stub without a maximum could
+// otherwise grow to gigabytes. A smaller maximum still matches the import type.
 Limits stub_limits(const Limits& declared, std::uint32_t cap) {
     Limits limits;
     limits.min = declared.min;
-    limits.max = declared.max;
-    if (limits.max && *limits.max > cap && limits.min <= cap) limits.max = cap;
+    limits.max = declared.max && *declared.max < cap ? *declared.max : cap;
     return limits;
 }
 
