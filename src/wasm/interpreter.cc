@@ -577,8 +577,10 @@ call_function : {
         target.frame_slots > static_cast<u64>(state.stack_end - callee_fp)) [[unlikely]]
         ESTA_TRAP(TrapKind::CallStackExhausted, "call stack exhausted");
     state.frames[state.depth++] = CallFrame{pc + 1, fp, state.function};
-    std::memset(callee_fp + target.param_slots, 0,
-                std::size_t{target.local_slots - target.param_slots} * sizeof(u64));
+    // Most functions declare few locals; skip the library call when there are none.
+    if (target.local_slots != target.param_slots)
+        std::memset(callee_fp + target.param_slots, 0,
+                    std::size_t{target.local_slots - target.param_slots} * sizeof(u64));
     fp = callee_fp;
     state.function = callee;
     instance = callee->instance;
