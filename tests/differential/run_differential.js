@@ -54,9 +54,14 @@ function formatValue(type, value) {
 function runInV8(bytes, signatures) {
   const lines = [];
   const logger = (type) => (value) => { lines.push(`log ${formatValue(type, value)}`); };
+  let module;
+  try {
+    module = new WebAssembly.Module(bytes);
+  } catch (error) {
+    return ['compile-error'];  // Both engines rejecting a module is agreement.
+  }
   let instance;
   try {
-    const module = new WebAssembly.Module(bytes);
     instance = new WebAssembly.Instance(module, {
       'fuzzing-support': {
         'log-i32': logger('i32'), 'log-i64': logger('i64'),
@@ -64,7 +69,8 @@ function runInV8(bytes, signatures) {
       },
     });
   } catch (error) {
-    return [`v8-instantiate-error ${error.message}`];
+    // Same words as diff_runner: a trap in the start function or a failed link.
+    return [...lines, error instanceof WebAssembly.RuntimeError ? 'start-trap' : 'link-error'];
   }
   for (const { name, params, results } of signatures) {
     lines.push(`call ${name}`);
@@ -109,9 +115,9 @@ function main() {
     const signatureText = execFileSync(runner, ['sig', modulePath], { encoding: 'utf8' });
     const estalogic = execFileSync(runner, ['run', modulePath],
                                    { encoding: 'utf8', maxBuffer: 1 << 28 }).trimEnd().split('\n');
-    const v8 = signatureText.startsWith('func ') || signatureText === ''
-      ? runInV8(fs.readFileSync(modulePath), parseSignatures(signatureText))
-      : [`estalogic ${signatureText.trim()}`];
+    // When estalogic rejects the module, `sig` prints that outcome and no signatures, and
+    // V8 must reach the same outcome.
+    const v8 = runInV8(fs.readFileSync(modulePath), parseSignatures(signatureText));
     const firstDifference = estalogic.findIndex((line, i) => line !== v8[i]);
     if (firstDifference === -1 && estalogic.length === v8.length) {
       ++agreed;
