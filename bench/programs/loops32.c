@@ -11,7 +11,10 @@ int main(int argc, char** argv) {
         x ^= x >> 17;
         x ^= x << 5;
         y = y * 1664525u + 1013904223u;
-        if ((x & 7u) < 3u) acc += x ^ y; else acc -= (y >> 3) | 1u;
+        if ((x & 7u) < 3u)
+            acc += x ^ y;
+        else
+            acc -= (y >> 3) | 1u;
         acc = (acc << 1) | (acc >> 31);
     }
     printf("loops32 %u -> %08x\n", rounds, acc);

@@ -15,15 +15,22 @@ int main(int argc, char** argv) {
         for (int i = 0; i < n; ++i)
             for (int j = 0; j < n; ++j) {
                 double sum = 0.0;
-                for (int k = 0; k < n; ++k) sum += a[i * n + k] * b[k * n + j];
+                for (int k = 0; k < n; ++k)
+                    sum += a[i * n + k] * b[k * n + j];
                 c[i * n + j] = sum;
             }
-        double* t = a; a = c; c = t;
-        for (int i = 0; i < n * n; ++i) a[i] *= 1.0 / 64.0;
+        double* t = a;
+        a = c;
+        c = t;
+        for (int i = 0; i < n * n; ++i)
+            a[i] *= 1.0 / 64.0;
     }
     double trace = 0.0;
-    for (int i = 0; i < n; ++i) trace += a[i * n + i];
+    for (int i = 0; i < n; ++i)
+        trace += a[i * n + i];
     printf("matmul(%d) trace = %.6e\n", n, trace);
-    free(a); free(b); free(c);
+    free(a);
+    free(b);
+    free(c);
     return 0;
 }

@@ -28,11 +28,26 @@ static void compress(uint32_t h[8], const uint8_t block[64]) {
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
     for (int i = 0; i < 64; ++i) {
-        uint32_t t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
+        uint32_t t1 =
+            hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
         uint32_t t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
     }
-    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
 }
 
 int main(int argc, char** argv) {
@@ -40,16 +55,22 @@ int main(int argc, char** argv) {
     size_t size = megabytes << 20;
     uint8_t* data = malloc(size);
     uint32_t seed = 12345;
-    for (size_t i = 0; i < size; ++i) { seed = seed * 1103515245u + 12345u; data[i] = seed >> 24; }
+    for (size_t i = 0; i < size; ++i) {
+        seed = seed * 1103515245u + 12345u;
+        data[i] = seed >> 24;
+    }
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    for (size_t off = 0; off + 64 <= size; off += 64) compress(h, data + off);
+    for (size_t off = 0; off + 64 <= size; off += 64)
+        compress(h, data + off);
     uint8_t last[64] = {0x80};
     uint64_t bits = (uint64_t)size * 8;
-    for (int i = 0; i < 8; ++i) last[63 - i] = (uint8_t)(bits >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        last[63 - i] = (uint8_t)(bits >> (8 * i));
     compress(h, last);
     printf("sha256(%zu MiB) = ", megabytes);
-    for (int i = 0; i < 8; ++i) printf("%08x", h[i]);
+    for (int i = 0; i < 8; ++i)
+        printf("%08x", h[i]);
     printf("\n");
     free(data);
     return 0;

@@ -2,8 +2,8 @@
 
 namespace esta::app {
 
-void register_exec_command(CLI::App& root, CommandContext& context);  // cmd_exec.cc
-void register_wast_command(CLI::App& root, CommandContext& context);  // cmd_wast.cc
+void register_exec_command(CLI::App& root, CommandContext& context);        // cmd_exec.cc
+void register_wast_command(CLI::App& root, CommandContext& context);        // cmd_wast.cc
 void register_keygen_command(CLI::App& root, CommandContext& context);      // cmd_keygen.cc
 void register_verify_log_command(CLI::App& root, CommandContext& context);  // cmd_verify_log.cc
 void register_audit_command(CLI::App& root, CommandContext& context);       // cmd_audit.cc

@@ -24,7 +24,16 @@ struct ByteRange {
 
 // One instruction of a constant expression (2.0: t.const, ref.null, ref.func, global.get).
 struct ConstInstruction {
-    enum class Kind : u8 { I32Const, I64Const, F32Const, F64Const, V128Const, RefNull, RefFunc, GlobalGet };
+    enum class Kind : u8 {
+        I32Const,
+        I64Const,
+        F32Const,
+        F64Const,
+        V128Const,
+        RefNull,
+        RefFunc,
+        GlobalGet
+    };
     Kind kind = Kind::I32Const;
     ValType ref_type = ValType::FuncRef;  // RefNull
     u32 index = 0;                        // RefFunc: function; GlobalGet: global

@@ -9,18 +9,20 @@ namespace esta::wasm {
 
 enum class TrapKind : u16 {
     None = 0,
-    Timeout = 3001,             // The wall-clock watchdog raised the interrupt flag.
-    OutOfMemory = 3002,         // A host-side allocation limit was reached.
-    FuelExhausted = 3003,       // The fuel budget ran out (not a scheduling slice).
+    Timeout = 3001,        // The wall-clock watchdog raised the interrupt flag.
+    OutOfMemory = 3002,    // A host-side allocation limit was reached.
+    FuelExhausted = 3003,  // The fuel budget ran out (not a scheduling slice).
     Unreachable = 4001,
     IntegerDivideByZero = 4002,
-    IntegerOverflow = 4003,     // Also invalid float-to-integer conversion.
-    OutOfBounds = 4004,         // Memory or table access out of bounds.
+    IntegerOverflow = 4003,       // Also invalid float-to-integer conversion.
+    OutOfBounds = 4004,           // Memory or table access out of bounds.
     IndirectCallMismatch = 4005,  // Also a null or uninitialized table element.
     CallStackExhausted = 4006,
 };
 
-constexpr u16 trap_code(TrapKind kind) { return static_cast<u16>(kind); }
+constexpr u16 trap_code(TrapKind kind) {
+    return static_cast<u16>(kind);
+}
 
 // A trap as the embedder sees it: the kind, the spec's wording of the reason ("integer
 // divide by zero", "undefined element", ...), and where it happened.

@@ -25,7 +25,9 @@ enum class ValType : u8 {
 constexpr bool is_reference(ValType type) {
     return type == ValType::FuncRef || type == ValType::ExternRef;
 }
-constexpr bool is_numeric(ValType type) { return !is_reference(type) && type != ValType::V128; }
+constexpr bool is_numeric(ValType type) {
+    return !is_reference(type) && type != ValType::V128;
+}
 std::string_view val_type_name(ValType type);  // "i32", "funcref", ...
 
 struct TypeTag;

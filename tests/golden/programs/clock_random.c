@@ -10,11 +10,13 @@ int main(void) {
     clock_gettime(CLOCK_MONOTONIC, &first);
     clock_gettime(CLOCK_MONOTONIC, &second);
     clock_gettime(CLOCK_REALTIME, &wall);
-    long long step = (second.tv_sec - first.tv_sec) * 1000000000LL + (second.tv_nsec - first.tv_nsec);
+    long long step =
+        (second.tv_sec - first.tv_sec) * 1000000000LL + (second.tv_nsec - first.tv_nsec);
     printf("monotonic step %lld ns, realtime %lld s\n", step, (long long)wall.tv_sec);
     unsigned char bytes[16];
     if (getentropy(bytes, sizeof bytes) != 0) return 2;
-    for (unsigned i = 0; i < sizeof bytes; ++i) printf("%02x", bytes[i]);
+    for (unsigned i = 0; i < sizeof bytes; ++i)
+        printf("%02x", bytes[i]);
     printf("\n");
     return 0;
 }

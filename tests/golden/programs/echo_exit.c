@@ -6,8 +6,10 @@
 
 int main(int argc, char** argv) {
     int c;
-    while ((c = getchar()) != EOF) putchar(toupper(c));
-    for (int i = 1; i < argc; ++i) printf("[%s]", argv[i]);
+    while ((c = getchar()) != EOF)
+        putchar(toupper(c));
+    for (int i = 1; i < argc; ++i)
+        printf("[%s]", argv[i]);
     printf("\n");
     fflush(stdout);
     exit(3);

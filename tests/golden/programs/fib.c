@@ -3,7 +3,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-static uint32_t fib(uint32_t n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+static uint32_t fib(uint32_t n) {
+    return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 int main(void) {
     printf("fib(27) = %u\n", fib(27));
@@ -16,7 +18,8 @@ int main(void) {
     printf("xorshift64 = %016llx\n", (unsigned long long)x);
     uint64_t digits = 0;
     for (uint64_t n = 1; n < 50000; ++n) {
-        for (uint64_t m = n * 2654435761u; m != 0; m /= 10) digits += m % 10;
+        for (uint64_t m = n * 2654435761u; m != 0; m /= 10)
+            digits += m % 10;
     }
     printf("digit sum = %llu\n", (unsigned long long)digits);
     return 0;

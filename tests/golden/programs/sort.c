@@ -22,9 +22,11 @@ int main(void) {
     }
     qsort(values, kCount, sizeof *values, compare);
     uint64_t weighted = 0;
-    for (int i = 0; i < kCount; ++i) weighted += (uint64_t)values[i] * (uint64_t)(i + 1);
+    for (int i = 0; i < kCount; ++i)
+        weighted += (uint64_t)values[i] * (uint64_t)(i + 1);
     double mean = 0.0;
-    for (int i = 0; i < kCount; ++i) mean += values[i] / (double)kCount;
+    for (int i = 0; i < kCount; ++i)
+        mean += values[i] / (double)kCount;
     char text[64];
     snprintf(text, sizeof text, "%.4e", mean);
     printf("min %u max %u weighted %llu mean %s (%zu chars)\n", values[0], values[kCount - 1],

@@ -7,6 +7,7 @@ static volatile int sink;
 int main(void) {
     printf("about to trap\n");
     fflush(stdout);
-    for (int i = 0; i < 1000; ++i) sink += i;
+    for (int i = 0; i < 1000; ++i)
+        sink += i;
     __builtin_trap();
 }
