@@ -115,6 +115,16 @@ class Lowerer {
             materialize(position);
         m_lazy.clear();
     }
+    // At the else or end of an arm that ended in unreachable code: its operands are never
+    // read, so the lazy ones are forgotten without a copy. (Left in m_lazy they would point at
+    // positions that later hold other operands; found by fuzz_instantiate_run.)
+    void discard_lazy() {
+        for (u32 position : m_lazy) {
+            --m_local_refs[m_operands[position]];
+            m_operands[position] = slot(position);
+        }
+        m_lazy.clear();
+    }
     // Before a write to `local`: operands still reading it get their own copy first.
     void materialize_local(u32 local) {
         if (m_local_refs[local] == 0) return;
@@ -463,6 +473,7 @@ Result<void> Lowerer::lower_br_table(const Instruction& instruction) {
 Result<void> Lowerer::lower_else() {
     ControlFrame& frame = m_frames.back();
     if (frame.kind != ControlFrame::Kind::If) return Err(Status::Invalid, "lowering: else");
+    if (frame.unreachable) discard_lazy();
     if (!frame.unreachable) {
         // The then-arm's results are already at the label's slots: jump to the end.
         materialize_all();
@@ -485,6 +496,7 @@ Result<void> Lowerer::lower_else() {
 
 Result<void> Lowerer::lower_end() {
     ControlFrame& frame = m_frames.back();
+    if (frame.unreachable) discard_lazy();
     // An `end` reached only by branches is never executed; one reached by falling through is.
     if (!frame.unreachable) {
         materialize_all();
