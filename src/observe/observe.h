@@ -4,9 +4,11 @@
 //   AuditSink                tamper-evident audit records (audit_sink.h, value.h)
 //   MetricsRegistry / ESTA_COUNTER, ESTA_GAUGE, ESTA_HISTOGRAM   (metrics.h)
 //   Clock                    the injectable time source (clock.h)
+//   Tracer / Span            W3C trace context, samplers, spans (trace/tracer.h)
 //   ObserveContext           all of the above, passed to a room as one object (context.h)
 // The app wires the concrete parts from their own headers: log_sinks.h, flight_recorder.h,
-// audit_log.h, audit_verify.h, audit_query.h, checkpoint_export.h.
+// audit_log.h, audit_verify.h, audit_query.h, checkpoint_export.h, and the span exporters in
+// trace/ (batch_span_processor.h, otlp_exporter.h, span_exporters.h).
 #pragma once
 
 #include "base/base.h"
@@ -15,3 +17,4 @@
 #include "observe/context.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
+#include "observe/trace/tracer.h"

@@ -1,0 +1,44 @@
+// The spans a guest opens through the ABI's span_begin/span_end (REQUIREMENTS O-4; ABI.md):
+// one table per process, bounded, keyed by the span id the guest was given. A guest span's
+// parent is the innermost guest span still open, else the context of the message being
+// handled, so guest spans nest inside the kernel's receive span.
+#pragma once
+
+#include <vector>
+
+#include "base/result.h"
+#include "observe/trace/tracer.h"
+
+namespace esta::observe {
+
+inline constexpr std::size_t kMaxOpenGuestSpans = 64;
+
+class GuestSpans {
+  public:
+    explicit GuestSpans(Tracer& tracer) : m_tracer(tracer) {}
+
+    // The context new root guest spans hang under (the current message's); invalid: none.
+    void set_current_context(SpanContext context) { m_current = std::move(context); }
+
+    // span_begin: the new span's id as the ABI's i64 (never 0). Limit when
+    // kMaxOpenGuestSpans are open. The name is truncated to kMaxSpanNameLength bytes.
+    Result<i64> begin(std::string_view name);
+
+    // span_end: ends the span; status 0 leaves the OTLP status Unset (success), any other
+    // value is an Error status with the value in `esta.guest.status`. NotFound for an id
+    // that is not open in this table (never issued, already ended, or another process's).
+    Result<void> end(i64 span_id, i32 status);
+
+    std::size_t open_count() const { return m_open.size(); }
+
+    // Ends whatever the guest left open (process exit), marking each as not ended by it.
+    void end_all();
+    ~GuestSpans() { end_all(); }
+
+  private:
+    Tracer& m_tracer;
+    SpanContext m_current;
+    std::vector<Span> m_open;  // In begin order; the back is the innermost.
+};
+
+}  // namespace esta::observe
