@@ -15,6 +15,8 @@
 #define GUEST_MSG_FLOOD 0x30
 #define GUEST_MSG_HANDLE_VALUE 0x40
 #define GUEST_MSG_CARRY_HANDLE 0x50
+#define GUEST_MSG_HELPER_DONE 0x51
+#define GUEST_MSG_REVOKED 0x52
 #define GUEST_MSG_WAKE 0x60
 #define GUEST_MSG_REPORT 0x7E
 
@@ -32,7 +34,7 @@ static inline esta_handle guest_lookup(const char* name) {
 }
 
 /* The report under construction: a map whose count is patched in when it is sent. */
-static esta_u8 guest_report_buffer[2048];
+static esta_u8 guest_report_buffer[4096];
 static esta_writer guest_report_writer;
 static esta_u32 guest_report_entries;
 
