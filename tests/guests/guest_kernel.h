@@ -38,8 +38,9 @@ class GuestKernel {
     // Grants `from` a handle named `name` to `to`'s endpoint.
     void connect(Process& from, const std::string& name, Process& to, Rights rights, u32 badge = 0);
 
-    // Runs slices until nothing is ready or `max_slices` ran, advancing the clock 1 ms per
-    // slice and waking receivers whose deadline passed. Returns the slices run.
+    // Runs slices until `max_slices` ran or nothing was ready for kMaxIdleMs, advancing the
+    // clock 1 ms per step and waking receivers whose deadline passed. Returns the slices run.
+    static constexpr u32 kMaxIdleMs = 100;
     u32 run(u32 max_slices = 1000);
 
     // Every report received so far, in arrival order (decoded maps).
