@@ -14,6 +14,8 @@
 #include "kernel/ids.h"
 #include "kernel/mailbox.h"
 #include "kernel/message.h"
+#include "kernel/module_imports.h"
+#include "kernel/module_loader.h"
 #include "kernel/object.h"
 #include "kernel/priority.h"
 #include "kernel/process.h"
