@@ -34,6 +34,25 @@ TEST(GuestMessages, K4_PingPongInOrderWithTypesAndBadges) {
     EXPECT_EQ(pong->failed_messages(), 0u);
 }
 
+// The same exchange with a pong built against wasi-libc (modules/pong_wasi.c).
+TEST(GuestMessages, K20_SdkWorksBesideWasiLibc) {
+    ESTA_REQUIRE_GUESTS();
+#ifndef ESTA_GUESTS_WITH_WASI_LIBC
+    GTEST_SKIP() << "wasi-libc not installed";
+#endif
+    GuestKernel kernel;
+    Ref<Process> ping = kernel.start("ping", 1);
+    Ref<Process> pong = kernel.start("pong_wasi", 2);
+    ASSERT_TRUE(ping && pong);
+    kernel.connect(*ping, "peer", *pong, Right::Write, 11);
+    kernel.connect(*pong, "peer", *ping, Right::Write, 22);
+    kernel.run();
+    abi::AbiValue report = kernel.report_of(1);
+    EXPECT_EQ(GuestKernel::entry(report, "rounds"), 10);
+    EXPECT_EQ(GuestKernel::entry(report, "mismatches"), 0);
+    EXPECT_EQ(pong->failed_messages(), 0u);
+}
+
 TEST(GuestMessages, K4_ForwardingChainKeepsOrderTypesAndEveryHopsBadge) {
     ESTA_REQUIRE_GUESTS();
     GuestKernel kernel;
