@@ -1,8 +1,8 @@
 // The driver room's view of ABI.md's value encoding. Requests arrive already decoded (the
 // kernel's syscall decodes the guest's bytes, then invokes), replies leave as values the
-// kernel encodes. Only the header-only AbiValue type is used: drivers do not link the
-// kernel, so encode/decode stay on the kernel's side of the seam (and in src/app for the
-// out-of-process host).
+// kernel encodes. Drivers use the kernel's AbiValue type; the bridge to the kernel's
+// KernelDriver interface lives in kernel_bridge/ (drivers depend on the kernel, never the
+// other way round).
 #pragma once
 
 #include <optional>

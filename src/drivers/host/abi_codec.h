@@ -1,6 +1,5 @@
 // AbiValueCodec: the ValueCodec for the out-of-process wire, backed by the kernel's value
-// encoding. Header-only on purpose: esta_drivers does not link the kernel, so only targets
-// that do (src/app, the integration tests) include this file.
+// encoding (the wire itself takes any ValueCodec, so it can be tested without one).
 #pragma once
 
 #include "drivers/host/call_wire.h"

@@ -1,0 +1,122 @@
+#include "drivers/kernel_bridge/driver_bridge.h"
+
+#include <string>
+
+namespace esta::drivers {
+
+using kernel::Right;
+using kernel::Rights;
+
+Result<Rights> guest_op_rights(DriverKind kind, i32 op) {
+    switch (kind) {
+        case DriverKind::KeyValue:
+            switch (op) {
+                case kv_op::kGet:
+                case kv_op::kHGet:
+                case kv_op::kHGetAll:
+                case kv_op::kMGet:
+                    return Rights(Right::Read);
+                case kv_op::kSet:
+                case kv_op::kIncrBy:
+                case kv_op::kHSet:
+                case kv_op::kExpire:
+                    return Rights(Right::Write);
+                case kv_op::kDel:
+                    return Rights(Right::Delete);
+                case kv_op::kEval:
+                    return Right::Read | Right::Write;
+                default:
+                    break;
+            }
+            break;
+        case DriverKind::Sql:
+            switch (op) {
+                case sql_op::kExec:
+                case sql_op::kBegin:
+                case sql_op::kCommit:
+                case sql_op::kRollback:
+                    return Rights(Right::Execute);
+                default:
+                    break;
+            }
+            break;
+        case DriverKind::Topic:
+            if (op == topic_op::kProduce) return Rights(Right::Write);
+            break;
+    }
+    return Err(Status::InvalidArgs, "driver.unknown_op", Detail{.actual = static_cast<u64>(op)});
+}
+
+kernel::ObjectType port_object_type(DriverKind kind) {
+    switch (kind) {
+        case DriverKind::KeyValue:
+            return kernel::ObjectType::RedisKeyspace;
+        case DriverKind::Sql:
+            return kernel::ObjectType::PgStatement;
+        case DriverKind::Topic:
+            return kernel::ObjectType::KafkaTopic;
+    }
+    return kernel::ObjectType::RedisKeyspace;
+}
+
+Error guest_error(const Error& error) {
+    if (is_abi_status(error.code) && error.code != Status::Ok) return error;
+    Error mapped = error;
+    switch (error.code) {
+        case Status::Malformed:
+        case Status::Invalid:
+            mapped.code = Status::InvalidArgs;
+            break;
+        default:
+            // Ok here would be a driver bug (an error saying success); the guest must still
+            // see a failure.
+            mapped.code = Status::DriverError;
+            break;
+    }
+    return mapped;
+}
+
+KernelDriverBridge::KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port,
+                                       const protocol::Clock& kernel_clock,
+                                       const protocol::Clock& driver_clock)
+    : m_driver(driver),
+      m_scope(std::move(scope)),
+      m_port(port),
+      m_kernel_clock(kernel_clock),
+      m_driver_clock(driver_clock) {
+    // Bindings put the port id in the high half and the process id in the low half.
+    ESTA_ASSERT(port.value() <= 0xffff'ffffu);
+}
+
+Result<Rights> KernelDriverBridge::op_rights(i32 op) const {
+    return guest_op_rights(m_driver.kind(), op);
+}
+
+u64 KernelDriverBridge::binding(kernel::ProcessId caller) const {
+    return (m_port.value() << 32) | caller.value();
+}
+
+Result<kernel::abi::AbiValue> KernelDriverBridge::call(kernel::ProcessId caller, i32 op,
+                                                       const kernel::abi::AbiValue& request,
+                                                       Nanos deadline) {
+    // (1) Only the guest ops of this kind; the kernel checked the right of exactly these.
+    ESTA_TRY(op_rights(op));
+    // (2) The kernel measured the deadline on its clock; the driver waits on its own. The
+    // budget left is what carries over.
+    Nanos remaining = deadline - m_kernel_clock.now_ns();
+    if (remaining <= 0) return Err(Status::Timeout, "driver.deadline_passed");
+    // (3) The driver checks the scope (and audits a denial) and runs the op.
+    std::string process = "pid " + std::to_string(caller.value());
+    CallContext context{m_scope, binding(caller), m_driver_clock.now_ns() + remaining,
+                        Caller::Module, process};
+    auto reply = m_driver.call(static_cast<u32>(op), request, context);
+    // (4) Only ABI statuses reach the guest.
+    if (!reply) return guest_error(reply.error());
+    return std::move(*reply);
+}
+
+void KernelDriverBridge::release(kernel::ProcessId caller) {
+    m_driver.release(binding(caller));
+}
+
+}  // namespace esta::drivers

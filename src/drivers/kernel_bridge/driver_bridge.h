@@ -1,0 +1,68 @@
+// KernelDriverBridge: a driver behind a kernel capability (ABI.md "Driver calls"). The
+// kernel's `call` on a driver handle checks the handle and the right this bridge names for
+// the op, then lands here; the bridge hands the request to a Driver (KvDriver, SqlDriver,
+// TopicDriver, guarded or remote) with the handle's scope, a binding for transactions and
+// a deadline on the driver's clock, and maps the answer onto the ABI's statuses.
+//
+// One bridge per driver port (one grant: a key prefix, a set of statements, a topic). The
+// kernel never sees a connection or a host name; the module never sees the scope.
+#pragma once
+
+#include <string>
+
+#include "drivers/contract.h"
+#include "kernel/driver_port.h"
+
+namespace esta::drivers {
+
+// The right each guest op needs on the handle, per kind, exactly for the op codes ABI.md
+// lists: key-value reads (GET, HGET, HGETALL, MGET) READ; writes (SET, INCRBY, HSET, EXPIRE)
+// WRITE; DEL DELETE; EVAL READ|WRITE (a registered script may do both). SQL: EXECUTE for
+// EXEC, BEGIN, COMMIT and ROLLBACK. Topic: PRODUCE WRITE. Anything else (the driver's own
+// MULTI/pipeline ops, the kernel's consuming ops) is INVALID_ARGS for a guest.
+Result<kernel::Rights> guest_op_rights(DriverKind kind, i32 op);
+
+// The kernel object type a kind's handles have: keyspace, statement, topic.
+kernel::ObjectType port_object_type(DriverKind kind);
+
+// A driver's error as a guest may see it: ABI statuses pass through; internal codes become
+// INVALID_ARGS (the request did not parse: Malformed, Invalid) or DRIVER_ERROR (anything
+// else went wrong on the driver's side). The context string is kept.
+Error guest_error(const Error& error);
+
+class KernelDriverBridge final : public kernel::KernelDriver {
+  public:
+    // `driver`, `kernel_clock` (the clock the kernel measures call deadlines on) and
+    // `driver_clock` (the one the driver was built with) are borrowed and outlive the bridge;
+    // the bridge outlives every DriverPort made with it. `port` is the port's object id,
+    // which keys transactions together with the caller.
+    KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port,
+                       const protocol::Clock& kernel_clock, const protocol::Clock& driver_clock);
+
+    Result<kernel::Rights> op_rights(i32 op) const override;
+    // (1) the op is one of the kind's guest ops, (2) the deadline is converted to the
+    // driver's clock (TIMEOUT without running when it already passed), (3) the driver runs
+    // it with the scope, (4) its error is mapped with guest_error().
+    Result<kernel::abi::AbiValue> call(kernel::ProcessId caller, i32 op,
+                                       const kernel::abi::AbiValue& request,
+                                       Nanos deadline) override;
+
+    // Forgets what `caller` left bound to this port (an open SQL transaction is rolled
+    // back). The runtime calls it when the process ends or drops its last handle.
+    void release(kernel::ProcessId caller);
+
+    // The binding a caller's transactions are keyed by: unique per (port, process).
+    u64 binding(kernel::ProcessId caller) const;
+
+    const Scope& scope() const { return m_scope; }
+    kernel::ObjectId port() const { return m_port; }
+
+  private:
+    Driver& m_driver;
+    Scope m_scope;
+    kernel::ObjectId m_port;
+    const protocol::Clock& m_kernel_clock;
+    const protocol::Clock& m_driver_clock;
+};
+
+}  // namespace esta::drivers
