@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -33,6 +34,7 @@ struct ObserveHttpServer::Impl {
     std::mutex routes_mutex;
     std::vector<Route> routes;
     std::thread thread;
+    std::atomic<bool> listen_returned{false};
     int port = 0;
     bool tls = false;
 
@@ -152,7 +154,15 @@ Result<std::unique_ptr<ObserveHttpServer>> ObserveHttpServer::start(
         impl->port = options.port;
     }
     impl->options = std::move(options);
-    impl->thread = std::thread([raw] { raw->server->listen_after_bind(); });
+    impl->thread = std::thread([raw] {
+        raw->server->listen_after_bind();
+        raw->listen_returned.store(true);
+    });
+    // httplib's stop() does nothing until the accept loop runs, so a stop() right after
+    // start() would leave the loop running and join() waiting forever: wait for the loop
+    // (it sets is_running() first thing; a loop that already ended needs no stop).
+    while (!raw->server->is_running() && !raw->listen_returned.load())
+        std::this_thread::yield();
     return std::make_unique<ObserveHttpServer>(std::move(impl));
 }
 
