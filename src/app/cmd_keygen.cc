@@ -1,10 +1,11 @@
-// `estalogic keygen --out KEY`: makes an Ed25519 keypair for signing audit checkpoints (and,
-// later, modules): KEY holds the private key (PKCS#8 PEM, mode 0600), KEY.pub the public key.
+// `estalogic keygen --out KEY`: makes an Ed25519 keypair for signing audit checkpoints and
+// modules: KEY holds the private key (PKCS#8 PEM, mode 0600), KEY.pub the public key.
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "app/commands.h"
+#include "kernel/module_signature.h"
 #include "observe/crypto.h"
 #include "observe/json.h"
 
@@ -41,10 +42,10 @@ int run_keygen(const std::string& out) {
     }
     std::printf(
         "private key: %s (mode 0600; keep it on the node, never in the manifest)\n"
-        "public key:  %s (give it to auditors: verify-log --key)\n"
-        "key id:      %s\n",
+        "public key:  %s (give it to auditors: verify-log --key; to kernels: check --key)\n"
+        "key id:      %s (first 8 bytes of the public key's SHA-256; named in signatures)\n",
         out.c_str(), public_path.c_str(),
-        observe::to_hex(ByteSpan(key->public_key().bytes()).first(8)).c_str());
+        kernel::key_id_hex(kernel::key_id_of(key->public_key())).c_str());
     return 0;
 }
 
@@ -52,14 +53,15 @@ int run_keygen(const std::string& out) {
 
 void register_keygen_command(CLI::App& root, CommandContext& context) {
     auto out = std::make_shared<std::string>();
-    CLI::App* command =
-        root.add_subcommand("keygen", "Make an Ed25519 keypair that signs audit-log checkpoints.");
+    CLI::App* command = root.add_subcommand(
+        "keygen", "Make an Ed25519 keypair that signs audit-log checkpoints and modules.");
     command->footer(
         "Writes KEY (private, PKCS#8 PEM, mode 0600) and KEY.pub (public, PEM). Existing files\n"
         "are never overwritten.\n"
         "Examples:\n"
         "  estalogic keygen --out /etc/estalogic/audit.key\n"
         "  estalogic verify-log /var/lib/estalogic/audit --key /etc/estalogic/audit.key.pub\n"
+        "  estalogic sign rules.wasm --key release.key\n"
         "Exit codes: 0 done; 1 key generation failed; 2 usage error; 73 a file cannot be "
         "created.\n");
     command->add_option("--out", *out, "Path of the private key; the public key goes to PATH.pub")

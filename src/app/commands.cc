@@ -9,6 +9,9 @@ void register_verify_log_command(CLI::App& root, CommandContext& context);  // c
 void register_audit_command(CLI::App& root, CommandContext& context);       // cmd_audit.cc
 void register_dlq_command(CLI::App& root, CommandContext& context);         // cmd_dlq.cc
 void register_driver_command(CLI::App& root, CommandContext& context);      // cmd_driver.cc
+void register_check_command(CLI::App& root, CommandContext& context);       // cmd_check.cc
+void register_embed_command(CLI::App& root, CommandContext& context);       // cmd_embed.cc
+void register_sign_command(CLI::App& root, CommandContext& context);        // cmd_sign.cc
 
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
@@ -19,6 +22,9 @@ void register_all_commands(CLI::App& root, CommandContext& context) {
     register_audit_command(root, context);
     register_dlq_command(root, context);
     register_driver_command(root, context);
+    register_check_command(root, context);
+    register_embed_command(root, context);
+    register_sign_command(root, context);
 }
 
 }  // namespace esta::app
