@@ -15,8 +15,12 @@
  *         ESTA_M_KEY("needs") ESTA_M_MAP(1)
  *             ESTA_M_KEY("kv") ESTA_M_MAP(2)
  *                 ESTA_M_KEY("kind") ESTA_M_TEXT("keyspace")
- *                 ESTA_M_KEY("rights") ESTA_M_I64(ESTA_RIGHT_READ | ESTA_RIGHT_WRITE)
+ *                 ESTA_M_KEY("rights") ESTA_M_LIST(2) ESTA_M_TEXT("read") ESTA_M_TEXT("write")
  *         ESTA_M_KEY("exports") ESTA_M_TEXT("reactive"));
+ *
+ * The keys and their types are the kernel's (src/kernel/module_manifest.h): abi (i64), name
+ * and version (text), needs (optional: grant name -> map of kind, a kind name as cap_info
+ * reports it, and rights, a list of right names), exports ("reactive" or "actor").
  *
  * Strings are assembler string literals: plain ASCII, or escapes. One ESTA_MANIFEST per
  * module. */

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "guest_modules.h"
 #include "kernel/abi_value.h"
 #include "kernel/endpoint.h"
 #include "kernel/process.h"
@@ -16,12 +17,6 @@
 #include "protocol/clock.h"
 
 namespace esta::kernel::testing {
-
-// The module built from modules/<name>.c, or nullptr when clang-14 was not available.
-std::shared_ptr<const wasm::CompiledModule> guest_module(const std::string& name);
-// The built module's bytes (empty when it was not built).
-std::vector<u8> guest_bytes(const std::string& name);
-bool guests_built();
 
 class GuestKernel {
   public:
