@@ -84,6 +84,25 @@ inline void copy_slots(u64* fp, u32 source, u32 destination, u32 count) {
         fp[destination + i] = fp[source + i];
 }
 
+// Zeroes the declared locals of a new frame (their default values). Most functions declare
+// a few, for which overlapping stores from both ends cost less than the library call or a
+// jump table.
+inline void zero_locals(u64* locals, u32 count) {
+    if (count == 0) return;
+    if (count <= 2) {
+        locals[0] = 0;
+        locals[count - 1] = 0;
+    } else if (count <= 4) {
+        locals[0] = locals[1] = 0;
+        locals[count - 2] = locals[count - 1] = 0;
+    } else if (count <= 8) {
+        locals[0] = locals[1] = locals[2] = locals[3] = 0;
+        locals[count - 4] = locals[count - 3] = locals[count - 2] = locals[count - 1] = 0;
+    } else {
+        std::memset(locals, 0, std::size_t{count} * sizeof(u64));
+    }
+}
+
 // Fuel for a bulk operation over `count` bytes or elements (T-3: 1 unit per 64).
 inline i64 bulk_cost(u32 count) {
     return (i64{count} + 63) / 64;
@@ -297,15 +316,24 @@ dispatch:
             pc = frame.return_pc;
             fp = frame.fp;
             state.function = frame.function;
-            instance = frame.function->instance;
-            code = frame.function->code->code.data();
-            ESTA_RELOAD_MEMORY();
+            code = frame.code;
+            // Within one instance the memory registers are already current: memory.grow
+            // and host calls reload them where they happen.
+            if (frame.function->instance != instance) [[unlikely]] {
+                instance = frame.function->instance;
+                ESTA_RELOAD_MEMORY();
+            }
             // The call instruction holds its continuation's entry cost.
             ESTA_CHARGE_AND_DISPATCH(i64{pc[-1].d});
         }
         ESTA_HANDLER(call) {
             callee = instance->functions[pc->b];
             goto call_function;
+        }
+        ESTA_HANDLER(call_defined) {
+            callee = instance->functions[pc->b];
+            ESTA_SAFEPOINT();
+            goto enter_function;
         }
         ESTA_HANDLER(call_indirect) {
             const TableInstance& table = *instance->tables[pc->c];
@@ -571,21 +599,24 @@ dispatch:
 call_function : {
     ESTA_SAFEPOINT();
     if (callee->is_host()) goto call_host;
+    if (callee->instance != instance) {
+        instance = callee->instance;
+        ESTA_RELOAD_MEMORY();
+    }
+}
+enter_function : {
+    // The arguments are already in place: the caller's operand slots become the callee's
+    // first locals.
     const LoweredFunction& target = *callee->code;
     u64* const callee_fp = fp + pc->a;
     if (state.depth >= state.limits.max_call_depth ||
         target.frame_slots > static_cast<u64>(state.stack_end - callee_fp)) [[unlikely]]
         ESTA_TRAP(TrapKind::CallStackExhausted, "call stack exhausted");
-    state.frames[state.depth++] = CallFrame{pc + 1, fp, state.function};
-    // Most functions declare few locals; skip the library call when there are none.
-    if (target.local_slots != target.param_slots)
-        std::memset(callee_fp + target.param_slots, 0,
-                    std::size_t{target.local_slots - target.param_slots} * sizeof(u64));
+    state.frames[state.depth++] = CallFrame{pc + 1, fp, state.function, code};
+    zero_locals(callee_fp + target.param_slots, target.local_slots - target.param_slots);
     fp = callee_fp;
     state.function = callee;
-    instance = callee->instance;
     code = target.code.data();
-    ESTA_RELOAD_MEMORY();
     pc = code;
     ESTA_CHARGE_AND_DISPATCH(i64{target.entry_cost});
 }

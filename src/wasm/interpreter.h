@@ -20,11 +20,13 @@
 
 namespace esta::wasm {
 
-// A suspended caller: where to continue and with which frame and function.
+// A suspended caller: where to continue and with which frame and function (and its code,
+// so a return needs no loads through the function).
 struct CallFrame {
     const LInstruction* return_pc = nullptr;
     u64* fp = nullptr;
     const FunctionInstance* function = nullptr;
+    const LInstruction* code = nullptr;
 };
 
 // Why run() returned.

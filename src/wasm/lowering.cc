@@ -262,6 +262,7 @@ bool is_terminator(LOp op) {
         case LOp::br_table:
         case LOp::return_:
         case LOp::call:
+        case LOp::call_defined:
         case LOp::call_indirect:
             return true;
         default:
@@ -707,7 +708,10 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
             if (instruction.index >= m_module.function_count())
                 return Err(Status::Invalid, "lowering: function index");
             const FuncType& type = m_module.function_type(FuncIndex(instruction.index));
-            return lower_call(type, LOp::call, instruction.index, 0, false);
+            // A defined function runs in the caller's instance and is never a host function.
+            const LOp op = instruction.index >= m_module.imported_functions ? LOp::call_defined
+                                                                            : LOp::call;
+            return lower_call(type, op, instruction.index, 0, false);
         }
         case Op::call_indirect: {
             if (instruction.index >= m_module.types.size())
@@ -867,7 +871,8 @@ void Lowerer::finish() {
             const u32 target = static_cast<u32>(instruction.imm & 0xFFFF'FFFF);
             const i64 delta = entry_cost(target, m_branch_discounts[i]) - instruction.rest;
             instruction.d = static_cast<u32>(static_cast<i32>(delta));
-        } else if (instruction.op == LOp::call || instruction.op == LOp::call_indirect) {
+        } else if (instruction.op == LOp::call || instruction.op == LOp::call_defined ||
+                   instruction.op == LOp::call_indirect) {
             instruction.d = static_cast<u32>(entry_cost(i + 1, 0));
         }
     }

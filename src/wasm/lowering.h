@@ -154,6 +154,7 @@ namespace esta::wasm {
     X(br_table)       /* index slot a, b entries (+ default) at side table imm */             \
     X(return_)        /* copy c results from slot a to slot 0, pop the frame */               \
     X(call)           /* function b, arguments from slot a; d = continuation's entry cost */  \
+    X(call_defined)   /* as call, to a function this module defines (same instance) */       \
     X(call_indirect)  /* type b, table c, element index slot imm, arguments from a */         \
     X(global_get)     /* slot[c] = global b */                                                \
     X(global_set)     /* global b = slot[a] */                                                \
