@@ -555,6 +555,8 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
                 ESTA_TRY(pop(1));
             }
             materialize_all();
+            // Kept for `if`: a comparison just computed may fuse into its branch.
+            const u32 last_result = m_last_result;
             m_last_result = Patch::kNone;
             if (m_height < params) return Err(Status::Invalid, "lowering: block params");
             ControlFrame frame{.height = m_height - params, .params = params, .results = results};
@@ -569,6 +571,7 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
             } else {
                 frame.kind = ControlFrame::Kind::If;
                 LInstruction branch{.op = LOp::br_unless, .imm = u64{condition} << 32};
+                m_last_result = last_result;
                 fuse_condition(condition, BranchKind::Unless, branch);
                 frame.else_branch = emit(branch);
                 m_branch_discounts.resize(m_out.code.size(), 0);
