@@ -177,6 +177,15 @@ class Lowerer {
                !is_lazy(m_height - 1) && m_out.code[m_last_result].c == slot(m_height - 1);
     }
     Result<void> lower_local_write(u32 local, bool tee);
+    // Where a return finds its `arity` results. One result computed by the instruction just
+    // before is written straight to slot 0 by that instruction, so the return copies nothing
+    // (nothing else of the frame runs after it).
+    u32 return_source(u32 arity) {
+        if (arity != 1 || !top_is_last_result()) return slot(m_height - arity);
+        m_out.code[m_last_result].c = 0;
+        m_last_result = Patch::kNone;
+        return 0;
+    }
     // The top operand is an i32.add just computed (a load may take it as its address).
     bool sum_on_top() const {
         return top_is_last_result() && m_out.code[m_last_result].op == LOp::i32_add &&
@@ -390,7 +399,7 @@ Result<void> Lowerer::lower_branch(u32 depth, LOp forward, LOp back, u32 conditi
     const u32 copies = source == destination ? 0 : arity;
     if (target.kind == ControlFrame::Kind::Function) {
         if (forward == LOp::br) {
-            emit(LInstruction{.op = LOp::return_, .a = source, .c = arity});
+            emit(LInstruction{.op = LOp::return_, .a = return_source(arity), .c = arity});
             return {};
         }
         // A conditional return: branch to a return instruction placed after the function's
@@ -511,7 +520,7 @@ Result<void> Lowerer::lower_end() {
             if (m_height < frame.results) return Err(Status::Invalid, "lowering: results");
             emit_counted(
                 LInstruction{
-                    .op = LOp::return_, .a = slot(m_height - frame.results), .c = frame.results},
+                    .op = LOp::return_, .a = return_source(frame.results), .c = frame.results},
                 0);
         }
         m_frames.pop_back();
@@ -712,8 +721,8 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
                 return Err(Status::Invalid, "lowering: function index");
             const FuncType& type = m_module.function_type(FuncIndex(instruction.index));
             // A defined function runs in the caller's instance and is never a host function.
-            const LOp op = instruction.index >= m_module.imported_functions ? LOp::call_defined
-                                                                            : LOp::call;
+            const LOp op =
+                instruction.index >= m_module.imported_functions ? LOp::call_defined : LOp::call;
             return lower_call(type, op, instruction.index, 0, false);
         }
         case Op::call_indirect: {
