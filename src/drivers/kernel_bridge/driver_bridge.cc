@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kernel/scheduler.h"
+
 namespace esta::drivers {
 
 using kernel::Right;
@@ -76,13 +78,23 @@ Error guest_error(const Error& error) {
     return mapped;
 }
 
+CallerTime scheduler_time(const kernel::Scheduler& scheduler) {
+    return [&scheduler](kernel::ProcessId caller) -> Nanos {
+        const kernel::Process* process = scheduler.find(caller);
+        return process != nullptr ? process->current_time() : 0;
+    };
+}
+
+CallerTime clock_time(const protocol::Clock& clock) {
+    return [&clock](kernel::ProcessId) { return clock.now_ns(); };
+}
+
 KernelDriverBridge::KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port,
-                                       const protocol::Clock& kernel_clock,
-                                       const protocol::Clock& driver_clock)
+                                       CallerTime caller_time, const protocol::Clock& driver_clock)
     : m_driver(driver),
       m_scope(std::move(scope)),
       m_port(port),
-      m_kernel_clock(kernel_clock),
+      m_caller_time(std::move(caller_time)),
       m_driver_clock(driver_clock) {
     // Bindings put the port id in the high half and the process id in the low half.
     ESTA_ASSERT(port.value() <= 0xffff'ffffu);
@@ -101,9 +113,9 @@ Result<kernel::abi::AbiValue> KernelDriverBridge::call(kernel::ProcessId caller,
                                                        Nanos deadline) {
     // (1) Only the guest ops of this kind; the kernel checked the right of exactly these.
     ESTA_TRY(op_rights(op));
-    // (2) The kernel measured the deadline on its clock; the driver waits on its own. The
-    // budget left is what carries over.
-    Nanos remaining = deadline - m_kernel_clock.now_ns();
+    // (2) The kernel measured the deadline from the caller's time; the driver waits on its
+    // own clock. The budget is what carries over.
+    Nanos remaining = deadline - m_caller_time(caller);
     if (remaining <= 0) return Err(Status::Timeout, "driver.deadline_passed");
     // (3) The driver checks the scope (and audits a denial) and runs the op.
     std::string process = "pid " + std::to_string(caller.value());

@@ -8,10 +8,15 @@
 // kernel never sees a connection or a host name; the module never sees the scope.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "drivers/contract.h"
 #include "kernel/driver_port.h"
+
+namespace esta::kernel {
+class Scheduler;
+}
 
 namespace esta::drivers {
 
@@ -30,14 +35,23 @@ kernel::ObjectType port_object_type(DriverKind kind);
 // else went wrong on the driver's side). The context string is kept.
 Error guest_error(const Error& error);
 
+// The kernel time a caller's `call` deadline was measured from. The syscall adds the
+// guest's timeout to the caller's current time (Process::current_time(): the time of the
+// message it handles, T-2), which may lie behind the kernel's clock; asking for the same
+// time recovers the guest's timeout exactly.
+using CallerTime = std::function<Nanos(kernel::ProcessId)>;
+// Each process's current time, from the scheduler running it (borrowed; outlives the result).
+CallerTime scheduler_time(const kernel::Scheduler& scheduler);
+// The clock's time for every caller (tools and tests without a scheduler).
+CallerTime clock_time(const protocol::Clock& clock);
+
 class KernelDriverBridge final : public kernel::KernelDriver {
   public:
-    // `driver`, `kernel_clock` (the clock the kernel measures call deadlines on) and
-    // `driver_clock` (the one the driver was built with) are borrowed and outlive the bridge;
-    // the bridge outlives every DriverPort made with it. `port` is the port's object id,
-    // which keys transactions together with the caller.
-    KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port,
-                       const protocol::Clock& kernel_clock, const protocol::Clock& driver_clock);
+    // `driver` and `driver_clock` (the one the driver was built with) are borrowed and
+    // outlive the bridge; the bridge outlives every DriverPort made with it. `port` is the
+    // port's object id, which keys transactions together with the caller.
+    KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port, CallerTime caller_time,
+                       const protocol::Clock& driver_clock);
 
     Result<kernel::Rights> op_rights(i32 op) const override;
     // (1) the op is one of the kind's guest ops, (2) the deadline is converted to the
@@ -61,7 +75,7 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     Driver& m_driver;
     Scope m_scope;
     kernel::ObjectId m_port;
-    const protocol::Clock& m_kernel_clock;
+    CallerTime m_caller_time;
     const protocol::Clock& m_driver_clock;
 };
 

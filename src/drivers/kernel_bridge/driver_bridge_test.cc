@@ -92,7 +92,7 @@ class BridgeTest : public ::testing::Test {
     protocol::ManualClock driver_clock{9'000'000'000};
     ScriptedDriver driver{DriverKind::KeyValue};
     KernelDriverBridge bridge{driver, Scope{"kv", KvScope{"p:", kAllKvFamilies, {}}},
-                              kernel::ObjectId(7), kernel_clock, driver_clock};
+                              kernel::ObjectId(7), clock_time(kernel_clock), driver_clock};
 };
 
 TEST_F(BridgeTest, D1_TheBudgetLeftCarriesOverToTheDriversClock) {
@@ -101,6 +101,19 @@ TEST_F(BridgeTest, D1_TheBudgetLeftCarriesOverToTheDriversClock) {
     EXPECT_EQ(driver.last_deadline, driver_clock.now_ns() + 250 * kNanosPerMilli);
     EXPECT_EQ(driver.last_grant, "kv");
     EXPECT_EQ(driver.last_process, "pid 3");
+}
+
+TEST_F(BridgeTest, D1_ACallerTimeBehindTheKernelClockStillGivesTheWholeTimeout) {
+    // An actor's current time is the time of the last message it handled, which may be long
+    // past; the syscall measured the deadline from it, and so does the bridge.
+    Nanos message_time = 5'000;
+    KernelDriverBridge bridge_of_actor{driver, Scope{"kv", KvScope{"p:", kAllKvFamilies, {}}},
+                                       kernel::ObjectId(9), [&](ProcessId) { return message_time; },
+                                       driver_clock};
+    kernel_clock.advance(60'000 * kNanosPerMilli);
+    ASSERT_TRUE(bridge_of_actor.call(ProcessId(3), 1, Value(ValueList{"k"}),
+                                     message_time + 100 * kNanosPerMilli));
+    EXPECT_EQ(driver.last_deadline, driver_clock.now_ns() + 100 * kNanosPerMilli);
 }
 
 TEST_F(BridgeTest, D1_APassedDeadlineIsTimeoutWithoutRunning) {
@@ -112,7 +125,7 @@ TEST_F(BridgeTest, D1_APassedDeadlineIsTimeoutWithoutRunning) {
 
 TEST_F(BridgeTest, D4_BindingsSeparateProcessesAndPorts) {
     KernelDriverBridge second{driver, Scope{"kv", KvScope{"p:", kAllKvFamilies, {}}},
-                              kernel::ObjectId(8), kernel_clock, driver_clock};
+                              kernel::ObjectId(8), clock_time(kernel_clock), driver_clock};
     EXPECT_NE(bridge.binding(ProcessId(1)), bridge.binding(ProcessId(2)));
     EXPECT_NE(bridge.binding(ProcessId(1)), second.binding(ProcessId(1)));
     ASSERT_TRUE(bridge.call(ProcessId(2), 1, Value(ValueList{"k"}), kernel_clock.now_ns() + 1));

@@ -159,8 +159,8 @@ class GuestHarness {
     void grant(const std::string& name, Driver& driver, Scope scope, kernel::Rights rights,
                const protocol::Clock& driver_clock) {
         kernel::ObjectId id = m_ids.next();
-        auto bridge = std::make_unique<KernelDriverBridge>(driver, std::move(scope), id, m_clock,
-                                                           driver_clock);
+        auto bridge = std::make_unique<KernelDriverBridge>(
+            driver, std::move(scope), id, scheduler_time(m_scheduler), driver_clock);
         auto port = kernel::DriverPort::create(id, port_object_type(driver.kind()), name, *bridge);
         ASSERT_TRUE(port.has_value());
         ASSERT_TRUE(m_relay->add_grant(
