@@ -310,14 +310,14 @@ Result<void> check_grants(const ModuleManifest& manifest, std::span<const Offere
         auto grant = std::find_if(grants.begin(), grants.end(),
                                   [&](const OfferedGrant& g) { return g.name == need.name; });
         if (grant == grants.end()) {
-            report(need, "not granted: module \"" + manifest.name + "\" needs a " +
-                             std::string(object_type_name(need.kind)) + " under \"" + need.name +
-                             "\"; grant it in the application manifest");
+            report(need, "not granted: module \"" + manifest.name + "\" needs \"" + need.name +
+                             "\" (kind " + std::string(object_type_name(need.kind)) +
+                             "); grant it in the application manifest");
             continue;
         }
         if (grant->kind != need.kind) {
-            report(need, "granted as a " + std::string(object_type_name(grant->kind)) +
-                             ", but the module needs a " +
+            report(need, "granted as kind " + std::string(object_type_name(grant->kind)) +
+                             ", but the module needs kind " +
                              std::string(object_type_name(need.kind)));
             continue;
         }

@@ -206,7 +206,8 @@ TEST_F(ModuleGrants, K22_RefusesListingEveryMissingGrantWrongKindAndRight) {
     EXPECT_EQ(checked.error().code, Status::AccessDenied);
     ASSERT_EQ(problems.size(), 4u) << to_string(problems);
     EXPECT_TRUE(mentions(problems, "needs.audit", "not granted"));
-    EXPECT_TRUE(mentions(problems, "needs.decisions", "granted as a database"));
+    EXPECT_TRUE(mentions(problems, "needs.decisions",
+                         "granted as kind database, but the module needs kind topic"));
     EXPECT_TRUE(mentions(problems, "needs.kv", "without the rights write"));
     EXPECT_TRUE(mentions(problems, "needs.ledger", "without the rights approve"));
 }
