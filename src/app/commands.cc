@@ -12,6 +12,7 @@ void register_driver_command(CLI::App& root, CommandContext& context);      // c
 void register_check_command(CLI::App& root, CommandContext& context);       // cmd_check.cc
 void register_embed_command(CLI::App& root, CommandContext& context);       // cmd_embed.cc
 void register_sign_command(CLI::App& root, CommandContext& context);        // cmd_sign.cc
+void register_manifest_command(CLI::App& root, CommandContext& context);    // cmd_manifest.cc
 
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
@@ -25,6 +26,7 @@ void register_all_commands(CLI::App& root, CommandContext& context) {
     register_check_command(root, context);
     register_embed_command(root, context);
     register_sign_command(root, context);
+    register_manifest_command(root, context);
 }
 
 }  // namespace esta::app
