@@ -136,6 +136,7 @@ RunExit run(ExecutionState& state) {
     u8* memory = instance->memory_base;
     u64 memory_size = instance->memory_size != nullptr ? *instance->memory_size : 0;
     FunctionInstance* callee = nullptr;
+    const LoweredFunction* callee_code = nullptr;
 
 #define ESTA_SAVE()        \
     do {                   \
@@ -332,6 +333,7 @@ dispatch:
         }
         ESTA_HANDLER(call_defined) {
             callee = instance->functions[pc->b];
+            callee_code = reinterpret_cast<const LoweredFunction*>(pc->imm);
             ESTA_SAFEPOINT();
             goto enter_function;
         }
@@ -599,6 +601,7 @@ dispatch:
 call_function : {
     ESTA_SAFEPOINT();
     if (callee->is_host()) goto call_host;
+    callee_code = callee->code;
     if (callee->instance != instance) {
         instance = callee->instance;
         ESTA_RELOAD_MEMORY();
@@ -607,18 +610,18 @@ call_function : {
 enter_function : {
     // The arguments are already in place: the caller's operand slots become the callee's
     // first locals.
-    const LoweredFunction& target = *callee->code;
     u64* const callee_fp = fp + pc->a;
     if (state.depth >= state.limits.max_call_depth ||
-        target.frame_slots > static_cast<u64>(state.stack_end - callee_fp)) [[unlikely]]
+        callee_code->frame_slots > static_cast<u64>(state.stack_end - callee_fp)) [[unlikely]]
         ESTA_TRAP(TrapKind::CallStackExhausted, "call stack exhausted");
     state.frames[state.depth++] = CallFrame{pc + 1, fp, state.function, code};
-    zero_locals(callee_fp + target.param_slots, target.local_slots - target.param_slots);
+    zero_locals(callee_fp + callee_code->param_slots,
+                callee_code->local_slots - callee_code->param_slots);
     fp = callee_fp;
     state.function = callee;
-    code = target.code.data();
+    code = callee_code->code.data();
     pc = code;
-    ESTA_CHARGE_AND_DISPATCH(i64{target.entry_cost});
+    ESTA_CHARGE_AND_DISPATCH(i64{callee_code->entry_cost});
 }
 call_host : {
     const FuncType& type = *callee->type;

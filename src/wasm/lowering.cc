@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "base/assert.h"
 #include "wasm/instruction.h"
 
 namespace esta::wasm {
@@ -897,6 +898,17 @@ void Lowerer::finish() {
 }
 
 }  // namespace
+
+void link_direct_calls(std::vector<LoweredFunction>& functions, u32 imported_functions) {
+    for (LoweredFunction& function : functions) {
+        for (LInstruction& instruction : function.code) {
+            if (instruction.op != LOp::call_defined) continue;
+            const u32 callee = instruction.b - imported_functions;
+            ESTA_ASSERT(instruction.b >= imported_functions && callee < functions.size());
+            instruction.imm = reinterpret_cast<u64>(&functions[callee]);
+        }
+    }
+}
 
 Result<LoweredFunction> lower_function(const Module& module, u32 index) {
     if (index >= module.functions.size()) return Err(Status::Internal, "lowering: function index");

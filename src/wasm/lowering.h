@@ -154,7 +154,7 @@ namespace esta::wasm {
     X(br_table)       /* index slot a, b entries (+ default) at side table imm */             \
     X(return_)        /* copy c results from slot a to slot 0, pop the frame */               \
     X(call)           /* function b, arguments from slot a; d = continuation's entry cost */  \
-    X(call_defined)   /* as call, to a function this module defines (same instance) */       \
+    X(call_defined)   /* as call, to a function this module defines; imm: its code */        \
     X(call_indirect)  /* type b, table c, element index slot imm, arguments from a */         \
     X(global_get)     /* slot[c] = global b */                                                \
     X(global_set)     /* global b = slot[a] */                                                \
@@ -238,5 +238,11 @@ struct LoweredFunction {
 // validation should have rejected (never trusted blindly), Status::Limit if a frame would
 // exceed 2^24 slots.
 Result<LoweredFunction> lower_function(const Module& module, u32 index);
+
+// Once every defined function is lowered: points each call_defined at its callee's
+// LoweredFunction in `functions` (imm), so a call finds the code without going through the
+// instance. The pointers stay valid while the vector's buffer lives (moving the vector
+// keeps it).
+void link_direct_calls(std::vector<LoweredFunction>& functions, u32 imported_functions);
 
 }  // namespace esta::wasm

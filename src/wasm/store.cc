@@ -243,6 +243,7 @@ Result<std::shared_ptr<const CompiledModule>> compile(ByteSpan bytes, const Modu
         if (!lowered) return fail(lowered.error(), "lower");
         functions.push_back(std::move(*lowered));
     }
+    link_direct_calls(functions, module.imported_functions);
     return std::shared_ptr<const CompiledModule>(
         std::make_shared<CompiledModule>(std::move(module), std::move(functions)));
 }
