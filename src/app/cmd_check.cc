@@ -24,6 +24,15 @@ struct CheckOptions {
     bool json = false;
 };
 
+// A module's own strings (import and export names) may hold anything UTF-8 allows; a
+// terminal must not interpret them.
+std::string printable(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
 std::string rights_list(const kernel::ModuleNeed& need) {
     std::string text;
     auto add = [&text](std::string_view name) {
@@ -61,8 +70,9 @@ void print_text(const CheckOptions& options, const ModuleReport& report) {
     const char* label = "imports    ";
     if (report.valid && report.imports.empty()) std::printf("%snone\n", label);
     for (const kernel::ImportFinding& finding : report.imports) {
-        std::printf("%s%s.%s: %s%s%s\n", label, finding.module.c_str(), finding.name.c_str(),
-                    finding.type.c_str(), finding.verdict == kernel::ImportVerdict::Abi ? "" : "  ",
+        std::printf("%s%s.%s: %s%s%s\n", label, printable(finding.module).c_str(),
+                    printable(finding.name).c_str(), finding.type.c_str(),
+                    finding.verdict == kernel::ImportVerdict::Abi ? "" : "  ",
                     finding.verdict == kernel::ImportVerdict::Abi
                         ? ""
                         : std::string(kernel::import_verdict_name(finding.verdict)).c_str());
@@ -71,7 +81,7 @@ void print_text(const CheckOptions& options, const ModuleReport& report) {
     label = "exports    ";
     if (report.valid && report.exports.empty()) std::printf("%snone\n", label);
     for (const ExportEntry& entry : report.exports) {
-        std::printf("%s%s: %s\n", label, entry.name.c_str(), entry.type.c_str());
+        std::printf("%s%s: %s\n", label, printable(entry.name).c_str(), entry.type.c_str());
         label = "           ";
     }
     if (report.signature)
@@ -79,7 +89,7 @@ void print_text(const CheckOptions& options, const ModuleReport& report) {
                     std::string(kernel::signature_status_name(report.signature->status)).c_str(),
                     report.signature->reason.c_str());
     for (const Diagnostic& warning : report.warnings)
-        std::printf("warning    %s\n", warning.to_string().c_str());
+        std::printf("warning    %s\n", printable(warning.to_string()).c_str());
     if (report.ok()) {
         std::printf("verdict    ok: the kernel would load this module\n");
         return;
@@ -87,7 +97,7 @@ void print_text(const CheckOptions& options, const ModuleReport& report) {
     std::printf("verdict    refused (%zu problem%s):\n", report.problems.size(),
                 report.problems.size() == 1 ? "" : "s");
     for (const Diagnostic& problem : report.problems)
-        std::printf("  - %s\n", problem.to_string().c_str());
+        std::printf("  - %s\n", printable(problem.to_string()).c_str());
 }
 
 void print_json(const CheckOptions& options, const ModuleReport& report) {

@@ -79,6 +79,12 @@ class ManifestDecoder {
                              std::to_string(text->size()));
             return nullptr;
         }
+        // Names end up in logs, audit records and terminals: no control characters.
+        if (std::any_of(text->begin(), text->end(),
+                        [](char c) { return static_cast<u8>(c) < 0x20 || c == 0x7f; })) {
+            problem(key, "must not contain control characters");
+            return nullptr;
+        }
         return text;
     }
 

@@ -105,6 +105,12 @@ TEST(ModuleManifest, DuplicateKeysAndRightsAreRefused) {
     EXPECT_TRUE(mentions(problems, "needs.kv", "appears twice"));
 }
 
+TEST(ModuleManifest, NamesWithControlCharactersAreRefused) {
+    Diagnostics problems;
+    EXPECT_FALSE(decode_module_manifest(manifest_with("name", "ok\x1b[2Jspoof"), problems));
+    EXPECT_TRUE(mentions(problems, "name", "control characters")) << to_string(problems);
+}
+
 TEST(ModuleManifest, NeedsAreOptional) {
     Diagnostics problems;
     auto manifest = decode_module_manifest(manifest_with("needs", AbiValue{}), problems);
