@@ -251,6 +251,11 @@ dispatch:
             fp[pc->c] = fp[pc->a];
             ESTA_NEXT();
         }
+        ESTA_HANDLER(copy2) {
+            fp[pc->c] = fp[pc->a];
+            fp[pc->d] = fp[pc->b];
+            ESTA_NEXT();
+        }
         ESTA_HANDLER(constant) {
             fp[pc->c] = pc->imm;
             ESTA_NEXT();

@@ -155,6 +155,19 @@ class Lowerer {
     // Appends `instruction` standing for itself (`own` wasm instructions) and everything
     // folded since the last one.
     u32 emit_counted(LInstruction instruction, u32 own) {
+        if (instruction.op == LOp::copy && can_pair_copy(m_pending + own)) {
+            // Copies come in runs (a loop's locals rotating, operands materialized before a
+            // branch): two in one dispatch. Copies never trap, so the pair keeps the first's
+            // offset, and only local slots see the difference if fuel stops it.
+            LInstruction& previous = m_out.code.back();
+            previous.op = LOp::copy2;
+            previous.b = instruction.a;
+            previous.d = instruction.c;
+            previous.count = static_cast<u16>(previous.count + m_pending + own);
+            m_pending = 0;
+            m_last_result = Patch::kNone;
+            return here() - 1;
+        }
         instruction.count = static_cast<u16>(m_pending + own);
         m_pending = 0;
         m_last_result = Patch::kNone;
@@ -163,6 +176,11 @@ class Lowerer {
         return static_cast<u32>(m_out.code.size() - 1);
     }
     u32 emit(LInstruction instruction) { return emit_counted(instruction, 1); }
+    // A copy may join the copy before it unless a label points between them.
+    bool can_pair_copy(u32 count) const {
+        return !m_out.code.empty() && m_out.code.back().op == LOp::copy && m_label != here() &&
+               m_out.code.back().count + count < kMaxPendingCount;
+    }
     // Emits an instruction whose only effect is writing a new top operand (slot c).
     Result<void> emit_result(LInstruction instruction) {
         instruction.c = slot(m_height);
@@ -229,7 +247,8 @@ class Lowerer {
     u32 m_max_height = 0;
     u32 m_pending = 0;
     u32 m_offset = 0;
-    u32 m_dead_depth = 0;  // Nesting inside unreachable code being skipped.
+    u32 m_dead_depth = 0;        // Nesting inside unreachable code being skipped.
+    u32 m_label = Patch::kNone;  // The last instruction index a branch may target.
 };
 
 // The `_imm` superinstruction of a binary operator, if it has one.
@@ -376,6 +395,7 @@ Result<void> Lowerer::lower_dead(const Instruction& instruction) {
 
 void Lowerer::bind_label(ControlFrame& frame) {
     const u32 target = here();
+    m_label = target;
     m_last_result = Patch::kNone;
     for (const Patch& patch : frame.patches) {
         if (patch.entry == Patch::kNone) {
@@ -411,6 +431,7 @@ Result<void> Lowerer::lower_branch(u32 depth, LOp forward, LOp back, u32 conditi
         m_branch_discounts.resize(m_out.code.size(), 0);
         emit_counted(LInstruction{.op = LOp::return_, .a = source, .c = arity}, 0);
         m_out.code[skip].imm |= here();
+        m_label = here();
         return {};
     }
     const bool is_loop = target.kind == ControlFrame::Kind::Loop;
@@ -495,6 +516,7 @@ Result<void> Lowerer::lower_else() {
     // The false arm starts here; the `else` opcode itself is only executed by the then-arm.
     LInstruction& skip = m_out.code[frame.else_branch];
     skip.imm = (skip.imm & ~u64{0xFFFF'FFFF}) | here();
+    m_label = here();
     m_branch_discounts[frame.else_branch] = m_pending;
     frame.else_branch = Patch::kNone;
     frame.kind = ControlFrame::Kind::Else;
@@ -577,6 +599,7 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
                 frame.kind = ControlFrame::Kind::Loop;
                 fold();
                 frame.loop_target = here();
+                m_label = here();
                 frame.loop_discount = m_pending;
             } else {
                 frame.kind = ControlFrame::Kind::If;

@@ -143,6 +143,7 @@ namespace esta::wasm {
     X(nop)            /* Carries fuel only. */                                                \
     X(unreachable)                                                                            \
     X(copy)           /* slot[c] = slot[a] */                                                 \
+    X(copy2)          /* slot[c] = slot[a], then slot[d] = slot[b] */                         \
     X(constant)       /* slot[c] = imm */                                                     \
     X(select)         /* slot[c] = slot[d] ? slot[a] : slot[b] */                             \
     X(br)             /* to imm; copy c slots a.. -> b..; charge d; back edges: br_back */    \
