@@ -20,8 +20,10 @@ class GuestSpans {
     // The context new root guest spans hang under (the current message's); invalid: none.
     void set_current_context(SpanContext context) { m_current = std::move(context); }
 
-    // span_begin: the new span's id as the ABI's i64 (never 0). Limit when
-    // kMaxOpenGuestSpans are open. The name is truncated to kMaxSpanNameLength bytes.
+    // span_begin: the guest's id for the new span, positive (the ABI returns a negative
+    // value as -status) and unique within this table: a sequence number, not the trace's
+    // span id, which may have its top bit set. Limit when kMaxOpenGuestSpans are open.
+    // The name is truncated to kMaxSpanNameLength bytes.
     Result<i64> begin(std::string_view name);
 
     // span_end: ends the span; status 0 leaves the OTLP status Unset (success), any other
@@ -38,7 +40,12 @@ class GuestSpans {
   private:
     Tracer& m_tracer;
     SpanContext m_current;
-    std::vector<Span> m_open;  // In begin order; the back is the innermost.
+    struct OpenSpan {
+        i64 guest_id;
+        Span span;
+    };
+    std::vector<OpenSpan> m_open;  // In begin order; the back is the innermost.
+    i64 m_next_id = 1;
 };
 
 }  // namespace esta::observe

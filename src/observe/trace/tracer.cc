@@ -36,9 +36,8 @@ void Span::add_event(std::string_view name, std::vector<Attribute> attributes) {
 }
 
 void Span::set_status(StatusCode code, std::string_view message) {
-    if (!m_data) return;
-    // An Ok status is final (OpenTelemetry: later Error or Unset settings are ignored).
-    if (m_data->status == StatusCode::Ok) return;
+    // OpenTelemetry: setting Unset is ignored, and Ok is final.
+    if (!m_data || code == StatusCode::Unset || m_data->status == StatusCode::Ok) return;
     m_data->status = code;
     m_data->status_message = code == StatusCode::Error
                                  ? std::string(truncate_utf8(message, kMaxAttributeValueLength))

@@ -47,7 +47,8 @@ class Span {
     const SpanContext& context() const { return m_context; }
     bool recording() const { return m_data != nullptr; }
 
-    // All three are no-ops on a span that is not recording or has ended.
+    // All three are no-ops on a span that is not recording or has ended. set_status
+    // ignores Unset, keeps an Ok status final, and keeps the message only for Error.
     void set_attribute(std::string_view key, AttributeValue value);
     void add_event(std::string_view name, std::vector<Attribute> attributes = {});
     void set_status(StatusCode code, std::string_view message = {});

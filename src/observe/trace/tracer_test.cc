@@ -117,6 +117,19 @@ TEST(Tracer, O4_AttributesEventsAndStatusAreBounded) {
     EXPECT_EQ(data.status_message, "failed");
 }
 
+TEST(Tracer, O4_OkStatusIsFinalAndUnsetIsIgnored) {
+    Fixture f;
+    Span span = f.tracer.start_span("status");
+    span.set_status(StatusCode::Error, "first");
+    span.set_status(StatusCode::Unset);
+    span.set_status(StatusCode::Ok, "message dropped for Ok");
+    span.set_status(StatusCode::Error, "too late");
+    span.end();
+    const SpanData data = f.sink.spans().at(0);
+    EXPECT_EQ(data.status, StatusCode::Ok);
+    EXPECT_EQ(data.status_message, "");
+}
+
 TEST(Tracer, TruncationKeepsUtf8Whole) {
     EXPECT_EQ(truncate_utf8("ab\xC3\xA9", 3), "ab");
     EXPECT_EQ(truncate_utf8("ab\xC3\xA9", 4), "ab\xC3\xA9");
@@ -178,17 +191,19 @@ TEST(GuestSpans, O4_GuestSpansNestUnderTheMessageContext) {
     guest.set_current_context(receive.context());
     auto outer = guest.begin("compute accrual");
     ASSERT_TRUE(outer);
-    EXPECT_NE(*outer, 0);
+    EXPECT_GT(*outer, 0);
     auto inner = guest.begin("look up balance");
     ASSERT_TRUE(inner);
     ASSERT_TRUE(guest.end(*inner, 0));
     ASSERT_TRUE(guest.end(*outer, 4));
     EXPECT_EQ(guest.end(*outer, 0).error().code, Status::NotFound);
     EXPECT_EQ(guest.end(12345, 0).error().code, Status::NotFound);
+    EXPECT_EQ(guest.end(-1, 0).error().code, Status::NotFound);
     const auto spans = f.sink.spans();
     ASSERT_EQ(spans.size(), 2u);
     EXPECT_EQ(spans[0].name, "look up balance");
-    EXPECT_EQ(static_cast<i64>(spans[0].parent_span_id.as_u64()), *outer);
+    EXPECT_GT(*inner, *outer);
+    EXPECT_EQ(spans[0].parent_span_id, spans[1].context.span_id);
     EXPECT_EQ(spans[0].status, StatusCode::Unset);
     EXPECT_EQ(spans[1].parent_span_id, receive.context().span_id);
     EXPECT_EQ(spans[1].status, StatusCode::Error);
