@@ -105,8 +105,8 @@ void BM_EmbeddedKvSetGet_OutOfProcess(benchmark::State& state) {
         ::_exit(0);
     }
     ::close(ends[1]);
-    auto driver =
-        guarded(std::make_unique<host::RemoteDriver>(DriverKind::KeyValue, ends[0], codec));
+    auto driver = guarded(
+        std::make_unique<host::RemoteDriver>(DriverKind::KeyValue, ends[0], codec, g_clock));
     Scope scope = kv_scope();
     for (auto _ : state) {
         CallContext context{scope, 1, g_clock.now_ns() + 5'000 * kNanosPerMilli, Caller::Module,

@@ -206,6 +206,9 @@ Result<void> write_frame(int fd, const std::vector<u8>& frame) {
     while (written < frame.size()) {
         ssize_t sent = ::send(fd, frame.data() + written, frame.size() - written, MSG_NOSIGNAL);
         if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return Err(Status::Timeout, "wire.send_timeout");
+        }
         if (sent <= 0) return Err(Status::Unavailable, "wire.send");
         written += static_cast<std::size_t>(sent);
     }
@@ -219,6 +222,9 @@ Result<void> read_exact(int fd, u8* out, std::size_t size) {
     while (done < size) {
         ssize_t got = ::read(fd, out + done, size - done);
         if (got < 0 && errno == EINTR) continue;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return Err(Status::Timeout, "wire.read_timeout");
+        }
         if (got <= 0) return Err(Status::Unavailable, "wire.peer_gone");
         done += static_cast<std::size_t>(got);
     }

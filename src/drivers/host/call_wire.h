@@ -46,7 +46,8 @@ protocol::Envelope reply_envelope(const protocol::Envelope& call, const Result<V
 Result<Value> parse_reply(const protocol::Envelope& envelope, const ValueCodec& codec);
 
 // Blocking frame I/O on a stream socket. read_frame returns Unavailable when the peer is
-// gone (EOF or reset) and the protocol's decode errors for damaged frames.
+// gone (EOF or reset), Timeout when the socket's receive timeout passed first, and the
+// protocol's decode errors for damaged frames; write_frame Timeout for its send timeout.
 Result<void> write_frame(int fd, const std::vector<u8>& frame);
 Result<protocol::Envelope> read_envelope(int fd);
 

@@ -1,7 +1,10 @@
 // RemoteDriver: the kernel's side of an out-of-process driver. It forwards each call as one
-// frame over the connected Unix socket and waits for the reply. When the driver process is
-// gone every call is UNAVAILABLE (retryable) until the supervisor restarts it and hands in
-// a new socket with reconnect(): modules only ever see retryable errors.
+// frame over the connected Unix socket and waits for the reply, never past the call's
+// deadline: a driver process that stops answering is TIMEOUT (the outcome is unknown) and
+// the connection is dropped, since a late reply would put the stream out of step. When the
+// driver process is gone every call is UNAVAILABLE (retryable) until the supervisor
+// restarts it and hands in a new socket with reconnect(): modules only ever see retryable
+// errors.
 #pragma once
 
 #include <mutex>
@@ -12,8 +15,9 @@ namespace esta::drivers::host {
 
 class RemoteDriver final : public Driver {
   public:
-    // Takes ownership of `fd`; `codec` is borrowed.
-    RemoteDriver(DriverKind kind, int fd, const ValueCodec& codec);
+    // Takes ownership of `fd`; `codec` and `clock` (the one call deadlines are on) are
+    // borrowed.
+    RemoteDriver(DriverKind kind, int fd, const ValueCodec& codec, const protocol::Clock& clock);
     ~RemoteDriver() override;
 
     DriverKind kind() const override { return m_kind; }
@@ -31,6 +35,7 @@ class RemoteDriver final : public Driver {
 
     DriverKind m_kind;
     const ValueCodec& m_codec;
+    const protocol::Clock& m_clock;
     mutable std::mutex m_mutex;  // One call at a time on the stream.
     int m_fd;
     u64 m_sequence = 0;

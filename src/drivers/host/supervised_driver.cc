@@ -77,7 +77,7 @@ Result<void> SupervisedDriver::launch_locked() {
             if (m_remote) {
                 m_remote->reconnect(fd);
             } else {
-                m_remote = std::make_unique<RemoteDriver>(m_kind, fd, m_codec);
+                m_remote = std::make_unique<RemoteDriver>(m_kind, fd, m_codec, m_clock);
             }
             m_child = pid;
             return Ok();

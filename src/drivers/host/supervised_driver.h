@@ -31,7 +31,8 @@ struct DriverProcessConfig {
 
 class SupervisedDriver final : public Driver {
   public:
-    // `codec`, `clock` (backoff) and `sleeper` (waiting for the child to listen) are borrowed.
+    // `codec`, `clock` (call deadlines and the restart backoff) and `sleeper` (waiting for
+    // the child to listen) are borrowed.
     SupervisedDriver(DriverKind kind, DriverProcessConfig config, const ValueCodec& codec,
                      const protocol::Clock& clock, Sleeper& sleeper);
     ~SupervisedDriver() override;

@@ -40,7 +40,7 @@ class OutOfProcess : public ::testing::Test {
     void SetUp() override {
         int fd = spawn_driver(child);
         ASSERT_GE(fd, 0);
-        remote = std::make_unique<host::RemoteDriver>(DriverKind::KeyValue, fd, codec);
+        remote = std::make_unique<host::RemoteDriver>(DriverKind::KeyValue, fd, codec, clock);
         ASSERT_TRUE(remote->start());
     }
     void TearDown() override {
@@ -92,6 +92,25 @@ TEST_F(OutOfProcess, D2_KilledDriverProcessIsRetryableAndARestartServesAgain) {
     auto again = call(kv_op::kIncrBy, ValueList{"n", i64{1}});
     ASSERT_TRUE(again) << again.error().to_string();
     EXPECT_EQ(*again, Value(i64{1}));
+}
+
+TEST(OutOfProcessStalled, D1_ADriverProcessThatStopsAnsweringIsTimeoutNotAHang) {
+    // The "process" is the other end of a socket pair that reads nothing and answers
+    // nothing, as a stuck driver would.
+    int ends[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), 0);
+    host::AbiValueCodec codec;
+    protocol::SystemClock clock;
+    host::RemoteDriver remote(DriverKind::KeyValue, ends[0], codec, clock);
+    Scope scope{"kv", KvScope{"p:", kAllKvFamilies, {}}};
+    CallContext context{scope, 1, clock.now_ns() + 100 * kNanosPerMilli, Caller::Module, "stall"};
+    auto stalled = remote.call(kv_op::kGet, ValueList{"k"}, context);
+    ASSERT_FALSE(stalled);
+    EXPECT_EQ(stalled.error().code, Status::Timeout);
+    EXPECT_STREQ(stalled.error().context, "driver.stalled");
+    // The stream is out of step now, so it is dropped: the supervisor restarts the process.
+    EXPECT_EQ(remote.lifecycle(), Lifecycle::Failed);
+    ::close(ends[1]);
 }
 
 TEST_F(OutOfProcess, D2_DriverProcessCannotExecPrograms) {

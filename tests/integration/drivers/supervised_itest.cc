@@ -1,7 +1,8 @@
 // D-2: the driver process supervisor. `estalogic driver kv` runs as a child; killing it
 // makes calls UNAVAILABLE (retryable) until the backoff on the injected clock has passed,
-// and the next call starts a new child. Through the kernel, a guest sees the same: only the
-// retryable status while the driver process is down.
+// and the next call starts a new child. (Call deadlines are on the same manual clock, so
+// each call's socket timeouts are its whole budget of real time.) Through the kernel, a guest sees
+// the same: only the retryable status while the driver process is down.
 #include <signal.h>
 #include <unistd.h>
 
@@ -34,8 +35,8 @@ class Supervised : public ::testing::Test {
         std::filesystem::remove_all(directory);
     }
     Result<Value> call(u32 op, Value request) {
-        CallContext context{scope, 1, system_clock.now_ns() + 5'000 * kNanosPerMilli,
-                            Caller::Module, "supervised-test"};
+        CallContext context{scope, 1, clock.now_ns() + 5'000 * kNanosPerMilli, Caller::Module,
+                            "supervised-test"};
         return driver->call(op, request, context);
     }
     void kill_child() {
@@ -47,7 +48,6 @@ class Supervised : public ::testing::Test {
     std::filesystem::path directory;
     host::AbiValueCodec codec;
     protocol::ManualClock clock{1'000'000};
-    protocol::SystemClock system_clock;
     ThreadSleeper sleeper;
     std::unique_ptr<host::SupervisedDriver> driver;
     Scope scope{"kv", KvScope{"p:", kAllKvFamilies, {}}};
@@ -75,6 +75,23 @@ TEST_F(Supervised, D2_KilledDriverProcessIsRestartedAfterTheBackoff) {
     EXPECT_NE(driver->child(), first);
 }
 
+TEST_F(Supervised, D1_AStalledDriverProcessTimesOutIsKilledAndRestarted) {
+    ASSERT_TRUE(call(kv_op::kIncrBy, ValueList{"n", i64{1}}));
+    pid_t stalled = driver->child();
+    ASSERT_EQ(::kill(stalled, SIGSTOP), 0);  // Alive but never answering.
+    CallContext context{scope, 1, clock.now_ns() + 200 * kNanosPerMilli, Caller::Module,
+                        "supervised-test"};
+    auto late = driver->call(kv_op::kGet, ValueList{"n"}, context);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Status::Timeout);
+    EXPECT_EQ(driver->child(), -1);  // Killed and reaped.
+    clock.advance(100 * kNanosPerMilli);
+    auto again = call(kv_op::kIncrBy, ValueList{"n", i64{1}});
+    ASSERT_TRUE(again) << again.error().to_string();
+    EXPECT_NE(driver->child(), stalled);
+    EXPECT_EQ(driver->restarts(), 1u);
+}
+
 TEST_F(Supervised, D2_ADriverProcessThatCannotStartIsUnavailable) {
     host::DriverProcessConfig config;
     config.program = ESTA_ESTALOGIC_PATH;
@@ -91,7 +108,7 @@ TEST_F(Supervised, D2_AGuestSeesOnlyRetryableErrorsWhileTheDriverProcessIsDown) 
     std::shared_ptr<const wasm::CompiledModule> relay;
     ESTA_NEED_RELAY(relay);
     testing::GuestHarness harness(relay);
-    harness.grant("kv", *driver, scope, kernel::Right::Read | kernel::Right::Write, system_clock);
+    harness.grant("kv", *driver, scope, kernel::Right::Read | kernel::Right::Write, clock);
     ASSERT_TRUE(harness.call("kv", kv_op::kSet, ValueList{"k", bytes_value("v")}));
     kill_child();
     auto down = harness.call("kv", kv_op::kGet, ValueList{"k"});
