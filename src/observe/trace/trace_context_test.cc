@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "observe/trace/id_source.h"
+
 namespace esta::observe {
 namespace {
 
@@ -66,6 +68,41 @@ TEST(TraceContext, O4_BadTracestateIsDroppedButTraceparentKept) {
     ASSERT_TRUE(bad);
     EXPECT_TRUE(bad->trace_state.empty());
     EXPECT_FALSE(parse_trace_headers("00-bad", "congo=t61rcWkgMzE"));
+}
+
+// Deterministic mutations of valid headers: parsing never fails badly, and whatever parses
+// formats back to something that parses to the same context.
+TEST(TraceContext, O4_MutatedHeadersParseOrFailCleanly) {
+    SeededIdSource random(2026);
+    const std::string state_seed = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7,t@s=a b";
+    int parsed_parents = 0;
+    int parsed_states = 0;
+    for (int i = 0; i < 20'000; ++i) {
+        std::string parent(kExample);
+        std::string state = state_seed;
+        const u64 bits = random.new_span_id().as_u64();
+        for (int m = 0; m < 1 + static_cast<int>(bits % 3); ++m) {
+            const u64 r = random.new_span_id().as_u64();
+            parent[r % parent.size()] = static_cast<char>(r >> 8);
+            state[(r >> 16) % state.size()] = static_cast<char>(r >> 24);
+        }
+        if (bits & 0x100) parent.resize((bits >> 9) % parent.size());
+        if (auto context = parse_traceparent(parent)) {
+            ++parsed_parents;
+            auto again = parse_traceparent(format_traceparent(*context));
+            ASSERT_TRUE(again) << parent;
+            EXPECT_EQ(*again, *context);
+        }
+        if (auto trace_state = TraceState::parse(state)) {
+            ++parsed_states;
+            auto again = TraceState::parse(trace_state->header());
+            ASSERT_TRUE(again) << state;
+            EXPECT_EQ(*again, *trace_state);
+        }
+    }
+    // Some mutations land on characters that keep the header valid (hex digits, flags).
+    EXPECT_GT(parsed_parents, 0);
+    EXPECT_GT(parsed_states, 0);
 }
 
 TEST(TraceContext, IdsEncodeBigEndianLowerHex) {
