@@ -101,9 +101,44 @@ void check_references(ParseContext& context) {
     }
 }
 
+bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Development mode allows plain HTTP, but says so when it reaches beyond this host (S-3).
+void warn_open_endpoints(ParseContext& context) {
+    const auto& manifest = context.manifest;
+    auto& reporter = context.reporter;
+    const auto& ingress = manifest.ingress;
+    if (ingress.enabled && !is_loopback(ingress.http.host)) {
+        if (!ingress.http.tls()) {
+            reporter.warning({}, "ingress.listen",
+                             "serves plain HTTP beyond this host; add tls_certificate and "
+                             "tls_private_key (S-3)");
+        }
+        for (const auto& route : ingress.routes) {
+            if (route.token.source != drivers::SecretRef::Source::None) continue;
+            reporter.warning(route.where, "ingress.routes." + key_segment(route.name),
+                             "anyone who reaches " + ingress.http.host +
+                                 " can invoke this route; add token = { env = \"VARIABLE\" } "
+                                 "(S-3)");
+        }
+    }
+    const auto& observability = manifest.observability;
+    if (observability.http_enabled && !is_loopback(observability.http.host) &&
+        !observability.http.tls()) {
+        reporter.warning({}, "observability.http.listen",
+                         "serves plain HTTP beyond this host; add tls_certificate and "
+                         "tls_private_key (S-3)");
+    }
+}
+
 void check_production(ParseContext& context) {
     auto& manifest = context.manifest;
-    if (manifest.mode != Mode::Production) return;
+    if (manifest.mode != Mode::Production) {
+        warn_open_endpoints(context);
+        return;
+    }
     auto& reporter = context.reporter;
     for (const auto& module : manifest.modules) {
         std::string path = "modules." + key_segment(module.name);

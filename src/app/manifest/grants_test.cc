@@ -154,6 +154,13 @@ TEST(ManifestGrants, KvPrefixAndFamilies) {
                      "e.g. \"esta/accrual/\"");
 }
 
+TEST(ManifestGrants, OptionOfAnotherKindIsRefused) {
+    auto outcome = parse_test_manifest(grant("audit = true\nfamilies = [\"strings\"]\n"));
+    expect_one_error(outcome, at(7, 12),
+                     "processes.p.grants.g.families: applies only to kv grants, not to audit "
+                     "grants");
+}
+
 TEST(ManifestSupervision, K32_UnknownChildSuggests) {
     auto outcome = parse_test_manifest(std::string(kMinimalManifest) +
                                        "[supervisors.root]\nchildren = [\"q\", \"p\"]\n");

@@ -270,14 +270,23 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
             result.resource = AuditGrant{};
         }
     }
-    // Declare every key as known even when the grant's kind made them irrelevant, so a
-    // mistake is reported once, as what it is.
+    // Options of another kind of grant are refused (and declared known, so each mistake is
+    // reported once, as what it is).
     for (auto key : kResourceKeys)
         (void)grant.node(key);
-    (void)grant.node("families");
-    (void)grant.node("produce");
-    (void)grant.node("consume");
-    (void)grant.node("group");
+    struct KindOption {
+        std::string_view key;
+        std::string_view kind;
+    };
+    constexpr KindOption kKindOptions[] = {
+        {"families", "kv"}, {"produce", "topic"}, {"consume", "topic"}, {"group", "topic"}};
+    for (const auto& option : kKindOptions) {
+        (void)grant.node(option.key);
+        if (grant.has(option.key) && !kind.empty() && kind != option.kind) {
+            grant.error(option.key, "applies only to " + std::string(option.kind) +
+                                        " grants, not to " + kind + " grants");
+        }
+    }
     parse_rights(grant, result);
     parse_restrictions(context, grant, result);
     grant.finish();

@@ -155,6 +155,23 @@ TEST(ManifestEndpoints, IngressRouteNamesAProcess) {
     EXPECT_EQ(ingress.routes[0].token.name, "ESTA_TOKEN");
 }
 
+TEST(ManifestEndpoints, S3_PlainHttpBeyondThisHostIsWarnedAbout) {
+    auto outcome =
+        parse_test_manifest(with("[ingress]\nlisten = \"0.0.0.0:8080\"\n"
+                                 "[ingress.routes.p]\n"));
+    ASSERT_TRUE(outcome.manifest) << to_string(outcome.errors);
+    ASSERT_EQ(outcome.warnings.size(), 2u) << to_string(outcome.warnings);
+    EXPECT_EQ(outcome.warnings[0].where, at(7, 1));
+    EXPECT_EQ(outcome.warnings[0].message,
+              "ingress.routes.p: anyone who reaches 0.0.0.0 can invoke this route; add token = "
+              "{ env = \"VARIABLE\" } (S-3)");
+    EXPECT_EQ(outcome.warnings[1].message,
+              "ingress.listen: serves plain HTTP beyond this host; add tls_certificate and "
+              "tls_private_key (S-3)");
+    auto local = parse_test_manifest(with("[ingress]\n[ingress.routes.p]\n"));
+    EXPECT_TRUE(local.warnings.empty()) << to_string(local.warnings);
+}
+
 TEST(ManifestEndpoints, K5_IngressMessageTypeIsTheApplications) {
     auto outcome =
         parse_test_manifest(with("[ingress]\n[ingress.routes.p]\nmessage_type = 0xFFFF\n"));
