@@ -43,6 +43,16 @@ bool is_env_name(std::string_view name) {
     return true;
 }
 
+bool is_property_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    for (char c : name) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 std::string lower(std::string_view text) {
     std::string result(text);
     for (char& c : result)
@@ -128,6 +138,12 @@ void parse_kafka(ParseContext& context, TableReader& table, drivers::KafkaConfig
             std::string name(key.str());
             auto value = reader.string(name);
             if (!value) continue;
+            if (!is_property_name(name)) {
+                reader.error(name,
+                             "is not a librdkafka property name; allowed: 1 to 128 of "
+                             "a-z, A-Z, 0-9, '.', '_', '-'");
+                continue;
+            }
             std::string folded = lower(name);
             if (folded.find("password") != std::string::npos ||
                 folded.find("secret") != std::string::npos ||

@@ -46,6 +46,17 @@ TEST(ManifestSecrets, S2_RejectsSecretInKafkaSettings) {
                      "\"PATH\" }");
 }
 
+// Found by fuzzing: toml++ prints a key with a tab bare, so `manifest show` made a file
+// that did not parse. Property names are librdkafka's spelling only.
+TEST(ManifestDrivers, KafkaSettingNameIsAPropertyName) {
+    auto outcome =
+        parse_test_manifest(with("[drivers.topics]\nbackend = \"kafka\"\nbootstrap = \"k:9092\"\n"
+                                 "[drivers.topics.settings]\n\"sasl\\tmechanism\" = \"PLAIN\"\n"));
+    expect_one_error(outcome, at(9, 21),
+                     "drivers.topics.settings.\"sasl?mechanism\": is not a librdkafka property "
+                     "name; allowed: 1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'");
+}
+
 TEST(ManifestSecrets, S2_RejectsAGroupReadableSecretFileWithTheFix) {
     write_test_file("m.wasm", "\0asm", 0644);
     write_test_file("redis.secret", "pw\n", 0640);
