@@ -37,8 +37,11 @@ Outcome drive(ExecutionState& state, i64 available, FuelMode mode) {
                 continue;
             case RunExit::Returned: {
                 const FuncType& type = *state.entry->type;
-                for (std::size_t i = 0; i < type.results.size(); ++i)
-                    outcome.results.push_back(Value::from_slot(type.results[i], state.stack[i]));
+                const u64* slot = state.stack.get();
+                for (ValType result : type.results) {
+                    outcome.results.push_back(Value::from_slots(result, slot));
+                    slot += Value::slot_count(result);
+                }
                 outcome.kind = Outcome::Kind::Completed;
                 outcome.fuel_used = static_cast<u64>(available - state.fuel);
                 state.suspended = false;
@@ -165,8 +168,11 @@ Result<Outcome> Execution::invoke(FuncRef function, std::span<const Value> args,
         return outcome;
     }
     u64* const stack = state.stack.get();
-    for (std::size_t i = 0; i < args.size(); ++i)
-        stack[i] = args[i].slot();
+    u64* slot = stack;
+    for (const Value& arg : args) {
+        arg.write_slots(slot);
+        slot += Value::slot_count(arg.type());
+    }
     std::memset(stack + code.param_slots, 0,
                 std::size_t{code.local_slots - code.param_slots} * sizeof(u64));
     state.entry = function;

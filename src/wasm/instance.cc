@@ -1,6 +1,7 @@
 // instantiate(): link, allocate and initialize a module instance in the spec's order.
 // Spec: https://webassembly.github.io/spec/core/exec/modules.html#instantiation
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "wasm/store.h"
@@ -61,35 +62,40 @@ Result<void> resolve_import(StoreImpl& store, const Module& module, const Import
     return unlinkable("incompatible import type", index);
 }
 
-// Evaluates a validated constant expression to a slot. Extended constant expressions are
-// not part of 2.0, so the value is the last instruction's.
-u64 evaluate(const ConstExpr& expression, const InstanceImpl& instance) {
-    u64 value = 0;
+// Evaluates a validated constant expression to its slots (a v128 fills both, anything else
+// only the low one). Extended constant expressions are not part of 2.0, so the value is the
+// last instruction's.
+std::array<u64, 2> evaluate(const ConstExpr& expression, const InstanceImpl& instance) {
+    std::array<u64, 2> value{};
     for (const ConstInstruction& instruction : expression.instructions) {
+        value = {};
         switch (instruction.kind) {
             case ConstInstruction::Kind::I32Const:
             case ConstInstruction::Kind::F32Const: {
                 u32 bits = 0;
                 std::memcpy(&bits, instruction.bits.data(), sizeof bits);
-                value = bits;
+                value[0] = bits;
                 break;
             }
             case ConstInstruction::Kind::I64Const:
             case ConstInstruction::Kind::F64Const:
-                std::memcpy(&value, instruction.bits.data(), sizeof value);
+                std::memcpy(&value[0], instruction.bits.data(), sizeof(u64));
                 break;
             case ConstInstruction::Kind::V128Const:
-                value = 0;
+                std::memcpy(value.data(), instruction.bits.data(), sizeof value);
                 break;
             case ConstInstruction::Kind::RefNull:
-                value = 0;
                 break;
             case ConstInstruction::Kind::RefFunc:
-                value = reinterpret_cast<u64>(instance.functions[instruction.index]);
+                value[0] = reinterpret_cast<u64>(instance.functions[instruction.index]);
                 break;
-            case ConstInstruction::Kind::GlobalGet:
-                value = *instance.globals[instruction.index]->slot();
+            case ConstInstruction::Kind::GlobalGet: {
+                const u64* slots = instance.globals[instruction.index]->slot();
+                value[0] = slots[0];
+                if (instance.globals[instruction.index]->type().type == ValType::V128)
+                    value[1] = slots[1];
                 break;
+            }
         }
     }
     return value;
@@ -123,15 +129,15 @@ Result<void> allocate(StoreImpl& store, InstanceImpl& instance, const InstanceLi
     // Globals in order: an initializer may read imported (and, since they are allocated
     // first, earlier) globals.
     for (const Global& global : module.globals) {
-        const u64 slot = evaluate(global.init, instance);
+        const std::array<u64, 2> slots = evaluate(global.init, instance);
         instance.globals.push_back(
-            &store.add_global(global.type, Value::from_slot(global.type.type, slot)));
+            &store.add_global(global.type, Value::from_slots(global.type.type, slots.data())));
     }
     for (const ElementSegment& segment : module.elements) {
         std::vector<u64> items;
         items.reserve(segment.items.size());
         for (const ConstExpr& item : segment.items)
-            items.push_back(evaluate(item, instance));
+            items.push_back(evaluate(item, instance)[0]);
         instance.elements.push_back(std::move(items));
     }
     for (const DataSegment& segment : module.data)
@@ -154,7 +160,7 @@ std::optional<Trap> initialize_segments(InstanceImpl& instance) {
         std::vector<u64>& items = instance.elements[i];
         if (segment.mode == SegmentMode::Active) {
             TableInstance& table = *instance.tables[segment.table.value()];
-            const u64 offset = static_cast<u32>(evaluate(segment.offset, instance));
+            const u64 offset = static_cast<u32>(evaluate(segment.offset, instance)[0]);
             if (offset + items.size() > table.size())
                 return Trap{TrapKind::OutOfBounds, "out of bounds table access", 0,
                             segment.offset.instructions.empty()
@@ -169,7 +175,7 @@ std::optional<Trap> initialize_segments(InstanceImpl& instance) {
         const DataSegment& segment = module.data[i];
         if (segment.mode != SegmentMode::Active) continue;
         LinearMemory& memory = *instance.memories[segment.memory.value()];
-        const u64 offset = static_cast<u32>(evaluate(segment.offset, instance));
+        const u64 offset = static_cast<u32>(evaluate(segment.offset, instance)[0]);
         ByteSpan bytes = instance.data[i];
         auto target = memory.span(offset, bytes.size());
         if (!target)

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "wasm/simd_handlers.h"
+
 #if !defined(__GNUC__) && !defined(ESTA_WASM_SWITCH_DISPATCH)
 #define ESTA_WASM_SWITCH_DISPATCH 1
 #endif
@@ -220,6 +222,9 @@ dispatch:
             ESTA_LOAD_OPS(ESTA_LABEL_LOAD) ESTA_STORE_OPS(ESTA_LABEL_STORE)
                 ESTA_IMMEDIATE_OPS(ESTA_LABEL_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LABEL_FUSED)
                     ESTA_LOAD_OPS(ESTA_LABEL_LOAD_ADD)
+#define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) &&op_##identifier,
+#include "wasm/simd_opcodes.def"
+#undef ESTA_OPCODE
 #undef ESTA_LABEL_CONTROL
 #undef ESTA_LABEL_NUMERIC
 #undef ESTA_LABEL_LOAD
@@ -362,6 +367,18 @@ dispatch:
         }
         ESTA_HANDLER(global_set) {
             *instance->globals[pc->b]->slot() = fp[pc->a];
+            ESTA_NEXT();
+        }
+        ESTA_HANDLER(global_get_v128) {
+            const u64* global = instance->globals[pc->b]->slot();
+            fp[pc->c] = global[0];
+            fp[pc->c + 1] = global[1];
+            ESTA_NEXT();
+        }
+        ESTA_HANDLER(global_set_v128) {
+            u64* global = instance->globals[pc->b]->slot();
+            global[0] = fp[pc->a];
+            global[1] = fp[pc->a + 1];
             ESTA_NEXT();
         }
         ESTA_HANDLER(ref_func) {
@@ -593,6 +610,20 @@ dispatch:
         ESTA_LOAD_OPS(ESTA_HANDLE_LOAD_ADD)
 #undef ESTA_HANDLE_LOAD_ADD
 
+        // SIMD (simd_handlers.h): each row's handler is chosen at compile time.
+#define ESTA_OPCODE(identifier, prefix_, code_, immediate_, text, signature_)              \
+    ESTA_HANDLER(identifier) {                                                             \
+        constexpr simd_handlers::Handler handler = simd_handlers::handler_for(text);       \
+        static_assert(handler != nullptr, "no SIMD handler for " text);                    \
+        const simd_handlers::Context context{memory, memory_size,                          \
+                                             state.function->code->v128_constants.data()}; \
+        if (!handler(fp, pc, context)) [[unlikely]]                                        \
+            ESTA_TRAP(TrapKind::OutOfBounds, kMemoryOutOfBounds);                          \
+        ESTA_NEXT();                                                                       \
+    }
+#include "wasm/simd_opcodes.def"
+#undef ESTA_OPCODE
+
 #if ESTA_WASM_SWITCH_DISPATCH
         case LOp::kCount:
             break;
@@ -632,8 +663,11 @@ call_host : {
     const FuncType& type = *callee->type;
     u64* const arguments = fp + pc->a;
     state.host_args.clear();
-    for (std::size_t i = 0; i < type.params.size(); ++i)
-        state.host_args.push_back(Value::from_slot(type.params[i], arguments[i]));
+    const u64* argument = arguments;
+    for (ValType param : type.params) {
+        state.host_args.push_back(Value::from_slots(param, argument));
+        argument += Value::slot_count(param);
+    }
     state.host_results.clear();
     for (ValType result : type.results)
         state.host_results.push_back(Value::zero(result));
@@ -653,8 +687,15 @@ call_host : {
             state.exit_code = result.exit_code();
             return RunExit::Exited;
     }
-    for (std::size_t i = 0; i < type.results.size(); ++i)
-        arguments[i] = state.host_results[i].slot();
+    // By the declared types: a host that wrote a value of another type cannot make the
+    // results spill past their slots.
+    u64* result_slot = arguments;
+    for (std::size_t i = 0; i < type.results.size(); ++i) {
+        const Value& value = state.host_results[i];
+        result_slot[0] = value.slot();
+        if (type.results[i] == ValType::V128) result_slot[1] = value.as_v128().high();
+        result_slot += Value::slot_count(type.results[i]);
+    }
     // The host may have grown the memory.
     ESTA_RELOAD_MEMORY();
     const i64 continuation = pc->d;

@@ -3,254 +3,11 @@
 // deltas, continuation costs) are computed in one backward pass at the end.
 #include "wasm/lowering.h"
 
-#include <limits>
-#include <optional>
-
 #include "base/assert.h"
-#include "wasm/instruction.h"
+#include "wasm/lowerer.h"
 
-namespace esta::wasm {
+namespace esta::wasm::lowering_detail {
 namespace {
-
-// Wasm instructions that fold into the next lowered instruction are counted here; a run
-// this long gets a nop of its own so `count` stays within 16 bits.
-constexpr u32 kMaxPendingCount = 60'000;
-constexpr u32 kMaxFrameSlots = 1u << 24;
-// Bounds the work of materializing lazy operands (each write to a local scans them).
-constexpr std::size_t kMaxLazyOperands = 64;
-
-// Which way a conditional branch tests its condition, and whether it is a back edge.
-enum class BranchKind : u8 { If, IfBack, Unless };
-
-struct Patch {
-    u32 instruction = 0;
-    // Index into br_table entries, or kNone for a branch instruction.
-    u32 entry = kNone;
-    static constexpr u32 kNone = std::numeric_limits<u32>::max();
-};
-
-struct ControlFrame {
-    enum class Kind : u8 { Function, Block, Loop, If, Else };
-    Kind kind = Kind::Block;
-    u32 height = 0;  // Operand height below the block's parameters.
-    u32 params = 0;
-    u32 results = 0;
-    u32 loop_target = 0;             // Loop: instruction index of the loop's label.
-    u32 loop_discount = 0;           // Loop: fuel folded into the label's first instruction.
-    u32 else_branch = Patch::kNone;  // If: the br_unless to patch at else or end.
-    bool unreachable = false;
-    std::vector<Patch> patches{};  // Forward branches to this frame's end.
-
-    u32 label_arity() const { return kind == Kind::Loop ? params : results; }
-};
-
-class Lowerer {
-  public:
-    Lowerer(const Module& module, const Function& function)
-        : m_module(module), m_function(function) {}
-
-    Result<LoweredFunction> run();
-
-  private:
-    Result<void> lower(const Instruction& instruction);
-    Result<void> lower_control(const Instruction& instruction);
-    Result<void> lower_dead(const Instruction& instruction);
-    Result<void> lower_branch(u32 depth, LOp forward, LOp back, u32 condition);
-    Result<void> lower_br_table(const Instruction& instruction);
-    Result<void> lower_end();
-    Result<void> lower_else();
-    Result<void> lower_call(const FuncType& type, LOp op, u32 b, u32 c, bool indirect);
-    void finish();
-
-    u32 slot(u32 height) const { return m_out.local_slots + height; }
-    // The slot holding the operand `depth` places below the top.
-    u32 top(u32 depth = 0) const { return m_height > depth ? m_operands[m_height - 1 - depth] : 0; }
-    bool is_lazy(u32 position) const { return m_operands[position] != slot(position); }
-    Result<void> pop(u32 count) {
-        if (m_height < count + m_frames.back().height)
-            return Err(Status::Invalid, "lowering: operand stack underflow", {.offset = m_offset});
-        for (u32 i = 0; i < count; ++i) {
-            const u32 position = m_height - 1 - i;
-            if (is_lazy(position)) {
-                // Lazy operands are pushed on top, so the newest is last in m_lazy.
-                --m_local_refs[m_operands[position]];
-                m_lazy.pop_back();
-            }
-        }
-        m_height -= count;
-        m_operands.resize(m_height);
-        return {};
-    }
-    Result<void> push(u32 count = 1) {
-        for (u32 i = 0; i < count; ++i)
-            m_operands.push_back(slot(m_height + i));
-        m_height += count;
-        if (m_height > m_max_height) m_max_height = m_height;
-        if (slot(m_max_height) > kMaxFrameSlots)
-            return Err(Status::Limit, "lowering: frame too large", {.limit = kMaxFrameSlots});
-        return {};
-    }
-    // local.get: the operand stays in the local's slot until something could change the
-    // local or a control transfer needs it in its own slot (materialize).
-    Result<void> push_local(u32 local) {
-        if (m_lazy.size() >= kMaxLazyOperands) {
-            emit(LInstruction{.op = LOp::copy, .a = local, .c = slot(m_height)});
-            return push();
-        }
-        ESTA_TRY(push());
-        m_operands.back() = local;
-        m_lazy.push_back(m_height - 1);
-        ++m_local_refs[local];
-        fold();
-        return {};
-    }
-    void materialize(u32 position) {
-        emit_counted(LInstruction{.op = LOp::copy, .a = m_operands[position], .c = slot(position)},
-                     0);
-        --m_local_refs[m_operands[position]];
-        m_operands[position] = slot(position);
-    }
-    // Before control flow: every operand in its own slot.
-    void materialize_all() {
-        for (u32 position : m_lazy)
-            materialize(position);
-        m_lazy.clear();
-    }
-    // At the else or end of an arm that ended in unreachable code: its operands are never
-    // read, so the lazy ones are forgotten without a copy. (Left in m_lazy they would point at
-    // positions that later hold other operands; found by fuzz_instantiate_run.)
-    void discard_lazy() {
-        for (u32 position : m_lazy) {
-            --m_local_refs[m_operands[position]];
-            m_operands[position] = slot(position);
-        }
-        m_lazy.clear();
-    }
-    // Before a write to `local`: operands still reading it get their own copy first.
-    void materialize_local(u32 local) {
-        if (m_local_refs[local] == 0) return;
-        std::size_t kept = 0;
-        for (u32 position : m_lazy) {
-            if (m_operands[position] == local) {
-                materialize(position);
-            } else {
-                m_lazy[kept++] = position;
-            }
-        }
-        m_lazy.resize(kept);
-    }
-    // Resets the operand stack to `height` values in their own slots (after else or end).
-    void set_height(u32 height) {
-        m_operands.resize(m_height);
-        for (u32 position = m_height; position < height; ++position)
-            m_operands.push_back(slot(position));
-        m_operands.resize(height);
-        m_height = height;
-        if (m_height > m_max_height) m_max_height = m_height;
-    }
-    // Counts a wasm instruction that needs no code of its own.
-    void fold() {
-        if (++m_pending >= kMaxPendingCount) emit_counted(LInstruction{.op = LOp::nop}, 0);
-    }
-    // Appends `instruction` standing for itself (`own` wasm instructions) and everything
-    // folded since the last one.
-    u32 emit_counted(LInstruction instruction, u32 own) {
-        if (instruction.op == LOp::copy && can_pair_copy(m_pending + own)) {
-            // Copies come in runs (a loop's locals rotating, operands materialized before a
-            // branch): two in one dispatch. Copies never trap, so the pair keeps the first's
-            // offset, and only local slots see the difference if fuel stops it.
-            LInstruction& previous = m_out.code.back();
-            previous.op = LOp::copy2;
-            previous.b = instruction.a;
-            previous.d = instruction.c;
-            previous.count = static_cast<u16>(previous.count + m_pending + own);
-            m_pending = 0;
-            m_last_result = Patch::kNone;
-            return here() - 1;
-        }
-        instruction.count = static_cast<u16>(m_pending + own);
-        m_pending = 0;
-        m_last_result = Patch::kNone;
-        m_out.code.push_back(instruction);
-        m_out.offsets.push_back(m_offset);
-        return static_cast<u32>(m_out.code.size() - 1);
-    }
-    u32 emit(LInstruction instruction) { return emit_counted(instruction, 1); }
-    // A copy may join the copy before it unless a label points between them.
-    bool can_pair_copy(u32 count) const {
-        return !m_out.code.empty() && m_out.code.back().op == LOp::copy && m_label != here() &&
-               m_out.code.back().count + count < kMaxPendingCount;
-    }
-    // Emits an instruction whose only effect is writing a new top operand (slot c).
-    Result<void> emit_result(LInstruction instruction) {
-        instruction.c = slot(m_height);
-        const u32 index = emit(instruction);
-        ESTA_TRY(push());
-        m_last_result = index;
-        return {};
-    }
-    // True when the top operand was just written by the last instruction, which may then
-    // write a local directly instead (local.set / local.tee forwarding).
-    bool top_is_last_result() const {
-        return m_last_result != Patch::kNone && m_last_result + 1 == here() && m_height > 0 &&
-               !is_lazy(m_height - 1) && m_out.code[m_last_result].c == slot(m_height - 1);
-    }
-    Result<void> lower_local_write(u32 local, bool tee);
-    // Where a return finds its `arity` results. One result computed by the instruction just
-    // before is written straight to slot 0 by that instruction, so the return copies nothing
-    // (nothing else of the frame runs after it).
-    u32 return_source(u32 arity) {
-        if (arity != 1 || !top_is_last_result()) return slot(m_height - arity);
-        m_out.code[m_last_result].c = 0;
-        m_last_result = Patch::kNone;
-        return 0;
-    }
-    // The top operand is an i32.add just computed (a load may take it as its address).
-    bool sum_on_top() const {
-        return top_is_last_result() && m_out.code[m_last_result].op == LOp::i32_add &&
-               can_fuse_last();
-    }
-    bool constant_on_top() const {
-        return top_is_last_result() && m_out.code[m_last_result].op == LOp::constant &&
-               can_fuse_last();
-    }
-    // Removes the last instruction (a comparison or constant about to be fused into the
-    // next one), keeping its fuel count for the fused instruction.
-    LInstruction take_last() {
-        const LInstruction last = m_out.code.back();
-        m_out.code.pop_back();
-        m_out.offsets.pop_back();
-        m_pending += last.count;
-        m_last_result = Patch::kNone;
-        return last;
-    }
-    bool can_fuse_last() const { return m_pending + m_out.code.back().count < kMaxPendingCount; }
-    // Fuses the comparison that computed `condition` into `branch` (which must carry no
-    // values). Returns false, changing nothing, when there is none.
-    bool fuse_condition(u32 condition, BranchKind kind, LInstruction& branch);
-    u32 here() const { return static_cast<u32>(m_out.code.size()); }
-    Result<std::pair<u32, u32>> block_arity(const BlockType& type) const;
-    ControlFrame& frame_at(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
-    void bind_label(ControlFrame& frame);
-
-    const Module& m_module;
-    const Function& m_function;
-    LoweredFunction m_out;
-    std::vector<ControlFrame> m_frames;
-    std::vector<u32> m_branch_discounts;  // Per instruction index of a branch, its discount.
-    std::vector<u32> m_entry_discounts;   // Per br_table entry.
-    std::vector<u32> m_operands;          // Slot of each operand: its own, or a local's (lazy).
-    std::vector<u32> m_lazy;              // Positions of lazy operands, ascending.
-    std::vector<u32> m_local_refs;        // Per local: lazy operands reading it.
-    u32 m_last_result = Patch::kNone;
-    u32 m_height = 0;
-    u32 m_max_height = 0;
-    u32 m_pending = 0;
-    u32 m_offset = 0;
-    u32 m_dead_depth = 0;        // Nesting inside unreachable code being skipped.
-    u32 m_label = Patch::kNone;  // The last instruction index a branch may target.
-};
-
 // The `_imm` superinstruction of a binary operator, if it has one.
 std::optional<LOp> immediate_form(LOp op) {
     switch (op) {
@@ -323,38 +80,60 @@ bool is_branch(LOp op) {
     }
 }
 
-Result<std::pair<u32, u32>> Lowerer::block_arity(const BlockType& type) const {
+}  // namespace
+
+Result<std::pair<std::span<const ValType>, std::span<const ValType>>> Lowerer::block_types(
+    const BlockType& type) const {
+    // One value type as a span that outlives the frame.
+    static constexpr ValType kSingle[] = {ValType::I32,      ValType::I64,  ValType::F32,
+                                          ValType::F64,      ValType::V128, ValType::FuncRef,
+                                          ValType::ExternRef};
+    using Types = std::pair<std::span<const ValType>, std::span<const ValType>>;
     switch (type.kind) {
         case BlockType::Kind::Empty:
-            return std::pair<u32, u32>{0, 0};
+            return Types{};
         case BlockType::Kind::Value:
-            return std::pair<u32, u32>{0, 1};
+            for (const ValType& single : kSingle) {
+                if (single == type.value) return Types{{}, std::span<const ValType>(&single, 1)};
+            }
+            return Err(Status::Invalid, "lowering: block type", {.offset = m_offset});
         case BlockType::Kind::Index:
             break;
     }
     if (type.index.value() >= m_module.types.size())
         return Err(Status::Invalid, "lowering: block type index", {.offset = m_offset});
     const FuncType& function_type = m_module.types[type.index.value()];
-    return std::pair<u32, u32>{static_cast<u32>(function_type.params.size()),
-                               static_cast<u32>(function_type.results.size())};
+    return Types{function_type.params, function_type.results};
 }
 
 Result<LoweredFunction> Lowerer::run() {
     if (m_function.type.value() >= m_module.types.size())
         return Err(Status::Invalid, "lowering: function type index");
     const FuncType& type = m_module.types[m_function.type.value()];
-    m_out.param_slots = static_cast<u32>(type.params.size());
-    u64 locals = m_out.param_slots;
-    for (const LocalRun& run : m_function.locals)
-        locals += run.count;
-    if (locals > kMaxFrameSlots) return Err(Status::Limit, "lowering: too many locals");
+    // Each local's first slot; a v128 local takes two.
+    u64 locals = 0;
+    for (ValType param : type.params) {
+        m_local_slot.push_back(static_cast<u32>(locals));
+        locals += slot_count(param);
+    }
+    m_out.param_slots = static_cast<u32>(locals);
+    for (const LocalRun& run : m_function.locals) {
+        if (locals + u64{run.count} * slot_count(run.type) > kMaxFrameSlots)
+            return Err(Status::Limit, "lowering: too many locals");
+        for (u32 i = 0; i < run.count; ++i) {
+            m_local_slot.push_back(static_cast<u32>(locals));
+            locals += slot_count(run.type);
+        }
+    }
+    m_local_slot.push_back(static_cast<u32>(locals));
     m_out.local_slots = static_cast<u32>(locals);
     m_local_refs.assign(m_out.local_slots, 0);
-    m_out.result_count = static_cast<u32>(type.results.size());
+    m_out.result_count = slot_count(type.results);
     m_frames.push_back(ControlFrame{.kind = ControlFrame::Kind::Function,
                                     .height = 0,
                                     .params = 0,
-                                    .results = m_out.result_count});
+                                    .results = m_out.result_count,
+                                    .result_types = type.results});
 
     InstructionReader reader(m_module.range(m_function.body), m_function.body.offset);
     Instruction instruction;
@@ -523,7 +302,7 @@ Result<void> Lowerer::lower_else() {
     frame.unreachable = false;
     m_dead_depth = 0;
     m_last_result = Patch::kNone;
-    set_height(frame.height + frame.params);
+    set_height(frame.height, frame.param_types);
     return {};
 }
 
@@ -554,15 +333,14 @@ Result<void> Lowerer::lower_end() {
         frame.patches.push_back(Patch{.instruction = frame.else_branch});
     }
     bind_label(frame);
-    set_height(frame.height + frame.results);
+    set_height(frame.height, frame.result_types);
     m_frames.pop_back();
     m_dead_depth = 0;
     return {};
 }
 
 Result<void> Lowerer::lower_call(const FuncType& type, LOp op, u32 b, u32 c, bool indirect) {
-    const u32 params = static_cast<u32>(type.params.size());
-    const u32 results = static_cast<u32>(type.results.size());
+    const u32 params = slot_count(type.params);
     u64 index_slot = 0;
     if (indirect) {
         index_slot = top();
@@ -571,8 +349,7 @@ Result<void> Lowerer::lower_call(const FuncType& type, LOp op, u32 b, u32 c, boo
     materialize_all();
     ESTA_TRY(pop(params));
     emit(LInstruction{.op = op, .a = slot(m_height), .b = b, .c = c, .imm = index_slot});
-    ESTA_TRY(push(results));
-    return {};
+    return push_values(type.results);
 }
 
 Result<void> Lowerer::lower_control(const Instruction& instruction) {
@@ -580,7 +357,8 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
         case Op::block:
         case Op::loop:
         case Op::if_: {
-            const auto [params, results] = ESTA_TRY(block_arity(instruction.block));
+            const auto [param_types, result_types] = ESTA_TRY(block_types(instruction.block));
+            const u32 params = slot_count(param_types);
             u32 condition = 0;
             if (instruction.op == Op::if_) {
                 condition = top();
@@ -591,7 +369,11 @@ Result<void> Lowerer::lower_control(const Instruction& instruction) {
             const u32 last_result = m_last_result;
             m_last_result = Patch::kNone;
             if (m_height < params) return Err(Status::Invalid, "lowering: block params");
-            ControlFrame frame{.height = m_height - params, .params = params, .results = results};
+            ControlFrame frame{.height = m_height - params,
+                               .params = params,
+                               .results = slot_count(result_types),
+                               .param_types = param_types,
+                               .result_types = result_types};
             if (instruction.op == Op::block) {
                 frame.kind = ControlFrame::Kind::Block;
                 fold();
@@ -671,26 +453,70 @@ bool Lowerer::fuse_condition(u32 condition, BranchKind kind, LInstruction& branc
     return true;
 }
 
-Result<void> Lowerer::lower_local_write(u32 local, bool tee) {
-    if (local >= m_out.local_slots) return Err(Status::Invalid, "lowering: local");
-    if (m_height <= m_frames.back().height) return Err(Status::Invalid, "lowering: local write");
-    materialize_local(local);
+Result<void> Lowerer::lower_local_write(u32 index, bool tee) {
+    if (index + 1 >= m_local_slot.size()) return Err(Status::Invalid, "lowering: local");
+    const u32 local = m_local_slot[index];
+    const u32 width = m_local_slot[index + 1] - local;
+    if (m_height < m_frames.back().height + width || top_width() != width)
+        return Err(Status::Invalid, "lowering: local write");
+    for (u32 i = 0; i < width; ++i)
+        materialize_local(local + i);
     if (top_is_last_result()) {
         // The instruction that computed the value writes the local itself.
         m_out.code[m_last_result].c = local;
         m_last_result = Patch::kNone;
-        ESTA_TRY(pop(1));
-        if (tee) return push_local(local);
+        ESTA_TRY(pop(width));
+        if (tee) return push_local(local, width);
         fold();
         return {};
     }
-    const u32 source = top();
-    if (tee) {
-        emit(LInstruction{.op = LOp::copy, .a = source, .c = local});
-        return {};
-    }
-    ESTA_TRY(pop(1));
+    // A v128 is copied slot by slot; the second copy is part of the same instruction.
+    const u32 source = m_operands[m_height - width];
     emit(LInstruction{.op = LOp::copy, .a = source, .c = local});
+    if (width == 2) emit_counted(LInstruction{.op = LOp::copy, .a = source + 1, .c = local + 1}, 0);
+    if (!tee) ESTA_TRY(pop(width));
+    return {};
+}
+
+// select of two one-slot operands is one instruction; of two v128s, one per half.
+Result<void> Lowerer::lower_select() {
+    if (m_height < 3) return Err(Status::Invalid, "lowering: select");
+    const u32 condition = top(0);
+    ESTA_TRY(pop(1));
+    const u32 width = top_width();
+    if (m_height < 2 * width) return Err(Status::Invalid, "lowering: select");
+    const u32 second = m_operands[m_height - width];
+    const u32 first = m_operands[m_height - 2 * width];
+    ESTA_TRY(pop(2 * width));
+    if (width == 1)
+        return emit_result(
+            LInstruction{.op = LOp::select, .a = first, .b = second, .d = condition});
+    // The low half's result may overwrite `first`'s low slot, never a slot read afterwards.
+    const u32 result = slot(m_height);
+    emit(LInstruction{.op = LOp::select, .a = first, .b = second, .c = result, .d = condition});
+    emit_counted(
+        LInstruction{
+            .op = LOp::select, .a = first + 1, .b = second + 1, .c = result + 1, .d = condition},
+        0);
+    return push_value(ValType::V128);
+}
+
+Result<void> Lowerer::lower_global_get(u32 index) {
+    if (index >= m_module.global_count()) return Err(Status::Invalid, "lowering: global index");
+    const ValType type = m_module.global_type(GlobalIndex(index)).type;
+    return emit_result(
+        LInstruction{.op = type == ValType::V128 ? LOp::global_get_v128 : LOp::global_get,
+                     .b = index},
+        type);
+}
+
+Result<void> Lowerer::lower_global_set(u32 index) {
+    if (m_height == 0) return Err(Status::Invalid, "lowering: global.set");
+    const u32 width = top_width();
+    const u32 source = m_operands[m_height - width];
+    ESTA_TRY(pop(width));
+    emit(LInstruction{
+        .op = width == 2 ? LOp::global_set_v128 : LOp::global_set, .a = source, .b = index});
     return {};
 }
 
@@ -712,34 +538,25 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
             fold();
             return {};
         case Op::drop:
-            ESTA_TRY(pop(1));
+            ESTA_TRY(pop_value());
             fold();
             return {};
         case Op::select:
-        case Op::select_typed: {
-            if (m_height < 3) return Err(Status::Invalid, "lowering: select");
-            const u32 condition = top(0);
-            const u32 second = top(1);
-            const u32 first = top(2);
-            ESTA_TRY(pop(3));
-            return emit_result(
-                LInstruction{.op = LOp::select, .a = first, .b = second, .d = condition});
-        }
-        case Op::local_get:
-            if (instruction.index >= m_out.local_slots)
+        case Op::select_typed:
+            return lower_select();
+        case Op::local_get: {
+            if (instruction.index + 1 >= m_local_slot.size())
                 return Err(Status::Invalid, "lowering: local");
-            return push_local(instruction.index);
+            const u32 local = m_local_slot[instruction.index];
+            return push_local(local, m_local_slot[instruction.index + 1] - local);
+        }
         case Op::local_set:
         case Op::local_tee:
             return lower_local_write(instruction.index, op == Op::local_tee);
         case Op::global_get:
-            return emit_result(LInstruction{.op = LOp::global_get, .b = instruction.index});
-        case Op::global_set: {
-            const u32 source = top();
-            ESTA_TRY(pop(1));
-            emit(LInstruction{.op = LOp::global_set, .a = source, .b = instruction.index});
-            return {};
-        }
+            return lower_global_get(instruction.index);
+        case Op::global_set:
+            return lower_global_set(instruction.index);
         case Op::call: {
             if (instruction.index >= m_module.function_count())
                 return Err(Status::Invalid, "lowering: function index");
@@ -881,6 +698,8 @@ Result<void> Lowerer::lower(const Instruction& instruction) {
             ESTA_NUMERIC_OPS(ESTA_LOWER_NUMERIC)
 #undef ESTA_LOWER_NUMERIC
         default:
+            if (instruction.info != nullptr && instruction.info->prefix == kPrefixSimd)
+                return lower_simd(instruction);
             return Err(Status::Invalid, "lowering: unsupported instruction", {.offset = m_offset});
     }
 }
@@ -920,7 +739,9 @@ void Lowerer::finish() {
     m_out.frame_slots = slot(m_max_height);
 }
 
-}  // namespace
+}  // namespace esta::wasm::lowering_detail
+
+namespace esta::wasm {
 
 void link_direct_calls(std::vector<LoweredFunction>& functions, u32 imported_functions) {
     for (LoweredFunction& function : functions) {
@@ -935,7 +756,7 @@ void link_direct_calls(std::vector<LoweredFunction>& functions, u32 imported_fun
 
 Result<LoweredFunction> lower_function(const Module& module, u32 index) {
     if (index >= module.functions.size()) return Err(Status::Internal, "lowering: function index");
-    Lowerer lowerer(module, module.functions[index]);
+    lowering_detail::Lowerer lowerer(module, module.functions[index]);
     return lowerer.run();
 }
 

@@ -26,6 +26,7 @@
 #include "base/result.h"
 #include "wasm/module.h"
 #include "wasm/ops_numeric.h"
+#include "wasm/v128.h"
 
 namespace esta::wasm {
 
@@ -159,6 +160,8 @@ namespace esta::wasm {
     X(call_indirect)  /* type b, table c, element index slot imm, arguments from a */         \
     X(global_get)     /* slot[c] = global b */                                                \
     X(global_set)     /* global b = slot[a] */                                                \
+    X(global_get_v128) /* slots c, c+1 = global b (a v128) */                                \
+    X(global_set_v128) /* global b = slots a, a+1 */                                          \
     X(ref_func)       /* slot[c] = function b */                                              \
     X(memory_size)    /* slot[c] */                                                           \
     X(memory_grow)    /* slot[c] = grow(slot[a]) */                                           \
@@ -176,6 +179,12 @@ namespace esta::wasm {
     X(elem_drop)      /* element segment b */
 // clang-format on
 
+// SIMD: every row of simd_opcodes.def has a handler of the same name (LOp::i32x4_add). A v128
+// operand takes two slots (low half first); slot fields name the first. Operands a, b, d
+// (bitselect's mask), result c. imm: bits 0..31 the memory offset (loads and stores) or the
+// index in `v128_constants` (v128.const, the lanes of i8x16.shuffle); bits 32..39 the lane.
+// Loads and stores: address a, vector b (lane loads and stores, v128.store).
+
 // The internal opcode: one per handler of the interpreter.
 enum class LOp : u16 {
 #define ESTA_LOP_CONTROL(name) name,
@@ -191,6 +200,9 @@ enum class LOp : u16 {
         ESTA_LOAD_OPS(ESTA_LOP_LOAD) ESTA_STORE_OPS(ESTA_LOP_STORE)
             ESTA_IMMEDIATE_OPS(ESTA_LOP_IMMEDIATE) ESTA_FUSED_COMPARES(ESTA_LOP_FUSED)
                 ESTA_LOAD_OPS(ESTA_LOP_LOAD_ADD)
+#define ESTA_OPCODE(identifier, prefix, code, immediate, text, signature) identifier,
+#include "wasm/simd_opcodes.def"
+#undef ESTA_OPCODE
 #undef ESTA_LOP_CONTROL
 #undef ESTA_LOP_NUMERIC
 #undef ESTA_LOP_LOAD
@@ -227,6 +239,8 @@ struct LoweredFunction {
     std::vector<LInstruction> code;
     std::vector<u32> offsets;  // Byte offset in the module of each instruction's wasm opcode.
     std::vector<BrTableEntry> br_table;
+    std::vector<V128> v128_constants;  // v128.const values and i8x16.shuffle lane lists.
+    // Counted in slots: a v128 parameter, local or result takes two.
     u32 param_slots = 0;
     u32 local_slots = 0;  // Parameters and declared locals.
     u32 frame_slots = 0;  // Locals plus the deepest operand stack.

@@ -11,7 +11,7 @@ namespace esta::wasm::ops::simd {
 namespace detail {
 
 template <AnyShape S, class Visitor>
-void visit_shape_common(Visitor& visit) {
+constexpr void visit_shape_common(Visitor& visit) {
     visit.template operator()<Splat<S>>();
     visit.template operator()<ReplaceLane<S>>();
     visit.template operator()<Add<S>>();
@@ -24,7 +24,7 @@ void visit_shape_common(Visitor& visit) {
 }
 
 template <IntShape S, class Visitor>
-void visit_int_shape(Visitor& visit) {
+constexpr void visit_int_shape(Visitor& visit) {
     visit_shape_common<S>(visit);
     visit.template operator()<AllTrue<S>>();
     visit.template operator()<Bitmask<S>>();
@@ -83,7 +83,7 @@ void visit_int_shape(Visitor& visit) {
 }
 
 template <FloatShape S, class Visitor>
-void visit_float_shape(Visitor& visit) {
+constexpr void visit_float_shape(Visitor& visit) {
     visit_shape_common<S>(visit);
     visit.template operator()<ExtractLane<S>>();
     visit.template operator()<Lt<S>>();
@@ -109,7 +109,7 @@ void visit_float_shape(Visitor& visit) {
 }  // namespace detail
 
 template <class Visitor>
-void for_each_simd_operator(Visitor&& visit) {
+constexpr void for_each_simd_operator(Visitor&& visit) {
     detail::visit_int_shape<I8x16>(visit);
     detail::visit_int_shape<I16x8>(visit);
     detail::visit_int_shape<I32x4>(visit);

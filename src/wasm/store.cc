@@ -60,7 +60,9 @@ std::string Value::to_string() const {
             }
             break;
         case ValType::V128:
-            std::snprintf(buffer, sizeof buffer, "v128");
+            std::snprintf(buffer, sizeof buffer, "v128:0x%016llx%016llx",
+                          static_cast<unsigned long long>(m_high),
+                          static_cast<unsigned long long>(m_bits));
             break;
     }
     return buffer;
@@ -122,7 +124,7 @@ i32 TableInstance::grow(u32 delta, Value init) {
 Result<void> GlobalInstance::set(Value value) {
     if (m_type.mutability != Mutability::Var) return Err(Status::AccessDenied, "global.set");
     if (value.type() != m_type.type) return Err(Status::WrongType, "global.set");
-    m_slot = value.slot();
+    value.write_slots(m_slots);
     return {};
 }
 

@@ -34,6 +34,7 @@
 #include "wasm/memory.h"
 #include "wasm/trap.h"
 #include "wasm/types.h"
+#include "wasm/v128.h"
 
 namespace esta::wasm {
 
@@ -49,7 +50,7 @@ using FuncRef = const FunctionInstance*;
 
 // A typed value as the embedder sees it. Numbers are kept as raw bits, so NaN payloads
 // survive a round trip. References: funcref holds a FuncRef; externref holds an opaque
-// 64-bit host value (any value but ~0); both may be null.
+// 64-bit host value (any value but ~0); both may be null. A v128 keeps its 16 bytes.
 class Value {
   public:
     Value() = default;  // i32 0
@@ -63,6 +64,7 @@ class Value {
     static Value funcref(FuncRef function);
     static Value externref(u64 host_value) { return Value(ValType::ExternRef, host_value + 1); }
     static Value null(ValType reference_type) { return Value(reference_type, 0); }
+    static Value v128(const V128& value) { return Value(ValType::V128, value.low(), value.high()); }
     // The zero value of a type (spec: default values of locals and table slots).
     static Value zero(ValType type) { return Value(type, 0); }
 
@@ -76,22 +78,34 @@ class Value {
     bool is_null() const { return m_bits == 0; }  // For reference types.
     FuncRef as_funcref() const;
     u64 extern_value() const { return m_bits - 1; }  // Only when !is_null().
+    V128 as_v128() const { return V128::from_halves(m_bits, m_high); }
 
     // Exact equality of type and bits (NaN payloads compare as bits).
     bool operator==(const Value&) const = default;
 
     // The untagged 64-bit slot the interpreter stores (references: pointer or host value
-    // + 1, 0 for null). v128 will take two slots and is not representable yet.
+    // + 1, 0 for null). A v128 takes two slots (slot_count); slot() is only its low half,
+    // so code that may see a v128 uses write_slots / from_slots.
     u64 slot() const { return m_bits; }
     static Value from_slot(ValType type, u64 slot) { return Value(type, slot); }
+    static u32 slot_count(ValType type) { return type == ValType::V128 ? 2 : 1; }
+    // Writes slot_count(type()) slots at `out` (a v128: low half first).
+    void write_slots(u64* out) const {
+        out[0] = m_bits;
+        if (m_type == ValType::V128) out[1] = m_high;
+    }
+    static Value from_slots(ValType type, const u64* slots) {
+        return type == ValType::V128 ? Value(type, slots[0], slots[1]) : Value(type, slots[0]);
+    }
 
     std::string to_string() const;  // "i32:42", "f64:0x7ff8000000000000", "funcref:null"
 
   private:
-    Value(ValType type, u64 bits) : m_type(type), m_bits(bits) {}
+    Value(ValType type, u64 bits, u64 high = 0) : m_type(type), m_bits(bits), m_high(high) {}
 
     ValType m_type = ValType::I32;
     u64 m_bits = 0;
+    u64 m_high = 0;  // v128 only: bytes 8..15.
 };
 
 // An external value (spec: externval): what an export is and what an import is bound to.
@@ -299,18 +313,18 @@ class TableInstance {
 
 class GlobalInstance {
   public:
-    GlobalInstance(GlobalType type, Value value) : m_type(type), m_slot(value.slot()) {}
+    GlobalInstance(GlobalType type, Value value) : m_type(type) { value.write_slots(m_slots); }
 
     const GlobalType& type() const { return m_type; }
-    Value get() const { return Value::from_slot(m_type.type, m_slot); }
+    Value get() const { return Value::from_slots(m_type.type, m_slots); }
     // Status::AccessDenied for an immutable global, Status::WrongType for a type mismatch.
     Result<void> set(Value value);
 
-    u64* slot() { return &m_slot; }  // Interpreter access.
+    u64* slot() { return m_slots; }  // Interpreter access: one slot, two for a v128.
 
   private:
     GlobalType m_type;
-    u64 m_slot;
+    u64 m_slots[2] = {0, 0};
 };
 
 // A module instance. Created and owned by a Store.
