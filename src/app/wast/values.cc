@@ -45,9 +45,9 @@ Result<Value> to_engine_value(const ScriptValue& value) {
             if (value.is_null) return Value::null(ValType::FuncRef);
             return Err(Status::NotSupported, "wast.funcref_argument");
         case ValType::V128:
-            break;
+            return Value::v128(wasm::V128::from_bytes(value.v128.data()));
     }
-    return Err(Status::NotSupported, "wast.v128_argument");
+    return Err(Status::NotSupported, "wast.value_type");
 }
 
 bool matches(const ScriptValue& expected, const Value& actual) {
@@ -78,7 +78,7 @@ bool matches(const ScriptValue& expected, const Value& actual) {
             // Scripts name no particular function, so any non-null one matches a non-null.
             return expected.is_null == actual.is_null();
         case ValType::V128:
-            break;
+            return matches_v128(expected, actual.as_v128().bytes);
     }
     return false;
 }
@@ -121,6 +121,10 @@ std::string describe(const Value& value) {
             if (value.type() == ValType::FuncRef) return "funcref:non-null";
             script.bits = value.extern_value();
         }
+    } else if (value.type() == ValType::V128) {
+        // Shown as i32x4 lanes, whatever shape the script expected.
+        script.v128 = value.as_v128().bytes;
+        script.lane_type = ScriptValue::LaneType::I32;
     } else {
         script.bits = value.as_i64();
     }

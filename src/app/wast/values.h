@@ -12,15 +12,14 @@
 namespace esta::app::wast {
 
 // The engine value for an argument. Status::NotSupported for values a script cannot pass
-// yet (v128, a non-null funcref).
+// (a non-null funcref).
 Result<wasm::Value> to_engine_value(const ScriptValue& value);
 
 // True when `actual` satisfies `expected`: same type, then bits, NaN pattern or reference.
 bool matches(const ScriptValue& expected, const wasm::Value& actual);
 
 // True when the 16 bytes `actual` satisfy the v128 `expected`, lane by lane (bits, or the
-// lane's NaN pattern). The engine's Value cannot carry a v128 yet (SIMD issue); this is
-// ready for when it does.
+// lane's NaN pattern).
 bool matches_v128(const ScriptValue& expected, const std::array<u8, 16>& actual);
 
 // True for the canonical NaN (either sign) / any quiet NaN, of f32 or f64 bits.
