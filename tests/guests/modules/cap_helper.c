@@ -16,6 +16,7 @@ GUEST_EXPORT("_start") void start(void) {
         refusal = esta_send(carried, 0x31, "u", 1, 0, 0, 0);
         if (refusal < 0) break;
         ++uses;
+        esta_yield(); /* Let the other holders spend from the same budget in between. */
     }
     esta_handle abuser = guest_lookup("abuser");
     esta_send(abuser, GUEST_MSG_HELPER_DONE, "", 0, 0, 0, 0);
