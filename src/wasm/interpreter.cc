@@ -613,8 +613,8 @@ dispatch:
         // SIMD (simd_handlers.h): each row's handler is chosen at compile time.
 #define ESTA_OPCODE(identifier, prefix_, code_, immediate_, text, signature_)              \
     ESTA_HANDLER(identifier) {                                                             \
+        static_assert(simd_handlers::has_handler(text), "no SIMD handler for " text);      \
         constexpr simd_handlers::Handler handler = simd_handlers::handler_for(text);       \
-        static_assert(handler != nullptr, "no SIMD handler for " text);                    \
         const simd_handlers::Context context{memory, memory_size,                          \
                                              state.function->code->v128_constants.data()}; \
         if (!handler(fp, pc, context)) [[unlikely]]                                        \

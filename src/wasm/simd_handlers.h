@@ -185,6 +185,16 @@ inline bool v128_const(u64* fp, const LInstruction* pc, const Context& context) 
     return true;
 }
 
+// Whether some operator is named `name` (compared by name, not by handler address: GCC's
+// UBSan instrumentation makes a function address comparison non-constant).
+constexpr bool has_handler(std::string_view name) {
+    bool found = name == "v128.load" || name == "v128.store" || name == "v128.const";
+    ops::simd::for_each_simd_operator([&]<class F>() {
+        if (F::name == name) found = true;
+    });
+    return found;
+}
+
 // The handler of the row named `name`, or nullptr (a compile-time error where it is used).
 // kPortable: the same handler calling only the operators' portable definitions.
 template <bool kPortable = false>
