@@ -171,6 +171,28 @@ Result<WireCall> parse_call(const protocol::Envelope& envelope, const ValueCodec
     return call;
 }
 
+protocol::Envelope release_envelope(u64 binding, const ValueCodec& codec, u64 sequence) {
+    ValueMap map;
+    map.emplace_back("binding", Value(static_cast<i64>(binding)));
+    protocol::Envelope envelope;
+    envelope.id = protocol::MessageId{1, sequence};
+    envelope.timestamp = protocol::HlcTimestamp{};
+    envelope.kind = protocol::MessageKind::Command;
+    envelope.type = "driver.release";
+    envelope.payload = {protocol::PayloadFormat::Binary, 0, codec.encode(Value(std::move(map)))};
+    return envelope;
+}
+
+bool is_release(const protocol::Envelope& envelope) {
+    return envelope.type == "driver.release";
+}
+
+Result<u64> parse_release(const protocol::Envelope& envelope, const ValueCodec& codec) {
+    if (!is_release(envelope)) return Err(Status::InvalidArgs, "wire.not_a_release");
+    Value map = ESTA_TRY(codec.decode(envelope.payload.bytes));
+    return static_cast<u64>(ESTA_TRY(integer_of(map, "binding")));
+}
+
 protocol::Envelope reply_envelope(const protocol::Envelope& call, const Result<Value>& reply,
                                   const ValueCodec& codec) {
     ValueMap map;

@@ -41,6 +41,13 @@ Result<Scope> scope_from_value(const Value& value);
 
 protocol::Envelope call_envelope(const WireCall& call, const ValueCodec& codec, u64 sequence);
 Result<WireCall> parse_call(const protocol::Envelope& envelope, const ValueCodec& codec);
+// Asks the driver process to forget what `binding` holds (Driver::release: an open
+// transaction is rolled back): a Command "driver.release" with payload {binding}, answered
+// like a call with a null reply.
+protocol::Envelope release_envelope(u64 binding, const ValueCodec& codec, u64 sequence);
+bool is_release(const protocol::Envelope& envelope);
+Result<u64> parse_release(const protocol::Envelope& envelope, const ValueCodec& codec);
+
 protocol::Envelope reply_envelope(const protocol::Envelope& call, const Result<Value>& reply,
                                   const ValueCodec& codec);
 Result<Value> parse_reply(const protocol::Envelope& envelope, const ValueCodec& codec);

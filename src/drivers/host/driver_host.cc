@@ -17,6 +17,10 @@ ServeReport serve(int fd, Driver& driver, const ValueCodec& codec) {
             return report;
         }
         Result<Value> reply = [&]() -> Result<Value> {
+            if (is_release(*envelope)) {
+                driver.release(ESTA_TRY(parse_release(*envelope, codec)));
+                return Value();
+            }
             WireCall call = ESTA_TRY(parse_call(*envelope, codec));
             CallContext context{call.scope, call.binding, call.deadline, call.caller, call.process};
             return driver.call(call.op, call.request, context);

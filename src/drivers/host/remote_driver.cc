@@ -60,6 +60,25 @@ Lifecycle RemoteDriver::lifecycle() const {
     return m_fd >= 0 ? Lifecycle::Ready : Lifecycle::Failed;
 }
 
+void RemoteDriver::release(u64 binding) {
+    std::lock_guard lock(m_mutex);
+    if (m_fd < 0) return;
+    set_io_timeouts(m_fd, kReleaseBudget);
+    u64 sequence = ++m_sequence;
+    auto sent =
+        write_frame(m_fd, protocol::encode_envelope(release_envelope(binding, m_codec, sequence)));
+    if (!sent) {
+        close_locked();
+        return;
+    }
+    auto reply = read_envelope(m_fd);
+    if (!reply || !reply->correlation_id || reply->correlation_id->low != sequence) {
+        // Unanswered: the stream is out of step (or the process gone); the supervisor's
+        // restart releases everything anyway.
+        close_locked();
+    }
+}
+
 void RemoteDriver::reconnect(int fd) {
     std::lock_guard lock(m_mutex);
     close_locked();

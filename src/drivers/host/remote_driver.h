@@ -15,6 +15,8 @@ namespace esta::drivers::host {
 
 class RemoteDriver final : public Driver {
   public:
+    static constexpr Nanos kReleaseBudget = 1'000 * kNanosPerMilli;
+
     // Takes ownership of `fd`; `codec` and `clock` (the one call deadlines are on) are
     // borrowed.
     RemoteDriver(DriverKind kind, int fd, const ValueCodec& codec, const protocol::Clock& clock);
@@ -26,6 +28,10 @@ class RemoteDriver final : public Driver {
     Health health() const override;
     Lifecycle lifecycle() const override;
     Result<Value> call(u32 op, const Value& request, const CallContext& context) override;
+
+    // Sends the release to the driver process (bounded by kReleaseBudget); a process that
+    // is gone has nothing left to release.
+    void release(u64 binding) override;
 
     // A restarted driver process's socket (ownership taken).
     void reconnect(int fd);

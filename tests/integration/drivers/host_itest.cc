@@ -8,7 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "drivers/embedded/memory_kv.h"
+#include "drivers/embedded/sqlite_sql.h"
 #include "drivers/host/abi_codec.h"
 #include "drivers/host/driver_host.h"
 #include "drivers/host/remote_driver.h"
@@ -111,6 +114,52 @@ TEST(OutOfProcessStalled, D1_ADriverProcessThatStopsAnsweringIsTimeoutNotAHang) 
     // The stream is out of step now, so it is dropped: the supervisor restarts the process.
     EXPECT_EQ(remote.lifecycle(), Lifecycle::Failed);
     ::close(ends[1]);
+}
+
+TEST(OutOfProcessSql, D4_ReleasingABindingRollsBackItsTransactionInTheDriverProcess) {
+    auto directory =
+        std::filesystem::temp_directory_path() / ("esta_host_sql_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(directory);
+    std::vector<SqlStatement> statements{
+        {"put", "INSERT INTO t (id) VALUES ($1)", {SqlType::Int}, {}},
+        {"count", "SELECT count(*) FROM t", {}, {SqlType::Int}}};
+    int ends[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(ends[0]);
+        SqlDriver driver(std::make_unique<SqliteSql>((directory / "db.sqlite").string(),
+                                                     "CREATE TABLE t (id bigint)"),
+                         statements, nullptr);
+        if (!driver.start()) ::_exit(2);
+        host::AbiValueCodec codec;
+        host::ServeReport report = host::serve(ends[1], driver, codec);
+        ::_exit(report.ended.code == Status::Unavailable ? 0 : 3);
+    }
+    ::close(ends[1]);
+    host::AbiValueCodec codec;
+    protocol::SystemClock clock;
+    {
+        host::RemoteDriver remote(DriverKind::Sql, ends[0], codec, clock);
+        Scope scope{"db", SqlScope{{"put", "count"}}};
+        auto call = [&](u32 op, Value request, u64 binding) {
+            CallContext context{scope, binding, clock.now_ns() + 5'000 * kNanosPerMilli,
+                                Caller::Module, "host-test"};
+            return remote.call(op, request, context);
+        };
+        ASSERT_TRUE(call(sql_op::kBegin, ValueList{}, 7));
+        ASSERT_TRUE(call(sql_op::kExec, ValueList{"put", ValueList{i64{1}}}, 7));
+        EXPECT_EQ(call(sql_op::kBegin, ValueList{}, 7).error().code, Status::InvalidArgs);
+        remote.release(7);
+        EXPECT_EQ(remote.lifecycle(), Lifecycle::Ready);
+        // Rolled back in the driver process: nothing was inserted, and 7 may begin again.
+        auto count = call(sql_op::kExec, ValueList{"count", ValueList{}}, 8);
+        ASSERT_TRUE(count) << count.error().to_string();
+        EXPECT_EQ(*map_find(*count, "rows"), Value(ValueList{Value(ValueList{i64{0}})}));
+        EXPECT_TRUE(call(sql_op::kBegin, ValueList{}, 7));
+    }
+    ::waitpid(child, nullptr, 0);
+    std::filesystem::remove_all(directory);
 }
 
 TEST_F(OutOfProcess, D2_DriverProcessCannotExecPrograms) {
