@@ -2,6 +2,7 @@
 // did-you-mean), the supervision tree's shape, production mode's demands, and the module
 // files themselves.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -336,11 +337,15 @@ void check_module_files(ParseContext& context) {
     for (auto& module : context.manifest.modules) {
         if (module.path.empty()) continue;
         std::string key = "modules." + key_segment(module.name) + ".path";
-        std::ifstream file(module.path, std::ios::binary);
-        if (!file) {
+        // Only a regular file: opening a FIFO or a device could block or never end.
+        std::error_code error;
+        bool regular = std::filesystem::is_regular_file(module.path, error);
+        std::ifstream file;
+        if (regular) file.open(module.path, std::ios::binary);
+        if (!regular || !file) {
             context.reporter.error(module.where, key,
                                    in_quotes(module.path) +
-                                       " does not exist or cannot be read; "
+                                       " is not a readable file; "
                                        "build the module or fix the path "
                                        "(relative paths start at the "
                                        "manifest's directory)");

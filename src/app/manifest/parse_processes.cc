@@ -83,7 +83,13 @@ void parse_module(ParseContext& context, TableReader& table, ModuleSpec& module)
     }
     if (auto key = table.string("signature_key")) {
         module.signature_key = resolve_path(context.manifest.base_dir, *key);
-        if (context.options.check_files) {
+        std::error_code error;
+        if (context.options.check_files &&
+            !std::filesystem::is_regular_file(module.signature_key, error)) {
+            table.error("signature_key", in_quotes(module.signature_key) +
+                                             " is not a file; allowed: a PEM public key as "
+                                             "`estalogic keygen` writes it (KEY.pub)");
+        } else if (context.options.check_files) {
             auto loaded = observe::Ed25519PublicKey::load_pem(module.signature_key);
             if (!loaded) {
                 table.error("signature_key",

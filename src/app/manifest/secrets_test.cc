@@ -1,6 +1,7 @@
 // Secrets (S-2), drivers (D-3..D-6), HTTP endpoints (S-3), production mode (K-23), module
 // files and their SHA-256, and the resolved manifest printing back to itself.
 #include <cstdlib>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -240,7 +241,7 @@ TEST(ManifestFiles, MissingModuleFileAndBadDigest) {
     auto path = (manifest_test_directory() / "absent.wasm").string();
     expect_one_error(missing, at(1, 1),
                      "modules.m.path: \"" + path +
-                         "\" does not exist or cannot be read; build the module or fix the path "
+                         "\" is not a readable file; build the module or fix the path "
                          "(relative paths start at the manifest's directory)");
     auto digest =
         parse_test_manifest(std::string("[modules.m]\npath = \"m.wasm\"\nsha256 = \"abc\"\n") +
@@ -248,6 +249,38 @@ TEST(ManifestFiles, MissingModuleFileAndBadDigest) {
     expect_one_error(digest, at(3, 10),
                      "modules.m.sha256: \"abc\" is not a SHA-256; allowed: 64 hex digits (run "
                      "`sha256sum` on the module)");
+}
+
+TEST(ManifestFiles, K23_SignatureKeyMustBeAnEd25519PublicKey) {
+    write_test_file("m.wasm", "module", 0644);
+    write_test_file("not-a-key.pub", "hello", 0644);
+    auto key = observe::Ed25519PrivateKey::generate();
+    ASSERT_TRUE(key);
+    auto key_path = (manifest_test_directory() / "release.pub").string();
+    std::filesystem::remove(key_path);
+    ASSERT_TRUE(key->public_key().save_pem(key_path));
+    auto good = parse_test_manifest(std::string("[modules.m]\npath = \"m.wasm\"\nsignature_key = "
+                                                "\"release.pub\"\n[processes.p]\nmodule = \"m\"\n"),
+                                    true);
+    ASSERT_TRUE(good.manifest) << to_string(good.errors);
+    EXPECT_EQ(good.manifest->modules[0].signature_key, key_path);
+    auto bad = parse_test_manifest(
+        "[modules.m]\npath = \"m.wasm\"\nsignature_key = \"not-a-key.pub\"\n[processes.p]\n"
+        "module = \"m\"\n",
+        true);
+    auto bad_path = (manifest_test_directory() / "not-a-key.pub").string();
+    expect_one_error(bad, at(3, 17),
+                     "modules.m.signature_key: \"" + bad_path +
+                         "\" is not an Ed25519 public key; allowed: a PEM public key as "
+                         "`estalogic keygen` writes it (KEY.pub)");
+}
+
+TEST(ManifestFiles, ModuleThatIsADirectoryIsRefused) {
+    std::filesystem::create_directories(manifest_test_directory() / "dir.wasm");
+    auto outcome = parse_test_manifest(
+        "[modules.m]\npath = \"dir.wasm\"\n[processes.p]\nmodule = \"m\"\n", true);
+    ASSERT_EQ(outcome.errors.size(), 1u) << to_string(outcome.errors);
+    EXPECT_NE(outcome.errors[0].message.find("is not a readable file"), std::string::npos);
 }
 
 TEST(ManifestFiles, ModuleDirOverridesTheBase) {
