@@ -115,10 +115,13 @@ typedef struct esta_employee_state {
 
 /* The states are stored as raw bytes (the key-value driver, a wasm host), so their layout
  * is part of state version 1: fixed-width fields only, identical on x86-64 and wasm32. */
+/* The C SDK (estalogic.h) defines the same macro; a module includes both. */
+#ifndef ESTA_STATIC_ASSERT
 #ifdef __cplusplus
 #define ESTA_STATIC_ASSERT(condition, message) static_assert(condition, message)
 #else
 #define ESTA_STATIC_ASSERT(condition, message) _Static_assert(condition, message)
+#endif
 #endif
 ESTA_STATIC_ASSERT(sizeof(esta_employer_state) == 40, "employer state layout is version 1");
 ESTA_STATIC_ASSERT(sizeof(esta_employee_state) == 56, "employee state layout is version 1");
