@@ -55,50 +55,57 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
 }
 )";
 
-// Compiles the relay once per test binary. Null with `log` set when the toolchain is
-// missing (the caller skips) or the compile failed (the caller fails).
-inline std::shared_ptr<const wasm::CompiledModule> relay_module(std::string& log) {
-    static std::shared_ptr<const wasm::CompiledModule> cached;
-    static std::string cached_log;
-    static bool tried = false;
-    if (!tried) {
-        tried = true;
-        const char* source_dir = std::getenv("ESTA_SOURCE_DIR");
-        if (source_dir == nullptr) {
-            cached_log = "skip: ESTA_SOURCE_DIR is not set (ctest sets it)";
-        } else if (std::system("clang-14 --version > /dev/null 2>&1") != 0) {
-            cached_log = "skip: clang-14 not installed";
+// Compiles a C guest against the SDK. Null with `log` set when the toolchain is missing
+// (log starts with "skip: "; the caller skips) or the compile failed (the caller fails).
+inline std::shared_ptr<const wasm::CompiledModule> compile_guest(const std::string& name,
+                                                                 const char* source,
+                                                                 std::string& log) {
+    const char* source_dir = std::getenv("ESTA_SOURCE_DIR");
+    if (source_dir == nullptr) {
+        log = "skip: ESTA_SOURCE_DIR is not set (ctest sets it)";
+        return nullptr;
+    }
+    if (std::system("clang-14 --version > /dev/null 2>&1") != 0) {
+        log = "skip: clang-14 not installed";
+        return nullptr;
+    }
+    auto dir = std::filesystem::temp_directory_path() /
+               ("esta_guest_" + name + "_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "guest.c") << source;
+    // -fno-builtin: without libc, clang must not turn the SDK's byte loops into memcpy.
+    std::string command =
+        "clang-14 --target=wasm32 -nostdlib -fno-builtin -O1 -Wall -Werror "
+        "-Wl,--no-entry -Wl,--allow-undefined -I" +
+        (std::filesystem::path(source_dir) / "sdk" / "c").string() + " " +
+        (dir / "guest.c").string() + " -o " + (dir / "guest.wasm").string() + " > " +
+        (dir / "log.txt").string() + " 2>&1";
+    std::shared_ptr<const wasm::CompiledModule> compiled;
+    if (std::system(command.c_str()) != 0) {
+        std::stringstream text;
+        text << std::ifstream(dir / "log.txt").rdbuf();
+        log = text.str();
+        if (log.find("wasm-ld") != std::string::npos) log = "skip: " + log;
+    } else {
+        std::ifstream file(dir / "guest.wasm", std::ios::binary);
+        std::vector<u8> bytes((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+        auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
+        if (module) {
+            compiled = *module;
         } else {
-            auto dir = std::filesystem::temp_directory_path() /
-                       ("esta_relay_" + std::to_string(::getpid()));
-            std::filesystem::create_directories(dir);
-            std::ofstream(dir / "relay.c") << kRelayGuest;
-            std::string command =
-                "clang-14 --target=wasm32 -nostdlib -O1 -Wall -Werror "
-                "-Wl,--no-entry -Wl,--allow-undefined -I" +
-                (std::filesystem::path(source_dir) / "sdk" / "c").string() + " " +
-                (dir / "relay.c").string() + " -o " + (dir / "relay.wasm").string() + " > " +
-                (dir / "log.txt").string() + " 2>&1";
-            if (std::system(command.c_str()) != 0) {
-                std::stringstream text;
-                text << std::ifstream(dir / "log.txt").rdbuf();
-                cached_log = text.str();
-                if (cached_log.find("wasm-ld") != std::string::npos)
-                    cached_log = "skip: " + cached_log;
-            } else {
-                std::ifstream file(dir / "relay.wasm", std::ios::binary);
-                std::vector<u8> bytes((std::istreambuf_iterator<char>(file)),
-                                      std::istreambuf_iterator<char>());
-                auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
-                if (module) {
-                    cached = *module;
-                } else {
-                    cached_log = module.error().to_string();
-                }
-            }
-            std::filesystem::remove_all(dir);
+            log = module.error().to_string();
         }
     }
+    std::filesystem::remove_all(dir);
+    return compiled;
+}
+
+// The relay, compiled once per test binary.
+inline std::shared_ptr<const wasm::CompiledModule> relay_module(std::string& log) {
+    static std::string cached_log;
+    static std::shared_ptr<const wasm::CompiledModule> cached =
+        compile_guest("relay", kRelayGuest, cached_log);
     log = cached_log;
     return cached;
 }
@@ -139,8 +146,8 @@ class CountingAuditSink final : public observe::AuditSink {
     std::string last_subject;
 };
 
-// A kernel (capability tree, scheduler, syscalls on a manual clock) with the relay guest and
-// the sink, and driver ports granted to the relay under names.
+// A kernel (capability tree, scheduler, syscalls on a manual clock) with a guest (the relay
+// unless told otherwise) and the sink, and driver ports granted to the guest under names.
 class GuestHarness {
   public:
     explicit GuestHarness(std::shared_ptr<const wasm::CompiledModule> relay)
@@ -169,6 +176,25 @@ class GuestHarness {
         m_ports.push_back(std::move(*port));
     }
 
+    // Queues a message of `type` from the kernel for the guest, runs it, and returns what
+    // the guest sent to "sink" (Internal when it sent nothing).
+    Result<std::vector<u8>> deliver(u32 type, std::vector<u8> payload) {
+        kernel::Message message;
+        message.type = kernel::MessageType(type);
+        message.sender = kernel::kKernelProcess;
+        message.time = m_clock.now_ns();
+        message.payload = std::move(payload);
+        if (!m_relay->mailbox().send(std::move(message))) {
+            return Err(Status::Internal, "guest.send");
+        }
+        m_scheduler.wake(m_relay->pid());
+        run();
+        auto answer = m_sink->mailbox().receive(kernel::message_types::kAny,
+                                                kernel::Timeout::poll(), m_clock.now_ns());
+        if (!answer || !answer->has_value()) return Err(Status::Internal, "guest.no_answer");
+        return std::move((*answer)->payload);
+    }
+
     // The relay's `call(cap_lookup(name), op, request, timeout_ms)`: the decoded reply, or
     // the status the guest saw (context "guest.call").
     Result<Value> call(const std::string& name, i32 op, const Value& request,
@@ -180,19 +206,7 @@ class GuestHarness {
         put(payload, static_cast<u32>(timeout_ms));
         put(payload, static_cast<u32>(static_cast<u64>(timeout_ms) >> 32));
         kernel::abi::encode_value(request, payload);
-        kernel::Message message;
-        message.type = kernel::MessageType(0x30);
-        message.sender = kernel::kKernelProcess;
-        message.time = m_clock.now_ns();
-        message.payload = std::move(payload);
-        if (!m_relay->mailbox().send(std::move(message)))
-            return Err(Status::Internal, "relay.send");
-        m_scheduler.wake(m_relay->pid());
-        run();
-        auto answer = m_sink->mailbox().receive(kernel::message_types::kAny,
-                                                kernel::Timeout::poll(), m_clock.now_ns());
-        if (!answer || !answer->has_value()) return Err(Status::Internal, "relay.no_answer");
-        const std::vector<u8>& bytes = (*answer)->payload;
+        std::vector<u8> bytes = ESTA_TRY(deliver(0x30, std::move(payload)));
         if (bytes.size() < 4) return Err(Status::Internal, "relay.short_answer");
         i32 result = static_cast<i32>(
             static_cast<u32>(bytes[0]) | (static_cast<u32>(bytes[1]) << 8) |
