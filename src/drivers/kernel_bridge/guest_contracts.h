@@ -151,7 +151,15 @@ TYPED_TEST_P(GuestKvContract, D2_UnknownOpsMalformedRequestsAndUngrantedNamesAre
     EXPECT_EQ(status_of(h.call("secrets", kv_op::kGet, ValueList{"k"})), Status::NotFound);
 }
 
+TYPED_TEST_P(GuestKvContract, D1_AZeroTimeoutIsTimeoutAndNothingIsPerformed) {
+    auto& h = *this->harness;
+    EXPECT_EQ(status_of(h.call("kv", kv_op::kSet, ValueList{"k", bytes_value("v")}, 0)),
+              Status::Timeout);
+    EXPECT_EQ(status_of(this->direct_get("t1:k")), Status::NotFound);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(GuestKvContract, D6_EveryKeyValueOpRoundTripsThroughTheGuest,
+                            D1_AZeroTimeoutIsTimeoutAndNothingIsPerformed,
                             D5_KeysLandUnderTheHandlesPrefixOnly,
                             D5_KeyNamingThePrefixItselfIsDeniedAndAudited,
                             D5_UnregisteredScriptIsNotFoundAndAudited,
