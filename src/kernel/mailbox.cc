@@ -1,5 +1,7 @@
 #include "kernel/mailbox.h"
 
+#include <algorithm>
+
 #include <limits>
 
 namespace esta::kernel {
@@ -156,6 +158,12 @@ Result<std::optional<Message>> Mailbox::receive(MessageType filter, const Timeou
     if (timeout.is_poll()) return Err(Status::Empty, "recv: nothing queued");
     if (timeout.passed(now)) return Err(Status::Timeout, "recv: deadline passed");
     return std::optional<Message>();
+}
+
+void Mailbox::requeue_front(Message message) {
+    u32 priority = std::min<u32>(message.priority, kMaxMessagePriority);
+    m_queues[priority].push_front(std::move(message));
+    ++m_size;
 }
 
 void Mailbox::park_receiver(MessageType filter, const Timeout& timeout) {

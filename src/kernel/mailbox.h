@@ -113,6 +113,11 @@ class Mailbox {
     // park the receiver (park_receiver) and retry when woken or when the deadline passes.
     Result<std::optional<Message>> receive(MessageType filter, const Timeout& timeout, Nanos now,
                                            u32 buffer_capacity = ~u32{0});
+    // Puts a message taken a moment ago back at the head of its priority (a supervisor
+    // retrying a handler that trapped), keeping its sequence number. May exceed the capacity
+    // by the one message that was just taken out of it.
+    void requeue_front(Message message);
+
     // The message receive() would take, without taking it.
     const Message* peek(MessageType filter) const;
 

@@ -9,6 +9,7 @@
 
 #include "base/strong_id.h"
 #include "base/types.h"
+#include "kernel/call_slot.h"
 #include "kernel/handle.h"
 #include "kernel/ids.h"
 
@@ -66,12 +67,30 @@ struct Message {
     std::vector<u8> payload;
     std::array<Handle, kMaxMessageHandles> handles;
     u32 handle_count = 0;
+    // Set by `call` on an endpoint: where the handler's `reply` goes.
+    Ref<CallSlot> reply_to;
 
     // Appends a moved handle; false (and the handle left untouched) when four are aboard.
     bool attach(Handle& handle) {
         if (handle_count >= kMaxMessageHandles) return false;
         handles[handle_count++] = std::move(handle);
         return true;
+    }
+    // Everything but the handles (which move, never copy): what a supervisor keeps to
+    // dead-letter or redeliver a message whose handling trapped.
+    Message copy_without_handles() const {
+        Message copy;
+        copy.type = type;
+        copy.sender = sender;
+        copy.sender_badge = sender_badge;
+        copy.priority = priority;
+        copy.flags = flags;
+        copy.seq = seq;
+        copy.time = time;
+        copy.trace_id = trace_id;
+        copy.payload = payload;
+        copy.reply_to = reply_to;
+        return copy;
     }
 };
 

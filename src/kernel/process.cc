@@ -59,10 +59,14 @@ Process::Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, Spaw
       m_store(std::make_unique<wasm::Store>()),
       m_execution(*m_store, request.budgets.stack),
       m_handles(tree, pid, request.budgets.handles),
-      m_endpoint(make_ref<Endpoint>(
-          ids.next(), std::to_string(pid.value()), pid,
-          request.mailbox.value_or(MailboxConfig::for_priority(request.priority)))),
-      m_current_time(request.now) {}
+      m_endpoint(request.endpoint
+                     ? request.endpoint
+                     : make_ref<Endpoint>(ids.next(), std::to_string(pid.value()), pid,
+                                          request.mailbox.value_or(
+                                              MailboxConfig::for_priority(request.priority)))),
+      m_current_time(request.now) {
+    m_supervised = request.supervised;
+}
 
 Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
                                     CapTree& tree, ImportProvider& imports) {
@@ -170,8 +174,43 @@ void Process::prepare_wait(ProcessState waiting_or_blocked) {
     m_pending_wait = waiting_or_blocked;
 }
 
+namespace {
+// Holds the kernel lock when there is one (several scheduler threads).
+class OptionalLock {
+  public:
+    explicit OptionalLock(std::recursive_mutex* mutex) : m_mutex(mutex) {
+        if (m_mutex) m_mutex->lock();
+    }
+    ~OptionalLock() {
+        if (m_mutex) m_mutex->unlock();
+    }
+    OptionalLock(const OptionalLock&) = delete;
+    OptionalLock& operator=(const OptionalLock&) = delete;
+
+  private:
+    std::recursive_mutex* m_mutex;
+};
+}  // namespace
+
 Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
-                                       const std::atomic<bool>* interrupt) {
+                                       const std::atomic<bool>* interrupt,
+                                       std::recursive_mutex* kernel_lock) {
+    {
+        OptionalLock lock(kernel_lock);
+        auto begun = ESTA_TRY(begin_slice());
+        if (begun.state != ProcessState::Running) return begun;
+    }
+    wasm::ExecutionConfig config{.fuel = m_budgets.fuel_per_slice,
+                                 .fuel_mode = wasm::FuelMode::Slice,
+                                 .interrupt = interrupt,
+                                 .preempt = preempt};
+    auto outcome = m_started ? m_execution.resume(config) : m_execution.invoke(m_entry, {}, config);
+    m_started = true;
+    OptionalLock lock(kernel_lock);
+    return end_slice(std::move(outcome));
+}
+
+Result<SliceResult> Process::begin_slice() {
     if (m_state != ProcessState::Ready) {
         return Err(Status::Invalid, "run_slice: the process is not ready",
                    Detail{.actual = static_cast<u64>(m_state)});
@@ -188,13 +227,13 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
         }
         m_current_message = std::move(**next);
         m_current_time = m_current_message->time;  // T-2: the handled message's time.
+        m_message_in_hand = m_current_message->copy_without_handles();
+        m_reply_to = m_current_message->reply_to;
     }
-    wasm::ExecutionConfig config{.fuel = m_budgets.fuel_per_slice,
-                                 .fuel_mode = wasm::FuelMode::Slice,
-                                 .interrupt = interrupt,
-                                 .preempt = preempt};
-    auto outcome = m_started ? m_execution.resume(config) : m_execution.invoke(m_entry, {}, config);
-    m_started = true;
+    return SliceResult{m_state, 0};
+}
+
+Result<SliceResult> Process::end_slice(Result<wasm::Outcome> outcome) {
     if (!outcome) {
         // The engine refused to run (a kernel bug, not the guest's doing): crash it loudly.
         complete(ExitReason::crashed(outcome.error().code));
@@ -232,6 +271,8 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
 void Process::finish_message(i32 code) {
     if (code < 0) ++m_failed_messages;
     m_current_message.reset();  // Handles it carried and the handler did not take drop here.
+    if (m_message_in_hand) m_finished_seq = m_message_in_hand->seq;
+    m_message_in_hand.reset();
     m_started = false;
     m_state = ProcessState::Ready;  // Running -> Ready: the next slice takes the next message.
 }
@@ -247,7 +288,11 @@ void Process::complete(ExitReason reason) {
     m_exit = std::move(reason);
     m_execution.reset();  // Abandon a suspended call.
     m_current_message.reset();
-    m_endpoint->detach_receiver();
+    if (m_pending_call) m_pending_call->slot->abandon();
+    m_pending_call.reset();
+    // A supervised process's endpoint outlives it: the supervisor decides (restart on it,
+    // or close it). Its parked-receiver registration is this process's, so it goes.
+    if (!m_supervised) m_endpoint->detach_receiver();
     m_handles.clear();
     m_grants.clear();
 }

@@ -15,11 +15,14 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
+#include "kernel/call_slot.h"
 #include "kernel/endpoint.h"
 #include "kernel/handle_table.h"
 #include "kernel/mailbox.h"
@@ -88,6 +91,19 @@ struct SpawnRequest {
     ProcessId parent = kKernelProcess;
     bool kernel_work = false;  // Only the kernel's own work may run at System priority.
     Nanos now = 0;             // Kernel time of the spawn (the first `now`).
+    // A supervisor's restart reuses the endpoint of the process it replaces (same pid),
+    // so senders' handles and queued messages carry over.
+    Ref<Endpoint> endpoint;
+    // Supervised: completion leaves the endpoint open; the supervisor restarts the process
+    // on it or closes it (Endpoint::detach_receiver).
+    bool supervised = false;
+};
+
+// An endpoint `call` the process is parked in: the slot the reply lands in, and when the
+// caller stops waiting (nullopt: forever).
+struct PendingCall {
+    Ref<CallSlot> slot;
+    std::optional<Nanos> deadline;
 };
 
 class Process;
@@ -143,6 +159,19 @@ class Process final : public KernelObject {
     u64 failed_messages() const { return m_failed_messages; }
     // Reactive: the message being handled, until the handler receives it with recv.
     std::optional<Message>& current_message() { return m_current_message; }
+    // Reactive: a copy (without handles) of the message whose handler is running, kept
+    // after a trap so the supervisor can retry or dead-letter it.
+    const std::optional<Message>& message_in_hand() const { return m_message_in_hand; }
+    // The reply-to of the message being handled (`reply` answers it), if it came by `call`.
+    Ref<CallSlot>& reply_to() { return m_reply_to; }
+    // The endpoint `call` this process is parked in, if any.
+    std::optional<PendingCall>& pending_call() { return m_pending_call; }
+    bool call_expired(Nanos now) const {
+        return m_pending_call && m_pending_call->deadline && now >= *m_pending_call->deadline;
+    }
+    bool supervised() const { return m_supervised; }
+    // Reactive: the sequence number of the message whose handler just returned (once).
+    std::optional<u64> take_finished_seq() { return std::exchange(m_finished_seq, std::nullopt); }
 
     HandleTable& handles() { return m_handles; }
     Mailbox& mailbox() { return m_endpoint->mailbox(); }
@@ -172,9 +201,11 @@ class Process final : public KernelObject {
     // Runs the guest from Ready for one slice (entry on the first slice, resume after). A
     // reactive process starts its handler for the next queued message, or waits for one.
     // The process must be Ready; it is Running meanwhile. `preempt`/`interrupt` are the
-    // scheduler's and watchdog's flags.
+    // scheduler's and watchdog's flags. With `kernel_lock` (several scheduler threads), the
+    // bookkeeping before and after the guest runs holds it; the guest itself runs without.
     Result<SliceResult> run_slice(const std::atomic<bool>* preempt = nullptr,
-                                  const std::atomic<bool>* interrupt = nullptr);
+                                  const std::atomic<bool>* interrupt = nullptr,
+                                  std::recursive_mutex* kernel_lock = nullptr);
 
     // Syscall bookkeeping for calls the engine retries after a suspension: the deadline of
     // a blocking recv (fixed at its first attempt) and a pending yield.
@@ -189,6 +220,8 @@ class Process final : public KernelObject {
     Result<void> instantiate(std::shared_ptr<const wasm::CompiledModule> module,
                              const std::string& entry, ImportProvider& imports);
     void complete(ExitReason reason);
+    Result<SliceResult> begin_slice();
+    Result<SliceResult> end_slice(Result<wasm::Outcome> outcome);
     Result<void> resolve_entry(const std::string& entry);
     // Reactive: the handler's invocation ended with `code` (0 = done, < 0 = failed).
     void finish_message(i32 code);
@@ -204,6 +237,11 @@ class Process final : public KernelObject {
     bool m_started = false;
     ModuleStyle m_style = ModuleStyle::Actor;
     std::optional<Message> m_current_message;
+    std::optional<Message> m_message_in_hand;
+    Ref<CallSlot> m_reply_to;
+    std::optional<PendingCall> m_pending_call;
+    bool m_supervised = false;
+    std::optional<u64> m_finished_seq;
     u64 m_failed_messages = 0;
     std::optional<Timeout> m_recv_deadline;
     bool m_yield_pending = false;

@@ -40,12 +40,17 @@ void Scheduler::make_ready(Entry& entry, Nanos now) {
 void Scheduler::wake(ProcessId pid) {
     auto it = m_processes.find(pid);
     if (it == m_processes.end()) return;
-    Process& process = *it->second.process;
+    Entry& entry = it->second;
+    if (entry.running) {
+        entry.wake_pending = true;  // finish() makes it ready if the slice ended waiting.
+        return;
+    }
+    Process& process = *entry.process;
     if (process.state() != ProcessState::Waiting && process.state() != ProcessState::Blocked) {
-        return;  // Already ready, running (it will see the message) or completed.
+        return;  // Already ready or completed.
     }
     if (!process.transition(ProcessState::Ready)) return;
-    make_ready(it->second, m_now);
+    make_ready(entry, m_now);
 }
 
 Priority Scheduler::effective_priority_of(ProcessId pid, Nanos now) const {
@@ -55,9 +60,17 @@ Priority Scheduler::effective_priority_of(ProcessId pid, Nanos now) const {
 }
 
 Result<std::optional<SliceReport>> Scheduler::run_next(Nanos now) {
+    Ref<Process> process = pick(now);
+    if (!process) return std::optional<SliceReport>();
+    auto slice = process->run_slice(&m_preempt);
+    auto report = ESTA_TRY(finish(process->pid(), std::move(slice), now));
+    return std::optional<SliceReport>(report);
+}
+
+Ref<Process> Scheduler::pick(Nanos now) {
     m_now = now;
     expire_timeouts(now);
-    if (m_ready.empty()) return std::optional<SliceReport>();
+    if (m_ready.empty()) return nullptr;
     // Highest effective priority; the earliest in arrival order among equals.
     auto best = m_ready.begin();
     for (auto it = m_ready.begin(); it != m_ready.end(); ++it) {
@@ -65,30 +78,54 @@ Result<std::optional<SliceReport>> Scheduler::run_next(Nanos now) {
     }
     ProcessId pid = *best;
     m_ready.erase(best);
-    Ref<Process> process = m_processes.at(pid).process;
-
+    Entry& entry = m_processes.at(pid);
     m_preempt.store(false);
     m_running = pid;
+    entry.running = true;
+    entry.wake_pending = false;
     ++m_context_switches;
-    auto slice = process->run_slice(&m_preempt);
+    return entry.process;
+}
+
+Result<SliceReport> Scheduler::finish(ProcessId pid, Result<SliceResult> slice, Nanos now) {
+    m_now = now;
     m_running.reset();
-    if (!slice) return slice.error();
+    Entry& entry = m_processes.at(pid);
+    entry.running = false;
     bool preempted = m_preempt.exchange(false);
     if (preempted) ++m_preemptions;
+    if (!slice) return slice.error();
 
     SliceReport report{pid, slice->state, slice->fuel_used, preempted};
-    if (slice->state == ProcessState::Ready) {
-        make_ready(m_processes.at(pid), now);
-    } else if (slice->state == ProcessState::Completed) {
+    ProcessState state = entry.process->state();
+    if (entry.wake_pending && (state == ProcessState::Waiting || state == ProcessState::Blocked)) {
+        if (entry.process->transition(ProcessState::Ready)) state = ProcessState::Ready;
+    }
+    entry.wake_pending = false;
+    if (state == ProcessState::Ready) {
+        make_ready(entry, now);
+    } else if (state == ProcessState::Completed) {
         m_processes.erase(pid);
     }
-    return std::optional<SliceReport>(report);
+    return report;
+}
+
+bool Scheduler::remove(ProcessId pid) {
+    auto it = m_processes.find(pid);
+    if (it == m_processes.end() || it->second.running) return false;
+    m_ready.erase(std::remove(m_ready.begin(), m_ready.end(), pid), m_ready.end());
+    m_processes.erase(it);
+    return true;
 }
 
 void Scheduler::expire_timeouts(Nanos now) {
     for (auto& [pid, entry] : m_processes) {
         Process& process = *entry.process;
-        if (process.state() == ProcessState::Waiting && process.mailbox().expire_receiver(now)) {
+        if (entry.running) continue;
+        // A parked recv or endpoint call whose deadline passed: its retried syscall reports
+        // TIMEOUT.
+        if (process.state() == ProcessState::Waiting &&
+            (process.mailbox().expire_receiver(now) || process.call_expired(now))) {
             if (process.transition(ProcessState::Ready)) make_ready(entry, now);
         }
     }
@@ -97,6 +134,10 @@ void Scheduler::expire_timeouts(Nanos now) {
 SchedulerStats Scheduler::stats() const {
     SchedulerStats stats;
     for (const auto& [pid, entry] : m_processes) {
+        if (entry.running) {
+            ++stats.running;
+            continue;
+        }
         switch (entry.process->state()) {
             case ProcessState::Ready:
                 ++stats.ready;

@@ -5,8 +5,10 @@
 // running guest's preempt flag as soon as a process of higher effective priority becomes
 // ready, so the guest stops at its next safepoint (K-6).
 //
-// Not yet here (scheduler issue): one thread per core, EDF among Realtime work, fuel
-// calibrated to the slice's time, fairness statistics, the wall-clock watchdog.
+// The runtime (runtime/kernel_runtime.h) gives each scheduler thread one Scheduler and holds
+// the kernel lock around pick() and finish(); the slice itself runs unlocked in between.
+// A wake() that arrives while its process is running (another thread sent to it after it
+// parked, before the slice ended) is remembered and applied by finish(), so it is never lost.
 #pragma once
 
 #include <atomic>
@@ -26,6 +28,7 @@ struct SchedulerConfig {
 };
 
 struct SchedulerStats {
+    u32 running = 0;
     u32 ready = 0;
     u32 waiting = 0;
     u32 blocked = 0;
@@ -58,17 +61,37 @@ class Scheduler final : public ProcessWaker {
     // Runs the ready process with the highest effective priority for one slice. nullopt
     // when nothing is ready. Completed processes are forgotten.
     Result<std::optional<SliceReport>> run_next(Nanos now);
+
+    // run_next in two halves, for threads that run the slice outside the kernel lock:
+    // pick() chooses (and marks running) the next process, nullptr when none is ready;
+    // the caller runs it with preempt_flag(), then reports the slice with finish().
+    Ref<Process> pick(Nanos now);
+    Result<SliceReport> finish(ProcessId pid, Result<SliceResult> slice, Nanos now);
+    const std::atomic<bool>* preempt_flag() const { return &m_preempt; }
+    bool has_ready() const { return !m_ready.empty(); }
+    bool empty() const { return m_processes.empty(); }
+    // Forgets a process that is not running (a supervisor replacing it); false otherwise.
+    bool remove(ProcessId pid);
+    // Every process, in pid order (shutdown, statistics).
+    template <class F>
+    void for_each(F&& visit) const {
+        for (const auto& [pid, entry] : m_processes)
+            visit(*entry.process);
+    }
     // Parked receivers whose deadline passed become Ready (their retried recv says TIMEOUT).
     void expire_timeouts(Nanos now);
 
     Priority effective_priority_of(ProcessId pid, Nanos now) const;
     SchedulerStats stats() const;
+    u64 context_switches() const { return m_context_switches; }
     Process* find(ProcessId pid) const;
 
   private:
     struct Entry {
         Ref<Process> process;
         Nanos ready_since = 0;
+        bool running = false;       // Between pick() and finish(): its state is the slice's.
+        bool wake_pending = false;  // wake() came while running.
     };
 
     void make_ready(Entry& entry, Nanos now);

@@ -1,5 +1,5 @@
-// call (ABI.md "Functions", "Driver calls"): request/reply on a driver handle. Endpoint
-// request/reply is not offered yet (NOT_SUPPORTED).
+// call (ABI.md "Functions", "Driver calls"): request/reply on a driver handle; on an
+// endpoint it is syscalls/reply_call.cc's.
 #include <algorithm>
 #include <cstring>
 #include <optional>
@@ -16,6 +16,12 @@ SyscallResult from(const Error& error) {
 }  // namespace
 
 SyscallResult Syscalls::call(Call& call) {
+    // An endpoint's request is the guest's own bytes, a driver's a value: the kind decides.
+    if (call.process.pending_call()) return call_endpoint(call);
+    if (auto found = call.process.handles().lookup(HandleValue(call.u32_arg(0)), call.context);
+        found && (*found)->node().type() == ObjectType::Endpoint) {
+        return call_endpoint(call);
+    }
     // (1) Decode: every range, the request value and the deadline.
     HandleValue handle(call.u32_arg(0));
     i32 op = call.i32_arg(1);
@@ -36,8 +42,6 @@ SyscallResult Syscalls::call(Call& call) {
     auto& handles = call.process.handles();
     auto object = handles.get_object(handle, std::nullopt, Rights::none(), call.context);
     if (!object) return from(object.error());
-    if ((*object)->type() == ObjectType::Endpoint)
-        return SyscallResult::failed(Status::NotSupported);
     DriverPort* port = DriverPort::from(**object);
     if (!port) return SyscallResult::failed(Status::WrongType);
     auto rights = port->driver().op_rights(op);

@@ -183,6 +183,11 @@ SyscallResult Syscalls::recv(Call& call) {
     info.fill(message, values);
     std::memcpy(info_bytes->data(), info.bytes.data(), info.bytes.size());
     receiver.set_current_time(message.time);  // T-2: `now` is this message's time.
+    // This is now the message being handled: an earlier request left unanswered fails.
+    Ref<CallSlot>& reply_to = receiver.reply_to();
+    if (reply_to && reply_to != message.reply_to && reply_to->fail())
+        m_waker.wake(reply_to->caller());
+    reply_to = std::move(message.reply_to);
     if (auto sender = mailbox.take_unblocked_sender()) m_waker.wake(*sender);
     return SyscallResult::of(static_cast<i64>(message.payload.size()));
 }

@@ -64,6 +64,7 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"metric", &Syscalls::metric},
         {"audit", &Syscalls::audit},
         {"call", &Syscalls::call},
+        {"reply", &Syscalls::reply},
         {"spawn", &Syscalls::spawn},
     };
     for (const Entry& entry : kEntries) {
@@ -92,7 +93,11 @@ void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker
         auto host = [this, target, name, wide](wasm::HostContext& context,
                                                std::span<const wasm::Value> args,
                                                std::span<wasm::Value> results) {
-            SyscallResult result = invoke(name, *target, context.memory(), args);
+            SyscallResult result = [&] {
+                if (!m_config.kernel_lock) return invoke(name, *target, context.memory(), args);
+                std::lock_guard<std::recursive_mutex> lock(*m_config.kernel_lock);
+                return invoke(name, *target, context.memory(), args);
+            }();
             switch (result.kind) {
                 case SyscallResult::Kind::Block:
                     return wasm::HostResult::block();

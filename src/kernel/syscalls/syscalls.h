@@ -1,7 +1,7 @@
 // The syscall layer: ABI v1's imports (module `estalogic`) as host functions. Every
 // function of the ABI table (abi_table.h) is registered with the table's signature, so a
 // guest linked against sdk/c/estalogic.h always links; functions whose subsystem has not
-// landed yet (reply, spans; call on endpoints) answer NOT_SUPPORTED.
+// landed yet (spans) answer NOT_SUPPORTED.
 //
 // Each syscall decodes, then checks, then invokes (STYLE.md): every pointer, length, flag,
 // handle and right is checked before any state changes; after that only work that cannot
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <span>
 #include <string_view>
 
@@ -33,6 +34,9 @@ class ProcessWaker {
 
 struct SyscallConfig {
     u32 revoke_steps_per_call = 256;  // K-16: bounded work before the guest is suspended.
+    // With several scheduler threads: held around every syscall, so mailboxes, handle
+    // tables and the capability tree change under one lock (the guest runs without it).
+    std::recursive_mutex* kernel_lock = nullptr;
 };
 
 // How a syscall ended, before it is turned into a host-function result.
@@ -100,6 +104,9 @@ class Syscalls final : public ImportProvider {
     SyscallResult audit(Call& call);
     // syscalls/driver.cc
     SyscallResult call(Call& call);
+    // syscalls/reply_call.cc
+    SyscallResult call_endpoint(Call& call);
+    SyscallResult reply(Call& call);
     // syscalls/spawn.cc
     SyscallResult spawn(Call& call);
 

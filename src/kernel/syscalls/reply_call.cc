@@ -1,0 +1,121 @@
+// call and reply on endpoints (ABI.md "Functions"): a request that carries a reply-to, the
+// caller parked (holding no thread) until the answer lands or its timeout passes, and the
+// handler's answer to the message being handled.
+//
+// The caller's side is one syscall retried by the engine: (1) the first attempt checks and
+// queues the request and parks with a PendingCall; (2) each retry after a wake looks at the
+// slot: answered -> copy the reply out; failed -> NOT_FOUND; deadline passed -> TIMEOUT.
+#include <cstring>
+
+#include "kernel/endpoint.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+namespace {
+
+SyscallResult from(const Error& error) {
+    return SyscallResult::failed(error.code);
+}
+
+}  // namespace
+
+SyscallResult Syscalls::call_endpoint(Call& call) {
+    Process& caller = call.process;
+    auto response = guest_range(call.memory, call.u32_arg(4), call.u32_arg(5));
+    Nanos now = m_clock.now_ns();
+
+    // (2) A retry: the call is already in flight.
+    if (std::optional<PendingCall>& pending = caller.pending_call()) {
+        Ref<CallSlot> held = pending->slot;  // Outlives pending.reset() below.
+        CallSlot& slot = *held;
+        if (slot.answered()) {
+            const CallSlot::Answer& answer = *slot.answer();
+            pending.reset();
+            if (!response) return from(response.error());
+            if (answer.payload.size() > response->size())
+                return SyscallResult::failed(Status::BufferTooSmall);
+            std::memcpy(response->data(), answer.payload.data(), answer.payload.size());
+            return SyscallResult::of(static_cast<i64>(answer.payload.size()));
+        }
+        if (slot.failed()) {
+            pending.reset();
+            return SyscallResult::failed(Status::NotFound);
+        }
+        if (pending->deadline && now >= *pending->deadline) {
+            slot.abandon();  // A late reply is refused.
+            pending.reset();
+            return SyscallResult::failed(Status::Timeout);
+        }
+        caller.prepare_wait(ProcessState::Waiting);  // Woken early: keep waiting.
+        return SyscallResult::block();
+    }
+
+    // (1) Decode: the ranges, the op (the request's message type) and the timeout.
+    HandleValue target(call.u32_arg(0));
+    u32 op = call.u32_arg(1);
+    i64 timeout_ms = call.i64_arg(6);
+    if (is_kernel_message_type(MessageType(op))) return SyscallResult::failed(Status::InvalidArgs);
+    auto request = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
+    if (!request) return from(request.error());
+    if (!response) return from(response.error());
+    auto timeout = Timeout::from_abi_ms(timeout_ms, now);
+    if (!timeout) return from(timeout.error());
+    if (timeout->is_poll()) return SyscallResult::failed(Status::InvalidArgs);  // Cannot wait.
+
+    // Check: the endpoint (WRITE), a live receiver, room in its mailbox.
+    HandleTable& table = caller.handles();
+    auto endpoint = table.get<Endpoint>(target, Right::Write, call.context);
+    if (!endpoint) return from(endpoint.error());
+    Endpoint& destination = **endpoint;
+    if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
+    Message message;
+    message.type = MessageType(op);
+    message.sender = caller.pid();
+    message.sender_badge = (*table.lookup(target, call.context))->node().badge();
+    message.time = now;
+    message.payload.assign(request->begin(), request->end());
+    auto admission = destination.mailbox().admit(message);
+    if (!admission) return from(admission.error());
+    if (*admission != Admission::Queue) {
+        // A request is never dropped silently nor evicts another: a full mailbox is refused.
+        return SyscallResult::failed(Status::MailboxFull);
+    }
+
+    // Invoke: spend the use, queue the request with its reply-to, park the caller.
+    auto used = table.consume_use(target, call.context);
+    if (!used) return from(used.error());
+    auto slot = make_ref<CallSlot>(caller.pid());
+    message.reply_to = slot;
+    caller.pending_call() = PendingCall{slot, timeout->deadline()};
+    SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
+    if (receipt.wake_receiver) m_waker.wake(destination.receiver());
+    caller.prepare_wait(ProcessState::Waiting);
+    return SyscallResult::block();
+}
+
+SyscallResult Syscalls::reply(Call& call) {
+    u32 type = call.u32_arg(0);
+    u32 handles_n = call.u32_arg(4);
+    Process& handler = call.process;
+
+    // Decode, then check: a kernel type is refused; handles cannot travel back through a
+    // call in v1 (the caller's `call` has nowhere to report them).
+    if (is_kernel_message_type(MessageType(type))) return SyscallResult::failed(Status::InvalidArgs);
+    if (handles_n > kMaxMessageHandles) return SyscallResult::failed(Status::InvalidArgs);
+    auto payload = guest_range(call.memory, call.u32_arg(1), call.u32_arg(2));
+    if (!payload) return from(payload.error());
+    if (handles_n != 0) return SyscallResult::failed(Status::NotSupported);
+    if (payload->size() > kDefaultMaxPayload) return SyscallResult::failed(Status::PayloadTooLarge);
+    Ref<CallSlot>& reply_to = handler.reply_to();
+    if (!reply_to) return SyscallResult::failed(Status::NotFound);  // Expects no reply.
+
+    // Invoke: answer once; a caller that gave up (timeout, ended) is gone.
+    Ref<CallSlot> slot = std::move(reply_to);
+    bool answered = slot->answer(CallSlot::Answer{type, {payload->begin(), payload->end()}});
+    if (!answered) return SyscallResult::failed(Status::NotFound);
+    m_waker.wake(slot->caller());
+    return SyscallResult::of(0);
+}
+
+}  // namespace esta::kernel
