@@ -21,6 +21,8 @@
 #include "kernel/process.h"
 #include "kernel/restrictions.h"
 #include "kernel/rights.h"
+#include "kernel/runtime/kernel_runtime.h"
 #include "kernel/scheduler.h"
+#include "kernel/supervisor.h"
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/templates.h"

@@ -1,0 +1,38 @@
+// The runtime's settings (REQUIREMENTS K-2, K-7, K-43) with their defaults.
+#pragma once
+
+#include "kernel/ids.h"
+#include "kernel/scheduler.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+// Fuel (wasm instructions, T-3) the interpreter executes per millisecond on the reference
+// machine, measured by bench/bench_kernel.cc (BM_FuelPerMillisecond: a counting loop, the
+// guest code slices are mostly made of). Slices are K-2's times expressed in this fuel, so
+// a slice stays deterministic (it ends at the same instruction on every run) while taking
+// roughly its nominal time.
+inline constexpr u64 kDefaultFuelPerMilli = 400'000;
+
+struct KernelConfig {
+    // Scheduler threads for start(); 0 = one per core. Processes are assigned to threads
+    // by pid (pid mod threads), so the assignment is the same on every run.
+    u32 threads = 0;
+    u64 fuel_per_milli = kDefaultFuelPerMilli;
+    Nanos watchdog_limit = 500 * kNanosPerMilli;  // K-43: one slice, wall clock.
+    Nanos watchdog_period = 10 * kNanosPerMilli;  // How often the watchdog thread looks.
+    Nanos fairness_window = 10 * kNanosPerSecond;  // K-7.
+    Nanos idle_tick = 1 * kNanosPerMilli;          // An idle thread re-checks timeouts.
+    Nanos shutdown_grace = 1 * kNanosPerSecond;    // Wall clock for processes to finish.
+    SchedulerConfig scheduler{};
+    SyscallConfig syscalls{};
+};
+
+// K-2's slice for `priority` in fuel (System: to completion, bounded only by the budget).
+constexpr u64 slice_fuel(Priority priority, u64 fuel_per_milli) {
+    Nanos slice = time_slice(priority);
+    if (slice == 0) return u64{1} << 62;
+    return static_cast<u64>(slice / kNanosPerMilli) * fuel_per_milli;
+}
+
+}  // namespace esta::kernel

@@ -1,0 +1,280 @@
+#include "kernel/runtime/kernel_runtime.h"
+
+#include <algorithm>
+
+namespace esta::kernel {
+
+namespace {
+
+u32 thread_count(u32 configured) {
+    if (configured != 0) return configured;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+SyscallConfig with_lock(SyscallConfig config, std::recursive_mutex& lock) {
+    config.kernel_lock = &lock;
+    return config;
+}
+
+SyscallServices with_spawner(SyscallServices services, KernelSpawner& spawner) {
+    services.spawner = &spawner;
+    return services;
+}
+
+}  // namespace
+
+Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterSink& dead_letters,
+               KernelConfig config, SyscallServices services)
+    : m_clock(clock),
+      m_config(config),
+      m_dead_letters(dead_letters),
+      m_tree(audit),
+      m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
+                 with_spawner(services, *this)),
+      m_poison(dead_letters),
+      m_watchdog(thread_count(config.threads), config.watchdog_limit),
+      m_fairness(config.fairness_window) {
+    for (u32 i = 0; i < thread_count(config.threads); ++i)
+        m_workers.push_back(std::make_unique<Worker>(config.scheduler));
+    roll_window(clock.now_ns());
+}
+
+Kernel::~Kernel() {
+    shutdown();
+}
+
+SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
+    SpawnRequest request;
+    request.module = spec.module;
+    request.entry = spec.entry;
+    request.priority = spec.priority;
+    request.budgets = spec.budgets;
+    request.budgets.fuel_per_slice =
+        spec.slice_fuel.value_or(slice_fuel(spec.priority, m_config.fuel_per_milli));
+    request.mailbox = spec.mailbox;
+    request.now = m_clock.now_ns();
+    for (const GrantSpec& grant : spec.grants) {
+        request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {},
+                                                                pid, request.now, grant.badge)});
+    }
+    return request;
+}
+
+Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record,
+                                           Ref<Endpoint> endpoint) {
+    SpawnRequest request = request_for(record.spec, pid);
+    request.endpoint = std::move(endpoint);
+    request.supervised = record.supervision.has_value();
+    auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
+    record.process = process;
+    Worker& worker = worker_of(pid);
+    ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
+    worker.wake.notify_one();
+    return process;
+}
+
+Result<ProcessId> Kernel::spawn(ProcessSpec spec) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    ProcessId pid(m_next_pid);
+    Record record{nullptr, std::move(spec), std::nullopt, 0};
+    ESTA_TRY(start_process(pid, record, nullptr));
+    ++m_next_pid;
+    m_records.emplace(pid, std::move(record));
+    return pid;
+}
+
+Result<Ref<Process>> Kernel::spawn(SpawnRequest request) {
+    // From the spawn syscall: the caller's grants are already handles; the kernel lock is
+    // held by the syscall.
+    ProcessId pid(m_next_pid);
+    request.budgets.fuel_per_slice = slice_fuel(request.priority, m_config.fuel_per_milli);
+    request.now = m_clock.now_ns();
+    Priority priority = request.priority;
+    auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
+    ++m_next_pid;
+    ProcessSpec spec;
+    spec.priority = priority;
+    m_records.emplace(pid, Record{process, std::move(spec), std::nullopt, 0});
+    Worker& worker = worker_of(pid);
+    ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
+    worker.wake.notify_one();
+    return process;
+}
+
+Result<void> Kernel::grant(ProcessId pid, GrantSpec grant) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    auto it = m_records.find(pid);
+    if (it == m_records.end()) return Err(Status::NotFound, "kernel.grant: no such process");
+    Process& process = *it->second.process;
+    if (process.state() == ProcessState::Completed)
+        return Err(Status::NotFound, "kernel.grant: the process ended");
+    Handle handle =
+        m_tree.grant(grant.object, grant.rights, {}, pid, m_clock.now_ns(), grant.badge);
+    ESTA_TRY(process.add_grant(grant.name, std::move(handle)));
+    it->second.spec.grants.push_back(std::move(grant));  // A restart grants it again.
+    return Ok();
+}
+
+Ref<Endpoint> Kernel::endpoint(ProcessId pid) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    auto it = m_records.find(pid);
+    return it == m_records.end() ? nullptr : it->second.process->endpoint();
+}
+
+Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    auto it = m_records.find(pid);
+    if (it == m_records.end()) return Err(Status::NotFound, "kernel.send: no such process");
+    Endpoint& endpoint = *it->second.process->endpoint();
+    if (!endpoint.receiver_alive()) return Err(Status::NotFound, "kernel.send: process ended");
+    Message message;
+    message.type = type;
+    message.sender = kKernelProcess;
+    message.priority = priority;
+    message.time = m_clock.now_ns();
+    message.payload = std::move(payload);
+    auto admission = ESTA_TRY(endpoint.mailbox().admit(message));
+    if (admission == Admission::BlockSender)
+        return Err(Status::MailboxFull, "kernel.send: the kernel never blocks");
+    SendReceipt receipt = endpoint.mailbox().push(std::move(message), admission);
+    if (receipt.wake_receiver) wake(pid);
+    return receipt.seq;
+}
+
+void Kernel::wake(ProcessId pid) {
+    Worker& worker = worker_of(pid);
+    worker.scheduler.wake(pid);
+    worker.wake.notify_one();
+}
+
+Result<bool> Kernel::run_one(u32 index) {
+    Worker& worker = *m_workers[index];
+    Ref<Process> process;
+    Nanos now = 0;
+    {
+        std::lock_guard<std::recursive_mutex> lock(m_lock);
+        now = m_clock.now_ns();
+        start_due_restarts(now);
+        process = worker.scheduler.pick(now);
+        if (!process) return false;
+    }
+    m_watchdog.begin(index, protocol::SystemClock().now_ns());
+    auto slice = process->run_slice(worker.scheduler.preempt_flag(),
+                                    m_watchdog.interrupt_flag(index), &m_lock);
+    m_watchdog.end(index);
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    now = m_clock.now_ns();
+    auto report = ESTA_TRY(worker.scheduler.finish(process->pid(), std::move(slice), now));
+    after_slice(*process, report, now);
+    return true;
+}
+
+void Kernel::roll_window(Nanos now) {
+    Nanos start = m_fairness.window_start();
+    m_fairness.roll(now);
+    if (m_fairness.window_start() == start) return;
+    m_window_switches_base = 0;
+    for (const auto& worker : m_workers)
+        m_window_switches_base += worker->scheduler.context_switches();
+}
+
+void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now) {
+    roll_window(now);
+    m_fairness.record(process.pid(), process.priority(), report.fuel_used, report.state);
+    if (auto seq = process.take_finished_seq()) m_poison.on_handled(process.pid(), *seq);
+    if (process.state() == ProcessState::Completed) {
+        const ExitReason& exit = *process.exit_reason();
+        if (exit.kind == ExitReason::Kind::Crashed) {
+            on_crash(process, now);
+        } else if (process.supervised()) {
+            process.endpoint()->detach_receiver();  // Ended on its own: no restart.
+        }
+    }
+    settle_reply(process);
+}
+
+void Kernel::settle_reply(Process& process) {
+    // A request whose handler ended, or finished the message, without answering fails, so
+    // its caller is not left waiting (a retried message keeps its reply-to in the copy).
+    Ref<CallSlot>& reply_to = process.reply_to();
+    if (!reply_to) return;
+    bool between_messages =
+        process.style() == ModuleStyle::Reactive && !process.message_in_hand();
+    if (process.state() != ProcessState::Completed && !between_messages) return;
+    if (reply_to->fail()) wake(reply_to->caller());
+    reply_to = nullptr;
+}
+
+Result<u64> Kernel::run_until_idle(u64 max_slices) {
+    if (m_threads_running) return Err(Status::Invalid, "kernel: the threads are running");
+    u64 slices = 0;
+    while (slices < max_slices) {
+        bool progressed = false;
+        for (u32 i = 0; i < m_workers.size() && slices < max_slices; ++i) {
+            bool ran = ESTA_TRY(run_one(i));
+            if (ran) {
+                ++slices;
+                progressed = true;
+            }
+        }
+        if (!progressed) break;
+    }
+    return slices;
+}
+
+bool Kernel::idle_locked() const {
+    for (const auto& worker : m_workers) {
+        SchedulerStats stats = worker->scheduler.stats();
+        if (stats.ready != 0 || stats.running != 0) return false;
+    }
+    return true;
+}
+
+std::optional<ProcessInfo> Kernel::process(ProcessId pid) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    auto it = m_records.find(pid);
+    if (it == m_records.end()) return std::nullopt;
+    Process& process = *it->second.process;
+    bool running = process.state() == ProcessState::Running;
+    return ProcessInfo{process.state(),
+                       process.priority(),
+                       running ? std::nullopt : process.exit_reason(),
+                       running ? 0 : process.fuel_used(),
+                       running ? 0 : process.failed_messages(),
+                       it->second.restarts};
+}
+
+KernelStats Kernel::stats() {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    KernelStats stats;
+    for (const auto& worker : m_workers) {
+        SchedulerStats one = worker->scheduler.stats();
+        stats.running += one.running;
+        stats.ready += one.ready;
+        stats.waiting += one.waiting;
+        stats.blocked += one.blocked;
+        stats.context_switches += one.context_switches;
+        stats.preemptions += one.preemptions;
+    }
+    Nanos now = m_clock.now_ns();
+    roll_window(now);
+    Nanos elapsed = now - m_fairness.window_start();
+    if (elapsed > 0) {
+        stats.context_switches_per_second =
+            static_cast<double>(stats.context_switches - m_window_switches_base) *
+            kNanosPerSecond / static_cast<double>(elapsed);
+    }
+    stats.watchdog_interrupts = m_watchdog.fired();
+    stats.retried_messages = m_retried;
+    stats.dead_lettered = m_dead_lettered;
+    stats.fairness = m_fairness.current();
+    stats.fairness_last = m_fairness.last();
+    return stats;
+}
+
+std::vector<CrashReport> Kernel::crash_reports() {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    return m_crashes;
+}
+
+}  // namespace esta::kernel

@@ -1,0 +1,222 @@
+// Kernel: the runtime that owns and runs everything (REQUIREMENTS K-1..K-7, K-30..K-32,
+// K-43, T-2, T-4). It owns the object-id allocator, the capability tree, the syscall layer,
+// every process, one Scheduler per scheduler thread, the supervisors and the watchdog; the
+// clock, the capability audit and the dead-letter sink are injected.
+//
+// Two ways to run:
+//   run_until_idle()   on the caller's thread, every scheduler in turn, on the injected
+//                      clock: fully deterministic, for tests and replays.
+//   start()/shutdown() N scheduler threads (one per core by default) plus the watchdog
+//                      thread; shutdown() sends SystemShutdown (0xFFFF) to every process,
+//                      closes the mailboxes, waits up to the grace period, then stops and
+//                      joins the threads and kills what is left.
+//
+// Threading: one recursive kernel lock guards processes' bookkeeping, mailboxes, handle
+// tables and the capability tree; it is held around each syscall and around picking and
+// finishing a slice, never while a guest runs. A process waiting in recv or call holds no
+// thread. Each process runs on the thread its pid is assigned to.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel/cap_tree.h"
+#include "kernel/process.h"
+#include "kernel/runtime/fairness.h"
+#include "kernel/runtime/kernel_config.h"
+#include "kernel/runtime/watchdog.h"
+#include "kernel/scheduler.h"
+#include "kernel/supervisor.h"
+#include "kernel/syscalls/syscalls.h"
+
+namespace esta::kernel {
+
+// A capability to grant at spawn, by the name cap_lookup finds it under. The kernel mints
+// it (a root grant) each time the process starts, so a restarted process gets it again.
+struct GrantSpec {
+    std::string name;
+    Ref<KernelObject> object;
+    Rights rights;
+    u32 badge = 0;
+};
+
+struct ProcessSpec {
+    std::shared_ptr<const wasm::CompiledModule> module;
+    std::string entry = "_start";
+    Priority priority = Priority::Normal;
+    // fuel_per_slice is replaced by K-2's slice for the priority (KernelConfig's
+    // calibration) unless `slice_fuel` says otherwise.
+    ProcessBudgets budgets{};
+    std::optional<u64> slice_fuel;
+    std::optional<MailboxConfig> mailbox;
+    std::vector<GrantSpec> grants;
+};
+
+struct ChildSpec {
+    std::string name;
+    ProcessSpec spec;
+};
+
+// What a crash left behind (K-31): where it trapped, what became of the message being
+// handled, and the supervisor's answer.
+struct CrashReport {
+    ProcessId pid;
+    std::string exit;  // ExitReason::to_string().
+    wasm::TrapKind trap = wasm::TrapKind::None;
+    u32 trap_function = 0;
+    u32 trap_offset = 0;
+    Nanos time = 0;
+    std::optional<u64> message_seq;  // The message in hand, if a reactive handler trapped.
+    std::optional<MessageDisposition> disposition;
+    std::optional<EscalationLevel> level;  // Supervised: the escalation level answering.
+    std::optional<Nanos> restart_at;       // Supervised: when the restart is due.
+};
+
+struct ProcessInfo {
+    ProcessState state;
+    Priority priority;
+    std::optional<ExitReason> exit;
+    u64 fuel_used = 0;
+    u64 failed_messages = 0;
+    u32 restarts = 0;
+};
+
+struct KernelStats {
+    u32 running = 0;
+    u32 ready = 0;
+    u32 waiting = 0;
+    u32 blocked = 0;
+    u64 context_switches = 0;
+    u64 preemptions = 0;
+    u64 watchdog_interrupts = 0;
+    u64 retried_messages = 0;  // T-4 / K-31: redeliveries after a 3001/3002.
+    u64 dead_lettered = 0;
+    double context_switches_per_second = 0;  // Over the current fairness window.
+    std::array<std::optional<double>, kPriorityCount> fairness{};  // Current window (K-7).
+    std::array<std::optional<double>, kPriorityCount> fairness_last{};
+};
+
+class Kernel final : private ProcessWaker, private KernelSpawner {
+  public:
+    Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterSink& dead_letters,
+           KernelConfig config = {}, SyscallServices services = {});
+    ~Kernel() override;
+    Kernel(const Kernel&) = delete;
+    Kernel& operator=(const Kernel&) = delete;
+
+    // Starts a process (state Ready). Errors are Process::spawn's.
+    Result<ProcessId> spawn(ProcessSpec spec);
+    // Starts supervised children in order under one supervisor (K-32); a crashed child is
+    // restarted on its own endpoint with its pid, per the strategy and K-31's timing.
+    Result<std::vector<ProcessId>> supervise(RestartStrategy strategy,
+                                             std::vector<ChildSpec> children);
+    // One more grant for a live process (wiring processes to each other after spawn).
+    Result<void> grant(ProcessId pid, GrantSpec grant);
+    // A process's endpoint, to grant to others; nullptr for an unknown pid.
+    Ref<Endpoint> endpoint(ProcessId pid);
+    // A message from the kernel itself (external input; kernel types allowed). Errors are
+    // the mailbox's, NOT_FOUND for an unknown or ended process.
+    Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority = 0);
+
+    // Deterministic run on the caller's thread: slices until nothing is ready (every
+    // process completed or waiting) or `max_slices` ran. Returns the slices run. Due
+    // restarts start, and expired timeouts fire, at the injected clock's time. Invalid
+    // while the threads run.
+    Result<u64> run_until_idle(u64 max_slices = 1'000'000);
+
+    // Starts the scheduler threads (config.threads, 0 = one per core) and the watchdog.
+    Result<void> start();
+    // Stops everything (see the header comment). Idempotent; the destructor calls it.
+    void shutdown();
+    // Threads running: waits (wall clock, up to `timeout`) until nothing is ready or
+    // running. True when idle.
+    bool wait_idle(Nanos timeout);
+
+    std::optional<ProcessInfo> process(ProcessId pid);
+    KernelStats stats();
+    std::vector<CrashReport> crash_reports();
+    u32 scheduler_count() const { return static_cast<u32>(m_workers.size()); }
+    // The scheduler (thread) a pid runs on.
+    u32 scheduler_of(ProcessId pid) const { return pid.value() % scheduler_count(); }
+    // The watchdog, for tests that drive it with their own times.
+    Watchdog& watchdog() { return m_watchdog; }
+
+  private:
+    struct Worker {
+        explicit Worker(SchedulerConfig config) : scheduler(config) {}
+        Scheduler scheduler;
+        std::condition_variable_any wake;
+        std::thread thread;
+    };
+    struct Record {
+        Ref<Process> process;  // The current incarnation.
+        ProcessSpec spec;
+        std::optional<std::pair<std::size_t, std::size_t>> supervision;  // (group, child).
+        u32 restarts = 0;
+    };
+    struct Group {
+        Supervisor supervisor;
+        std::vector<ProcessId> children;
+    };
+    struct PendingRestart {
+        ProcessId pid;
+        Nanos not_before = 0;
+    };
+
+    // ProcessWaker / KernelSpawner (called with the lock held, from syscalls).
+    void wake(ProcessId pid) override;
+    Result<Ref<Process>> spawn(SpawnRequest request) override;
+
+    Result<Ref<Process>> start_process(ProcessId pid, Record& record, Ref<Endpoint> endpoint);
+    SpawnRequest request_for(const ProcessSpec& spec, ProcessId pid);
+    Worker& worker_of(ProcessId pid) { return *m_workers[scheduler_of(pid)]; }
+
+    // One slice on `worker`'s scheduler: false when nothing was ready.
+    Result<bool> run_one(u32 worker);
+    void after_slice(Process& process, const SliceReport& report, Nanos now);
+    // Closes the fairness window when due; the context-switch rate restarts with it.
+    void roll_window(Nanos now);
+    void settle_reply(Process& process);
+    bool idle_locked() const;
+    void worker_loop(u32 worker);
+    void watchdog_loop();
+
+    // kernel_supervision.cc
+    void on_crash(Process& process, Nanos now);
+    void start_due_restarts(Nanos now);
+
+    const protocol::Clock& m_clock;
+    KernelConfig m_config;
+    DeadLetterSink& m_dead_letters;
+    mutable std::recursive_mutex m_lock;
+    ObjectIdAllocator m_ids;
+    CapTree m_tree;
+    Syscalls m_syscalls;
+    PoisonFilter m_poison;
+    std::vector<std::unique_ptr<Worker>> m_workers;
+    Watchdog m_watchdog;
+    FairnessMeter m_fairness;
+    std::map<ProcessId, Record> m_records;
+    std::vector<Group> m_groups;
+    std::vector<PendingRestart> m_restarts;
+    std::vector<CrashReport> m_crashes;
+    u32 m_next_pid = 1;
+    u64 m_retried = 0;
+    u64 m_dead_lettered = 0;
+    u64 m_window_switches_base = 0;
+
+    bool m_shutting_down = false;  // No restarts once shutdown() began.
+    bool m_threads_running = false;
+    std::atomic<bool> m_stop{false};
+    std::thread m_watchdog_thread;
+    std::mutex m_watchdog_mutex;
+    std::condition_variable m_watchdog_wake;
+};
+
+}  // namespace esta::kernel

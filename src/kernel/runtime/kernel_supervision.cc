@@ -1,0 +1,137 @@
+// Supervision wiring (REQUIREMENTS K-30..K-32, T-4): a crashed process's report, the fate
+// of the message it was handling, and its restart on the kernel clock. The decisions are
+// supervisor.h's; this file carries them out.
+#include "kernel/runtime/kernel_runtime.h"
+
+namespace esta::kernel {
+
+Result<std::vector<ProcessId>> Kernel::supervise(RestartStrategy strategy,
+                                                 std::vector<ChildSpec> children) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    std::vector<std::string> names;
+    for (const ChildSpec& child : children)
+        names.push_back(child.name);
+    auto supervisor = ESTA_TRY(Supervisor::create(strategy, std::move(names)));
+    std::size_t group = m_groups.size();
+    std::vector<ProcessId> pids;
+    for (std::size_t i = 0; i < children.size(); ++i) {
+        ProcessId pid(m_next_pid);
+        Record record{nullptr, std::move(children[i].spec), std::make_pair(group, i), 0};
+        auto started = start_process(pid, record, nullptr);
+        if (!started) {
+            // Nothing half-started stays behind: the children already running end.
+            for (ProcessId earlier : pids) {
+                Record& done = m_records.at(earlier);
+                worker_of(earlier).scheduler.remove(earlier);
+                done.process->kill();
+                done.process->endpoint()->detach_receiver();
+                done.supervision.reset();
+            }
+            return started.error();
+        }
+        ++m_next_pid;
+        m_records.emplace(pid, std::move(record));
+        pids.push_back(pid);
+    }
+    m_groups.push_back(Group{std::move(supervisor), pids});
+    return pids;
+}
+
+void Kernel::on_crash(Process& process, Nanos now) {
+    ProcessId pid = process.pid();
+    Record& record = m_records.at(pid);
+    const ExitReason& exit = *process.exit_reason();
+    CrashReport report;
+    report.pid = pid;
+    report.exit = exit.to_string();
+    report.time = now;
+    if (exit.trap) {
+        report.trap = exit.trap->kind;
+        report.trap_function = exit.trap->function;
+        report.trap_offset = exit.trap->code_offset;
+    }
+    if (!record.supervision) {
+        m_crashes.push_back(std::move(report));
+        return;  // Unsupervised: the process is gone (its endpoint closed with it).
+    }
+
+    // (1) The message being handled (K-31, T-4): poison -> dead-letter sink, the process
+    // continues with the next message; 3001/3002 -> delivered once more, first in line.
+    if (exit.trap && process.message_in_hand()) {
+        const Message& message = *process.message_in_hand();
+        report.message_seq = message.seq;
+        auto disposition = m_poison.on_handler_trap(pid, message, *exit.trap, now);
+        if (disposition) {
+            report.disposition = *disposition;
+            if (*disposition == MessageDisposition::Retry) {
+                process.mailbox().requeue_front(message.copy_without_handles());
+                process.reply_to() = nullptr;  // The redelivered copy carries it.
+                ++m_retried;
+            } else if (*disposition == MessageDisposition::DeadLettered) {
+                ++m_dead_lettered;
+            }
+        }
+    }
+
+    // (2) The supervisor's plan: which children restart, at which level, not before when.
+    auto [group_index, child] = *record.supervision;
+    Group& group = m_groups[group_index];
+    auto plan = group.supervisor.on_child_failure(child, now);
+    if (!plan) {
+        process.endpoint()->detach_receiver();
+        m_crashes.push_back(std::move(report));
+        return;
+    }
+    report.level = plan->level;
+    report.restart_at = plan->not_before;
+    for (std::size_t index : plan->children) {
+        ProcessId restart = group.children[index];
+        bool pending = false;
+        for (PendingRestart& existing : m_restarts) {
+            if (existing.pid != restart) continue;
+            existing.not_before = std::max(existing.not_before, plan->not_before);
+            pending = true;
+        }
+        if (!pending) m_restarts.push_back(PendingRestart{restart, plan->not_before});
+    }
+    m_crashes.push_back(std::move(report));
+}
+
+void Kernel::start_due_restarts(Nanos now) {
+    if (m_shutting_down) return;
+    for (auto it = m_restarts.begin(); it != m_restarts.end();) {
+        if (it->not_before > now) {
+            ++it;
+            continue;
+        }
+        ProcessId pid = it->pid;
+        Record& record = m_records.at(pid);
+        Process& old = *record.process;
+        if (old.state() != ProcessState::Completed) {
+            // A sibling restarted with the failed child; one still running on another
+            // thread is taken at a later tick, after its slice.
+            if (!worker_of(pid).scheduler.remove(pid)) {
+                ++it;
+                continue;
+            }
+            old.kill();
+            settle_reply(old);
+        }
+        Ref<Endpoint> endpoint = old.endpoint();
+        it = m_restarts.erase(it);
+        auto started = start_process(pid, record, endpoint);
+        if (!started) {
+            // The module no longer starts: the child stays down, its endpoint closes.
+            endpoint->detach_receiver();
+            CrashReport report;
+            report.pid = pid;
+            report.exit = "restart failed: " + started.error().to_string();
+            report.time = now;
+            m_crashes.push_back(std::move(report));
+            continue;
+        }
+        ++record.restarts;
+    }
+}
+
+}  // namespace esta::kernel
