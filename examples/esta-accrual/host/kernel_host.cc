@@ -7,6 +7,7 @@
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
 #include "kernel/audit_log_object.h"
+#include "kernel/call_slot.h"
 #include "kernel/cap_audit.h"
 #include "kernel/driver_port.h"
 #include "kernel/endpoint.h"
@@ -107,6 +108,9 @@ Result<std::string> KernelHost::decide(std::string_view line) {
     message.sender = kKernelProcess;
     message.time = now;
     message.payload.assign(line.begin(), line.end());
+    // Sent as a call, the way the HTTP ingress sends it: the module answers by `reply` too.
+    auto reply_to = make_ref<CallSlot>(kKernelProcess);
+    message.reply_to = reply_to;
     const u64 failed_before = p.process->failed_messages();
     const u64 fuel_before = p.process->fuel_used();
     ESTA_TRY(p.process->mailbox().send(std::move(message)));

@@ -8,8 +8,9 @@
 //   audit      an audit-log object whose records land in an in-memory log (write)
 //   decisions  an endpoint the host drains (write)
 //
-// decide() feeds one event line as an AccrualRequest (0x0010), runs the scheduler until the
-// process is idle again, and takes the AccrualResponse (0x0011) from "decisions". The host,
+// decide() feeds one event line as an AccrualRequest (0x0010) with a reply-to (as the HTTP
+// ingress's call does), runs the scheduler until the process is idle again, and takes the
+// AccrualResponse (0x0011) from "decisions", which must equal the module's reply. The host,
 // not the module, appends the module's SHA-256 to the decision line (V-2): the kernel knows
 // which bytes it loaded; a module cannot vouch for itself.
 //

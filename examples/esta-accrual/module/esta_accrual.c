@@ -6,7 +6,7 @@
  * "state" in one MGET (a missing key is a fresh state); (4) decides with the freestanding
  * rules; (5) writes back each state whose bytes changed; (6) appends the compliance record
  * (event, decision, states before) through `audit`; (7) sends the decision line as an
- * AccrualResponse (0x0011) to the grant "decisions".
+ * AccrualResponse (0x0011) to the grant "decisions", and replies with it to a caller.
  *
  * No state survives a message: every buffer lives on the handler's stack, and the module
  * has no mutable globals, so any instance may handle any message (scale-out, failover and
@@ -212,12 +212,17 @@ static int32_t append_audit(const char* event, int32_t event_length, const char*
     return id < 0 ? (int32_t)id : 0;
 }
 
+/* The decision goes to "decisions" (the record stream) and, when the request came by `call`
+ * (the HTTP ingress), back to the caller by `reply`. NOT_FOUND from reply means nobody
+ * waits for an answer (a delivered record, or a caller that gave up): not a failure. */
 static int32_t send_decision(const char* decision, int32_t length) {
     esta_handle decisions = esta_cap_lookup("decisions", 9);
     if (decisions < 0) return decisions;
     esta_i64 sent =
         esta_send(decisions, ESTA_ACCRUAL_RESPONSE, decision, (uint32_t)length, 0, 0, 0);
-    return sent < 0 ? (int32_t)sent : 0;
+    if (sent < 0) return (int32_t)sent;
+    esta_i32 replied = esta_reply(ESTA_ACCRUAL_RESPONSE, decision, (uint32_t)length, 0, 0);
+    return replied < 0 && replied != -ESTA_NOT_FOUND ? replied : 0;
 }
 
 /* A decision for input the rules never saw: kind rejected, reason `malformed_event` (the

@@ -19,8 +19,8 @@ struct KernelConfig {
     // by pid (pid mod threads), so the assignment is the same on every run.
     u32 threads = 0;
     u64 fuel_per_milli = kDefaultFuelPerMilli;
-    Nanos watchdog_limit = 500 * kNanosPerMilli;  // K-43: one slice, wall clock.
-    Nanos watchdog_period = 10 * kNanosPerMilli;  // How often the watchdog thread looks.
+    Nanos watchdog_limit = 500 * kNanosPerMilli;   // K-43: one slice, wall clock.
+    Nanos watchdog_period = 10 * kNanosPerMilli;   // How often the watchdog thread looks.
     Nanos fairness_window = 10 * kNanosPerSecond;  // K-7.
     Nanos idle_tick = 1 * kNanosPerMilli;          // An idle thread re-checks timeouts.
     Nanos shutdown_grace = 1 * kNanosPerSecond;    // Wall clock for processes to finish.

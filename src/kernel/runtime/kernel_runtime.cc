@@ -54,14 +54,13 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
     request.mailbox = spec.mailbox;
     request.now = m_clock.now_ns();
     for (const GrantSpec& grant : spec.grants) {
-        request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {},
-                                                                pid, request.now, grant.badge)});
+        request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {}, pid,
+                                                                request.now, grant.badge)});
     }
     return request;
 }
 
-Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record,
-                                           Ref<Endpoint> endpoint) {
+Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<Endpoint> endpoint) {
     SpawnRequest request = request_for(record.spec, pid);
     request.endpoint = std::move(endpoint);
     request.supervised = record.supervision.has_value();
@@ -198,8 +197,7 @@ void Kernel::settle_reply(Process& process) {
     // its caller is not left waiting (a retried message keeps its reply-to in the copy).
     Ref<CallSlot>& reply_to = process.reply_to();
     if (!reply_to) return;
-    bool between_messages =
-        process.style() == ModuleStyle::Reactive && !process.message_in_hand();
+    bool between_messages = process.style() == ModuleStyle::Reactive && !process.message_in_hand();
     if (process.state() != ProcessState::Completed && !between_messages) return;
     if (reply_to->fail()) wake(reply_to->caller());
     reply_to = nullptr;
@@ -261,8 +259,8 @@ KernelStats Kernel::stats() {
     Nanos elapsed = now - m_fairness.window_start();
     if (elapsed > 0) {
         stats.context_switches_per_second =
-            static_cast<double>(stats.context_switches - m_window_switches_base) *
-            kNanosPerSecond / static_cast<double>(elapsed);
+            static_cast<double>(stats.context_switches - m_window_switches_base) * kNanosPerSecond /
+            static_cast<double>(elapsed);
     }
     stats.watchdog_interrupts = m_watchdog.fired();
     stats.retried_messages = m_retried;

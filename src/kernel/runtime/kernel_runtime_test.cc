@@ -181,9 +181,9 @@ class KernelRuntime : public ::testing::Test {
     bool m_skipped = false;
 };
 
-#define ESTA_BUILD(var, name, code)                      \
-    Module var = build(name, code);                      \
-    if (m_skipped) GTEST_SKIP() << m_compiler.log();     \
+#define ESTA_BUILD(var, name, code)                  \
+    Module var = build(name, code);                  \
+    if (m_skipped) GTEST_SKIP() << m_compiler.log(); \
     ASSERT_TRUE(var)
 
 TEST_F(KernelRuntime, K1_SpawnRunsAProcessToItsExit) {
@@ -299,7 +299,8 @@ TEST_F(KernelRuntime, K3_CallTimesOutOnTheKernelClockWithoutAReply) {
     EXPECT_EQ(kernel.process(client)->state, ProcessState::Waiting);
     clock.advance(1 * kNanosPerMilli);
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(exit_of(kernel, client), "code(" + std::to_string(static_cast<int>(Status::Timeout)) + ")");
+    EXPECT_EQ(exit_of(kernel, client),
+              "code(" + std::to_string(static_cast<int>(Status::Timeout)) + ")");
 }
 
 TEST_F(KernelRuntime, K3_AHandlerThatEndsWithoutReplyingFailsTheCall) {
@@ -313,7 +314,8 @@ TEST_F(KernelRuntime, K3_AHandlerThatEndsWithoutReplyingFailsTheCall) {
     ProcessId client = *kernel.spawn(std::move(client_spec));
     ProcessId replier = *kernel.spawn(spec(lonely));
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(exit_of(kernel, client), "code(" + std::to_string(static_cast<int>(Status::NotFound)) + ")");
+    EXPECT_EQ(exit_of(kernel, client),
+              "code(" + std::to_string(static_cast<int>(Status::NotFound)) + ")");
     EXPECT_EQ(exit_of(kernel, replier), "normal");  // reply with nothing to answer.
 }
 
@@ -378,8 +380,8 @@ TEST_F(KernelRuntime, K32_OneForAllRestartsTheSiblingsToo) {
     ESTA_BUILD(fragile, "fragile", kFragile);
     ESTA_BUILD(waiter, "waiter", kWaiter);
     Kernel kernel(clock, audit, dead_letters, config);
-    auto pids = *kernel.supervise(RestartStrategy::OneForAll,
-                                  {{"a", spec(fragile)}, {"b", spec(waiter)}});
+    auto pids =
+        *kernel.supervise(RestartStrategy::OneForAll, {{"a", spec(fragile)}, {"b", spec(waiter)}});
     ASSERT_TRUE(kernel.run_until_idle());
     ASSERT_TRUE(kernel.send(pids[0], MessageType(0x30), {'X'}));
     ASSERT_TRUE(kernel.run_until_idle());

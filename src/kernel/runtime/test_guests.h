@@ -38,10 +38,11 @@ class GuestCompiler {
                                                       const std::string& code) {
         std::ofstream(m_dir / (name + ".c")) << code;
         std::string wasm_path = (m_dir / (name + ".wasm")).string();
-        std::string command = "clang-14 --target=wasm32 -nostdlib -O1 -Wall -Werror "
-                              "-Wl,--no-entry -Wl,--allow-undefined -I" +
-                              m_include.string() + " " + (m_dir / (name + ".c")).string() +
-                              " -o " + wasm_path + " > " + (m_dir / "log.txt").string() + " 2>&1";
+        std::string command =
+            "clang-14 --target=wasm32 -nostdlib -O1 -Wall -Werror "
+            "-Wl,--no-entry -Wl,--allow-undefined -I" +
+            m_include.string() + " " + (m_dir / (name + ".c")).string() + " -o " + wasm_path +
+            " > " + (m_dir / "log.txt").string() + " 2>&1";
         if (std::system(command.c_str()) != 0) {
             std::ifstream log(m_dir / "log.txt");
             std::stringstream text;

@@ -101,7 +101,8 @@ SyscallResult Syscalls::reply(Call& call) {
 
     // Decode, then check: a kernel type is refused; handles cannot travel back through a
     // call in v1 (the caller's `call` has nowhere to report them).
-    if (is_kernel_message_type(MessageType(type))) return SyscallResult::failed(Status::InvalidArgs);
+    if (is_kernel_message_type(MessageType(type)))
+        return SyscallResult::failed(Status::InvalidArgs);
     if (handles_n > kMaxMessageHandles) return SyscallResult::failed(Status::InvalidArgs);
     auto payload = guest_range(call.memory, call.u32_arg(1), call.u32_arg(2));
     if (!payload) return from(payload.error());
