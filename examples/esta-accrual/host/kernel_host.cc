@@ -7,13 +7,11 @@
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
 #include "kernel/audit_log_object.h"
-#include "kernel/call_slot.h"
 #include "kernel/cap_audit.h"
 #include "kernel/driver_port.h"
 #include "kernel/endpoint.h"
-#include "kernel/process.h"
-#include "kernel/scheduler.h"
-#include "kernel/syscalls/syscalls.h"
+#include "kernel/runtime/kernel_runtime.h"
+#include "kernel/supervisor.h"
 #include "observe/crypto.h"
 #include "observe/json.h"
 #include "protocol/clock.h"
@@ -24,30 +22,34 @@ namespace {
 
 using namespace esta::kernel;
 
-constexpr ProcessId kModulePid{2};
 constexpr ProcessId kDecisionsReader{1000};            // The host: it drains the endpoint itself.
 constexpr const char* kStatePrefix = "esta/accrual/";  // app.toml: grants.state.kv
-constexpr u32 kMaxSlicesPerEvent = 64;  // A message takes one slice; a bound, not a budget.
+constexpr u64 kMaxSlicesPerEvent = 64;  // A message takes one slice; a bound, not a budget.
 
 }  // namespace
 
 struct KernelHost::Parts {
-    explicit Parts(bool keep_audit) : audit(keep_audit, kModulePid) {}
+    explicit Parts(bool keep_audit)
+        : audit(keep_audit, ProcessId(0xFFFF'FFFF)),  // No module until spawn.
+          kernel(clock, cap_audit, dead_letters, KernelConfig{.threads = 1}) {}
+
+    // Objects the host makes get ids from a range of their own, apart from the kernel's.
+    ObjectId next_host_id() { return ObjectId(kHostObjectIds + ++host_objects); }
+    static constexpr u64 kHostObjectIds = u64{3} << 30;  // Ids fit 32 bits (the bridge).
 
     MemoryAuditLog audit;
     NullCapabilityAudit cap_audit;
-    CapTree tree{cap_audit};
-    ObjectIdAllocator ids;
+    InMemoryDeadLetters dead_letters;
     protocol::ManualClock clock{1'700'000'000'000'000'000};
     protocol::ManualClock driver_clock{1'000'000};
-    Scheduler scheduler;
-    Syscalls syscalls{tree, clock, scheduler};
+    Kernel kernel;
+    u64 host_objects = 0;
     std::unique_ptr<drivers::KvDriver> kv;
     std::unique_ptr<drivers::KernelDriverBridge> bridge;
     Ref<DriverPort> port;
     Ref<AuditLogObject> audit_object;
     Ref<Endpoint> decisions;
-    Ref<Process> process;
+    ProcessId pid{};
     u64 last_fuel = 0;
 };
 
@@ -55,7 +57,7 @@ KernelHost::KernelHost(std::unique_ptr<Parts> parts) : m_parts(std::move(parts))
 
 KernelHost::~KernelHost() {
     if (!m_parts) return;
-    if (m_parts->process) m_parts->process->kill();
+    m_parts->kernel.shutdown();
     if (m_parts->kv) m_parts->kv->stop();
 }
 
@@ -64,76 +66,60 @@ Result<std::unique_ptr<KernelHost>> KernelHost::create(ByteSpan module_bytes,
                                                        Diagnostics& problems) {
     auto parts = std::make_unique<Parts>(options.keep_audit_records);
     Parts& p = *parts;
-    // (1) The grants app.toml gives the accrual process.
+    // (1) The grants app.toml gives the accrual process. The kernel's clock stands still
+    // while a message is handled, so the driver's deadlines are measured from it exactly.
     p.kv = std::make_unique<drivers::KvDriver>(std::make_unique<drivers::MemoryKv>(p.driver_clock),
                                                std::vector<drivers::KvScript>{}, nullptr);
     ESTA_TRY(p.kv->start());
-    ObjectId port_id = p.ids.next();
+    ObjectId port_id = p.next_host_id();
     p.bridge = std::make_unique<drivers::KernelDriverBridge>(
         *p.kv, drivers::Scope{"state", drivers::KvScope{kStatePrefix, drivers::kAllKvFamilies, {}}},
-        port_id, drivers::scheduler_time(p.scheduler), p.driver_clock);
+        port_id, drivers::clock_time(p.clock), p.driver_clock);
     p.port = ESTA_TRY(
         DriverPort::create(port_id, drivers::port_object_type(p.kv->kind()), "state", *p.bridge));
-    p.audit_object = make_ref<AuditLogObject>(p.ids.next(), "audit", p.audit);
-    p.decisions = make_ref<Endpoint>(p.ids.next(), "decisions", kDecisionsReader,
+    p.audit_object = make_ref<AuditLogObject>(p.next_host_id(), "audit", p.audit);
+    p.decisions = make_ref<Endpoint>(p.next_host_id(), "decisions", kDecisionsReader,
                                      MailboxConfig{.capacity = 16});
 
     // (2) Load and admit: the hash is the loader's, over the exact bytes.
     AdmittedModule admitted =
         ESTA_TRY(admit_accrual_module(module_bytes, p.port->type(), p.audit, problems));
-    p.audit.module_sha256_hex = admitted.sha256_hex;
 
-    // (3) The process.
-    SpawnRequest request;
-    request.module = admitted.compiled;
-    request.now = p.clock.now_ns();
-    const Nanos now = p.clock.now_ns();
-    request.grants.push_back(
-        Grant{"state", p.tree.grant(p.port, Right::Read | Right::Write, {}, kKernelProcess, now)});
-    request.grants.push_back(
-        Grant{"audit", p.tree.grant(p.audit_object, Right::Write, {}, kKernelProcess, now)});
-    request.grants.push_back(
-        Grant{"decisions", p.tree.grant(p.decisions, Right::Write, {}, kKernelProcess, now)});
-    p.process = ESTA_TRY(Process::spawn(std::move(request), kModulePid, p.ids, p.tree, p.syscalls));
-    ESTA_TRY(p.scheduler.add(p.process, now));
+    // (3) The process, on the Kernel runtime (run on this thread, deterministically).
+    ProcessSpec spec;
+    spec.module = admitted.compiled;
+    spec.grants.push_back(GrantSpec{"state", p.port, Right::Read | Right::Write});
+    spec.grants.push_back(GrantSpec{"audit", p.audit_object, Right::Write});
+    spec.grants.push_back(GrantSpec{"decisions", p.decisions, Right::Write});
+    p.pid = ESTA_TRY(p.kernel.spawn(std::move(spec)));
+    p.audit.set_module(p.pid, admitted.sha256_hex);
     return std::unique_ptr<KernelHost>(new KernelHost(std::move(parts)));
 }
 
 Result<std::string> KernelHost::decide(std::string_view line) {
     Parts& p = *m_parts;
     p.clock.advance(1'000);  // T-2: each event is handled at its own kernel time.
-    const Nanos now = p.clock.now_ns();
-    Message message;
-    message.type = message_types::kAccrualRequest;
-    message.sender = kKernelProcess;
-    message.time = now;
-    message.payload.assign(line.begin(), line.end());
-    // Sent as a call, the way the HTTP ingress sends it: the module answers by `reply` too.
-    auto reply_to = make_ref<CallSlot>(kKernelProcess);
-    message.reply_to = reply_to;
-    const u64 failed_before = p.process->failed_messages();
-    const u64 fuel_before = p.process->fuel_used();
-    ESTA_TRY(p.process->mailbox().send(std::move(message)));
-    p.scheduler.set_now(now);
-    p.scheduler.wake(kModulePid);
-    for (u32 slice = 0; slice < kMaxSlicesPerEvent; ++slice) {
-        auto report = ESTA_TRY(p.scheduler.run_next(now));
-        if (!report) break;
-    }
-    p.last_fuel = p.process->fuel_used() - fuel_before;
-    if (p.process->state() == ProcessState::Completed)
+    auto before = p.kernel.process(p.pid);
+    if (!before) return Err(Status::Internal, "accrual.no_process");
+    ESTA_TRY(p.kernel.send(p.pid, message_types::kAccrualRequest,
+                           std::vector<u8>(line.begin(), line.end())));
+    ESTA_TRY(p.kernel.run_until_idle(kMaxSlicesPerEvent));
+    auto after = p.kernel.process(p.pid);
+    if (!after) return Err(Status::Internal, "accrual.no_process");
+    p.last_fuel = after->fuel_used - before->fuel_used;
+    if (after->state == ProcessState::Completed)
         return Err(Status::Invalid, "accrual.process_ended");
-    if (p.process->failed_messages() != failed_before)
+    if (after->failed_messages != before->failed_messages)
         return Err(Status::Invalid, "accrual.message_failed");
-    auto answer =
-        ESTA_TRY(p.decisions->mailbox().receive(message_types::kAny, Timeout::poll(), now));
+    auto answer = ESTA_TRY(
+        p.decisions->mailbox().receive(message_types::kAny, Timeout::poll(), p.clock.now_ns()));
     if (!answer) return Err(Status::Internal, "accrual.no_decision");
     if (answer->type != message_types::kAccrualResponse || answer->payload.empty() ||
         answer->payload.back() != '}')
         return Err(Status::Internal, "accrual.bad_decision");
     std::string decision(answer->payload.begin(), answer->payload.end() - 1);
     decision += ",\"module_sha256\":\"";
-    decision += p.audit.module_sha256_hex;
+    decision += p.audit.module_sha256_hex();
     decision += "\"}";
     return decision;
 }
@@ -153,10 +139,11 @@ std::optional<std::vector<u8>> KernelHost::stored(std::string_view key) {
 }
 
 const std::string& KernelHost::module_sha256_hex() const {
-    return m_parts->audit.module_sha256_hex;
+    return m_parts->audit.module_sha256_hex();
 }
 u64 KernelHost::fuel_used() const {
-    return m_parts->process->fuel_used();
+    auto info = m_parts->kernel.process(m_parts->pid);
+    return info ? info->fuel_used : 0;
 }
 u64 KernelHost::last_fuel() const {
     return m_parts->last_fuel;

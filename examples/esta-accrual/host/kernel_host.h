@@ -1,16 +1,16 @@
 // The ESTA accrual module under the kernel, wired the way examples/esta-accrual/app.toml
 // describes, on the embedded defaults: the module `esta_accrual.wasm` (module/) is loaded
 // and admitted by the kernel's module loader (which computes its SHA-256), runs as a
-// reactive process on the scheduler, and holds three grants:
+// reactive process on the Kernel runtime (run_until_idle on this thread), and holds three
+// grants:
 //
 //   state      the embedded key-value store under the prefix "esta/accrual/", through the
 //              drivers bridge (read, write)
 //   audit      an audit-log object whose records land in an in-memory log (write)
 //   decisions  an endpoint the host drains (write)
 //
-// decide() feeds one event line as an AccrualRequest (0x0010) with a reply-to (as the HTTP
-// ingress's call does), runs the scheduler until the process is idle again, and takes the
-// AccrualResponse (0x0011) from "decisions", which must equal the module's reply. The host,
+// decide() sends one event line as an AccrualRequest (0x0010) with Kernel::send, runs the
+// kernel until it is idle again, and takes the AccrualResponse (0x0011) from "decisions". The host,
 // not the module, appends the module's SHA-256 to the decision line (V-2): the kernel knows
 // which bytes it loaded; a module cannot vouch for itself.
 //

@@ -15,8 +15,13 @@ namespace esta::accrual {
 
 class MemoryAuditLog final : public kernel::KernelAuditLog {
   public:
-    // `module_pid`'s records are stamped with `module_sha256_hex` once it is set.
+    // Records of `module_pid` are stamped with `module_sha256_hex` (set once it is known).
     MemoryAuditLog(bool keep, kernel::ProcessId module_pid) : m_keep(keep), m_module(module_pid) {}
+    void set_module(kernel::ProcessId pid, std::string sha256_hex) {
+        m_module = pid;
+        m_module_sha256_hex = std::move(sha256_hex);
+    }
+    const std::string& module_sha256_hex() const { return m_module_sha256_hex; }
 
     Result<u64> append(kernel::ProcessId process, std::string_view kind,
                        std::span<const u8> record) override {
@@ -28,12 +33,11 @@ class MemoryAuditLog final : public kernel::KernelAuditLog {
         if (m_keep) {
             m_records.push_back(AuditEntry{process.value(), std::string(kind),
                                            std::vector<u8>(record.begin(), record.end()),
-                                           process == m_module ? module_sha256_hex : ""});
+                                           process == m_module ? m_module_sha256_hex : ""});
         }
         return ++m_count;
     }
 
-    std::string module_sha256_hex;
     u64 count() const { return m_count; }
     std::string digest_hex() const { return observe::to_hex(ByteSpan(m_chain.data(), 32)); }
     const std::vector<AuditEntry>& records() const { return m_records; }
@@ -41,6 +45,7 @@ class MemoryAuditLog final : public kernel::KernelAuditLog {
   private:
     bool m_keep;
     kernel::ProcessId m_module;
+    std::string m_module_sha256_hex;
     u64 m_count = 0;
     observe::Digest m_chain{};
     std::vector<AuditEntry> m_records;
