@@ -86,10 +86,15 @@ std::string hex(const observe::Digest& digest) {
 
 void check_references(ParseContext& context) {
     std::map<ReferenceKind, std::vector<std::string>> known;
+    std::map<ReferenceKind, std::set<std::string>> known_set;
     for (const auto& reference : context.references) {
         auto& names = known[reference.kind];
-        if (names.empty()) names = names_of(context, reference.kind);
-        if (std::find(names.begin(), names.end(), reference.name) != names.end()) continue;
+        auto& name_set = known_set[reference.kind];
+        if (name_set.empty()) {
+            names = names_of(context, reference.kind);
+            name_set.insert(names.begin(), names.end());
+        }
+        if (name_set.count(reference.name) != 0) continue;
         std::string message = in_quotes(reference.name) + " is not a declared " +
                               std::string(kind_phrase(reference.kind));
         if (auto suggestion = closest_name(reference.name, names)) {
@@ -200,6 +205,7 @@ void parse_supervision(ParseContext& context, TableReader& root) {
     std::vector<std::string> supervisor_names;
     for (auto&& [key, node] : *table)
         supervisor_names.emplace_back(key.str());
+    const std::set<std::string> supervisor_set(supervisor_names.begin(), supervisor_names.end());
 
     for (auto&& [key, node] : *table) {
         std::string name(key.str());
@@ -223,8 +229,7 @@ void parse_supervision(ParseContext& context, TableReader& root) {
             auto at = supervisor.position("children");
             for (const auto& child : *children) {
                 bool is_process = process_names.count(child) != 0;
-                bool is_supervisor = std::find(supervisor_names.begin(), supervisor_names.end(),
-                                               child) != supervisor_names.end();
+                bool is_supervisor = supervisor_set.count(child) != 0;
                 if (!is_process && !is_supervisor) {
                     std::vector<std::string> candidates(process_names.begin(), process_names.end());
                     candidates.insert(candidates.end(), supervisor_names.begin(),
@@ -275,26 +280,34 @@ void parse_supervision(ParseContext& context, TableReader& root) {
     }
     if (roots.size() == 1) supervision.root = roots.front();
     // Everything reachable from the root; a supervisor that is not sits in a cycle.
+    std::map<std::string, const SupervisorSpec*> by_name;
+    for (const auto& spec : supervision.supervisors)
+        by_name[spec.name] = &spec;
     std::set<std::string> reached;
     std::vector<std::string> pending(roots.begin(), roots.end());
     while (!pending.empty()) {
         std::string current = pending.back();
         pending.pop_back();
         if (!reached.insert(current).second) continue;
-        for (const auto& spec : supervision.supervisors)
-            if (spec.name == current)
-                for (const auto& child : spec.children)
-                    pending.push_back(child);
+        if (auto it = by_name.find(current); it != by_name.end())
+            for (const auto& child : it->second->children)
+                pending.push_back(child);
     }
     for (const auto& spec : supervision.supervisors) {
         if (reached.count(spec.name) != 0) continue;
-        // Walk up the parents to show the cycle (bounded: each step is a distinct name).
+        // Walk up the parents to show the cycle; a long one is shown by its first steps, so
+        // a file of thousands of supervisors in one loop costs linear time and memory.
+        constexpr std::size_t kShownSteps = 8;
         std::string cycle = spec.name;
         std::string current = spec.name;
-        for (std::size_t step = 0; step <= supervision.supervisors.size(); ++step) {
+        for (std::size_t step = 0;; ++step) {
             auto it = parent_of.find(current);
             if (it == parent_of.end()) break;
             current = it->second;
+            if (step == kShownSteps && current != spec.name) {
+                cycle = "... -> " + cycle;
+                break;
+            }
             cycle = current + " -> " + cycle;
             if (current == spec.name) break;
         }

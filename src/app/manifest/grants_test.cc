@@ -130,6 +130,13 @@ TEST(ManifestGrants, K13_RestrictionWindowsAreChecked) {
                      "kernel's clock)");
 }
 
+TEST(ManifestGrants, K13_InstantOutsideTheKernelClockIsRefused) {
+    auto outcome = parse_test_manifest(grant("audit = true\nexpires_at = 9999-12-31T00:00:00Z\n"));
+    expect_one_error(outcome, at(7, 14),
+                     "processes.p.grants.g.expires_at: is outside the kernel clock's range; "
+                     "allowed: 1677-09-23 to 2262-04-10");
+}
+
 TEST(ManifestGrants, K13_RestrictionsReachTheModel) {
     auto outcome = parse_test_manifest(
         grant("audit = true\nexpires_at = 1970-01-02T00:00:00+01:00\ndays = [\"mon\", \"fri\"]\n"

@@ -1,6 +1,7 @@
 // [processes.NAME.grants.GRANT]: one capability a process starts with. Exactly one of kv,
 // sql, topic, endpoint or audit says what it reaches; rights and K-13 restrictions narrow it.
 #include <chrono>
+#include <cstdint>
 
 #include "app/manifest/sections.h"
 #include "app/manifest/suggest.h"
@@ -63,7 +64,13 @@ std::optional<Nanos> instant(TableReader& grant, std::string_view key) {
     i64 seconds = static_cast<i64>(days.time_since_epoch().count()) * 86'400 +
                   i64{when.time.hour} * 3'600 + i64{when.time.minute} * 60 + when.time.second -
                   i64{when.offset->minutes} * 60;
-    // toml++ checks the fields' ranges; years 0..9999 keep this far inside Nanos.
+    // toml++ checks each field's range (years 0..9999 fit in seconds); nanoseconds since
+    // 1970 in 64 bits reach only 1677-09-22 .. 2262-04-11.
+    constexpr i64 kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+    if (seconds < -kMaxSeconds || seconds > kMaxSeconds) {
+        grant.error(key, "is outside the kernel clock's range; allowed: 1677-09-23 to 2262-04-10");
+        return std::nullopt;
+    }
     return seconds * 1'000'000'000 + static_cast<i64>(when.time.nanosecond);
 }
 

@@ -138,7 +138,7 @@ SourcePosition TableReader::position(std::string_view key) const {
 }
 
 const toml::node* TableReader::known(std::string_view key) {
-    if (std::find(m_known.begin(), m_known.end(), key) == m_known.end()) m_known.emplace_back(key);
+    if (m_known_set.emplace(key).second) m_known.emplace_back(key);
     return m_table.get(key);
 }
 
@@ -278,7 +278,7 @@ void TableReader::missing(std::string_view key, std::string_view what_to_write) 
 void TableReader::finish() {
     for (auto&& [key, value] : m_table) {
         std::string_view name = key.str();
-        if (std::find(m_known.begin(), m_known.end(), name) != m_known.end()) continue;
+        if (m_known_set.count(std::string(name)) != 0) continue;
         std::string message = "unknown key";
         if (auto suggestion = closest_name(name, m_known)) {
             message += "; did you mean ";

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -117,7 +118,8 @@ class TableReader {
     const toml::table& m_table;
     std::string m_path;
     Reporter& m_reporter;
-    std::vector<std::string> m_known;
+    std::vector<std::string> m_known;   // In the order asked, for "allowed: ...".
+    std::set<std::string> m_known_set;  // The same, for lookups.
 };
 
 }  // namespace esta::app::manifest
