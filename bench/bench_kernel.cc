@@ -1,0 +1,332 @@
+// The kernel runtime (REQUIREMENTS K-2, K-7, K-16, K-50): message passing between two wasm
+// processes on one scheduler thread and across two, a capability check on the syscall path,
+// spawning a small module, a syscall round trip from a guest, revoking a 10 000-node tree in
+// bounded steps, and the interpreter's fuel per millisecond (the slice calibration in
+// kernel/runtime/kernel_config.h). Each has a baseline in the same run. Guests are C
+// against sdk/c/estalogic.h, compiled with clang-14 when the benchmark starts.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <vector>
+
+#include "kernel/runtime/kernel_runtime.h"
+#include "kernel/test_support.h"
+
+namespace {
+
+using namespace esta;
+using namespace esta::kernel;
+using Module = std::shared_ptr<const wasm::CompiledModule>;
+
+constexpr const char* kLooper = R"(#include "estalogic.h"
+volatile unsigned counter;
+__attribute__((export_name("_start"))) void start(void) { for (;;) counter++; }
+)";
+
+// Waits for the host's "go" (0x12), then one round trip with pong, again and again.
+constexpr const char* kDrivenPing = R"(#include "estalogic.h"
+static char buf[64];
+static esta_info info;
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle peer = esta_cap_lookup("peer", 4);
+    for (;;) {
+        if (esta_recv(ESTA_RECV_FOREVER, 0x12, buf, sizeof buf, &info) < 0) esta_exit(1);
+        esta_send(peer, 0x10, "ping", 4, 0, 0, 0);
+        if (esta_recv(ESTA_RECV_FOREVER, 0x11, buf, sizeof buf, &info) != 4) esta_exit(2);
+    }
+}
+)";
+
+// ROUNDS round trips as fast as they go.
+constexpr const char* kFreePing = R"(#include "estalogic.h"
+static char buf[64];
+static esta_info info;
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle peer = esta_cap_lookup("peer", 4);
+    for (int i = 0; i < ROUNDS; ++i) {
+        esta_send(peer, 0x10, "ping", 4, 0, 0, 0);
+        if (esta_recv(ESTA_RECV_FOREVER, 0x11, buf, sizeof buf, &info) != 4) esta_exit(2);
+    }
+    esta_exit(0);
+}
+)";
+
+constexpr const char* kPong = R"(#include "estalogic.h"
+static char buf[64];
+static esta_info info;
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle peer = esta_cap_lookup("peer", 4);
+    for (;;) {
+        if (esta_recv(ESTA_RECV_FOREVER, 0x10, buf, sizeof buf, &info) != 4) esta_exit(3);
+        esta_send(peer, 0x11, "pong", 4, 0, 0, 0);
+    }
+}
+)";
+
+// 100 000 `now` syscalls, or the same loop with a volatile add instead (the baseline).
+constexpr const char* kSyscalls = R"(#include "estalogic.h"
+volatile esta_i64 sink;
+__attribute__((export_name("_start"))) void start(void) {
+    for (int i = 0; i < 100000; ++i) sink += USE_SYSCALL ? esta_now() : i;
+    esta_exit(0);
+}
+)";
+
+constexpr int kFreeRounds = 20'000;
+
+Module compile_guest(const std::string& name, const std::string& code) {
+    static std::map<std::string, Module> cache;
+    if (auto it = cache.find(name); it != cache.end()) return it->second;
+    auto dir = std::filesystem::temp_directory_path() / "esta_bench_kernel";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / (name + ".c")) << code;
+    std::string wasm_path = (dir / (name + ".wasm")).string();
+    std::string command = std::string("clang-14 --target=wasm32 -nostdlib -O2 -fno-builtin "
+                                      "-Wl,--no-entry -Wl,--allow-undefined -I") +
+                          ESTA_SOURCE_PATH + "/sdk/c " + (dir / (name + ".c")).string() + " -o " +
+                          wasm_path;
+    if (std::system(command.c_str()) != 0) return nullptr;
+    std::ifstream file(wasm_path, std::ios::binary);
+    std::vector<u8> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
+    Module result = module ? *module : nullptr;
+    cache[name] = result;
+    return result;
+}
+
+struct Harness {
+    explicit Harness(KernelConfig config) : kernel(clock, audit, dead_letters, config) {}
+    protocol::SystemClock clock;
+    testing::RecordingAudit audit;
+    InMemoryDeadLetters dead_letters;
+    Kernel kernel;
+};
+
+ProcessSpec spec_of(Module module) {
+    ProcessSpec spec;
+    spec.module = std::move(module);
+    return spec;
+}
+
+// Wires ping and pong to each other; returns ping's pid.
+ProcessId spawn_pair(Kernel& kernel, Module ping, Module pong) {
+    ProcessId pong_pid = *kernel.spawn(spec_of(pong));
+    ProcessSpec ping_spec = spec_of(ping);
+    ping_spec.grants.push_back(GrantSpec{"peer", kernel.endpoint(pong_pid), Right::Write});
+    ProcessId ping_pid = *kernel.spawn(std::move(ping_spec));
+    (void)kernel.grant(pong_pid, GrantSpec{"peer", kernel.endpoint(ping_pid), Right::Write});
+    return ping_pid;
+}
+
+double percentile(std::vector<double> samples, double p) {
+    if (samples.empty()) return 0;
+    std::sort(samples.begin(), samples.end());
+    std::size_t index = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1));
+    return samples[index];
+}
+
+// ---- fuel calibration ---------------------------------------------------------------
+
+void BM_Baseline_NativeCountingLoop(benchmark::State& state) {
+    volatile unsigned counter = 0;
+    for (auto _ : state) {
+        for (int i = 0; i < 1'000'000; ++i)
+            counter = counter + 1;
+    }
+    state.SetItemsProcessed(state.iterations() * 1'000'000);
+}
+BENCHMARK(BM_Baseline_NativeCountingLoop)->Unit(benchmark::kMillisecond);
+
+// One slice of 10 M fuel of the counting loop per iteration: items/s is fuel per second.
+void BM_FuelPerMillisecond(benchmark::State& state) {
+    Module looper = compile_guest("looper", kLooper);
+    if (!looper) return state.SkipWithError("clang-14/wasm-ld missing");
+    Harness h(KernelConfig{.threads = 1});
+    ProcessSpec spec = spec_of(looper);
+    spec.slice_fuel = 10'000'000;
+    (void)h.kernel.spawn(spec);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(h.kernel.run_until_idle(1));
+    state.SetItemsProcessed(state.iterations() * 10'000'000);
+}
+BENCHMARK(BM_FuelPerMillisecond)->Unit(benchmark::kMillisecond);
+
+// ---- message passing ----------------------------------------------------------------
+
+// One host-driven round trip per iteration on one thread: latency percentiles.
+void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
+    Module ping = compile_guest("driven_ping", kDrivenPing);
+    Module pong = compile_guest("pong", kPong);
+    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
+    Harness h(KernelConfig{.threads = 1});
+    ProcessId ping_pid = spawn_pair(h.kernel, ping, pong);
+    (void)h.kernel.run_until_idle();
+    std::vector<double> samples;
+    for (auto _ : state) {
+        auto start = std::chrono::steady_clock::now();
+        (void)h.kernel.send(ping_pid, MessageType(0x12), {});
+        benchmark::DoNotOptimize(h.kernel.run_until_idle());
+        samples.push_back(std::chrono::duration<double, std::micro>(
+                              std::chrono::steady_clock::now() - start)
+                              .count());
+    }
+    state.counters["p50_us"] = percentile(samples, 0.50);
+    state.counters["p99_us"] = percentile(samples, 0.99);
+    state.SetItemsProcessed(state.iterations() * 2);  // Messages between the guests.
+}
+BENCHMARK(BM_PingPong_OneThread_RoundTrip);
+
+// kFreeRounds round trips as fast as they go, on `threads` scheduler threads.
+void BM_PingPong_Free(benchmark::State& state) {
+    std::string code = "#define ROUNDS " + std::to_string(kFreeRounds) + "\n" + kFreePing;
+    Module ping = compile_guest("free_ping", code);
+    Module pong = compile_guest("pong", kPong);
+    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
+    u32 threads = static_cast<u32>(state.range(0));
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto h = std::make_unique<Harness>(KernelConfig{.threads = threads});
+        spawn_pair(h->kernel, ping, pong);
+        state.ResumeTiming();
+        if (threads == 1) {
+            benchmark::DoNotOptimize(h->kernel.run_until_idle());
+        } else {
+            (void)h->kernel.start();
+            h->kernel.wait_idle(60 * kNanosPerSecond);
+        }
+        state.PauseTiming();
+        h.reset();
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(state.iterations() * kFreeRounds * 2);
+    state.counters["round_trip_us"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * kFreeRounds),
+        benchmark::Counter::kIsRate | benchmark::Counter::kInvert, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_PingPong_Free)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- the syscall path ---------------------------------------------------------------
+
+void BM_Baseline_VectorIndex(benchmark::State& state) {
+    std::vector<u32> slots(64, 7);
+    u32 i = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(slots[i++ & 63]);
+    }
+}
+BENCHMARK(BM_Baseline_VectorIndex);
+
+// HandleTable::get<Endpoint> with WRITE: the check every send runs (K-14's order).
+void BM_CapabilityCheck(benchmark::State& state) {
+    testing::RecordingAudit audit;
+    CapTree tree(audit);
+    ObjectIdAllocator ids;
+    auto endpoint = make_ref<Endpoint>(ids.next(), "e", ProcessId(2), MailboxConfig{});
+    HandleTable table(tree, ProcessId(1), HandleTableConfig{});
+    HandleValue value = *table.insert(tree.grant(endpoint, Right::Write, {}, kKernelProcess, 0));
+    CheckContext context{ProcessId(1), 0};
+    for (auto _ : state) {
+        auto checked = table.get<Endpoint>(value, Right::Write, context);
+        benchmark::DoNotOptimize(checked);
+    }
+}
+BENCHMARK(BM_CapabilityCheck);
+
+// 100 000 `now` calls from a guest against the same loop without the call.
+void BM_SyscallRoundTrip(benchmark::State& state) {
+    bool use_syscall = state.range(0) != 0;
+    std::string code = std::string("#define USE_SYSCALL ") + (use_syscall ? "1" : "0") + "\n" +
+                       kSyscalls;
+    Module module = compile_guest(use_syscall ? "now_loop" : "add_loop", code);
+    if (!module) return state.SkipWithError("clang-14/wasm-ld missing");
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto h = std::make_unique<Harness>(KernelConfig{.threads = 1});
+        ProcessSpec spec = spec_of(module);
+        spec.slice_fuel = u64{1} << 40;
+        (void)h->kernel.spawn(spec);
+        state.ResumeTiming();
+        benchmark::DoNotOptimize(h->kernel.run_until_idle());
+        state.PauseTiming();
+        h.reset();
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(state.iterations() * 100'000);
+}
+BENCHMARK(BM_SyscallRoundTrip)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// ---- spawn --------------------------------------------------------------------------
+
+void BM_Spawn_SmallModule(benchmark::State& state) {
+    Module module = testing::minimal_module();
+    auto h = std::make_unique<Harness>(KernelConfig{.threads = 1});
+    u64 spawned = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(h->kernel.spawn(spec_of(module)));
+        if (++spawned % 1024 == 0) {
+            state.PauseTiming();
+            (void)h->kernel.run_until_idle();  // Let them finish; keep the table small.
+            state.ResumeTiming();
+        }
+    }
+}
+BENCHMARK(BM_Spawn_SmallModule)->Unit(benchmark::kMicrosecond);
+
+// ---- revocation ---------------------------------------------------------------------
+
+// A 10 000-node tree (root, 100 children, 99 grandchildren each) revoked in steps of 256.
+void BM_Revoke_TenThousandNodes(benchmark::State& state) {
+    double worst_step_us = 0;
+    u64 steps = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        testing::RecordingAudit audit;
+        audit.events.reserve(1 << 15);
+        CapTree tree(audit);
+        ObjectIdAllocator ids;
+        auto endpoint = make_ref<Endpoint>(ids.next(), "e", ProcessId(2), MailboxConfig{});
+        Rights all = Right::Write | Right::Delegate | Right::Revoke;
+        Handle root = tree.grant(endpoint, all, {}, ProcessId(1), 0);
+        std::vector<Handle> nodes;
+        nodes.reserve(10'000);  // `child` below must not move.
+        CheckContext context{ProcessId(1), 0};
+        for (int i = 0; i < 100; ++i) {
+            auto derived = tree.derive(root, all, {}, context);
+            if (!derived) return state.SkipWithError("derive failed");
+            nodes.push_back(std::move(*derived));
+            Handle& child = nodes.back();
+            for (int j = 0; j < 99; ++j) {
+                auto grandchild = tree.derive(child, all, {}, context);
+                if (!grandchild) return state.SkipWithError("derive failed");
+                nodes.push_back(std::move(*grandchild));
+            }
+        }
+        state.ResumeTiming();
+        RevokeProgress progress = tree.revoke(root.node_ref(), RevokeScope::Descendants,
+                                              ProcessId(1), 0, 256);
+        ++steps;
+        while (progress.state != RevokeState::Done) {
+            auto start = std::chrono::steady_clock::now();
+            progress = tree.resume_revoke(root.node_ref(), 0, 256);
+            worst_step_us = std::max(worst_step_us,
+                                     std::chrono::duration<double, std::micro>(
+                                         std::chrono::steady_clock::now() - start)
+                                         .count());
+            ++steps;
+        }
+        state.PauseTiming();
+        nodes.clear();
+        state.ResumeTiming();
+    }
+    state.counters["steps_per_revoke"] =
+        static_cast<double>(steps) / static_cast<double>(state.iterations());
+    state.counters["worst_step_us"] = worst_step_us;
+}
+BENCHMARK(BM_Revoke_TenThousandNodes)->Unit(benchmark::kMillisecond);
+
+}  // namespace
