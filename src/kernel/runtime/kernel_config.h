@@ -7,12 +7,12 @@
 
 namespace esta::kernel {
 
-// Fuel (wasm instructions, T-3) the interpreter executes per millisecond on the reference
-// machine, measured by bench/bench_kernel.cc (BM_FuelPerMillisecond: a counting loop, the
-// guest code slices are mostly made of). Slices are K-2's times expressed in this fuel, so
-// a slice stays deterministic (it ends at the same instruction on every run) while taking
-// roughly its nominal time.
-inline constexpr u64 kDefaultFuelPerMilli = 400'000;
+// Fuel (wasm instructions, T-3) the interpreter executes per millisecond of CPU on the
+// reference machine (2 cores, Debian 12): bench/bench_kernel.cc's BM_FuelPerMillisecond, a
+// counting loop, measured 1.24 G instructions per CPU second (2026-11-28; bench/README.md).
+// Slices are K-2's times expressed in this fuel, so a slice stays deterministic (it ends at
+// the same instruction on every run) while taking roughly its nominal CPU time.
+inline constexpr u64 kDefaultFuelPerMilli = 1'200'000;
 
 struct KernelConfig {
     // Scheduler threads for start(); 0 = one per core. Processes are assigned to threads
