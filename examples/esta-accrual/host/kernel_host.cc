@@ -1,5 +1,7 @@
 #include "kernel_host.h"
 
+#include <optional>
+
 #include "memory_audit_log.h"
 #include "module_admission.h"
 
@@ -49,7 +51,9 @@ struct KernelHost::Parts {
     Ref<DriverPort> port;
     Ref<AuditLogObject> audit_object;
     Ref<Endpoint> decisions;
+    Ref<Endpoint> answers;  // The caller's answers, when there is a caller.
     ProcessId pid{};
+    std::optional<ProcessId> caller;
     u64 last_fuel = 0;
 };
 
@@ -93,6 +97,20 @@ Result<std::unique_ptr<KernelHost>> KernelHost::create(ByteSpan module_bytes,
     spec.grants.push_back(GrantSpec{"decisions", p.decisions, Right::Write});
     p.pid = ESTA_TRY(p.kernel.spawn(std::move(spec)));
     p.audit.set_module(p.pid, admitted.sha256_hex);
+
+    // (4) The caller, when asked for: a test module without a manifest, compiled directly.
+    if (!options.caller_module.empty()) {
+        auto compiled =
+            wasm::compile(ByteSpan(options.caller_module.data(), options.caller_module.size()));
+        if (!compiled) return compiled.error();
+        p.answers = make_ref<Endpoint>(p.next_host_id(), "answers", kDecisionsReader,
+                                       MailboxConfig{.capacity = 16});
+        ProcessSpec caller;
+        caller.module = *compiled;
+        caller.grants.push_back(GrantSpec{"accrual", p.kernel.endpoint(p.pid), Right::Write});
+        caller.grants.push_back(GrantSpec{"answers", p.answers, Right::Write});
+        p.caller = ESTA_TRY(p.kernel.spawn(std::move(caller)));
+    }
     return std::unique_ptr<KernelHost>(new KernelHost(std::move(parts)));
 }
 
@@ -101,9 +119,11 @@ Result<std::string> KernelHost::decide(std::string_view line) {
     p.clock.advance(1'000);  // T-2: each event is handled at its own kernel time.
     auto before = p.kernel.process(p.pid);
     if (!before) return Err(Status::Internal, "accrual.no_process");
-    ESTA_TRY(p.kernel.send(p.pid, message_types::kAccrualRequest,
+    ESTA_TRY(p.kernel.send(p.caller.value_or(p.pid), message_types::kAccrualRequest,
                            std::vector<u8>(line.begin(), line.end())));
     ESTA_TRY(p.kernel.run_until_idle(kMaxSlicesPerEvent));
+    if (p.caller && p.kernel.process(*p.caller)->state == ProcessState::Completed)
+        return Err(Status::Invalid, "accrual.caller_ended");
     auto after = p.kernel.process(p.pid);
     if (!after) return Err(Status::Internal, "accrual.no_process");
     p.last_fuel = after->fuel_used - before->fuel_used;
@@ -117,6 +137,14 @@ Result<std::string> KernelHost::decide(std::string_view line) {
     if (answer->type != message_types::kAccrualResponse || answer->payload.empty() ||
         answer->payload.back() != '}')
         return Err(Status::Internal, "accrual.bad_decision");
+    if (p.answers) {
+        // The caller's answer is the module's reply: the same line as the recorded decision.
+        auto replied = ESTA_TRY(
+            p.answers->mailbox().receive(message_types::kAny, Timeout::poll(), p.clock.now_ns()));
+        if (!replied) return Err(Status::Internal, "accrual.no_reply");
+        if (replied->payload != answer->payload)
+            return Err(Status::Internal, "accrual.reply_differs");
+    }
     std::string decision(answer->payload.begin(), answer->payload.end() - 1);
     decision += ",\"module_sha256\":\"";
     decision += p.audit.module_sha256_hex();

@@ -40,6 +40,10 @@ struct AuditEntry {
 
 struct KernelHostOptions {
     bool keep_audit_records = true;  // false: only count and hash them (long runs).
+    // A caller module (tests/module/caller.c): when set, each event reaches the module by the
+    // caller's `call`, as from the HTTP ingress, and decide() checks that the module's
+    // `reply` equals the line it sent to "decisions".
+    std::vector<u8> caller_module;
 };
 
 class KernelHost {

@@ -91,8 +91,10 @@ std::unique_ptr<Engine> make_kernel_engine(const char* module_path) {
         return nullptr;
     }
     esta::Diagnostics problems;
-    auto host = esta::accrual::KernelHost::create(esta::ByteSpan(bytes.data(), bytes.size()),
-                                                  {.keep_audit_records = false}, problems);
+    auto host = esta::accrual::KernelHost::create(
+        esta::ByteSpan(bytes.data(), bytes.size()),
+        esta::accrual::KernelHostOptions{.keep_audit_records = false, .caller_module = {}},
+        problems);
     if (!host) {
         std::fprintf(stderr, "esta-decide: %s: %s\n%s", module_path,
                      host.error().to_string().c_str(), esta::to_string(problems).c_str());

@@ -27,6 +27,12 @@ std::vector<u8> module_bytes() {
                            std::istreambuf_iterator<char>());
 }
 
+std::vector<u8> caller_bytes() {
+    std::ifstream file(ESTA_ACCRUAL_CALLER, std::ios::binary);
+    return std::vector<u8>((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+}
+
 std::vector<std::string> read_lines(const std::string& name) {
     std::ifstream file(std::string(ESTA_ACCRUAL_DATA_DIR) + "/" + name);
     std::vector<std::string> lines;
@@ -35,12 +41,16 @@ std::vector<std::string> read_lines(const std::string& name) {
     return lines;
 }
 
-std::unique_ptr<KernelHost> make_host(bool keep_audit = true) {
+// A host for the module; with `by_call`, events reach it through the caller's `call` and
+// every decision is also checked to come back by `reply`.
+std::unique_ptr<KernelHost> make_host(bool keep_audit = true, bool by_call = false) {
     std::vector<u8> bytes = module_bytes();
     EXPECT_FALSE(bytes.empty()) << "module not built: " << ESTA_ACCRUAL_MODULE;
     Diagnostics problems;
-    auto host = KernelHost::create(ByteSpan(bytes.data(), bytes.size()),
-                                   KernelHostOptions{.keep_audit_records = keep_audit}, problems);
+    KernelHostOptions options;
+    options.keep_audit_records = keep_audit;
+    if (by_call) options.caller_module = caller_bytes();
+    auto host = KernelHost::create(ByteSpan(bytes.data(), bytes.size()), options, problems);
     EXPECT_TRUE(host.has_value()) << (host ? "" : host.error().to_string()) << "\n"
                                   << to_string(problems);
     return host ? std::move(*host) : nullptr;
@@ -119,8 +129,10 @@ TEST(AccrualModule, A8_DecisionsMatchNativeRulesAndIndependentReference) {
     EXPECT_GE(host->audit_count(), static_cast<u64>(options.events));
 }
 
-TEST(AccrualModule, A9_GoldenSampleThroughTheModule) {
-    auto host = make_host();
+// Through a caller's `call`, as the HTTP ingress sends: every decision also comes back as
+// the module's `reply`, equal to the recorded line (KernelHost checks it).
+TEST(AccrualModule, A9_GoldenSampleThroughTheModuleByCall) {
+    auto host = make_host(/*keep_audit=*/true, /*by_call=*/true);
     ASSERT_TRUE(host);
     const std::vector<std::string> events = read_lines("golden-sample.jsonl");
     const std::vector<std::string> expected = read_lines("golden-sample.decisions.jsonl");
