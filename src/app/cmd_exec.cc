@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,16 +92,39 @@ bool write_digest(const std::string& path, const std::string& ending, u64 fuel,
     return std::fclose(file) == 0 && written;
 }
 
+// One "Name:   123 kB" line of /proc/self/status, in KiB; -1 when it is not there.
+long status_kib(const char* name) {
+    std::FILE* file = std::fopen("/proc/self/status", "r");
+    if (file == nullptr) return -1;
+    char line[256];
+    long value = -1;
+    const std::size_t length = std::strlen(name);
+    while (std::fgets(line, sizeof line, file) != nullptr) {
+        if (std::strncmp(line, name, length) == 0 && line[length] == ':') {
+            value = std::strtol(line + length + 1, nullptr, 10);
+            break;
+        }
+    }
+    std::fclose(file);
+    return value;
+}
+
+// The peak resident set counts the pages of the binary and its shared libraries (drivers'
+// OpenSSL, libpq, librdkafka...), which are clean and shared with other processes. What
+// the run itself costs is the anonymous memory: the guest's linear memory plus the
+// engine's. Linear memory never shrinks, so its value at exit is the run's peak.
 void print_stats(const Stats& stats) {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(stats.wall).count();
     std::fprintf(stderr,
                  "fuel used: %llu\nwall time: %lld.%03lld ms\nguest memory: %llu bytes\n"
-                 "peak resident memory: %ld KiB\n",
+                 "peak resident memory: %ld KiB\n"
+                 "anonymous memory at exit: %ld KiB (guest memory and the engine's own)\n"
+                 "file-backed memory at exit: %ld KiB (the binary and its shared libraries)\n",
                  (unsigned long long)stats.fuel_used, (long long)(micros / 1000),
                  (long long)(micros % 1000), (unsigned long long)stats.guest_memory,
-                 usage.ru_maxrss);
+                 usage.ru_maxrss, status_kib("RssAnon"), status_kib("RssFile"));
 }
 
 // How a run ended: the exit code, the digest's first line ("exit 0", "trap 4002"), the
