@@ -28,6 +28,7 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
     : m_clock(clock),
       m_config(config),
       m_dead_letters(dead_letters),
+      m_persistent(services.persistent),
       m_tree(audit),
       m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
                  with_spawner(services, *this)),
@@ -180,7 +181,11 @@ void Kernel::roll_window(Nanos now) {
 void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now) {
     roll_window(now);
     m_fairness.record(process.pid(), process.priority(), report.fuel_used, report.state);
-    if (auto seq = process.take_finished_seq()) m_poison.on_handled(process.pid(), *seq);
+    if (auto seq = process.take_finished_seq()) {
+        m_poison.on_handled(process.pid(), *seq);
+        // A lost marker means one more delivery after a restart, never a lost message.
+        if (m_persistent != nullptr) (void)m_persistent->consumed(process.pid(), *seq);
+    }
     if (process.state() == ProcessState::Completed) {
         const ExitReason& exit = *process.exit_reason();
         if (exit.kind == ExitReason::Kind::Crashed) {

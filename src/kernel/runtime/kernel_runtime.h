@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "kernel/cap_tree.h"
+#include "kernel/persistent_messages.h"
 #include "kernel/process.h"
 #include "kernel/runtime/fairness.h"
 #include "kernel/runtime/kernel_config.h"
@@ -123,6 +124,9 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // A message from the kernel itself (external input; kernel types allowed). Errors are
     // the mailbox's, NOT_FOUND for an unknown or ended process.
     Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority = 0);
+    // Queues a persistent message recovered from the journal, as its sender sent it
+    // (kernel_restore.cc); returns its mailbox sequence. Errors are send()'s.
+    Result<u64> restore(ProcessId pid, Message message);
 
     // Deterministic run on the caller's thread: slices until nothing is ready (every
     // process completed or waiting) or `max_slices` ran. Returns the slices run. Due
@@ -194,6 +198,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     const protocol::Clock& m_clock;
     KernelConfig m_config;
     DeadLetterSink& m_dead_letters;
+    PersistentMessages* m_persistent;  // Borrowed from the services; may be null.
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

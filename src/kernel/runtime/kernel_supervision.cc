@@ -69,6 +69,8 @@ void Kernel::on_crash(Process& process, Nanos now) {
                 ++m_retried;
             } else if (*disposition == MessageDisposition::DeadLettered) {
                 ++m_dead_lettered;
+                // Durably dead-lettered, so no longer pending in the journal.
+                if (m_persistent != nullptr) (void)m_persistent->consumed(pid, message.seq);
             }
         }
     }

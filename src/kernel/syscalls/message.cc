@@ -5,6 +5,7 @@
 
 #include "kernel/abi_table.h"
 #include "kernel/endpoint.h"
+#include "kernel/persistent_messages.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -96,6 +97,17 @@ SyscallResult Syscalls::send(Call& call) {
         sender.prepare_wait(ProcessState::Blocked);
         return SyscallResult::block();  // Retried when woken.
     }
+    // A persistent message is journaled before anything is spent (P-8); its handles could
+    // not survive a restart, so it carries none.
+    const bool persistent = (message.flags & send_flags::kPersistent) != 0;
+    std::optional<u64> record;
+    if (persistent) {
+        if (handles_n != 0) return SyscallResult::failed(Status::InvalidArgs);
+        if (m_services.persistent == nullptr) return SyscallResult::failed(Status::NotSupported);
+        auto journaled = m_services.persistent->journal(destination.receiver(), message);
+        if (!journaled) return from(journaled.error());
+        record = *journaled;
+    }
 
     // (3) Invoke: spend the endpoint's use, move the handles, queue. Nothing below fails.
     auto used = table.consume_use(target, call.context);
@@ -107,6 +119,7 @@ SyscallResult Syscalls::send(Call& call) {
         message.attach(*handle);
     }
     SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
+    if (record) m_services.persistent->queued(destination.receiver(), receipt.seq, *record);
     if (receipt.wake_receiver) m_waker.wake(destination.receiver());
     return SyscallResult::of(static_cast<i64>(receipt.seq));
 }
@@ -168,6 +181,12 @@ SyscallResult Syscalls::recv(Call& call) {
             return SyscallResult::block();
         }
         message = std::move(**received);
+        // An actor's receive consumes the message (a reactive handler's own message is
+        // consumed when the handler returns).
+        if ((message.flags & send_flags::kPersistent) != 0 && m_services.persistent != nullptr) {
+            // A lost marker means one more delivery after a restart, never a lost message.
+            (void)m_services.persistent->consumed(receiver.pid(), message.seq);
+        }
     }
 
     // (3) Deliver: handles into this process's table, then payload and info record.

@@ -48,6 +48,7 @@ class KernelAnswerRecorder {
 
 struct SpawnRequest;
 class Process;
+class PersistentMessages;
 
 // Starts a process for `spawn`: picks its pid, creates it and hands it to the scheduler.
 // Errors are Process::spawn's, or LIMIT when a spawn quota is reached.
@@ -63,7 +64,8 @@ struct SyscallServices {
     KernelMetrics* metrics = nullptr;
     KernelAnswerRecorder* answers = nullptr;
     KernelSpawner* spawner = nullptr;
-    u64 random_seed = 0;  // The kernel's seed for every process's generator.
+    u64 random_seed = 0;                       // The kernel's seed for every process's generator.
+    PersistentMessages* persistent = nullptr;  // PERSISTENT sends fail NOT_SUPPORTED without.
 };
 
 }  // namespace esta::kernel

@@ -1,0 +1,14 @@
+// A kernel Message as a protocol Envelope and back (docs/PROTOCOL.md, "Persistent kernel
+// messages"): what the journal keeps of a PERSISTENT message. Handles are never kept.
+#pragma once
+
+#include "kernel/message.h"
+#include "protocol/envelope.h"
+
+namespace esta::kernel {
+
+protocol::Envelope to_envelope(const Message& message, protocol::MessageId id);
+// Errors: Malformed "persist.bad_message" when a kernel field is missing or out of range.
+Result<Message> from_envelope(const protocol::Envelope& envelope);
+
+}  // namespace esta::kernel
