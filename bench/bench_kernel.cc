@@ -86,8 +86,9 @@ Module compile_guest(const std::string& name, const std::string& code) {
     std::filesystem::create_directories(dir);
     std::ofstream(dir / (name + ".c")) << code;
     std::string wasm_path = (dir / (name + ".wasm")).string();
-    std::string command = std::string("clang-14 --target=wasm32 -nostdlib -O2 -fno-builtin "
-                                      "-Wl,--no-entry -Wl,--allow-undefined -I") +
+    std::string command = std::string(
+                              "clang-14 --target=wasm32 -nostdlib -O2 -fno-builtin "
+                              "-Wl,--no-entry -Wl,--allow-undefined -I") +
                           ESTA_SOURCE_PATH + "/sdk/c " + (dir / (name + ".c")).string() + " -o " +
                           wasm_path;
     if (std::system(command.c_str()) != 0) return nullptr;
@@ -171,9 +172,9 @@ void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
         auto start = std::chrono::steady_clock::now();
         (void)h.kernel.send(ping_pid, MessageType(0x12), {});
         benchmark::DoNotOptimize(h.kernel.run_until_idle());
-        samples.push_back(std::chrono::duration<double, std::micro>(
-                              std::chrono::steady_clock::now() - start)
-                              .count());
+        samples.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                .count());
     }
     state.counters["p50_us"] = percentile(samples, 0.50);
     state.counters["p99_us"] = percentile(samples, 0.99);
@@ -240,8 +241,8 @@ BENCHMARK(BM_CapabilityCheck);
 // 100 000 `now` calls from a guest against the same loop without the call.
 void BM_SyscallRoundTrip(benchmark::State& state) {
     bool use_syscall = state.range(0) != 0;
-    std::string code = std::string("#define USE_SYSCALL ") + (use_syscall ? "1" : "0") + "\n" +
-                       kSyscalls;
+    std::string code =
+        std::string("#define USE_SYSCALL ") + (use_syscall ? "1" : "0") + "\n" + kSyscalls;
     Module module = compile_guest(use_syscall ? "now_loop" : "add_loop", code);
     if (!module) return state.SkipWithError("clang-14/wasm-ld missing");
     for (auto _ : state) {
@@ -307,16 +308,15 @@ void BM_Revoke_TenThousandNodes(benchmark::State& state) {
             }
         }
         state.ResumeTiming();
-        RevokeProgress progress = tree.revoke(root.node_ref(), RevokeScope::Descendants,
-                                              ProcessId(1), 0, 256);
+        RevokeProgress progress =
+            tree.revoke(root.node_ref(), RevokeScope::Descendants, ProcessId(1), 0, 256);
         ++steps;
         while (progress.state != RevokeState::Done) {
             auto start = std::chrono::steady_clock::now();
             progress = tree.resume_revoke(root.node_ref(), 0, 256);
-            worst_step_us = std::max(worst_step_us,
-                                     std::chrono::duration<double, std::micro>(
-                                         std::chrono::steady_clock::now() - start)
-                                         .count());
+            worst_step_us = std::max(worst_step_us, std::chrono::duration<double, std::micro>(
+                                                        std::chrono::steady_clock::now() - start)
+                                                        .count());
             ++steps;
         }
         state.PauseTiming();
