@@ -4,14 +4,21 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "kernel/kernel.h"  // The door compiles with the loader in it.
 #include "kernel/module_test_util.h"
 
 namespace esta::kernel {
 namespace {
 
 using testing::Bytes;
+
+// A module's declared style and a running process's are one type.
+static_assert(std::is_same_v<decltype(ModuleManifest{}.style),
+                             decltype(std::declval<const Process&>().style())>);
 
 class RecordingAuditLog final : public KernelAuditLog {
   public:

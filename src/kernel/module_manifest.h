@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "kernel/module_sections.h"
 #include "kernel/object_type.h"
+#include "kernel/process.h"
 #include "kernel/rights.h"
 
 namespace esta::kernel {
@@ -37,7 +38,8 @@ inline constexpr u32 kMaxModuleVersionBytes = 64;
 inline constexpr u32 kMaxNeeds = 256;
 inline constexpr u32 kMaxGrantNameBytes = 128;
 
-enum class ModuleStyle : u8 { Reactive, Actor };
+// The declared style is the process's own ModuleStyle (process.h), so what a module declares
+// and how the kernel runs it compare directly; one enum, as kernel.h includes both headers.
 std::string_view module_style_name(ModuleStyle style);  // "reactive"
 
 // One capability the module expects to find under `name` (cap_lookup's name).
