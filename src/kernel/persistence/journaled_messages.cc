@@ -39,8 +39,8 @@ Result<void> JournaledMessages::consumed(ProcessId receiver, u64 mailbox_seq) {
     writer.put_u8(kConsumedMarker);
     writer.put_u64(found->second);
     // Kept until the marker is appended: a failed append is tried again at the next call.
-    ESTA_TRY(m_journal.append(stream_of(receiver), protocol::RecordType::Marker, 0,
-                              ByteSpan(data)));
+    ESTA_TRY(
+        m_journal.append(stream_of(receiver), protocol::RecordType::Marker, 0, ByteSpan(data)));
     m_queued.erase(found);
     return Ok();
 }

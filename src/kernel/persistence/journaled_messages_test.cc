@@ -83,7 +83,8 @@ class PersistentMessagesTest : public ::testing::Test {
     // Runs the sender against a receiver that consumes nothing; returns the sender's exit.
     std::string run_first_life(protocol::Journal& journal) {
         JournaledMessages persistent(journal, clock);
-        Kernel kernel(clock, audit, dead_letters, config, SyscallServices{.persistent = &persistent});
+        Kernel kernel(clock, audit, dead_letters, config,
+                      SyscallServices{.persistent = &persistent});
         ProcessId receiver = *kernel.spawn(spec(sleeper));
         ProcessSpec sending = spec(sender);
         sending.grants.push_back(GrantSpec{"receiver", kernel.endpoint(receiver), Right::Write, 1});
@@ -94,7 +95,8 @@ class PersistentMessagesTest : public ::testing::Test {
     // A restarted kernel: pid 1 is the counter; returns its exit.
     std::string run_next_life(protocol::Journal& journal) {
         JournaledMessages persistent(journal, clock);
-        Kernel kernel(clock, audit, dead_letters, config, SyscallServices{.persistent = &persistent});
+        Kernel kernel(clock, audit, dead_letters, config,
+                      SyscallServices{.persistent = &persistent});
         ProcessId receiver = *kernel.spawn(spec(counter));
         const ProcessId receivers[] = {receiver};
         EXPECT_TRUE(persistent.restore_into(kernel, receivers));
