@@ -159,6 +159,17 @@ TEST_F(PersistentMessagesTest, P8_AFullDiskFailsTheSendAndOnlyAcknowledgedOnesCo
     EXPECT_EQ(run_next_life(*journal), "code(2)");
 }
 
+TEST_F(PersistentMessagesTest, P8_WithoutAJournalAPersistentSendIsNotAcknowledged) {
+    ESTA_NEED_GUESTS();
+    Kernel kernel(clock, audit, dead_letters, config);  // No PersistentMessages service.
+    ProcessId receiver = *kernel.spawn(spec(sleeper));
+    ProcessSpec sending = spec(sender);
+    sending.grants.push_back(GrantSpec{"receiver", kernel.endpoint(receiver), Right::Write, 1});
+    ProcessId sender_pid = *kernel.spawn(sending);
+    ASSERT_TRUE(kernel.run_until_idle());
+    EXPECT_EQ(exit_of(kernel, sender_pid), "normal");  // Exit 0: none of the five.
+}
+
 TEST(KernelEnvelope, P1_APersistentMessageRoundTripsThroughTheEnvelope) {
     Message message;
     message.type = MessageType(0x1234);

@@ -79,8 +79,8 @@ class PipeLogger final : public KernelLogger {
 using Module = std::shared_ptr<const wasm::CompiledModule>;
 
 // One life: recover, restore, send, consume. Exits 0 when it ran to the end.
-[[noreturn]] void child_life(const std::string& directory, u8 life, Module sender,
-                             Module receiver, int report_fd) {
+[[noreturn]] void child_life(const std::string& directory, u8 life, Module sender, Module receiver,
+                             int report_fd) {
     protocol::PosixFileSystem fs;
     protocol::ManualClock clock{1'000 * kNanosPerSecond};
     auto journal = protocol::Journal::open(fs, directory, clock);
@@ -100,7 +100,8 @@ using Module = std::shared_ptr<const wasm::CompiledModule>;
     if (!receiver_pid) _exit(4);
     ProcessSpec sending;
     sending.module = std::move(sender);
-    sending.grants.push_back(GrantSpec{"receiver", kernel.endpoint(*receiver_pid), Right::Write, 1});
+    sending.grants.push_back(
+        GrantSpec{"receiver", kernel.endpoint(*receiver_pid), Right::Write, 1});
     auto sender_pid = kernel.spawn(sending);
     if (!sender_pid) _exit(4);
     const ProcessId receivers[] = {*receiver_pid};

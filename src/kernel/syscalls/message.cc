@@ -56,6 +56,10 @@ SyscallResult Syscalls::send(Call& call) {
         is_kernel_message_type(MessageType(type))) {
         return SyscallResult::failed(Status::InvalidArgs);
     }
+    const bool persistent = (flags & send_flags::kPersistent) != 0;
+    if (persistent && handles_n != 0) return SyscallResult::failed(Status::InvalidArgs);
+    if (persistent && m_services.persistent == nullptr)
+        return SyscallResult::failed(Status::NotSupported);
     auto payload = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
     if (!payload) return from(payload.error());
     auto handle_bytes = guest_range(call.memory, call.u32_arg(4), handles_n * 4);
@@ -97,21 +101,20 @@ SyscallResult Syscalls::send(Call& call) {
         sender.prepare_wait(ProcessState::Blocked);
         return SyscallResult::block();  // Retried when woken.
     }
-    // A persistent message is journaled before anything is spent (P-8); its handles could
-    // not survive a restart, so it carries none.
-    const bool persistent = (message.flags & send_flags::kPersistent) != 0;
+
+    // (3) Invoke: spend the endpoint's use, journal a persistent message (P-8: before the
+    // sequence acknowledges it; handles could not survive a restart, so it carries none),
+    // move the handles, queue. Only the journal append can fail below: then the use is
+    // spent and nothing is queued, and the record was never written, so no restart
+    // delivers a message whose send failed.
+    auto used = table.consume_use(target, call.context);
+    if (!used) return from(used.error());
     std::optional<u64> record;
     if (persistent) {
-        if (handles_n != 0) return SyscallResult::failed(Status::InvalidArgs);
-        if (m_services.persistent == nullptr) return SyscallResult::failed(Status::NotSupported);
         auto journaled = m_services.persistent->journal(destination.receiver(), message);
         if (!journaled) return from(journaled.error());
         record = *journaled;
     }
-
-    // (3) Invoke: spend the endpoint's use, move the handles, queue. Nothing below fails.
-    auto used = table.consume_use(target, call.context);
-    if (!used) return from(used.error());
     message.handle_count = 0;
     for (u32 i = 0; i < handles_n; ++i) {
         auto handle = table.take_for_transfer(moved[i], call.context);
