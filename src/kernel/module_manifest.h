@@ -23,8 +23,8 @@
 #include "base/diagnostic.h"
 #include "base/result.h"
 #include "kernel/module_sections.h"
+#include "kernel/module_style.h"
 #include "kernel/object_type.h"
-#include "kernel/process.h"
 #include "kernel/rights.h"
 
 namespace esta::kernel {
@@ -38,8 +38,8 @@ inline constexpr u32 kMaxModuleVersionBytes = 64;
 inline constexpr u32 kMaxNeeds = 256;
 inline constexpr u32 kMaxGrantNameBytes = 128;
 
-// The declared style is the process's own ModuleStyle (process.h), so what a module declares
-// and how the kernel runs it compare directly; one enum, as kernel.h includes both headers.
+// The declared style is the process's own ModuleStyle (module_style.h), so what a module
+// declares and how the kernel runs it compare directly.
 std::string_view module_style_name(ModuleStyle style);  // "reactive"
 
 // One capability the module expects to find under `name` (cap_lookup's name).

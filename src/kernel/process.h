@@ -26,6 +26,7 @@
 #include "kernel/endpoint.h"
 #include "kernel/handle_table.h"
 #include "kernel/mailbox.h"
+#include "kernel/module_style.h"
 #include "kernel/object.h"
 #include "kernel/priority.h"
 #include "wasm/wasm.h"
@@ -117,11 +118,6 @@ class ImportProvider {
     virtual ~ImportProvider() = default;
     virtual void define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) = 0;
 };
-
-// The two module styles of ABI.md: an actor runs its own loop from `_start` (blocking in
-// recv); a reactive module exports estalogic_handle, which the kernel calls once per message
-// (and estalogic_init once after instantiation).
-enum class ModuleStyle : u8 { Actor, Reactive };
 
 // What a slice ended with, for the scheduler.
 struct SliceResult {

@@ -1,6 +1,4 @@
 // Loading and admitting the accrual module with the kernel's module loader (K-22, V-2).
-// Its own translation unit: module_loader.h and process.h both define a ModuleStyle in
-// esta::kernel, so one file cannot include both.
 #pragma once
 
 #include <memory>
