@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "wasm/store.h"
@@ -21,13 +22,16 @@
 namespace esta::wasm {
 
 // A suspended caller: where to continue and with which frame and function (and its code,
-// so a return needs no loads through the function).
+// so a return needs no loads through the function). Trivial on purpose: the frame array of
+// an execution is allocated for the whole call depth without being initialized, so its
+// pages are only touched as calls go deeper (a frame is always written whole when pushed).
 struct CallFrame {
-    const LInstruction* return_pc = nullptr;
-    u64* fp = nullptr;
-    const FunctionInstance* function = nullptr;
-    const LInstruction* code = nullptr;
+    const LInstruction* return_pc;
+    u64* fp;
+    const FunctionInstance* function;
+    const LInstruction* code;
 };
+static_assert(std::is_trivially_default_constructible_v<CallFrame>);
 
 // Why run() returned.
 enum class RunExit : u8 {
