@@ -1,5 +1,7 @@
 #include "kernel/abi_table.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -138,10 +140,9 @@ class CHeaderCompile : public ::testing::Test {
         if (std::system("clang-14 --version > /dev/null 2>&1") != 0) {
             GTEST_SKIP() << "clang-14 not installed";
         }
-        m_dir =
-            std::filesystem::temp_directory_path() /
-            ("esta_abi_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        m_dir = std::filesystem::temp_directory_path() /
+                ("esta_abi_test_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
         std::filesystem::create_directories(m_dir);
         std::ofstream(m_dir / "estalogic.h") << render_c_header();
     }

@@ -3,6 +3,8 @@
 // ESTA_SOURCE_DIR is unset or the toolchain is missing.
 #pragma once
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -25,8 +27,8 @@ class GuestCompiler {
         if (std::system("clang-14 --version > /dev/null 2>&1") != 0) return "clang-14 missing";
         m_include = std::filesystem::path(source_dir) / "sdk" / "c";
         m_dir = std::filesystem::temp_directory_path() /
-                ("esta_guests_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "_" +
-                 std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+                ("esta_guests_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
         std::filesystem::create_directories(m_dir);
         return {};
     }

@@ -1,6 +1,8 @@
 // End to end: two guests written in C against sdk/c/estalogic.h, compiled by clang-14 for
 // wasm32 without libc, exchange messages under the kernel (syscalls + scheduler). Skipped
 // when clang-14 or wasm-ld is not installed.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -88,7 +90,8 @@ class PingPong : public ::testing::Test {
         }
         m_include = std::filesystem::path(source_dir) / "sdk" / "c";
         m_dir = std::filesystem::temp_directory_path() /
-                ("esta_ping_pong_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+                ("esta_ping_pong_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
         std::filesystem::create_directories(m_dir);
     }
     void TearDown() override {
