@@ -181,8 +181,10 @@ class ManifestDecoder {
                                      " bytes");
                 continue;
             }
+            // A named copy: clang 14 cannot capture a structured binding in a lambda.
+            const std::string& name = grant;
             bool duplicate = std::any_of(manifest.needs.begin(), manifest.needs.end(),
-                                         [&](const ModuleNeed& n) { return n.name == grant; });
+                                         [&](const ModuleNeed& n) { return n.name == name; });
             if (duplicate) {
                 problem("needs." + grant, "appears twice");
                 continue;
