@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "kernel/abi_signature.h"
 #include "kernel/abi_table.h"
 
 namespace esta::kernel {
@@ -12,27 +13,6 @@ namespace {
 // WASI functions whose answers come from the host's clock or entropy (or its timing).
 constexpr std::array<std::string_view, 4> kNondeterministicWasi = {
     "clock_time_get", "clock_res_get", "random_get", "poll_oneoff"};
-
-wasm::ValType to_wasm(abi::ValType type) {
-    switch (type) {
-        case abi::ValType::I32:
-            return wasm::ValType::I32;
-        case abi::ValType::I64:
-            return wasm::ValType::I64;
-        case abi::ValType::F64:
-            return wasm::ValType::F64;
-    }
-    return wasm::ValType::I32;
-}
-
-wasm::FuncType abi_function_type(const abi::Function& function) {
-    wasm::FuncType type;
-    for (const abi::Param& param : function.params)
-        type.params.push_back(to_wasm(param.type));
-    if (function.result_kind == abi::ResultKind::Value)
-        type.results.push_back(to_wasm(function.result));
-    return type;
-}
 
 bool is_wasi(std::string_view module) {
     return module.starts_with("wasi_");
@@ -85,7 +65,7 @@ std::vector<ImportFinding> judge_imports(const wasm::Module& module) {
             if (function == nullptr || !is_function) {
                 finding.verdict = ImportVerdict::UnknownFunction;
                 finding.note = "ABI v1 has no function of this name; see docs/ABI.md";
-            } else if (abi_function_type(*function) != module.types[import.func_type.value()]) {
+            } else if (abi::wasm_signature(*function) != module.types[import.func_type.value()]) {
                 finding.verdict = ImportVerdict::WrongSignature;
                 finding.note = "ABI v1 declares " + abi::signature(*function) +
                                "; rebuild against sdk/c/estalogic.h";

@@ -1,5 +1,5 @@
-// Builds C guests (against sdk/c/estalogic.h) with clang-14 for wasm32 at test time, as
-// syscalls/ping_pong_test.cc does. Header-only; used by *_test.cc only. A test skips when
+// Builds C guests (against sdk/c/estalogic.h) with clang-14 for wasm32 at test time, for
+// the kernel's tests. Header-only; used by *_test.cc only. A test skips when
 // ESTA_SOURCE_DIR is unset or the toolchain is missing.
 #pragma once
 

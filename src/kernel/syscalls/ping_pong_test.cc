@@ -1,16 +1,10 @@
 // End to end: two guests written in C against sdk/c/estalogic.h, compiled by clang-14 for
 // wasm32 without libc, exchange messages under the kernel (syscalls + scheduler). Skipped
 // when clang-14 or wasm-ld is not installed.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "kernel/driver_port.h"
+#include "kernel/runtime/test_guests.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscalls/syscalls.h"
 #include "kernel/test_kv_driver.h"
@@ -83,46 +77,16 @@ __attribute__((export_name("_start"))) void start(void) {
 class PingPong : public ::testing::Test {
   protected:
     void SetUp() override {
-        const char* source_dir = std::getenv("ESTA_SOURCE_DIR");
-        if (!source_dir) GTEST_SKIP() << "ESTA_SOURCE_DIR is not set (ctest sets it)";
-        if (std::system("clang-14 --version > /dev/null 2>&1") != 0) {
-            GTEST_SKIP() << "clang-14 not installed";
-        }
-        m_include = std::filesystem::path(source_dir) / "sdk" / "c";
-        m_dir = std::filesystem::temp_directory_path() /
-                ("esta_ping_pong_" + std::to_string(::getpid()) + "_" +
-                 std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        std::filesystem::create_directories(m_dir);
+        if (std::string why = m_guests.prepare(); !why.empty()) GTEST_SKIP() << why;
     }
-    void TearDown() override {
-        if (!m_dir.empty()) std::filesystem::remove_all(m_dir);
-    }
-    // Compiles one guest; nullptr (and a skip) when the toolchain cannot link wasm.
+    // Compiles one guest; nullptr when it does not build (m_log says why).
     std::shared_ptr<const wasm::CompiledModule> build(const std::string& name, const char* code) {
-        std::ofstream(m_dir / (name + ".c")) << code;
-        std::string wasm_path = (m_dir / (name + ".wasm")).string();
-        std::string command =
-            "clang-14 --target=wasm32 -nostdlib -O1 -Wall -Werror "
-            "-Wl,--no-entry -Wl,--allow-undefined -I" +
-            m_include.string() + " " + (m_dir / (name + ".c")).string() + " -o " + wasm_path +
-            " > " + (m_dir / "log.txt").string() + " 2>&1";
-        if (std::system(command.c_str()) != 0) {
-            std::ifstream log(m_dir / "log.txt");
-            std::stringstream text;
-            text << log.rdbuf();
-            m_log = text.str();
-            return nullptr;
-        }
-        std::ifstream file(wasm_path, std::ios::binary);
-        std::vector<u8> bytes((std::istreambuf_iterator<char>(file)),
-                              std::istreambuf_iterator<char>());
-        auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
-        EXPECT_TRUE(module.has_value()) << module.error().to_string();
-        return module ? *module : nullptr;
+        auto module = m_guests.build(name, code);
+        m_log = m_guests.log();
+        return module;
     }
 
-    std::filesystem::path m_include;
-    std::filesystem::path m_dir;
+    testing::GuestCompiler m_guests;
     std::string m_log;
 };
 

@@ -1,5 +1,6 @@
 #include "kernel/syscalls/syscalls.h"
 
+#include "kernel/abi_signature.h"
 #include "kernel/abi_table.h"
 
 namespace esta::kernel {
@@ -10,28 +11,6 @@ struct Entry {
     std::string_view name;
     SyscallResult (Syscalls::*handler)(Syscalls::Call&);
 };
-
-wasm::ValType to_wasm(abi::ValType type) {
-    switch (type) {
-        case abi::ValType::I32:
-            return wasm::ValType::I32;
-        case abi::ValType::I64:
-            return wasm::ValType::I64;
-        case abi::ValType::F64:
-            return wasm::ValType::F64;
-    }
-    return wasm::ValType::I32;
-}
-
-wasm::FuncType function_type_of(const abi::Function& function) {
-    wasm::FuncType type;
-    for (const abi::Param& param : function.params)
-        type.params.push_back(to_wasm(param.type));
-    if (function.result_kind == abi::ResultKind::Value) {
-        type.results.push_back(to_wasm(function.result));
-    }
-    return type;
-}
 
 }  // namespace
 
@@ -112,7 +91,7 @@ void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker
             }
             return wasm::HostResult::ok();
         };
-        wasm::FuncRef ref = store.create_host_function(function_type_of(function), host);
+        wasm::FuncRef ref = store.create_host_function(abi::wasm_signature(function), host);
         linker.define(abi::kImportModule, name, wasm::Extern::of(ref));
     }
 }
