@@ -8,25 +8,18 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <vector>
 
-#include "kernel/runtime/kernel_runtime.h"
-#include "kernel/test_support.h"
+#include "kernel/runtime/test_guests.h"
+#include "kernel/runtime/test_harness.h"
 
 namespace {
 
 using namespace esta;
 using namespace esta::kernel;
-using Module = std::shared_ptr<const wasm::CompiledModule>;
-
-constexpr const char* kLooper = R"(#include "estalogic.h"
-volatile unsigned counter;
-__attribute__((export_name("_start"))) void start(void) { for (;;) counter++; }
-)";
+using testing::Module;
+using testing::spec_of;
+namespace guest = testing::guest;
 
 // Waits for the host's "go" (0x12), then one round trip with pong, again and again.
 constexpr const char* kDrivenPing = R"(#include "estalogic.h"
@@ -42,32 +35,6 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
-// ROUNDS round trips as fast as they go.
-constexpr const char* kFreePing = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-__attribute__((export_name("_start"))) void start(void) {
-    esta_handle peer = esta_cap_lookup("peer", 4);
-    for (int i = 0; i < ROUNDS; ++i) {
-        esta_send(peer, 0x10, "ping", 4, 0, 0, 0);
-        if (esta_recv(ESTA_RECV_FOREVER, 0x11, buf, sizeof buf, &info) != 4) esta_exit(2);
-    }
-    esta_exit(0);
-}
-)";
-
-constexpr const char* kPong = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-__attribute__((export_name("_start"))) void start(void) {
-    esta_handle peer = esta_cap_lookup("peer", 4);
-    for (;;) {
-        if (esta_recv(ESTA_RECV_FOREVER, 0x10, buf, sizeof buf, &info) != 4) esta_exit(3);
-        esta_send(peer, 0x11, "pong", 4, 0, 0, 0);
-    }
-}
-)";
-
 // 100 000 `now` syscalls, or the same loop with a volatile add instead (the baseline).
 constexpr const char* kSyscalls = R"(#include "estalogic.h"
 volatile esta_i64 sink;
@@ -79,25 +46,11 @@ __attribute__((export_name("_start"))) void start(void) {
 
 constexpr int kFreeRounds = 20'000;
 
+// Guests are built once per run (-O2, as a deployment would), into a scratch directory.
 Module compile_guest(const std::string& name, const std::string& code) {
-    static std::map<std::string, Module> cache;
-    if (auto it = cache.find(name); it != cache.end()) return it->second;
-    auto dir = std::filesystem::temp_directory_path() / "esta_bench_kernel";
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / (name + ".c")) << code;
-    std::string wasm_path = (dir / (name + ".wasm")).string();
-    std::string command = std::string(
-                              "clang-14 --target=wasm32 -nostdlib -O2 -fno-builtin "
-                              "-Wl,--no-entry -Wl,--allow-undefined -I") +
-                          ESTA_SOURCE_PATH + "/sdk/c " + (dir / (name + ".c")).string() + " -o " +
-                          wasm_path;
-    if (std::system(command.c_str()) != 0) return nullptr;
-    std::ifstream file(wasm_path, std::ios::binary);
-    std::vector<u8> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
-    Module result = module ? *module : nullptr;
-    cache[name] = result;
-    return result;
+    static testing::GuestCompiler compiler("-O2 -fno-builtin");
+    static const bool ready = compiler.prepare(ESTA_SOURCE_PATH).empty();
+    return ready ? compiler.build(name, code) : nullptr;
 }
 
 struct Harness {
@@ -107,22 +60,6 @@ struct Harness {
     InMemoryDeadLetters dead_letters;
     Kernel kernel;
 };
-
-ProcessSpec spec_of(Module module) {
-    ProcessSpec spec;
-    spec.module = std::move(module);
-    return spec;
-}
-
-// Wires ping and pong to each other; returns ping's pid.
-ProcessId spawn_pair(Kernel& kernel, Module ping, Module pong) {
-    ProcessId pong_pid = *kernel.spawn(spec_of(pong));
-    ProcessSpec ping_spec = spec_of(ping);
-    ping_spec.grants.push_back(GrantSpec{"peer", kernel.endpoint(pong_pid), Right::Write});
-    ProcessId ping_pid = *kernel.spawn(std::move(ping_spec));
-    (void)kernel.grant(pong_pid, GrantSpec{"peer", kernel.endpoint(ping_pid), Right::Write});
-    return ping_pid;
-}
 
 double percentile(std::vector<double> samples, double p) {
     if (samples.empty()) return 0;
@@ -145,7 +82,7 @@ BENCHMARK(BM_Baseline_NativeCountingLoop)->Unit(benchmark::kMillisecond);
 
 // One slice of 10 M fuel of the counting loop per iteration: items/s is fuel per second.
 void BM_FuelPerMillisecond(benchmark::State& state) {
-    Module looper = compile_guest("looper", kLooper);
+    Module looper = compile_guest("looper", guest::kLooper);
     if (!looper) return state.SkipWithError("clang-14/wasm-ld missing");
     Harness h(KernelConfig{.threads = 1});
     ProcessSpec spec = spec_of(looper);
@@ -162,10 +99,10 @@ BENCHMARK(BM_FuelPerMillisecond)->Unit(benchmark::kMillisecond);
 // One host-driven round trip per iteration on one thread: latency percentiles.
 void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
     Module ping = compile_guest("driven_ping", kDrivenPing);
-    Module pong = compile_guest("pong", kPong);
+    Module pong = compile_guest("pong", guest::pong(0));
     if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
     Harness h(KernelConfig{.threads = 1});
-    ProcessId ping_pid = spawn_pair(h.kernel, ping, pong);
+    ProcessId ping_pid = testing::spawn_pair(h.kernel, ping, pong).first;
     (void)h.kernel.run_until_idle();
     std::vector<double> samples;
     for (auto _ : state) {
@@ -184,15 +121,14 @@ BENCHMARK(BM_PingPong_OneThread_RoundTrip);
 
 // kFreeRounds round trips as fast as they go, on `threads` scheduler threads.
 void BM_PingPong_Free(benchmark::State& state) {
-    std::string code = "#define ROUNDS " + std::to_string(kFreeRounds) + "\n" + kFreePing;
-    Module ping = compile_guest("free_ping", code);
-    Module pong = compile_guest("pong", kPong);
+    Module ping = compile_guest("free_ping", guest::ping(kFreeRounds));
+    Module pong = compile_guest("pong", guest::pong(0));
     if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
     u32 threads = static_cast<u32>(state.range(0));
     for (auto _ : state) {
         state.PauseTiming();
         auto h = std::make_unique<Harness>(KernelConfig{.threads = threads});
-        spawn_pair(h->kernel, ping, pong);
+        testing::spawn_pair(h->kernel, ping, pong);
         state.ResumeTiming();
         if (threads == 1) {
             benchmark::DoNotOptimize(h->kernel.run_until_idle());

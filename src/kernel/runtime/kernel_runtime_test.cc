@@ -2,85 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include "kernel/runtime/test_guests.h"
-#include "kernel/test_support.h"
+#include "kernel/runtime/guest_test.h"
 
 namespace esta::kernel {
 namespace {
 
-using Module = std::shared_ptr<const wasm::CompiledModule>;
+using testing::exit_of;
+using testing::exit_with;
+using testing::Module;
+using testing::spec_of;
+namespace guest = testing::guest;
 
 constexpr const char* kExitsWithThree = R"(#include "estalogic.h"
 __attribute__((export_name("_start"))) void start(void) { esta_exit(3); }
-)";
-
-constexpr const char* kLooper = R"(#include "estalogic.h"
-volatile unsigned counter;
-__attribute__((export_name("_start"))) void start(void) { for (;;) counter++; }
-)";
-
-constexpr const char* kWaiter = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-__attribute__((export_name("_start"))) void start(void) {
-    esta_recv(ESTA_RECV_FOREVER, 0, buf, sizeof buf, &info);
-    esta_exit(0);
-}
-)";
-
-constexpr const char* kPing = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-__attribute__((export_name("_start"))) void start(void) {
-    esta_handle peer = esta_cap_lookup("peer", 4);
-    if (peer < 0) esta_exit(90);
-    for (int i = 0; i < 200; ++i) {
-        if (esta_send(peer, 0x10, "ping", 4, 0, 0, 0) < 0) esta_exit(91);
-        if (esta_recv(ESTA_RECV_FOREVER, 0x11, buf, sizeof buf, &info) != 4) esta_exit(92);
-    }
-    esta_exit(0);
-}
-)";
-
-constexpr const char* kPong = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-__attribute__((export_name("_start"))) void start(void) {
-    esta_handle peer = esta_cap_lookup("peer", 4);
-    for (int i = 0; i < 200; ++i) {
-        if (esta_recv(ESTA_RECV_FOREVER, 0x10, buf, sizeof buf, &info) != 4) esta_exit(93);
-        if (esta_send(peer, 0x11, "pong", 4, 0, 0, 0) < 0) esta_exit(94);
-    }
-    esta_exit(0);
-}
-)";
-
-// Reactive: answers each request (a little-endian u32) with twice its value.
-constexpr const char* kDoubler = R"(#include "estalogic.h"
-static unsigned char buf[64];
-static esta_info info;
-__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
-    if (esta_recv(ESTA_RECV_POLL, 0, buf, sizeof buf, &info) != 4) return -1;
-    esta_u32 v = buf[0] | (buf[1] << 8) | (buf[2] << 16) | ((esta_u32)buf[3] << 24);
-    v *= 2;
-    unsigned char out[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                            (unsigned char)(v >> 24)};
-    return esta_reply(0x21, out, 4, 0, 0) == 0 ? 0 : -2;
-}
-)";
-
-constexpr const char* kCaller = R"(#include "estalogic.h"
-__attribute__((export_name("_start"))) void start(void) {
-    esta_handle server = esta_cap_lookup("server", 6);
-    if (server < 0) esta_exit(90);
-    for (esta_u32 i = 1; i <= 50; ++i) {
-        esta_u32 out = 0;
-        esta_i32 n = esta_call(server, 0x20, &i, 4, &out, 4, ESTA_RECV_FOREVER);
-        if (n != 4) esta_exit(91);
-        if (out != 2 * i) esta_exit(92);
-    }
-    esta_exit(0);
-}
 )";
 
 // Calls once with a 5 ms timeout and exits with the call's status (negated).
@@ -112,20 +46,6 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
-// Reactive: 'X' traps (unreachable, 4001), 'S' spins until stopped, 'Q' exits with 5.
-constexpr const char* kFragile = R"(#include "estalogic.h"
-static char buf[64];
-static esta_info info;
-volatile unsigned counter;
-__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
-    if (esta_recv(ESTA_RECV_POLL, 0, buf, sizeof buf, &info) < 1) return -1;
-    if (buf[0] == 'X') __builtin_trap();
-    if (buf[0] == 'S') for (;;) counter++;
-    if (buf[0] == 'Q') esta_exit(5);
-    return 0;
-}
-)";
-
 constexpr const char* kTellsTheTime = R"(#include "estalogic.h"
 __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
     esta_exit((esta_i32)(esta_now() / 1000000000));
@@ -144,52 +64,18 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
-class KernelRuntime : public ::testing::Test {
+class KernelRuntime : public testing::GuestTest {
   protected:
-    void SetUp() override {
-        std::string why = m_compiler.prepare();
-        if (!why.empty()) GTEST_SKIP() << why;
-    }
-    Module build(const std::string& name, const char* code) {
-        Module module = m_compiler.build(name, code);
-        if (!module) {
-            if (m_compiler.toolchain_missing()) {
-                m_skipped = true;
-            } else {
-                ADD_FAILURE() << m_compiler.log();
-            }
-        }
-        return module;
-    }
-    static ProcessSpec spec(Module module, Priority priority = Priority::Normal) {
-        ProcessSpec spec;
-        spec.module = std::move(module);
-        spec.priority = priority;
-        return spec;
-    }
-    std::string exit_of(Kernel& kernel, ProcessId pid) {
-        auto info = kernel.process(pid);
-        if (!info || !info->exit) return "none";
-        return info->exit->to_string();
-    }
-
     protocol::ManualClock clock{1'000 * kNanosPerSecond};
     testing::RecordingAudit audit;
     InMemoryDeadLetters dead_letters;
     KernelConfig config{.threads = 1, .fuel_per_milli = 1000};
-    testing::GuestCompiler m_compiler;
-    bool m_skipped = false;
 };
-
-#define ESTA_BUILD(var, name, code)                  \
-    Module var = build(name, code);                  \
-    if (m_skipped) GTEST_SKIP() << m_compiler.log(); \
-    ASSERT_TRUE(var)
 
 TEST_F(KernelRuntime, K1_SpawnRunsAProcessToItsExit) {
     ESTA_BUILD(module, "exit3", kExitsWithThree);
     Kernel kernel(clock, audit, dead_letters, config);
-    auto pid = kernel.spawn(spec(module));
+    auto pid = kernel.spawn(spec_of(module));
     ASSERT_TRUE(pid.has_value()) << pid.error().to_string();
     EXPECT_EQ(kernel.process(*pid)->state, ProcessState::Ready);
     EXPECT_EQ(*kernel.run_until_idle(), 1u);
@@ -205,24 +91,24 @@ TEST_F(KernelRuntime, K2_SlicesAreThePrioritysTimeInCalibratedFuel) {
     EXPECT_EQ(slice_fuel(Priority::Realtime, 1000), 10'000u);
     EXPECT_GT(slice_fuel(Priority::System, 1000), u64{1} << 60);  // Runs to completion.
 
-    ESTA_BUILD(looper, "looper", kLooper);
+    ESTA_BUILD(looper, "looper", guest::kLooper);
     config.fuel_per_milli = 1000;
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId high = *kernel.spawn(spec(looper, Priority::High));
+    ProcessId high = *kernel.spawn(spec_of(looper, Priority::High));
     EXPECT_EQ(*kernel.run_until_idle(4), 4u);
     EXPECT_EQ(kernel.process(high)->fuel_used, 4 * 15'000u);  // Exactly four slices.
     EXPECT_EQ(kernel.stats().context_switches, 4u);
 }
 
 TEST_F(KernelRuntime, K7_FairnessAndCountsUnderSaturation) {
-    ESTA_BUILD(looper, "looper", kLooper);
-    ESTA_BUILD(waiter, "waiter", kWaiter);
+    ESTA_BUILD(looper, "looper", guest::kLooper);
+    ESTA_BUILD(waiter, "waiter", guest::kWaiter);
     config.fuel_per_milli = 100;
     config.threads = 2;
     Kernel kernel(clock, audit, dead_letters, config);
     for (int i = 0; i < 3; ++i)
-        ASSERT_TRUE(kernel.spawn(spec(looper)));
-    ProcessId waiting = *kernel.spawn(spec(waiter));
+        ASSERT_TRUE(kernel.spawn(spec_of(looper)));
+    ProcessId waiting = *kernel.spawn(spec_of(waiter));
     EXPECT_EQ(*kernel.run_until_idle(61), 61u);
     KernelStats stats = kernel.stats();
     EXPECT_EQ(stats.ready, 3u);
@@ -240,11 +126,11 @@ TEST_F(KernelRuntime, K7_FairnessAndCountsUnderSaturation) {
 }
 
 TEST_F(KernelRuntime, K7_OneSchedulerSharesALevelEqually) {
-    ESTA_BUILD(looper, "looper", kLooper);
+    ESTA_BUILD(looper, "looper", guest::kLooper);
     config.fuel_per_milli = 100;
     Kernel kernel(clock, audit, dead_letters, config);
     for (int i = 0; i < 3; ++i)
-        ASSERT_TRUE(kernel.spawn(spec(looper)));
+        ASSERT_TRUE(kernel.spawn(spec_of(looper)));
     EXPECT_EQ(*kernel.run_until_idle(30), 30u);
     clock.advance(kNanosPerSecond);
     KernelStats stats = kernel.stats();
@@ -253,15 +139,13 @@ TEST_F(KernelRuntime, K7_OneSchedulerSharesALevelEqually) {
 }
 
 TEST_F(KernelRuntime, K3_PingPongAcrossTwoSchedulersDeterministically) {
-    ESTA_BUILD(ping, "ping", kPing);
-    ESTA_BUILD(pong, "pong", kPong);
+    ESTA_BUILD(ping, "ping", guest::ping(200));
+    ESTA_BUILD(pong, "pong", guest::pong(200));
     config.threads = 2;
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pong_pid = *kernel.spawn(spec(pong));
-    ProcessSpec ping_spec = spec(ping);
-    ping_spec.grants.push_back(GrantSpec{"peer", kernel.endpoint(pong_pid), Right::Write, 1});
-    ProcessId ping_pid = *kernel.spawn(std::move(ping_spec));
-    ASSERT_TRUE(kernel.grant(pong_pid, GrantSpec{"peer", kernel.endpoint(ping_pid), Right::Write}));
+    auto pair = testing::spawn_pair(kernel, ping, pong);
+    ProcessId ping_pid = pair.first;
+    ProcessId pong_pid = pair.second;
     EXPECT_NE(kernel.scheduler_of(ping_pid), kernel.scheduler_of(pong_pid));
     auto slices = kernel.run_until_idle();
     ASSERT_TRUE(slices.has_value());
@@ -271,13 +155,11 @@ TEST_F(KernelRuntime, K3_PingPongAcrossTwoSchedulersDeterministically) {
 }
 
 TEST_F(KernelRuntime, K3_CallParksTheCallerUntilTheReply) {
-    ESTA_BUILD(doubler, "doubler", kDoubler);
-    ESTA_BUILD(caller, "caller", kCaller);
+    ESTA_BUILD(doubler, "doubler", guest::arithmetic_server("v * 2"));
+    ESTA_BUILD(caller, "caller", guest::caller(50, "2 * i"));
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId server = *kernel.spawn(spec(doubler));
-    ProcessSpec client_spec = spec(caller);
-    client_spec.grants.push_back(GrantSpec{"server", kernel.endpoint(server), Right::Write});
-    ProcessId client = *kernel.spawn(std::move(client_spec));
+    ProcessId server = *kernel.spawn(spec_of(doubler));
+    ProcessId client = testing::spawn_client(kernel, caller, server);
     ASSERT_TRUE(kernel.run_until_idle());
     EXPECT_EQ(exit_of(kernel, client), "normal");
     EXPECT_EQ(kernel.process(server)->state, ProcessState::Waiting);  // Reactive: lives on.
@@ -288,10 +170,8 @@ TEST_F(KernelRuntime, K3_CallTimesOutOnTheKernelClockWithoutAReply) {
     ESTA_BUILD(silent, "silent", kSilentServer);
     ESTA_BUILD(caller, "timed", kTimedCaller);
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId server = *kernel.spawn(spec(silent));
-    ProcessSpec client_spec = spec(caller);
-    client_spec.grants.push_back(GrantSpec{"server", kernel.endpoint(server), Right::Write});
-    ProcessId client = *kernel.spawn(std::move(client_spec));
+    ProcessId server = *kernel.spawn(spec_of(silent));
+    ProcessId client = testing::spawn_client(kernel, caller, server);
     ASSERT_TRUE(kernel.run_until_idle());
     EXPECT_EQ(kernel.process(client)->state, ProcessState::Waiting);  // No thread held.
     clock.advance(4 * kNanosPerMilli);
@@ -299,8 +179,7 @@ TEST_F(KernelRuntime, K3_CallTimesOutOnTheKernelClockWithoutAReply) {
     EXPECT_EQ(kernel.process(client)->state, ProcessState::Waiting);
     clock.advance(1 * kNanosPerMilli);
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(exit_of(kernel, client),
-              "code(" + std::to_string(static_cast<int>(Status::Timeout)) + ")");
+    EXPECT_EQ(exit_of(kernel, client), exit_with(Status::Timeout));
 }
 
 TEST_F(KernelRuntime, K3_AHandlerThatEndsWithoutReplyingFailsTheCall) {
@@ -308,21 +187,18 @@ TEST_F(KernelRuntime, K3_AHandlerThatEndsWithoutReplyingFailsTheCall) {
     ESTA_BUILD(caller, "timed", kTimedCaller);
     ESTA_BUILD(lonely, "lonely", kReplyWithoutRequest);
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId server = *kernel.spawn(spec(forgetful));
-    ProcessSpec client_spec = spec(caller);
-    client_spec.grants.push_back(GrantSpec{"server", kernel.endpoint(server), Right::Write});
-    ProcessId client = *kernel.spawn(std::move(client_spec));
-    ProcessId replier = *kernel.spawn(spec(lonely));
+    ProcessId server = *kernel.spawn(spec_of(forgetful));
+    ProcessId client = testing::spawn_client(kernel, caller, server);
+    ProcessId replier = *kernel.spawn(spec_of(lonely));
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(exit_of(kernel, client),
-              "code(" + std::to_string(static_cast<int>(Status::NotFound)) + ")");
+    EXPECT_EQ(exit_of(kernel, client), exit_with(Status::NotFound));
     EXPECT_EQ(exit_of(kernel, replier), "normal");  // reply with nothing to answer.
 }
 
 TEST_F(KernelRuntime, T2_NowIsTheTimeOfTheMessageBeingHandled) {
     ESTA_BUILD(teller, "teller", kTellsTheTime);
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pid = *kernel.spawn(spec(teller));
+    ProcessId pid = *kernel.spawn(spec_of(teller));
     clock.set(7 * kNanosPerSecond);
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {}));
     clock.set(9 * kNanosPerSecond);  // Handled later: `now` is still the message's time.
@@ -331,9 +207,9 @@ TEST_F(KernelRuntime, T2_NowIsTheTimeOfTheMessageBeingHandled) {
 }
 
 TEST_F(KernelRuntime, K31_PoisonMessageIsDeadLetteredAndTheNextIsHandled) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     Kernel kernel(clock, audit, dead_letters, config);
-    auto pids = kernel.supervise(RestartStrategy::OneForOne, {{"fragile", spec(fragile)}});
+    auto pids = kernel.supervise(RestartStrategy::OneForOne, {{"fragile", spec_of(fragile)}});
     ASSERT_TRUE(pids.has_value()) << pids.error().to_string();
     ProcessId pid = pids->at(0);
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
@@ -356,9 +232,9 @@ TEST_F(KernelRuntime, K31_PoisonMessageIsDeadLetteredAndTheNextIsHandled) {
 }
 
 TEST_F(KernelRuntime, K31_LaterRestartsWaitOnTheKernelClock) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec_of(fragile)}})->at(0);
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'Q'}));
@@ -377,11 +253,11 @@ TEST_F(KernelRuntime, K31_LaterRestartsWaitOnTheKernelClock) {
 }
 
 TEST_F(KernelRuntime, K32_OneForAllRestartsTheSiblingsToo) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
-    ESTA_BUILD(waiter, "waiter", kWaiter);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
+    ESTA_BUILD(waiter, "waiter", guest::kWaiter);
     Kernel kernel(clock, audit, dead_letters, config);
-    auto pids =
-        *kernel.supervise(RestartStrategy::OneForAll, {{"a", spec(fragile)}, {"b", spec(waiter)}});
+    auto pids = *kernel.supervise(RestartStrategy::OneForAll,
+                                  {{"a", spec_of(fragile)}, {"b", spec_of(waiter)}});
     ASSERT_TRUE(kernel.run_until_idle());
     ASSERT_TRUE(kernel.send(pids[0], MessageType(0x30), {'X'}));
     ASSERT_TRUE(kernel.run_until_idle());
@@ -392,11 +268,11 @@ TEST_F(KernelRuntime, K32_OneForAllRestartsTheSiblingsToo) {
 
 TEST_F(KernelRuntime, K1_ShutdownTellsEveryProcessAndKillsTheRest) {
     ESTA_BUILD(aware, "aware", kShutdownAware);
-    ESTA_BUILD(looper, "looper", kLooper);
+    ESTA_BUILD(looper, "looper", guest::kLooper);
     config.fuel_per_milli = 100;
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId listener = *kernel.spawn(spec(aware));
-    ProcessId spinner = *kernel.spawn(spec(looper, Priority::Idle));
+    ProcessId listener = *kernel.spawn(spec_of(aware));
+    ProcessId spinner = *kernel.spawn(spec_of(looper, Priority::Idle));
     ASSERT_TRUE(kernel.run_until_idle(10));
     kernel.shutdown();
     EXPECT_EQ(exit_of(kernel, listener), "code(7)");  // Saw SystemShutdown (0xFFFF).
