@@ -317,6 +317,7 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 estalogic_handle(void)
     esta_i32 n = esta_recv(ESTA_RECV_POLL, 0, event, sizeof event, &info);
     if (n == -ESTA_BUFFER_TOO_SMALL) return reject_malformed("", 0, "too_long");
     if (n < 0) return n;
+    if (info.type == ESTA_MSG_SYSTEM_SHUTDOWN) return 0; /* Nothing to finish: no state is held. */
     if (info.type != ESTA_ACCRUAL_REQUEST) return -ESTA_INVALID_ARGS;
     return decide_event(event, n);
 }

@@ -74,8 +74,14 @@ struct EndpointGrant {
     std::string process;  // Whose mailbox the handle sends to.
 };
 struct AuditGrant {};
+// An endpoint the node itself reads: each message sent to it is one line of the sink
+// `name` (`estalogic run` writes it as JSON lines; docs/MANIFEST.md "Sinks").
+struct SinkGrant {
+    std::string name;
+};
 
-using GrantResource = std::variant<KvGrant, SqlGrant, TopicGrant, EndpointGrant, AuditGrant>;
+using GrantResource =
+    std::variant<KvGrant, SqlGrant, TopicGrant, EndpointGrant, AuditGrant, SinkGrant>;
 std::string_view grant_kind_name(const GrantResource& resource);  // "kv", "sql", ...
 
 struct GrantSpec {

@@ -1,5 +1,6 @@
 // [processes.NAME.grants.GRANT]: one capability a process starts with. Exactly one of kv,
-// sql, topic, endpoint or audit says what it reaches; rights and K-13 restrictions narrow it.
+// sql, topic, endpoint, audit or sink says what it reaches; rights and K-13 restrictions
+// narrow it.
 #include <chrono>
 #include <cstdint>
 
@@ -13,7 +14,7 @@ namespace {
 using kernel::Right;
 using kernel::Rights;
 
-constexpr std::string_view kResourceKeys[] = {"kv", "sql", "topic", "endpoint", "audit"};
+constexpr std::string_view kResourceKeys[] = {"kv", "sql", "topic", "endpoint", "audit", "sink"};
 constexpr std::size_t kMaxPrefix = 256;
 constexpr i64 kMaxUses = i64{1} << 40;
 
@@ -44,7 +45,7 @@ Rights default_rights(const GrantResource& resource) {
     if (std::holds_alternative<SqlGrant>(resource)) {
         return Right::Read | Right::Write | Right::Execute;
     }
-    return Rights(Right::Write);  // An endpoint sends; the audit log appends.
+    return Rights(Right::Write);  // An endpoint or a sink sends; the audit log appends.
 }
 
 std::optional<Nanos> instant(TableReader& grant, std::string_view key) {
@@ -243,10 +244,10 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
         grant.reporter().error(grant.position(), grant.key_path(),
                                present.empty()
                                    ? "says nothing to reach; allowed: exactly one of kv, sql, "
-                                     "topic, endpoint, audit"
+                                     "topic, endpoint, audit, sink"
                                    : "names " + join_names(present) +
                                          "; allowed: exactly one of kv, sql, topic, endpoint, "
-                                         "audit (make one grant each)");
+                                         "audit, sink (make one grant each)");
     }
     std::string kind = present.empty() ? "" : present.front();
     if (kind == "kv") {
@@ -276,6 +277,11 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
             if (!*audit) grant.error("audit", "false grants nothing; remove the grant instead");
             result.resource = AuditGrant{};
         }
+    } else if (kind == "sink") {
+        if (auto sink = grant.string("sink")) {
+            if (check_name(context, *sink, grant.child_path("sink"), grant.position("sink")))
+                result.resource = SinkGrant{*sink};
+        }
     }
     // Options of another kind of grant are refused (and declared known, so each mistake is
     // reported once, as what it is).
@@ -300,7 +306,7 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
 }
 
 std::string_view grant_kind_name(const GrantResource& resource) {
-    constexpr std::string_view kNames[] = {"kv", "sql", "topic", "endpoint", "audit"};
+    constexpr std::string_view kNames[] = {"kv", "sql", "topic", "endpoint", "audit", "sink"};
     return kNames[resource.index()];
 }
 

@@ -138,6 +138,8 @@ toml::table grant_table(const GrantSpec& grant) {
                 table.insert_or_assign("group", resource.scope.group);
             } else if constexpr (std::is_same_v<T, EndpointGrant>) {
                 table.insert_or_assign("endpoint", resource.process);
+            } else if constexpr (std::is_same_v<T, SinkGrant>) {
+                table.insert_or_assign("sink", resource.name);
             } else {
                 table.insert_or_assign("audit", true);
             }
@@ -421,6 +423,8 @@ std::string describe_grant(const GrantSpec& grant) {
                 if (resource.scope.consume) text += " consume/" + resource.scope.group;
             } else if constexpr (std::is_same_v<T, EndpointGrant>) {
                 text += " -> " + resource.process;
+            } else if constexpr (std::is_same_v<T, SinkGrant>) {
+                text += " -> the node's " + resource.name;
             }
         },
         grant.resource);

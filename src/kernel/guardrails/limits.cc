@@ -123,7 +123,7 @@ LimitDecision check_queue_wait(const TemporalLimits& limits, Nanos enqueued, Nan
     return decide_elapsed(LimitKind::QueueWait, limits.queue_wait, enqueued, now);
 }
 
-LimitDecision Watchdog::check(Nanos now) const {
+LimitDecision KickWatchdog::check(Nanos now) const {
     return decide_elapsed(LimitKind::Watchdog, m_interval, m_last_kick, now);
 }
 

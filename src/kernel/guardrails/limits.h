@@ -89,9 +89,9 @@ LimitDecision check_queue_wait(const TemporalLimits& limits, Nanos enqueued, Nan
 // A watchdog fed by the running work (kick at each safepoint or message boundary); the
 // scheduler's periodic check() triggers when it starved past the interval. Expiry is what
 // becomes trap 3001 (T-4) for the process it guards.
-class Watchdog {
+class KickWatchdog {
   public:
-    Watchdog(Nanos interval, Nanos now) : m_interval(interval), m_last_kick(now) {}
+    KickWatchdog(Nanos interval, Nanos now) : m_interval(interval), m_last_kick(now) {}
     void kick(Nanos now) { m_last_kick = now; }
     LimitDecision check(Nanos now) const;
 

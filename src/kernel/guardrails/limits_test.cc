@@ -71,7 +71,7 @@ TEST(TemporalLimits, K43_DeliveryQueueWaitAndWatchdog) {
     EXPECT_TRUE(check_queue_wait(limits, 0, 5000 * kMs).ok());
     EXPECT_TRUE(check_queue_wait(limits, 0, 5000 * kMs + 1).fails());
 
-    Watchdog watchdog(limits.watchdog, 0);
+    KickWatchdog watchdog(limits.watchdog, 0);
     EXPECT_TRUE(watchdog.check(500 * kMs).ok());
     watchdog.kick(400 * kMs);
     EXPECT_TRUE(watchdog.check(900 * kMs).ok());

@@ -141,6 +141,19 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
     return receipt.seq;
 }
 
+std::vector<Message> Kernel::take(Endpoint& endpoint, std::size_t max) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    std::vector<Message> taken;
+    Nanos now = m_clock.now_ns();
+    while (taken.size() < max) {
+        auto received = endpoint.mailbox().receive(message_types::kAny, Timeout::poll(), now);
+        if (!received || !*received) break;
+        taken.push_back(std::move(**received));
+        if (auto sender = endpoint.mailbox().take_unblocked_sender()) wake(*sender);
+    }
+    return taken;
+}
+
 void Kernel::wake(ProcessId pid) {
     Worker& worker = worker_of(pid);
     worker.scheduler.wake(pid);

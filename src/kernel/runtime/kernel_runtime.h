@@ -124,6 +124,10 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // A message from the kernel itself (external input; kernel types allowed). Errors are
     // the mailbox's, NOT_FOUND for an unknown or ended process.
     Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority = 0);
+    // Up to `max` messages processes sent to `endpoint`, oldest first: an endpoint no process
+    // receives on, which the host reads (a node's sink). Taken under the kernel lock, so
+    // it is safe while the threads run; a sender parked on the full mailbox is woken.
+    std::vector<Message> take(Endpoint& endpoint, std::size_t max);
     // Queues a persistent message recovered from the journal, as its sender sent it
     // (kernel_restore.cc); returns its mailbox sequence. Errors are send()'s.
     Result<u64> restore(ProcessId pid, Message message);

@@ -1,0 +1,564 @@
+#include "app/run/node.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <thread>
+
+#include "app/run/audit_bridge.h"
+#include "app/run/decision_sink.h"
+#include "drivers/embedded/memory_kv.h"
+#include "drivers/kernel_bridge/driver_bridge.h"
+#include "drivers/kv_driver.h"
+#include "kernel/audit_log_object.h"
+#include "kernel/cap_audit.h"
+#include "kernel/driver_port.h"
+#include "kernel/endpoint.h"
+#include "kernel/module_loader.h"
+#include "kernel/persistence/durable_dead_letters.h"
+#include "kernel/runtime/kernel_runtime.h"
+#include "observe/audit_log.h"
+#include "observe/crypto.h"
+#include "observe/json.h"
+#include "protocol/file_system.h"
+#include "protocol/input_log.h"
+#include "protocol/journal.h"
+
+namespace esta::app::run {
+
+namespace fs = std::filesystem;
+using namespace esta::kernel;
+
+namespace {
+
+constexpr u64 kHostObjectIds = u64{3} << 30;  // Host-made objects, apart from the kernel's.
+constexpr u32 kSinkReceiverBase = 0x7FFF'0000;
+constexpr std::size_t kTakeBatch = 512;
+constexpr u32 kSinkCapacity = 4096;
+
+Diagnostic problem(std::string message) {
+    return Diagnostic{Status::Invalid, std::move(message), {}, {}, {}, {}};
+}
+
+i64 steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+Result<std::vector<u8>> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Err(Status::NotFound, "run.module_unreadable");
+    return std::vector<u8>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Result<observe::Ed25519PrivateKey> node_key(const manifest::AppManifest& manifest,
+                                            const std::string& generated_path) {
+    const auto& secret = manifest.observability.audit_signing_key;
+    if (secret.source == drivers::SecretRef::Source::File)
+        return observe::Ed25519PrivateKey::load_pem(secret.name);
+    std::error_code error;
+    if (fs::exists(generated_path, error))
+        return observe::Ed25519PrivateKey::load_pem(generated_path);
+    auto key = ESTA_TRY(observe::Ed25519PrivateKey::generate());
+    ESTA_TRY(key.save_pem(generated_path));
+    ESTA_TRY(key.public_key().save_pem(generated_path + ".pub"));
+    return key;
+}
+
+ObjectType grant_object_type(const manifest::GrantResource& resource, ObjectType kv_type) {
+    if (std::holds_alternative<manifest::KvGrant>(resource)) return kv_type;
+    if (std::holds_alternative<manifest::AuditGrant>(resource)) return ObjectType::AuditLog;
+    if (std::holds_alternative<manifest::SqlGrant>(resource)) return ObjectType::PgStatement;
+    if (std::holds_alternative<manifest::TopicGrant>(resource)) return ObjectType::KafkaTopic;
+    return ObjectType::Endpoint;  // endpoint, sink
+}
+
+}  // namespace
+
+NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& options) {
+    NodePaths paths;
+    if (options.state_dir.empty()) {
+        paths.data_dir = manifest.drivers.data_dir;
+        paths.audit_dir = manifest.observability.audit_dir.empty()
+                              ? (fs::path(manifest.drivers.data_dir) / "audit").string()
+                              : manifest.observability.audit_dir;
+    } else {
+        fs::path state = fs::absolute(options.state_dir);
+        paths.data_dir = (state / "data").string();
+        paths.audit_dir = (state / "audit").string();
+    }
+    paths.journal_dir = (fs::path(paths.data_dir) / "journal").string();
+    paths.dead_letter_dir = (fs::path(paths.data_dir) / "dead-letters").string();
+    paths.node_key = (fs::path(paths.data_dir) / "node.key").string();
+    for (const auto& process : manifest.processes) {
+        for (const auto& grant : process.grants) {
+            const auto* sink = std::get_if<manifest::SinkGrant>(&grant.resource);
+            if (!sink) continue;
+            std::string file = paths.sink_files.empty() && !options.sink_file.empty()
+                                   ? fs::absolute(options.sink_file).string()
+                                   : (fs::path(paths.data_dir) / (sink->name + ".jsonl")).string();
+            if (std::find(paths.sink_files.begin(), paths.sink_files.end(), file) ==
+                paths.sink_files.end())
+                paths.sink_files.push_back(file);
+        }
+    }
+    return paths;
+}
+
+struct Node::Parts {
+    Parts(const manifest::AppManifest& m, const NodeOptions& o) : manifest(m), options(o) {}
+
+    ObjectId next_host_id() { return ObjectId(kHostObjectIds + ++host_objects); }
+
+    const manifest::AppManifest manifest;
+    const NodeOptions options;
+    NodePaths paths;
+    protocol::SystemClock clock;
+    WallClock wall_clock;
+    protocol::PosixFileSystem files;
+    std::unique_ptr<observe::AuditLog> audit_log;
+    std::unique_ptr<AuditBridge> audit;
+    std::unique_ptr<protocol::Journal> journal;
+    std::unique_ptr<DurableDeadLetters> dead_letters;
+    NullCapabilityAudit cap_audit;
+    std::unique_ptr<Kernel> kernel;
+    u64 host_objects = 0;
+
+    // Embedded key-value store: one driver, one bridge and port per grant.
+    std::unique_ptr<drivers::KvDriver> kv;
+    std::vector<std::unique_ptr<drivers::KernelDriverBridge>> bridges;
+    Ref<AuditLogObject> audit_object;
+
+    std::vector<std::unique_ptr<DecisionSink>> sinks;
+    std::map<std::string, DecisionSink*> sink_by_name;
+    std::map<std::string, std::string> module_hashes;  // name -> hex
+    std::map<std::string, ProcessId> pids;
+    ProcessId input{};
+
+    // Flow between submit() and the drain thread.
+    mutable std::mutex flow_mutex;
+    std::condition_variable flow;
+    std::deque<i64> submitted_at;  // steady ns, oldest first.
+    std::vector<u64> latencies;    // ns, every decision's.
+    std::atomic<u64> events{0};
+    std::atomic<u64> decisions{0};
+    std::atomic<u64> failed{0};
+    u32 window = 1024;
+
+    std::thread drain_thread;
+    std::atomic<bool> drain_stop{false};
+    bool stopped = false;
+    u64 journal_seq = 0;
+
+    Result<void> open_files();
+    Result<void> start_processes(Diagnostics& problems);
+    Result<Ref<KernelObject>> grant_object(const manifest::GrantSpec& grant);
+    void drain_loop();
+    bool drain_once();
+    void count_failures();
+};
+
+Result<void> Node::Parts::open_files() {
+    paths = node_paths(manifest, options);
+    std::error_code error;
+    for (const auto& dir : {paths.data_dir, paths.audit_dir, paths.journal_dir}) {
+        fs::create_directories(dir, error);
+        if (error) return Err(Status::IoError, "run.cannot_create_directory");
+    }
+    auto key = ESTA_TRY(node_key(manifest, paths.node_key));
+    observe::AuditLogOptions audit_options;
+    audit_options.directory = paths.audit_dir;
+    audit_options.node = manifest.name;
+    audit_options.checkpoint_every = manifest.observability.checkpoint_every;
+    audit_log =
+        ESTA_TRY(observe::AuditLog::open(audit_options, std::move(key), wall_clock, nullptr));
+    audit = std::make_unique<AuditBridge>(*audit_log);
+
+    protocol::JournalOptions journal_options;
+    journal_options.fsync = protocol::FsyncPolicy::Interval;
+    journal = ESTA_TRY(protocol::Journal::open(files, paths.journal_dir, clock, journal_options));
+    journal_seq = journal->last_sequence();
+    dead_letters = ESTA_TRY(DurableDeadLetters::open(files, paths.dead_letter_dir, clock));
+    return {};
+}
+
+Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& grant) {
+    if (const auto* kv_grant = std::get_if<manifest::KvGrant>(&grant.resource)) {
+        ObjectId id = next_host_id();
+        bridges.push_back(std::make_unique<drivers::KernelDriverBridge>(
+            *kv, drivers::Scope{grant.name, kv_grant->scope}, id, drivers::clock_time(clock),
+            clock));
+        auto port = ESTA_TRY(DriverPort::create(id, drivers::port_object_type(kv->kind()),
+                                                grant.name, *bridges.back()));
+        return Ref<KernelObject>(port);
+    }
+    if (std::holds_alternative<manifest::AuditGrant>(grant.resource)) {
+        return Ref<KernelObject>(audit_object);
+    }
+    if (const auto* sink = std::get_if<manifest::SinkGrant>(&grant.resource)) {
+        return Ref<KernelObject>(sink_by_name.at(sink->name)->endpoint());
+    }
+    return Err(Status::NotSupported, "run.grant_kind_not_supported");
+}
+
+Result<void> Node::Parts::start_processes(Diagnostics& problems) {
+    kv = std::make_unique<drivers::KvDriver>(std::make_unique<drivers::MemoryKv>(clock),
+                                             std::vector<drivers::KvScript>{}, nullptr);
+    ESTA_TRY(kv->start());
+    audit_object = make_ref<AuditLogObject>(next_host_id(), "audit", *audit);
+
+    // Sinks: one endpoint each, read by the drain thread.
+    std::size_t file_index = 0;
+    for (const auto& process : manifest.processes) {
+        for (const auto& grant : process.grants) {
+            const auto* sink = std::get_if<manifest::SinkGrant>(&grant.resource);
+            if (!sink || sink_by_name.count(sink->name)) continue;
+            auto endpoint = make_ref<Endpoint>(
+                next_host_id(), sink->name,
+                ProcessId(kSinkReceiverBase + static_cast<u32>(sinks.size())),
+                MailboxConfig{.capacity = kSinkCapacity, .overflow = OverflowMode::BlockSender});
+            auto opened = ESTA_TRY(DecisionSink::open(sink->name, paths.sink_files[file_index++],
+                                                      std::move(endpoint)));
+            sink_by_name[sink->name] = opened.get();
+            sinks.push_back(std::move(opened));
+        }
+    }
+
+    // Modules: loaded once each, under the manifest's signature policy.
+    std::map<std::string, LoadedModule> loaded;
+    for (const auto& module : manifest.modules) {
+        auto bytes = read_file(module.path);
+        if (!bytes) {
+            problems.push_back(problem(module.path + ": cannot read the module file"));
+            return bytes.error();
+        }
+        ModuleLoadPolicy policy;
+        if (manifest.mode == manifest::Mode::Production || !module.signature_key.empty())
+            policy.signatures.rule = SignatureRule::Required;
+        if (!module.signature_key.empty()) {
+            auto key = observe::Ed25519PublicKey::load_pem(module.signature_key);
+            if (!key) {
+                problems.push_back(
+                    problem(module.signature_key + ": not an Ed25519 public key (PEM)"));
+                return key.error();
+            }
+            policy.signatures.trusted_keys.push_back(std::move(*key));
+        }
+        Diagnostics module_problems;
+        auto module_loaded = load_module(ByteSpan(bytes->data(), bytes->size()), policy,
+                                         audit.get(), module_problems);
+        for (auto& found : module_problems) {
+            if (found.where.empty())
+                found.where = module.path;
+            else
+                found.where = module.path + ": " + found.where;
+            problems.push_back(std::move(found));
+        }
+        if (!module_loaded) return module_loaded.error();
+        module_hashes[module.name] =
+            observe::to_hex(ByteSpan(module_loaded->sha256.data(), module_loaded->sha256.size()));
+        loaded.emplace(module.name, std::move(*module_loaded));
+    }
+
+    // Processes: admitted against their grants, then spawned (supervised when the
+    // supervision tree names them).
+    std::map<std::string, kernel::ProcessSpec> specs;
+    for (const auto& process : manifest.processes) {
+        const LoadedModule& module = loaded.at(process.module);
+        std::vector<OfferedGrant> offered;
+        kernel::ProcessSpec spec;
+        spec.module = module.compiled;
+        spec.entry = process.entry;
+        spec.priority = process.priority;
+        spec.budgets = process.budgets;
+        spec.slice_fuel = process.budgets.fuel_per_slice;
+        spec.mailbox = process.mailbox;
+        for (const auto& grant : process.grants) {
+            offered.push_back(OfferedGrant{
+                grant.name,
+                grant_object_type(grant.resource, drivers::port_object_type(kv->kind())),
+                grant.rights.rights});
+            if (std::holds_alternative<manifest::EndpointGrant>(grant.resource)) continue;
+            auto object = grant_object(grant);
+            if (!object) {
+                problems.push_back(
+                    problem(manifest.path + ":" + std::to_string(grant.where.line) +
+                            ": processes." + process.name + ".grants." + grant.name + ": " +
+                            std::string(manifest::grant_kind_name(grant.resource)) +
+                            " grants are not run by `estalogic run` yet; allowed here: kv, audit, "
+                            "sink, endpoint"));
+                return object.error();
+            }
+            spec.grants.push_back(kernel::GrantSpec{grant.name, *object, grant.rights.rights});
+        }
+        Diagnostics admission;
+        auto admitted = admit_module(module, offered, nullptr, audit.get(), admission);
+        for (auto& found : admission) {
+            found.where = manifest.path + ":" + std::to_string(process.where.line) +
+                          ": processes." + process.name + " (module " + process.module + ")";
+            problems.push_back(std::move(found));
+        }
+        if (!admitted) return admitted.error();
+        specs.emplace(process.name, std::move(spec));
+    }
+
+    for (const auto& supervisor : manifest.supervision.supervisors) {
+        std::vector<ChildSpec> children;
+        for (const auto& child : supervisor.children) {
+            auto it = specs.find(child);
+            if (it == specs.end()) continue;  // A nested supervisor.
+            children.push_back(ChildSpec{child, std::move(it->second)});
+            specs.erase(it);
+        }
+        if (children.empty()) continue;
+        std::vector<std::string> names;
+        for (const auto& child : children)
+            names.push_back(child.name);
+        auto started = ESTA_TRY(kernel->supervise(supervisor.strategy, std::move(children)));
+        for (std::size_t i = 0; i < started.size(); ++i)
+            pids[names[i]] = started[i];
+    }
+    for (auto& [name, spec] : specs)
+        pids[name] = ESTA_TRY(kernel->spawn(std::move(spec)));
+
+    // Endpoint grants, now that every process has its endpoint.
+    for (const auto& process : manifest.processes) {
+        for (const auto& grant : process.grants) {
+            const auto* target = std::get_if<manifest::EndpointGrant>(&grant.resource);
+            if (!target) continue;
+            ESTA_TRY(kernel->grant(
+                pids.at(process.name),
+                kernel::GrantSpec{grant.name, kernel->endpoint(pids.at(target->process)),
+                                  grant.rights.rights}));
+        }
+        audit->set_module(pids.at(process.name), module_hashes.at(process.module));
+    }
+    for (auto& sink : sinks) {
+        for (const auto& process : manifest.processes)
+            sink->set_module(pids.at(process.name), module_hashes.at(process.module));
+    }
+    std::string input_name =
+        options.input_process.empty() ? manifest.processes.front().name : options.input_process;
+    auto input_pid = pids.find(input_name);
+    if (input_pid == pids.end()) {
+        problems.push_back(problem("no process named \"" + input_name +
+                                   "\" in the manifest to send the events to"));
+        return Err(Status::NotFound, "run.no_input_process");
+    }
+    input = input_pid->second;
+    const auto* input_spec = manifest.find_process(input_name);
+    window = std::max<u32>(
+        1, std::min({options.window, input_spec->mailbox.capacity / 2, kSinkCapacity / 2}));
+    return {};
+}
+
+bool Node::Parts::drain_once() {
+    bool any = false;
+    for (auto& sink : sinks) {
+        auto messages = kernel->take(*sink->endpoint(), kTakeBatch);
+        if (messages.empty()) continue;
+        any = true;
+        i64 now = steady_ns();
+        std::vector<u64> batch;
+        batch.reserve(messages.size());
+        for (const auto& message : messages) {
+            sink->write(message);
+            batch.push_back(0);
+        }
+        std::lock_guard<std::mutex> lock(flow_mutex);
+        for (auto& latency : batch) {
+            if (submitted_at.empty()) break;
+            latency = static_cast<u64>(now - submitted_at.front());
+            submitted_at.pop_front();
+            latencies.push_back(latency);
+        }
+        decisions.fetch_add(messages.size(), std::memory_order_relaxed);
+    }
+    if (any) flow.notify_all();
+    return any;
+}
+
+void Node::Parts::count_failures() {
+    u64 total = kernel->stats().dead_lettered;
+    for (const auto& [name, pid] : pids) {
+        if (auto info = kernel->process(pid)) total += info->failed_messages;
+    }
+    u64 before = failed.load(std::memory_order_relaxed);
+    if (total > before) {
+        std::lock_guard<std::mutex> lock(flow_mutex);
+        for (u64 i = before; i < total && !submitted_at.empty(); ++i)
+            submitted_at.pop_front();
+        failed.store(total, std::memory_order_relaxed);
+        flow.notify_all();
+    }
+}
+
+void Node::Parts::drain_loop() {
+    i64 last_check = steady_ns();
+    while (!drain_stop.load(std::memory_order_relaxed)) {
+        bool any = drain_once();
+        i64 now = steady_ns();
+        if (now - last_check > 10'000'000) {
+            count_failures();
+            last_check = now;
+        }
+        if (!any) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    while (drain_once()) {
+    }
+    count_failures();
+}
+
+Node::Node(std::unique_ptr<Parts> parts) : m_parts(std::move(parts)) {}
+
+Node::~Node() {
+    (void)stop();
+}
+
+Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
+                                          const NodeOptions& options, Diagnostics& problems) {
+    if (manifest.drivers.kv.backend != manifest::DriverBackend::Embedded ||
+        manifest.drivers.sql.backend != manifest::DriverBackend::Embedded ||
+        manifest.drivers.topics.backend != manifest::DriverBackend::Embedded) {
+        problems.push_back(problem(
+            manifest.path +
+            ": [drivers] names an external service; `estalogic run` runs the embedded drivers "
+            "only so far (remove the [drivers.kv], [drivers.sql] and [drivers.topics] tables)"));
+        return Err(Status::NotSupported, "run.external_drivers");
+    }
+    if (manifest.processes.empty()) {
+        problems.push_back(problem(manifest.path + ": no processes to run"));
+        return Err(Status::Invalid, "run.no_processes");
+    }
+    auto parts = std::make_unique<Parts>(manifest, options);
+    Parts& p = *parts;
+    auto opened = p.open_files();
+    if (!opened) {
+        problems.push_back(problem("cannot open the node's files under " + p.paths.data_dir +
+                                   " and " + p.paths.audit_dir + ": " +
+                                   opened.error().to_string()));
+        return opened.error();
+    }
+    KernelConfig config;
+    config.threads = options.threads;
+    p.kernel = std::make_unique<Kernel>(p.clock, p.cap_audit, *p.dead_letters, config);
+    ESTA_TRY(p.start_processes(problems));
+    ESTA_TRY(p.kernel->start());
+    p.drain_thread = std::thread([&p] { p.drain_loop(); });
+    return std::unique_ptr<Node>(new Node(std::move(parts)));
+}
+
+Result<void> Node::submit(std::string_view line) {
+    Parts& p = *m_parts;
+    {
+        std::unique_lock<std::mutex> lock(p.flow_mutex);
+        p.flow.wait(lock, [&p] {
+            u64 done = p.decisions.load(std::memory_order_relaxed) +
+                       p.failed.load(std::memory_order_relaxed);
+            return p.events.load(std::memory_order_relaxed) - std::min(done, p.events.load()) <
+                   p.window;
+        });
+        p.submitted_at.push_back(steady_ns());
+    }
+    Nanos now = p.clock.now_ns();
+    protocol::Envelope envelope;
+    envelope.id =
+        protocol::MessageId{static_cast<u64>(now / kNanosPerMilli) << 16, p.journal_seq + 1};
+    envelope.timestamp = protocol::HlcTimestamp{now, 0, 1};
+    envelope.type = "esta.accrual_request";
+    envelope.payload.format = protocol::PayloadFormat::Json;
+    envelope.payload.bytes.assign(line.begin(), line.end());
+    p.journal_seq = ESTA_TRY(
+        protocol::append_input(*p.journal, protocol::StreamId(p.input.value()), now, envelope));
+    if ((p.journal_seq & 1023) == 0) ESTA_TRY(p.journal->tick());
+    ESTA_TRY(p.kernel->send(p.input, MessageType(static_cast<u16>(p.options.message_type)),
+                            std::vector<u8>(line.begin(), line.end())));
+    p.events.fetch_add(1, std::memory_order_relaxed);
+    return {};
+}
+
+bool Node::settle(u64 timeout_ms) {
+    Parts& p = *m_parts;
+    std::unique_lock<std::mutex> lock(p.flow_mutex);
+    return p.flow.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&p] {
+        return p.decisions.load() + p.failed.load() >= p.events.load();
+    });
+}
+
+Result<void> Node::stop() {
+    Parts& p = *m_parts;
+    if (p.stopped) return {};
+    p.stopped = true;
+    // The sinks are drained before the kernel stops: its SystemShutdown message is not an
+    // event, and what a handler makes of it is not counted.
+    p.drain_stop = true;
+    if (p.drain_thread.joinable()) p.drain_thread.join();
+    if (p.kernel) p.kernel->shutdown();
+    Result<void> outcome = {};
+    for (auto& sink : p.sinks) {
+        auto closed = sink->close();
+        if (!closed && outcome) outcome = closed;
+    }
+    if (p.kv) p.kv->stop();
+    if (p.journal) {
+        auto committed = p.journal->commit();
+        if (!committed && outcome) outcome = committed;
+    }
+    if (p.audit_log) {
+        auto closed = p.audit_log->close();
+        if (!closed && outcome) outcome = closed;
+    }
+    return outcome;
+}
+
+NodeStats Node::stats(bool latency) const {
+    const Parts& p = *m_parts;
+    NodeStats stats;
+    stats.events = p.events.load(std::memory_order_relaxed);
+    stats.decisions = p.decisions.load(std::memory_order_relaxed);
+    stats.failed = p.failed.load(std::memory_order_relaxed);
+    stats.audit_records = p.audit ? p.audit->count() : 0;
+    for (const auto& sink : p.sinks) {
+        for (const auto& [kind, count] : sink->by_kind())
+            stats.by_kind[kind] += count;
+    }
+    std::vector<u64> latencies;
+    if (latency) {
+        std::lock_guard<std::mutex> lock(p.flow_mutex);
+        latencies = p.latencies;
+    }
+    if (!latencies.empty()) {
+        auto at = [&](double q) {
+            std::size_t i = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
+            std::nth_element(latencies.begin(), latencies.begin() + static_cast<std::ptrdiff_t>(i),
+                             latencies.end());
+            return latencies[i];
+        };
+        stats.latency_p50_ns = at(0.50);
+        stats.latency_p99_ns = at(0.99);
+        stats.latency_max_ns = *std::max_element(latencies.begin(), latencies.end());
+    }
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(p.paths.journal_dir, error)) {
+        if (entry.is_regular_file(error)) stats.journal_bytes += entry.file_size(error);
+    }
+    return stats;
+}
+
+const NodePaths& Node::paths() const {
+    return m_parts->paths;
+}
+
+const std::map<std::string, std::string>& Node::module_hashes() const {
+    return m_parts->module_hashes;
+}
+
+}  // namespace esta::app::run

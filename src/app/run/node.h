@@ -1,0 +1,90 @@
+// Node: one running application, as `estalogic run APP.toml` starts it (docs/OPERATIONS.md).
+// From a checked manifest it opens the audit log (integrity-chained, src/observe) and the
+// node journal, starts the embedded drivers, loads and admits every module (SHA-256, and
+// signatures when required), spawns the processes with their grants under the root
+// supervisor, and starts the kernel's scheduler threads. Events go in with submit(); what
+// processes send to their sinks is written as JSON lines by a drain thread, each line
+// carrying the SHA-256 of the module that made it (V-2).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/manifest/model.h"
+#include "base/diagnostic.h"
+#include "base/result.h"
+
+namespace esta::app::run {
+
+struct NodeOptions {
+    // Runtime files (audit log, journal, dead letters, sinks, node key) go here instead of
+    // the manifest's data_dir and audit_dir; "" keeps the manifest's.
+    std::string state_dir;
+    u32 threads = 2;            // Scheduler threads.
+    std::string input_process;  // Receives the events; "": the manifest's first process.
+    u32 message_type = 0x0010;  // The events' message type (AccrualRequest).
+    std::string sink_file;      // The first sink's file; "": DATA_DIR/NAME.jsonl.
+    u32 window = 256;           // Events in flight at most (bounded by half the mailbox).
+};
+
+// A snapshot for progress lines and the summary.
+struct NodeStats {
+    u64 events = 0;     // Submitted.
+    u64 decisions = 0;  // Lines written to the sinks.
+    u64 failed = 0;     // Messages a handler failed or trapped on (dead letters).
+    u64 audit_records = 0;
+    u64 journal_bytes = 0;
+    std::map<std::string, u64> by_kind;  // Decision "kind" -> count.
+    u64 latency_p50_ns = 0;              // Event submitted -> its decision written.
+    u64 latency_p99_ns = 0;
+    u64 latency_max_ns = 0;
+};
+
+// Where a node keeps its files (all absolute).
+struct NodePaths {
+    std::string data_dir;
+    std::string audit_dir;
+    std::string journal_dir;
+    std::string dead_letter_dir;
+    std::string node_key;  // The audit log's signing key, when the manifest names none.
+    std::vector<std::string> sink_files;
+};
+
+NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& options);
+
+class Node {
+  public:
+    // Errors: a module that does not load or whose needs the grants do not cover (each
+    // reason in `problems`), an unsupported driver configuration (Status::NotSupported), or
+    // a file that cannot be opened.
+    static Result<std::unique_ptr<Node>> start(const manifest::AppManifest& manifest,
+                                               const NodeOptions& options, Diagnostics& problems);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    // Journals one event and sends it to the input process; waits while the window is full.
+    // Errors: the journal's or the kernel's (the process ended).
+    Result<void> submit(std::string_view line);
+    // Waits (wall clock) until every submitted event is decided or failed. True when so.
+    bool settle(u64 timeout_ms);
+    // Stops the kernel, flushes the sinks and the journal, closes the audit log with its
+    // final signed checkpoint. Idempotent.
+    Result<void> stop();
+
+    // With `latency`, the percentiles too (sorts every latency so far: for the summary).
+    NodeStats stats(bool latency = true) const;
+    const NodePaths& paths() const;
+    // Module name -> its SHA-256 (hex), as loaded.
+    const std::map<std::string, std::string>& module_hashes() const;
+
+  private:
+    struct Parts;
+    explicit Node(std::unique_ptr<Parts> parts);
+    std::unique_ptr<Parts> m_parts;
+};
+
+}  // namespace esta::app::run
