@@ -31,6 +31,17 @@ TEST(ManifestGrants, K11_TopicGrantNamesADeclaredTopic) {
     EXPECT_EQ(spec.rights.rights, kernel::Rights(Right::Write));
 }
 
+TEST(ManifestGrants, SinkGrantIsAnEndpointTheNodeReads) {
+    auto outcome = parse_test_manifest(grant("sink = \"decisions\"\n"));
+    ASSERT_TRUE(outcome.manifest) << to_string(outcome.errors);
+    const auto& spec = only_grant(outcome);
+    const auto* sink = std::get_if<SinkGrant>(&spec.resource);
+    ASSERT_NE(sink, nullptr);
+    EXPECT_EQ(sink->name, "decisions");
+    EXPECT_EQ(spec.rights.rights, kernel::Rights(Right::Write));
+    EXPECT_EQ(grant_kind_name(spec.resource), "sink");
+}
+
 TEST(ManifestGrants, UnknownTopicSuggests) {
     auto outcome = parse_test_manifest("[topics.decisions]\n" +
                                        grant("topic = \"decision\"\nproduce = true\n"));
@@ -76,14 +87,14 @@ TEST(ManifestGrants, GrantNamingTwoResourcesIsRefused) {
     auto outcome = parse_test_manifest(grant("audit = true\nkv = \"x/\"\n"));
     expect_one_error(outcome, at(5, 1),
                      "processes.p.grants.g: names kv, audit; allowed: exactly one of kv, sql, "
-                     "topic, endpoint, audit (make one grant each)");
+                     "topic, endpoint, audit, sink (make one grant each)");
 }
 
 TEST(ManifestGrants, GrantNamingNothingIsRefused) {
     auto outcome = parse_test_manifest(grant("rights = \"full\"\n"));
     expect_one_error(outcome, at(5, 1),
                      "processes.p.grants.g: says nothing to reach; allowed: exactly one of kv, "
-                     "sql, topic, endpoint, audit");
+                     "sql, topic, endpoint, audit, sink");
 }
 
 TEST(ManifestGrants, K12_UnknownRightIsNamed) {
