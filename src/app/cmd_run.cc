@@ -261,8 +261,12 @@ int run_app(const RunOptions& options) {
     auto node = run::Node::start(*manifest, options.node, problems);
     if (!node) {
         print_diagnostics("error: ", problems);
-        std::fprintf(stderr, "estalogic run: %s did not start (%s)\n", manifest->name.c_str(),
-                     node.error().to_string().c_str());
+        if (problems.empty()) {
+            std::fprintf(stderr, "error: %s did not start: %s\n", manifest->name.c_str(),
+                         node.error().to_string().c_str());
+        } else {
+            std::fprintf(stderr, "estalogic run: %s did not start\n", manifest->name.c_str());
+        }
         Status code = node.error().code;
         if (code == Status::NotSupported) return kExitConfig;
         return problems.empty() ? kExitFailure : kExitDataError;

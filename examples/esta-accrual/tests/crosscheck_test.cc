@@ -10,6 +10,7 @@
 #include "decider.h"
 #include "esta_json.h"
 #include "reference.h"
+#include "reference_compare.h"
 #include "tiny_json.h"
 #include "workload.h"
 
@@ -31,28 +32,11 @@ std::map<std::string, int> cross_check(const workload::Options& options) {
         if (failures > 5) return;  // the first differences are enough to debug
         const std::string actual_line = rules.decide(line);
         const JsonObject actual = parse_flat_json(actual_line);
-        const reference::Decision expected = expected_rules.decide(line);
-        const std::string want_rule = "MI-ESTA-2025.1/" + expected.section;
-        const bool same =
-            field(actual, "kind") == expected.kind && field(actual, "reason") == expected.reason &&
-            field(actual, "rule") == want_rule && field(actual, "size") == expected.size &&
-            field(actual, "accrued") == std::to_string(expected.accrued) &&
-            field(actual, "frontloaded") == std::to_string(expected.frontloaded) &&
-            field(actual, "approved") == std::to_string(expected.approved) &&
-            field(actual, "carried") == std::to_string(expected.carried) &&
-            field(actual, "forfeited") == std::to_string(expected.forfeited) &&
-            field(actual, "balance") == std::to_string(expected.balance) &&
-            field(actual, "used_year") == std::to_string(expected.used_year);
-        if (!same) {
+        const std::string difference =
+            reference_difference(actual_line, expected_rules.decide(line));
+        if (!difference.empty()) {
             ++failures;
-            ADD_FAILURE() << "event:     " << line << "\nrules:     " << actual_line
-                          << "\nreference: kind=" << expected.kind << " reason=" << expected.reason
-                          << " rule=" << want_rule << " size=" << expected.size
-                          << " accrued=" << expected.accrued
-                          << " frontloaded=" << expected.frontloaded
-                          << " approved=" << expected.approved << " carried=" << expected.carried
-                          << " forfeited=" << expected.forfeited << " balance=" << expected.balance
-                          << " used_year=" << expected.used_year;
+            ADD_FAILURE() << "event:     " << line << "\n" << difference;
         }
         ++kinds[field(actual, "kind") + "/" + field(actual, "reason")];
     });

@@ -1,0 +1,241 @@
+// The main job end to end on the embedded defaults: `estalogic run` (the built binary, as a
+// user runs it) over the example manifest and a generated workload; its decisions against
+// the independent reference (tests/reference.cc, no code shared with the module or the
+// rules), its audit log through `estalogic verify-log`, and bad configuration and bad
+// modules refused with one clear message and a non-zero exit.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reference.h"
+#include "reference_compare.h"
+#include "tiny_json.h"
+#include "workload.h"
+
+namespace esta::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+    int exit = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<std::string> read_lines(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+// A scratch folder per test, removed afterwards.
+class RunE2e : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        m_dir = fs::temp_directory_path() /
+                ("esta-run-e2e-" + std::to_string(getpid()) + "-" + info->name());
+        fs::remove_all(m_dir);
+        fs::create_directories(m_dir);
+    }
+    void TearDown() override {
+        if (!HasFailure()) fs::remove_all(m_dir);
+    }
+
+    // Runs estalogic with `arguments` (no shell quoting needed: paths hold no spaces).
+    Outcome estalogic(const std::string& arguments) {
+        fs::path out = m_dir / "stdout.txt";
+        fs::path err = m_dir / "stderr.txt";
+        std::string command = std::string(ESTALOGIC) + " " + arguments + " >" + out.string() +
+                              " 2>" + err.string() + " </dev/null";
+        int status = std::system(command.c_str());
+        Outcome outcome;
+        outcome.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        outcome.out = read_text(out);
+        outcome.err = read_text(err);
+        return outcome;
+    }
+
+    fs::path write(const std::string& name, const std::string& text) {
+        fs::path path = m_dir / name;
+        std::ofstream(path, std::ios::binary) << text;
+        return path;
+    }
+
+    // The example manifest with `from` replaced by `to`, beside a copy of the module.
+    fs::path manifest_variant(const std::string& from, const std::string& to) {
+        std::string text = read_text(fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "app.toml");
+        auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        if (at != std::string::npos) text.replace(at, from.size(), to);
+        fs::create_directories(m_dir / "module");
+        fs::copy_file(ESTA_ACCRUAL_MODULE, m_dir / "module" / "esta_accrual.wasm",
+                      fs::copy_options::overwrite_existing);
+        return write("app.toml", text);
+    }
+
+    std::string example() const {
+        return (fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "app.toml").string();
+    }
+
+    fs::path m_dir;
+};
+
+std::string summary_sha256(const std::string& out) {
+    auto at = out.find("sha256 ");
+    return at == std::string::npos ? "" : out.substr(at + 7, 64);
+}
+
+std::uint64_t count_lines_with(const std::string& text, const std::string& prefix) {
+    std::uint64_t n = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(prefix, 0) == 0) ++n;
+    return n;
+}
+
+TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies) {
+    // Generated workload in (every kind of event, invalid ones too).
+    workload::Options options;
+    options.seed = 2;
+    options.events = 10000;
+    options.employers = 12;
+    std::vector<std::string> events;
+    workload::generate(options, [&](std::string_view line) { events.emplace_back(line); });
+    std::string text;
+    for (const auto& line : events)
+        text += line + "\n";
+    fs::path events_file = write("events.jsonl", text);
+
+    // The example manifest as it is, its module found in the build tree.
+    fs::path state = m_dir / "state";
+    Outcome run = estalogic("run " + example() + " --events " + events_file.string() +
+                            " --state-dir " + state.string() + " --quiet");
+    ASSERT_EQ(run.exit, 0) << run.out << run.err;
+    EXPECT_NE(run.out.find("events      10,000"), std::string::npos) << run.out;
+
+    // Decisions out: one per event, in order, each equal to the independent calculation
+    // and carrying the hash of the module that made it (V-2).
+    std::string sha = summary_sha256(run.out);
+    ASSERT_EQ(sha.size(), 64u) << run.out;
+    auto decisions = read_lines(state / "data" / "decisions.jsonl");
+    ASSERT_EQ(decisions.size(), events.size());
+    reference::Rules independent;
+    std::set<std::string> seen;
+    int failures = 0;
+    for (std::size_t i = 0; i < events.size() && failures < 5; ++i) {
+        std::string difference = reference_difference(decisions[i], independent.decide(events[i]));
+        if (!difference.empty()) {
+            ++failures;
+            ADD_FAILURE() << "event " << i << ": " << events[i] << "\n" << difference;
+        }
+        JsonObject decision = parse_flat_json(decisions[i]);
+        EXPECT_EQ(decision["module_sha256"].text, sha);
+        seen.insert(decision["kind"].text + "/" + decision["reason"].text);
+    }
+    // The workload reaches the outcomes that matter, or the comparison proves little.
+    for (const char* wanted :
+         {"accrued/none", "approved/none", "denied/waiting_period", "denied/insufficient_balance",
+          "rejected/over_24_hours", "rejected/negative_minutes", "not_effective/none",
+          "exempt/none", "rolled_over/none", "headcount/none", "hired/none"}) {
+        EXPECT_TRUE(seen.count(wanted)) << "no decision " << wanted;
+    }
+
+    // Audit out: the chain, checkpoints and Merkle roots verify under the node's key, and
+    // every decision has its record (plus the loader's own records).
+    Outcome verified = estalogic("verify-log " + (state / "audit").string() + " --key " +
+                                 (state / "data" / "node.key.pub").string());
+    EXPECT_EQ(verified.exit, 0) << verified.out << verified.err;
+    EXPECT_EQ(verified.out.rfind("OK: ", 0), 0u) << verified.out;
+    std::size_t records = std::stoull(verified.out.substr(4));
+    EXPECT_GT(records, events.size());
+}
+
+TEST_F(RunE2e, A9_GoldenSampleThroughRunIsTheRecordedDecisions) {
+    fs::path state = m_dir / "state";
+    fs::path sample = fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "data" / "golden-sample.jsonl";
+    Outcome run = estalogic("run " + example() + " --events " + sample.string() + " --state-dir " +
+                            state.string() + " --quiet");
+    ASSERT_EQ(run.exit, 0) << run.out << run.err;
+    std::string sha = summary_sha256(run.out);
+    auto decided = read_lines(state / "data" / "decisions.jsonl");
+    auto recorded =
+        read_lines(fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "data" / "golden-sample.decisions.jsonl");
+    ASSERT_EQ(decided.size(), recorded.size());
+    const std::string stamp = ",\"module_sha256\":\"" + sha + "\"}";
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        std::string expected = recorded[i].substr(0, recorded[i].size() - 1) + stamp;
+        ASSERT_EQ(decided[i], expected) << "line " << i + 1;
+    }
+}
+
+TEST_F(RunE2e, V1_NewerManifestVersionIsRefusedWithTheVersionNeeded) {
+    fs::path manifest = manifest_variant("manifest_version = 1", "manifest_version = 2");
+    Outcome run = estalogic("run " + manifest.string() + " --generate 10");
+    EXPECT_EQ(run.exit, 78) << run.err;
+    EXPECT_EQ(count_lines_with(run.err, "error: "), 1u) << run.err;
+    EXPECT_NE(run.err.find(manifest.string() + ":"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("manifest_version"), std::string::npos) << run.err;
+}
+
+TEST_F(RunE2e, BadConfigurationGetsOneMessageWithFileLineAndKey) {
+    fs::path manifest = manifest_variant("priority = \"high\"", "priority = \"urgent\"");
+    Outcome run = estalogic("run " + manifest.string() + " --generate 10");
+    EXPECT_EQ(run.exit, 78) << run.err;
+    EXPECT_EQ(count_lines_with(run.err, "error: "), 1u) << run.err;
+    EXPECT_NE(run.err.find(manifest.string() + ":"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("processes.accrual.priority"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(m_dir / "var")) << "nothing may start on a bad manifest";
+}
+
+TEST_F(RunE2e, BadModuleGetsOneMessageAndNothingRuns) {
+    fs::path manifest = manifest_variant("x", "x");
+    std::ofstream(m_dir / "module" / "esta_accrual.wasm", std::ios::binary | std::ios::trunc)
+        << "not a wasm module";
+    Outcome run = estalogic("run " + manifest.string() + " --generate 10");
+    EXPECT_EQ(run.exit, 65) << run.err;
+    EXPECT_EQ(count_lines_with(run.err, "error: "), 1u) << run.err;
+    EXPECT_NE(run.err.find("esta_accrual.wasm"), std::string::npos) << run.err;
+    EXPECT_EQ(run.out.find("decisions"), std::string::npos) << run.out;
+}
+
+TEST_F(RunE2e, K22_ModuleWhoseNeedsAreNotGrantedIsRefusedNamingTheNeed) {
+    // Without the key-value grant the module's declared need "state" is unmet.
+    fs::path manifest =
+        manifest_variant("[processes.accrual.grants.state]\nkv = \"esta/accrual/\"",
+                         "[processes.accrual.grants.store]\nkv = \"esta/accrual/\"");
+    Outcome run = estalogic("run " + manifest.string() + " --generate 10");
+    EXPECT_EQ(run.exit, 65) << run.err;
+    EXPECT_EQ(count_lines_with(run.err, "error: "), 1u) << run.err;
+    EXPECT_NE(run.err.find("state"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("processes.accrual"), std::string::npos) << run.err;
+}
+
+TEST_F(RunE2e, MissingEventsFileAndMissingSourceAreUsageErrors) {
+    Outcome none = estalogic("run " + example());
+    EXPECT_EQ(none.exit, 64) << none.err;
+    EXPECT_NE(none.err.find("--generate"), std::string::npos) << none.err;
+    Outcome missing = estalogic("run " + example() + " --events " + (m_dir / "nope").string());
+    EXPECT_EQ(missing.exit, 66) << missing.err;
+}
+
+}  // namespace
+}  // namespace esta::test
