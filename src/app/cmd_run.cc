@@ -37,6 +37,9 @@ constexpr int kExitConfig = 78;     // EX_CONFIG: the manifest is wrong.
 constexpr int kExitInterrupted = 130;
 constexpr u64 kSettleMs = 60'000;
 
+// Thrown out of the generator's callback to end feeding (a signal, a failed submit).
+struct StopFeeding {};
+
 struct RunOptions {
     std::string manifest;
     std::string module_dir;
@@ -271,6 +274,8 @@ int run_app(const RunOptions& options) {
         if (code == Status::NotSupported) return kExitConfig;
         return problems.empty() ? kExitFailure : kExitDataError;
     }
+    for (const auto& warning : (*node)->warnings())
+        std::fprintf(stderr, "warning: %s\n", warning.c_str());
     for (const auto& process : manifest->processes) {
         if (process.critical) {
             std::fprintf(stderr,
@@ -285,20 +290,24 @@ int run_app(const RunOptions& options) {
     {
         Progress progress(**node, static_cast<u64>(options.generate), options.quiet);
         auto feed = [&](std::string_view line) {
-            if (!fed || signals.stopped() || line.empty()) return;
-            fed = (*node)->submit(line);
+            if (!fed || signals.stopped()) throw StopFeeding{};
+            if (!line.empty()) fed = (*node)->submit(line);
         };
         if (options.generate > 0) {
             workload::Options workload;
             workload.seed = options.seed;
             workload.events = options.generate;
             workload.employers = options.employers;
-            workload::generate(workload, feed);
+            try {
+                workload::generate(workload, feed);
+            } catch (const StopFeeding&) {
+                // The generator has no way to stop early but this one.
+            }
         } else {
             std::istream& in = options.events == "-" ? std::cin : events_file;
             std::string line;
             while (fed && !signals.stopped() && std::getline(in, line))
-                feed(line);
+                if (!line.empty()) fed = (*node)->submit(line);
         }
         // What is in flight is still decided; a second signal cannot cut it short.
         (*node)->settle(kSettleMs);
@@ -356,6 +365,11 @@ void register_run_command(CLI::App& root, CommandContext& context) {
     command->add_option("--module-dir", options->module_dir,
                         "Resolve relative module paths against DIR");
     command->add_flag("--quiet", options->quiet, "No progress lines");
+    command->add_flag("!--no-http", options->node.http,
+                      "Do not serve the manifest's observability endpoint (/healthz, /readyz, "
+                      "/metrics, /v1/status)");
+    command->add_option("--http-port", options->node.http_port,
+                        "Serve the observability endpoint on this port instead (0: any free)");
     command->footer(
         "Checks the manifest (errors as FILE:LINE:COLUMN: KEY: what; exit 78), loads and\n"
         "admits the modules (SHA-256, signatures when required; exit 65 when refused), opens\n"

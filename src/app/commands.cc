@@ -3,6 +3,7 @@
 namespace esta::app {
 
 void register_run_command(CLI::App& root, CommandContext& context);         // cmd_run.cc
+void register_status_command(CLI::App& root, CommandContext& context);      // cmd_status.cc
 void register_exec_command(CLI::App& root, CommandContext& context);        // cmd_exec.cc
 void register_wast_command(CLI::App& root, CommandContext& context);        // cmd_wast.cc
 void register_keygen_command(CLI::App& root, CommandContext& context);      // cmd_keygen.cc
@@ -18,6 +19,7 @@ void register_manifest_command(CLI::App& root, CommandContext& context);    // c
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
     register_run_command(root, context);
+    register_status_command(root, context);
     register_exec_command(root, context);
     register_wast_command(root, context);
     register_keygen_command(root, context);

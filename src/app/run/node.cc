@@ -12,11 +12,15 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
+#include "app/run/node_status.h"
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
+#include "drivers/secrets.h"
 #include "kernel/audit_log_object.h"
 #include "kernel/cap_audit.h"
 #include "kernel/driver_port.h"
@@ -26,6 +30,7 @@
 #include "kernel/runtime/kernel_runtime.h"
 #include "observe/audit_log.h"
 #include "observe/crypto.h"
+#include "observe/http_server.h"
 #include "observe/json.h"
 #include "protocol/file_system.h"
 #include "protocol/input_log.h"
@@ -153,9 +158,14 @@ struct Node::Parts {
     std::atomic<u64> failed{0};
     u32 window = 1024;
 
+    NodeIdentity identity;
+    std::unique_ptr<observe::ObserveHttpServer> http;
+    std::vector<std::string> warnings;
+    i64 last_status_ns = 0;
+
     std::thread drain_thread;
     std::atomic<bool> drain_stop{false};
-    bool stopped = false;
+    std::atomic<bool> stopped{false};
     u64 journal_seq = 0;
 
     Result<void> open_files();
@@ -164,6 +174,9 @@ struct Node::Parts {
     void drain_loop();
     bool drain_once();
     void count_failures();
+    void start_http();
+    void write_status(bool running);
+    NodeStats snapshot(bool latency) const;
 };
 
 Result<void> Node::Parts::open_files() {
@@ -410,6 +423,10 @@ void Node::Parts::drain_loop() {
             count_failures();
             last_check = now;
         }
+        if (now - last_status_ns > 1'000'000'000) {
+            write_status(true);
+            last_status_ns = now;
+        }
         if (!any) std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
     while (drain_once()) {
@@ -452,6 +469,11 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.kernel = std::make_unique<Kernel>(p.clock, p.cap_audit, *p.dead_letters, config);
     ESTA_TRY(p.start_processes(problems));
     ESTA_TRY(p.kernel->start());
+    p.identity.app = manifest.name;
+    p.identity.pid = static_cast<i64>(getpid());
+    p.identity.started_unix_ms = p.clock.now_ns() / kNanosPerMilli;
+    if (manifest.observability.http_enabled && options.http) p.start_http();
+    p.write_status(true);
     p.drain_thread = std::thread([&p] { p.drain_loop(); });
     return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
@@ -508,6 +530,7 @@ Result<void> Node::stop() {
         if (!closed && outcome) outcome = closed;
     }
     if (p.kv) p.kv->stop();
+    if (p.http) p.http->stop();
     if (p.journal) {
         auto committed = p.journal->commit();
         if (!committed && outcome) outcome = committed;
@@ -516,11 +539,65 @@ Result<void> Node::stop() {
         auto closed = p.audit_log->close();
         if (!closed && outcome) outcome = closed;
     }
+    p.write_status(false);
     return outcome;
 }
 
+void Node::Parts::start_http() {
+    const auto& endpoint = manifest.observability.http;
+    observe::HttpServerOptions server;
+    server.host = endpoint.host;
+    server.port = options.http_port.value_or(endpoint.port);
+    server.tls_certificate_file = endpoint.tls_certificate;
+    server.tls_private_key_file = endpoint.tls_private_key;
+    server.public_metrics = manifest.observability.public_metrics;
+    if (manifest.observability.metrics_token.source != drivers::SecretRef::Source::None) {
+        auto token = drivers::read_secret(manifest.observability.metrics_token);
+        if (token) server.bearer_tokens.push_back(*token);
+    }
+    auto started = observe::ObserveHttpServer::start(
+        server, [this] { return render_metrics_text(snapshot(false)); },
+        [this] {
+            auto info = kernel->process(input);
+            bool alive = info && info->state != ProcessState::Completed;
+            return observe::HealthStatus{alive, alive ? "ok" : "the input process ended"};
+        },
+        [this] {
+            return observe::HealthStatus{!stopped, stopped ? "stopping" : "ready"};
+        });
+    if (!started) {
+        warnings.push_back("cannot serve http://" + server.host + ":" +
+                           std::to_string(server.port) + " (" + started.error().to_string() +
+                           "); `estalogic status` reads " + paths.data_dir + "/" + kStatusFile);
+        return;
+    }
+    http = std::move(*started);
+    identity.http = std::string(http->tls() ? "https://" : "http://") + server.host + ":" +
+                    std::to_string(http->port());
+    http->add_route(
+        "GET", "/v1/status", observe::RouteAccess::Public, [this](const observe::HttpRequestView&) {
+            return observe::HttpReply{200, "application/json",
+                                      render_status_json(identity, snapshot(false), !stopped,
+                                                         clock.now_ns() / kNanosPerMilli)};
+        });
+}
+
+void Node::Parts::write_status(bool running) {
+    std::string text =
+        render_status_json(identity, snapshot(false), running, clock.now_ns() / kNanosPerMilli);
+    (void)write_file_atomically((fs::path(paths.data_dir) / kStatusFile).string(), text);
+}
+
 NodeStats Node::stats(bool latency) const {
-    const Parts& p = *m_parts;
+    return m_parts->snapshot(latency);
+}
+
+const std::vector<std::string>& Node::warnings() const {
+    return m_parts->warnings;
+}
+
+NodeStats Node::Parts::snapshot(bool latency) const {
+    const Parts& p = *this;
     NodeStats stats;
     stats.events = p.events.load(std::memory_order_relaxed);
     stats.decisions = p.decisions.load(std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,11 +24,13 @@ struct NodeOptions {
     // Runtime files (audit log, journal, dead letters, sinks, node key) go here instead of
     // the manifest's data_dir and audit_dir; "" keeps the manifest's.
     std::string state_dir;
-    u32 threads = 2;            // Scheduler threads.
-    std::string input_process;  // Receives the events; "": the manifest's first process.
-    u32 message_type = 0x0010;  // The events' message type (AccrualRequest).
-    std::string sink_file;      // The first sink's file; "": DATA_DIR/NAME.jsonl.
-    u32 window = 256;           // Events in flight at most (bounded by half the mailbox).
+    u32 threads = 2;               // Scheduler threads.
+    std::string input_process;     // Receives the events; "": the manifest's first process.
+    u32 message_type = 0x0010;     // The events' message type (AccrualRequest).
+    std::string sink_file;         // The first sink's file; "": DATA_DIR/NAME.jsonl.
+    bool http = true;              // Serve the manifest's observability endpoint.
+    std::optional<int> http_port;  // Instead of the manifest's port (0: any free one).
+    u32 window = 256;              // Events in flight at most (bounded by half the mailbox).
 };
 
 // A snapshot for progress lines and the summary.
@@ -78,6 +81,8 @@ class Node {
     // With `latency`, the percentiles too (sorts every latency so far: for the summary).
     NodeStats stats(bool latency = true) const;
     const NodePaths& paths() const;
+    // What did not stop the node but should be said (an HTTP port in use).
+    const std::vector<std::string>& warnings() const;
     // Module name -> its SHA-256 (hex), as loaded.
     const std::map<std::string, std::string>& module_hashes() const;
 

@@ -4,8 +4,12 @@
 // rules), its audit log through `estalogic verify-log`, and bad configuration and bad
 // modules refused with one clear message and a non-zero exit.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -128,7 +132,7 @@ TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies
     // The example manifest as it is, its module found in the build tree.
     fs::path state = m_dir / "state";
     Outcome run = estalogic("run " + example() + " --events " + events_file.string() +
-                            " --state-dir " + state.string() + " --quiet");
+                            " --state-dir " + state.string() + " --quiet --no-http");
     ASSERT_EQ(run.exit, 0) << run.out << run.err;
     EXPECT_NE(run.out.find("events      10,000"), std::string::npos) << run.out;
 
@@ -169,11 +173,59 @@ TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies
     EXPECT_GT(records, events.size());
 }
 
+// Ctrl-C: the node stops feeding, decides what is in flight, and closes the journal and the
+// audit log, so the log verifies without --allow-open-tail; `status` sees it run and stop.
+TEST_F(RunE2e, SigintStopsCleanlyAndStatusSeesRunningThenStopped) {
+    fs::path state = m_dir / "state";
+    std::string estalogic_path = ESTALOGIC;
+    std::string manifest = example();
+    std::string state_text = state.string();
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::freopen("/dev/null", "w", stdout);
+        std::freopen("/dev/null", "w", stderr);
+        execl(estalogic_path.c_str(), estalogic_path.c_str(), "run", manifest.c_str(), "--generate",
+              "50000000", "--state-dir", state_text.c_str(), "--http-port", "0", "--quiet",
+              static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    // Wait (bounded) until it has decided something.
+    fs::path status_file = state / "data" / "status.json";
+    bool deciding = false;
+    for (int i = 0; i < 300 && !deciding; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        JsonObject status = parse_flat_json(read_text(status_file));
+        deciding = status.count("decisions") && status["decisions"].text != "0";
+    }
+    Outcome running = estalogic("status " + manifest + " --state-dir " + state_text);
+    kill(child, SIGINT);
+    int wait_status = 0;
+    ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+    ASSERT_TRUE(deciding) << "the node decided nothing in 30 s";
+    EXPECT_EQ(running.exit, 0) << running.out << running.err;
+    EXPECT_NE(running.out.find("esta-accrual: running"), std::string::npos) << running.out;
+    ASSERT_TRUE(WIFEXITED(wait_status));
+    EXPECT_EQ(WEXITSTATUS(wait_status), 130);
+
+    Outcome stopped = estalogic("status " + manifest + " --state-dir " + state_text);
+    EXPECT_EQ(stopped.exit, 3) << stopped.out << stopped.err;
+    EXPECT_NE(stopped.out.find("esta-accrual: stopped"), std::string::npos) << stopped.out;
+    // Every event fed was decided before the stop.
+    JsonObject status = parse_flat_json(read_text(status_file));
+    EXPECT_EQ(status["events"].text, status["decisions"].text);
+    EXPECT_EQ(read_lines(state / "data" / "decisions.jsonl").size(),
+              std::stoull(status["decisions"].text));
+    Outcome verified = estalogic("verify-log " + (state / "audit").string() + " --key " +
+                                 (state / "data" / "node.key.pub").string());
+    EXPECT_EQ(verified.exit, 0) << verified.out << verified.err;
+}
+
 TEST_F(RunE2e, A9_GoldenSampleThroughRunIsTheRecordedDecisions) {
     fs::path state = m_dir / "state";
     fs::path sample = fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "data" / "golden-sample.jsonl";
     Outcome run = estalogic("run " + example() + " --events " + sample.string() + " --state-dir " +
-                            state.string() + " --quiet");
+                            state.string() + " --quiet --no-http");
     ASSERT_EQ(run.exit, 0) << run.out << run.err;
     std::string sha = summary_sha256(run.out);
     auto decided = read_lines(state / "data" / "decisions.jsonl");
