@@ -63,7 +63,11 @@ struct Message {
     u32 flags = 0;         // send_flags without the priority bits.
     u64 seq = 0;           // Assigned by the receiving mailbox when queued.
     Nanos time = 0;        // Kernel time of the send (what `now` reports to the handler).
+    // W3C trace context (O-4): the trace, the sender's span (the receiver's parent) and the
+    // trace flags; all zero when the message carries no trace.
     std::array<u8, 16> trace_id{};
+    std::array<u8, 8> span_id{};
+    u8 trace_flags = 0;
     std::vector<u8> payload;
     std::array<Handle, kMaxMessageHandles> handles;
     u32 handle_count = 0;
@@ -88,6 +92,8 @@ struct Message {
         copy.seq = seq;
         copy.time = time;
         copy.trace_id = trace_id;
+        copy.span_id = span_id;
+        copy.trace_flags = trace_flags;
         copy.payload = payload;
         copy.reply_to = reply_to;
         return copy;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernel/message_trace.h"
+
 namespace esta::kernel {
 
 std::string_view process_state_name(ProcessState state) {
@@ -66,6 +68,7 @@ Process::Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, Spaw
                                               MailboxConfig::for_priority(request.priority)))),
       m_current_time(request.now) {
     m_supervised = request.supervised;
+    m_observer = request.observer;
 }
 
 Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
@@ -229,6 +232,10 @@ Result<SliceResult> Process::begin_slice() {
         m_current_time = m_current_message->time;  // T-2: the handled message's time.
         m_message_in_hand = m_current_message->copy_without_handles();
         m_reply_to = m_current_message->reply_to;
+        if (m_observer) {
+            m_observer->message_received(message_facts(*m_current_message, m_pid, mailbox().size()),
+                                         message_trace(*m_current_message));
+        }
     }
     return SliceResult{m_state, 0};
 }
@@ -274,6 +281,7 @@ void Process::finish_message(i32 code) {
     if (m_message_in_hand) m_finished_seq = m_message_in_hand->seq;
     m_message_in_hand.reset();
     m_started = false;
+    if (m_observer) m_observer->message_handled(m_pid.value());
     m_state = ProcessState::Ready;  // Running -> Ready: the next slice takes the next message.
 }
 

@@ -29,6 +29,7 @@
 #include "kernel/module_style.h"
 #include "kernel/object.h"
 #include "kernel/priority.h"
+#include "observe/kernel_observer.h"
 #include "wasm/wasm.h"
 
 namespace esta::kernel {
@@ -98,6 +99,8 @@ struct SpawnRequest {
     // Supervised: completion leaves the endpoint open; the supervisor restarts the process
     // on it or closes it (Endpoint::detach_receiver).
     bool supervised = false;
+    // Told when a reactive handler takes and finishes a message (may be null; borrowed).
+    observe::KernelObserver* observer = nullptr;
 };
 
 // An endpoint `call` the process is parked in: the slot the reply lands in, and when the
@@ -237,6 +240,7 @@ class Process final : public KernelObject {
     Ref<CallSlot> m_reply_to;
     std::optional<PendingCall> m_pending_call;
     bool m_supervised = false;
+    observe::KernelObserver* m_observer = nullptr;
     std::optional<u64> m_finished_seq;
     u64 m_failed_messages = 0;
     std::optional<Timeout> m_recv_deadline;

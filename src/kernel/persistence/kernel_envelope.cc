@@ -46,7 +46,9 @@ protocol::Envelope to_envelope(const Message& message, protocol::MessageId id) {
     for (int i = 0; i < 8; ++i) {
         envelope.trace.trace_id_high = (envelope.trace.trace_id_high << 8) | message.trace_id[i];
         envelope.trace.trace_id_low = (envelope.trace.trace_id_low << 8) | message.trace_id[8 + i];
+        envelope.trace.parent_span_id = (envelope.trace.parent_span_id << 8) | message.span_id[i];
     }
+    envelope.trace.trace_flags = message.trace_flags;
     envelope.sender.badge = message.sender_badge;
     envelope.headers = {
         {"esta.sender", std::to_string(message.sender.value())},
@@ -85,7 +87,9 @@ Result<Message> from_envelope(const protocol::Envelope& envelope) {
     for (int i = 0; i < 8; ++i) {
         message.trace_id[i] = static_cast<u8>(envelope.trace.trace_id_high >> (56 - 8 * i));
         message.trace_id[8 + i] = static_cast<u8>(envelope.trace.trace_id_low >> (56 - 8 * i));
+        message.span_id[i] = static_cast<u8>(envelope.trace.parent_span_id >> (56 - 8 * i));
     }
+    message.trace_flags = envelope.trace.trace_flags;
     message.payload = envelope.payload.bytes;
     return message;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernel/message_trace.h"
+
 namespace esta::kernel {
 
 namespace {
@@ -29,6 +31,7 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
       m_config(config),
       m_dead_letters(dead_letters),
       m_persistent(services.persistent),
+      m_observer(services.observer),
       m_tree(audit),
       m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
                  with_spawner(services, *this)),
@@ -54,6 +57,7 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
         spec.slice_fuel.value_or(slice_fuel(spec.priority, m_config.fuel_per_milli));
     request.mailbox = spec.mailbox;
     request.now = m_clock.now_ns();
+    request.observer = m_observer;
     for (const GrantSpec& grant : spec.grants) {
         request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {}, pid,
                                                                 request.now, grant.badge)});
@@ -67,6 +71,7 @@ Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<En
     request.supervised = record.supervision.has_value();
     auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
     record.process = process;
+    if (m_observer) m_observer->process_spawned(pid.value(), 0, record.spec.entry);
     Worker& worker = worker_of(pid);
     ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
     worker.wake.notify_one();
@@ -89,8 +94,12 @@ Result<Ref<Process>> Kernel::spawn(SpawnRequest request) {
     ProcessId pid(m_next_pid);
     request.budgets.fuel_per_slice = slice_fuel(request.priority, m_config.fuel_per_milli);
     request.now = m_clock.now_ns();
+    request.observer = m_observer;
     Priority priority = request.priority;
+    ProcessId parent = request.parent;
+    std::string entry = request.entry;
     auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
+    if (m_observer) m_observer->process_spawned(pid.value(), parent.value(), entry);
     ++m_next_pid;
     ProcessSpec spec;
     spec.priority = priority;
@@ -136,6 +145,11 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
     auto admission = ESTA_TRY(endpoint.mailbox().admit(message));
     if (admission == Admission::BlockSender)
         return Err(Status::MailboxFull, "kernel.send: the kernel never blocks");
+    if (m_observer) {
+        // External input starts a trace (or joins none): the kernel's PRODUCER span roots it.
+        stamp_trace(message, m_observer->message_sent(
+                                 message_facts(message, pid, endpoint.mailbox().size() + 1)));
+    }
     SendReceipt receipt = endpoint.mailbox().push(std::move(message), admission);
     if (receipt.wake_receiver) wake(pid);
     return receipt.seq;
@@ -194,6 +208,7 @@ void Kernel::roll_window(Nanos now) {
 void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now) {
     roll_window(now);
     m_fairness.record(process.pid(), process.priority(), report.fuel_used, report.state);
+    if (m_observer) observe_slice(process, report);
     if (auto seq = process.take_finished_seq()) {
         m_poison.on_handled(process.pid(), *seq);
         // A lost marker means one more delivery after a restart, never a lost message.
@@ -208,6 +223,24 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
         }
     }
     settle_reply(process);
+}
+
+void Kernel::observe_slice(Process& process, const SliceReport& report) {
+    observe::ProcessCounts counts;
+    for (const auto& worker : m_workers) {
+        SchedulerStats one = worker->scheduler.stats();
+        counts.ready += one.ready;
+        counts.running += one.running;
+        counts.waiting += one.waiting;
+        counts.blocked += one.blocked;
+    }
+    m_observer->slice_ended(process.pid().value(), report.fuel_used, counts);
+    if (process.state() != ProcessState::Completed) return;
+    const ExitReason& exit = *process.exit_reason();
+    std::optional<u32> trap;
+    if (exit.kind == ExitReason::Kind::Crashed)
+        trap = exit.trap ? wasm::trap_code(exit.trap->kind) : static_cast<u32>(exit.error);
+    m_observer->process_exited(process.pid().value(), exit.to_string(), trap);
 }
 
 void Kernel::settle_reply(Process& process) {

@@ -190,6 +190,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     void after_slice(Process& process, const SliceReport& report, Nanos now);
     // Closes the fairness window when due; the context-switch rate restarts with it.
     void roll_window(Nanos now);
+    // The observer's share of a finished slice: fuel, states, an ended process.
+    void observe_slice(Process& process, const SliceReport& report);
     void settle_reply(Process& process);
     bool idle_locked() const;
     void worker_loop(u32 worker);
@@ -202,7 +204,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     const protocol::Clock& m_clock;
     KernelConfig m_config;
     DeadLetterSink& m_dead_letters;
-    PersistentMessages* m_persistent;  // Borrowed from the services; may be null.
+    PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
+    observe::KernelObserver* m_observer;  // Borrowed from the services; may be null.
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

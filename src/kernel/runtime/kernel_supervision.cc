@@ -3,6 +3,8 @@
 // supervisor.h's; this file carries them out.
 #include "kernel/runtime/kernel_runtime.h"
 
+#include "kernel/message_trace.h"
+
 namespace esta::kernel {
 
 Result<std::vector<ProcessId>> Kernel::supervise(RestartStrategy strategy,
@@ -69,6 +71,10 @@ void Kernel::on_crash(Process& process, Nanos now) {
                 ++m_retried;
             } else if (*disposition == MessageDisposition::DeadLettered) {
                 ++m_dead_lettered;
+                if (m_observer) {
+                    m_observer->dead_lettered(message_facts(message, pid, process.mailbox().size()),
+                                              report.exit);
+                }
                 // Durably dead-lettered, so no longer pending in the journal.
                 if (m_persistent != nullptr) (void)m_persistent->consumed(pid, message.seq);
             }
@@ -133,6 +139,7 @@ void Kernel::start_due_restarts(Nanos now) {
             continue;
         }
         ++record.restarts;
+        if (m_observer) m_observer->process_restarted(pid.value(), record.restarts);
     }
 }
 

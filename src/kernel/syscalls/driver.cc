@@ -52,7 +52,16 @@ SyscallResult Syscalls::call(Call& call) {
     if (!used) return from(used.error());
 
     // (3) Invoke. The driver's answer is encoded into the caller's buffer.
+    observe::KernelObserver* observer = m_services.observer;
+    if (observer) {
+        observer->driver_call_started(observe::DriverCallFacts{
+            call.process.pid().value(), object_type_name(port->type()), port->resource().name, op});
+    }
     auto reply = port->driver().call(call.process.pid(), op, *request, deadline);
+    if (observer) {
+        observer->driver_call_ended(call.process.pid().value(),
+                                    reply ? 0 : static_cast<i32>(reply.error().code));
+    }
     if (!reply) return from(reply.error());
     std::vector<u8> encoded = abi::encode_value(*reply);
     if (encoded.size() > response->size()) return SyscallResult::failed(Status::BufferTooSmall);

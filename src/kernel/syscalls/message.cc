@@ -5,6 +5,7 @@
 
 #include "kernel/abi_table.h"
 #include "kernel/endpoint.h"
+#include "kernel/message_trace.h"
 #include "kernel/persistent_messages.h"
 #include "kernel/syscalls/syscalls.h"
 
@@ -94,8 +95,15 @@ SyscallResult Syscalls::send(Call& call) {
     message.time = m_clock.now_ns();
     message.payload.assign(payload->begin(), payload->end());
     message.handle_count = handles_n;  // For the admission check; filled in step (3).
+    observe::KernelObserver* observer = m_services.observer;
     auto admission = destination.mailbox().admit(message);
-    if (!admission) return from(admission.error());
+    if (!admission) {
+        if (observer)
+            observer->message_refused(
+                message_facts(message, destination.receiver(), destination.mailbox().size()),
+                static_cast<i32>(admission.error().code));
+        return from(admission.error());
+    }
     if (*admission == Admission::BlockSender) {
         destination.mailbox().park_sender(sender.pid());
         sender.prepare_wait(ProcessState::Blocked);
@@ -109,6 +117,12 @@ SyscallResult Syscalls::send(Call& call) {
     // delivers a message whose send failed.
     auto used = table.consume_use(target, call.context);
     if (!used) return from(used.error());
+    if (observer) {
+        // The producer span's context travels with the message (O-4).
+        stamp_trace(message,
+                    observer->message_sent(message_facts(message, destination.receiver(),
+                                                         destination.mailbox().size() + 1)));
+    }
     std::optional<u64> record;
     if (persistent) {
         auto journaled = m_services.persistent->journal(destination.receiver(), message);
@@ -122,6 +136,11 @@ SyscallResult Syscalls::send(Call& call) {
         message.attach(*handle);
     }
     SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
+    if (observer && receipt.discarded) {
+        observer->message_refused(
+            message_facts(*receipt.discarded, destination.receiver(), destination.mailbox().size()),
+            static_cast<i32>(Status::MailboxFull));
+    }
     if (record) m_services.persistent->queued(destination.receiver(), receipt.seq, *record);
     if (receipt.wake_receiver) m_waker.wake(destination.receiver());
     return SyscallResult::of(static_cast<i64>(receipt.seq));
@@ -205,6 +224,10 @@ SyscallResult Syscalls::recv(Call& call) {
     info.fill(message, values);
     std::memcpy(info_bytes->data(), info.bytes.data(), info.bytes.size());
     receiver.set_current_time(message.time);  // T-2: `now` is this message's time.
+    if (m_services.observer && !from_current) {
+        m_services.observer->message_received(
+            message_facts(message, receiver.pid(), mailbox.size()), message_trace(message));
+    }
     // This is now the message being handled: an earlier request left unanswered fails.
     Ref<CallSlot>& reply_to = receiver.reply_to();
     if (reply_to && reply_to != message.reply_to && reply_to->fail())

@@ -1,5 +1,5 @@
-// random, log, metric (ABI.md "Functions"): the syscalls a guest uses to observe and be
-// observed. Decode and check everything first; the service call is the last step.
+// random, log, metric, span_begin, span_end (ABI.md "Functions"): the syscalls a guest uses to
+// observe and be observed. Decode and check everything first; the service call is the last step.
 #include <cmath>
 
 #include "kernel/syscalls/syscalls.h"
@@ -10,6 +10,7 @@ namespace {
 // Bounds on guest-controlled sizes, so a guest cannot make the logger copy its whole memory.
 constexpr u32 kMaxLogBytes = 64 * 1024;
 constexpr u32 kMaxMetricNameBytes = 256;
+constexpr u32 kMaxSpanNameBytes = 256;
 
 std::string_view as_text(std::span<const u8> bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
@@ -55,6 +56,27 @@ SyscallResult Syscalls::metric(Call& call) {
     if (!m_services.metrics) return SyscallResult::failed(Status::NotSupported);
     auto added = m_services.metrics->add(call.process.pid(), as_text(*name), value);
     if (!added) return SyscallResult::failed(added.error().code);
+    return SyscallResult::of(0);
+}
+
+SyscallResult Syscalls::span_begin(Call& call) {
+    if (call.u32_arg(1) == 0 || call.u32_arg(1) > kMaxSpanNameBytes)
+        return SyscallResult::failed(Status::InvalidArgs);
+    auto name = guest_range(call.memory, call.u32_arg(0), call.u32_arg(1));
+    if (!name) return SyscallResult::failed(name.error().code);
+    if (!m_services.observer) return SyscallResult::failed(Status::NotSupported);
+    auto id = m_services.observer->guest_span_begin(call.process.pid().value(), as_text(*name));
+    if (!id) return SyscallResult::failed(id.error().code);
+    return SyscallResult::of(*id);
+}
+
+SyscallResult Syscalls::span_end(Call& call) {
+    i64 span = call.i64_arg(0);
+    if (span <= 0) return SyscallResult::failed(Status::NotFound);
+    if (!m_services.observer) return SyscallResult::failed(Status::NotSupported);
+    auto ended =
+        m_services.observer->guest_span_end(call.process.pid().value(), span, call.i32_arg(1));
+    if (!ended) return SyscallResult::failed(ended.error().code);
     return SyscallResult::of(0);
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "kernel/endpoint.h"
+#include "kernel/message_trace.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -29,9 +30,11 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
     if (std::optional<PendingCall>& pending = caller.pending_call()) {
         Ref<CallSlot> held = pending->slot;  // Outlives pending.reset() below.
         CallSlot& slot = *held;
+        observe::KernelObserver* observer = m_services.observer;
         if (slot.answered()) {
             const CallSlot::Answer& answer = *slot.answer();
             pending.reset();
+            if (observer) observer->call_ended(caller.pid().value(), 0);
             if (!response) return from(response.error());
             if (answer.payload.size() > response->size())
                 return SyscallResult::failed(Status::BufferTooSmall);
@@ -40,11 +43,13 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
         }
         if (slot.failed()) {
             pending.reset();
+            if (observer) observer->call_ended(caller.pid().value(), i32(Status::NotFound));
             return SyscallResult::failed(Status::NotFound);
         }
         if (pending->deadline && now >= *pending->deadline) {
             slot.abandon();  // A late reply is refused.
             pending.reset();
+            if (observer) observer->call_ended(caller.pid().value(), i32(Status::Timeout));
             return SyscallResult::failed(Status::Timeout);
         }
         caller.prepare_wait(ProcessState::Waiting);  // Woken early: keep waiting.
@@ -87,6 +92,12 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
     if (!used) return from(used.error());
     auto slot = make_ref<CallSlot>(caller.pid());
     message.reply_to = slot;
+    if (m_services.observer) {
+        // The caller's CLIENT span is the handler's parent (O-4).
+        stamp_trace(message,
+                    m_services.observer->call_started(message_facts(
+                        message, destination.receiver(), destination.mailbox().size() + 1)));
+    }
     caller.pending_call() = PendingCall{slot, timeout->deadline()};
     SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
     if (receipt.wake_receiver) m_waker.wake(destination.receiver());
@@ -116,6 +127,10 @@ SyscallResult Syscalls::reply(Call& call) {
     bool answered = slot->answer(CallSlot::Answer{type, {payload->begin(), payload->end()}});
     if (!answered) return SyscallResult::failed(Status::NotFound);
     m_waker.wake(slot->caller());
+    if (m_services.observer) {
+        m_services.observer->replied(handler.pid().value(), slot->caller().value(), type,
+                                     payload->size());
+    }
     return SyscallResult::of(0);
 }
 

@@ -10,6 +10,7 @@
 #include "base/types.h"
 #include "kernel/ids.h"
 #include "kernel/ref.h"
+#include "observe/kernel_observer.h"
 
 namespace esta::kernel {
 
@@ -66,6 +67,9 @@ struct SyscallServices {
     KernelSpawner* spawner = nullptr;
     u64 random_seed = 0;                       // The kernel's seed for every process's generator.
     PersistentMessages* persistent = nullptr;  // PERSISTENT sends fail NOT_SUPPORTED without.
+    // Spans, metrics and audit records of the kernel's work (O-2, O-4, O-5); span_begin and
+    // span_end answer NOT_SUPPORTED without.
+    observe::KernelObserver* observer = nullptr;
 };
 
 }  // namespace esta::kernel

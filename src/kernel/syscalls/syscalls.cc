@@ -41,6 +41,8 @@ Syscalls::Handler Syscalls::find_handler(std::string_view name) {
         {"random", &Syscalls::random},
         {"log", &Syscalls::log},
         {"metric", &Syscalls::metric},
+        {"span_begin", &Syscalls::span_begin},
+        {"span_end", &Syscalls::span_end},
         {"audit", &Syscalls::audit},
         {"call", &Syscalls::call},
         {"reply", &Syscalls::reply},

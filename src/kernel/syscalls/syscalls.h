@@ -1,7 +1,7 @@
 // The syscall layer: ABI v1's imports (module `estalogic`) as host functions. Every
 // function of the ABI table (abi_table.h) is registered with the table's signature, so a
-// guest linked against sdk/c/estalogic.h always links; functions whose subsystem has not
-// landed yet (spans) answer NOT_SUPPORTED.
+// guest linked against sdk/c/estalogic.h always links; a function whose service is missing
+// (SyscallServices) answers NOT_SUPPORTED.
 //
 // Each syscall decodes, then checks, then invokes (STYLE.md): every pointer, length, flag,
 // handle and right is checked before any state changes; after that only work that cannot
@@ -99,6 +99,8 @@ class Syscalls final : public ImportProvider {
     SyscallResult random(Call& call);
     SyscallResult log(Call& call);
     SyscallResult metric(Call& call);
+    SyscallResult span_begin(Call& call);
+    SyscallResult span_end(Call& call);
     DeterministicRandom& random_for(ProcessId process);
     // syscalls/audit.cc
     SyscallResult audit(Call& call);

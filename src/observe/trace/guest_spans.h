@@ -32,6 +32,11 @@ class GuestSpans {
     Result<void> end(i64 span_id, i32 status);
 
     std::size_t open_count() const { return m_open.size(); }
+    // What the guest's work hangs under now: the innermost open span, else the current
+    // message's context (so a message sent inside a guest span is that span's child).
+    const SpanContext& current() const {
+        return m_open.empty() ? m_current : m_open.back().span.context();
+    }
 
     // Ends whatever the guest left open (process exit), marking each as not ended by it.
     void end_all();
