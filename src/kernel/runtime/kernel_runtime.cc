@@ -142,15 +142,27 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
     message.priority = priority;
     message.time = m_clock.now_ns();
     message.payload = std::move(payload);
-    auto admission = ESTA_TRY(endpoint.mailbox().admit(message));
-    if (admission == Admission::BlockSender)
+    auto admission = endpoint.mailbox().admit(message);
+    if (!admission || *admission == Admission::BlockSender) {
+        Status status = admission ? Status::MailboxFull : admission.error().code;
+        if (m_observer) {
+            m_observer->message_refused(message_facts(message, pid, endpoint.mailbox().size()),
+                                        static_cast<i32>(status));
+        }
+        if (!admission) return admission.error();
         return Err(Status::MailboxFull, "kernel.send: the kernel never blocks");
+    }
     if (m_observer) {
         // External input starts a trace (or joins none): the kernel's PRODUCER span roots it.
         stamp_trace(message, m_observer->message_sent(
                                  message_facts(message, pid, endpoint.mailbox().size() + 1)));
     }
-    SendReceipt receipt = endpoint.mailbox().push(std::move(message), admission);
+    SendReceipt receipt = endpoint.mailbox().push(std::move(message), *admission);
+    if (m_observer && receipt.discarded) {
+        m_observer->message_refused(
+            message_facts(*receipt.discarded, pid, endpoint.mailbox().size()),
+            static_cast<i32>(Status::MailboxFull));
+    }
     if (receipt.wake_receiver) wake(pid);
     return receipt.seq;
 }
