@@ -3,6 +3,7 @@
 // progress on stderr, then prints a summary. SIGINT/SIGTERM stop it cleanly: no more events
 // are fed, the ones in flight are decided, and the sinks, journal and audit log are flushed
 // and closed (the audit log with a signed checkpoint), so `verify-log` passes afterwards.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -232,6 +233,12 @@ void print_summary(const manifest::AppManifest& manifest, const run::Node& node,
                 static_cast<double>(stats.latency_p50_ns) / 1e3,
                 static_cast<double>(stats.latency_p99_ns) / 1e3,
                 static_cast<double>(stats.latency_max_ns) / 1e3);
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                 static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    std::printf("  cpu         %.2f s user+system, %.1f us per decision\n", cpu,
+                stats.decisions != 0 ? cpu * 1e6 / static_cast<double>(stats.decisions) : 0.0);
     std::printf("  audit       %s records in %s\n", with_commas(stats.audit_records).c_str(),
                 node.paths().audit_dir.c_str());
     std::printf("  journal     %s bytes in %s\n", with_commas(stats.journal_bytes).c_str(),
