@@ -195,7 +195,9 @@ TEST_F(RunE2e, SigintStopsCleanlyAndStatusSeesRunningThenStopped) {
     bool deciding = false;
     for (int i = 0; i < 300 && !deciding; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        JsonObject status = parse_flat_json(read_text(status_file));
+        std::string text = read_text(status_file);  // Empty until the node wrote it.
+        if (text.empty() || text.front() != '{') continue;
+        JsonObject status = parse_flat_json(text);
         deciding = status.count("decisions") && status["decisions"].text != "0";
     }
     Outcome running = estalogic("status " + manifest + " --state-dir " + state_text);
