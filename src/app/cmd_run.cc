@@ -21,6 +21,7 @@
 
 #include "app/commands.h"
 #include "app/manifest/manifest.h"
+#include "app/run/ingress.h"
 #include "app/run/node.h"
 #include "app/version.h"
 #include "workload.h"
@@ -49,6 +50,8 @@ struct RunOptions {
     u64 seed = 1;
     i32 employers = 100;
     run::NodeOptions node;
+    run::IngressOptions ingress;
+    bool serve = false;
     bool quiet = false;
 };
 
@@ -248,10 +251,11 @@ void print_summary(const manifest::AppManifest& manifest, const run::Node& node,
 }
 
 int run_app(const RunOptions& options) {
-    if ((options.generate > 0) == !options.events.empty()) {
+    int sources = (options.generate > 0) + !options.events.empty() + options.serve;
+    if (sources != 1) {
         std::fprintf(stderr,
-                     "estalogic run: give the events with exactly one of --generate N or "
-                     "--events FILE.jsonl (see --help)\n");
+                     "estalogic run: give exactly one of --generate N, --events FILE.jsonl or "
+                     "--serve (see --help)\n");
         return kExitUsage;
     }
     std::ifstream events_file;
@@ -292,6 +296,20 @@ int run_app(const RunOptions& options) {
         }
     }
 
+    std::unique_ptr<run::Ingress> ingress;
+    if (manifest->ingress.enabled && options.node.http) {
+        auto opened = run::Ingress::start(*manifest, **node, options.ingress);
+        if (opened) {
+            ingress = std::move(*opened);
+            if (options.serve)
+                std::fprintf(stderr, "serving POST %s/v1/invoke/{route}; Ctrl-C stops\n",
+                             ingress->url().c_str());
+        } else {
+            std::fprintf(stderr, "warning: the ingress is not served: %s\n",
+                         opened.error().to_string().c_str());
+        }
+    }
+
     auto started = std::chrono::steady_clock::now();
     Result<void> fed = {};
     {
@@ -310,6 +328,9 @@ int run_app(const RunOptions& options) {
             } catch (const StopFeeding&) {
                 // The generator has no way to stop early but this one.
             }
+        } else if (options.serve) {
+            while (!signals.stopped())
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
         } else {
             std::istream& in = options.events == "-" ? std::cin : events_file;
             std::string line;
@@ -317,6 +338,7 @@ int run_app(const RunOptions& options) {
                 if (!line.empty()) fed = (*node)->submit(line);
         }
         // What is in flight is still decided; a second signal cannot cut it short.
+        if (ingress) ingress->stop();
         (*node)->settle(kSettleMs);
         progress.finish();
     }
@@ -357,6 +379,12 @@ void register_run_command(CLI::App& root, CommandContext& context) {
                         "The generator's number of employers (default 100)");
     command->add_option("--events", options->events,
                         "Feed the event lines of FILE (JSON lines; - for stdin)");
+    command->add_flag("--serve", options->serve,
+                      "Feed nothing: serve the manifest's HTTP ingress until Ctrl-C");
+    command->add_option("--ingress-port", options->ingress.port,
+                        "Serve the ingress on this port instead (0: any free)");
+    command->add_option("--deadline-ms", options->ingress.deadline_ms,
+                        "How long an ingress request waits for its decision (default 5000)");
     command->add_option("--state-dir", options->node.state_dir,
                         "Keep the node's files (data, audit log, journal, sinks) under DIR "
                         "instead of the manifest's data_dir and audit_dir");
@@ -373,8 +401,8 @@ void register_run_command(CLI::App& root, CommandContext& context) {
                         "Resolve relative module paths against DIR");
     command->add_flag("--quiet", options->quiet, "No progress lines");
     command->add_flag("!--no-http", options->node.http,
-                      "Do not serve the manifest's observability endpoint (/healthz, /readyz, "
-                      "/metrics, /v1/status)");
+                      "Serve no HTTP: neither the observability endpoint (/healthz, /readyz, "
+                      "/metrics, /v1/status) nor the ingress");
     command->add_option("--http-port", options->node.http_port,
                         "Serve the observability endpoint on this port instead (0: any free)");
     command->footer(
@@ -387,6 +415,8 @@ void register_run_command(CLI::App& root, CommandContext& context) {
         "manifest's folder, or, when the modules are not there, the same folder of the build\n"
         "tree this estalogic was built in. Ctrl-C (SIGINT) or SIGTERM stops feeding, lets the\n"
         "events in flight finish, closes the journal and the audit log (exit 130).\n"
+        "With an [ingress] table it serves POST /v1/invoke/{route} too; --serve feeds\n"
+        "nothing else and serves until Ctrl-C.\n"
         "Example:\n"
         "  estalogic run examples/esta-accrual/app.toml --generate 100000 --seed 1\n"
         "  estalogic verify-log examples/esta-accrual/var/audit\n"

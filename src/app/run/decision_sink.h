@@ -30,6 +30,11 @@ class DecisionSink {
     // Flushes and closes the file. Errors: IoError.
     Result<void> close();
 
+    // The line write() wrote last, without its newline.
+    std::string_view last_line() const {
+        return m_line.empty() ? std::string_view()
+                              : std::string_view(m_line).substr(0, m_line.size() - 1);
+    }
     const kernel::Ref<kernel::Endpoint>& endpoint() const { return m_endpoint; }
     const std::string& path() const { return m_path; }
     // Decision kind -> count; a snapshot, safe from any thread.

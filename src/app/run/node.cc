@@ -151,8 +151,16 @@ struct Node::Parts {
     // Flow between submit() and the drain thread.
     mutable std::mutex flow_mutex;
     std::condition_variable flow;
-    std::deque<i64> submitted_at;  // steady ns, oldest first.
-    std::vector<u64> latencies;    // ns, every decision's.
+    // Per receiving process, what was sent to it and not yet answered, oldest first: each
+    // message gives one sink line or one failure, in the order the mailbox delivers.
+    struct Pending {
+        i64 at = 0;                      // steady ns
+        std::shared_ptr<Answer> answer;  // Someone waits for the line (the ingress).
+    };
+    std::map<ProcessId, std::deque<Pending>> pending;
+    std::map<ProcessId, u64> failed_by_process;
+    std::mutex submit_mutex;     // Journal order = mailbox order = pending order.
+    std::vector<u64> latencies;  // ns, every decision's.
     std::atomic<u64> events{0};
     std::atomic<u64> decisions{0};
     std::atomic<u64> failed{0};
@@ -169,6 +177,9 @@ struct Node::Parts {
     u64 journal_seq = 0;
 
     Result<void> open_files();
+    Result<void> send_event(ProcessId pid, u32 type, std::string_view line,
+                            std::shared_ptr<Answer> answer);
+    void settle_failures(ProcessId pid, u64 count);
     Result<void> start_processes(Diagnostics& problems);
     Result<Ref<KernelObject>> grant_object(const manifest::GrantSpec& grant);
     void drain_loop();
@@ -380,18 +391,14 @@ bool Node::Parts::drain_once() {
         if (messages.empty()) continue;
         any = true;
         i64 now = steady_ns();
-        std::vector<u64> batch;
-        batch.reserve(messages.size());
+        std::lock_guard<std::mutex> lock(flow_mutex);
         for (const auto& message : messages) {
             sink->write(message);
-            batch.push_back(0);
-        }
-        std::lock_guard<std::mutex> lock(flow_mutex);
-        for (auto& latency : batch) {
-            if (submitted_at.empty()) break;
-            latency = static_cast<u64>(now - submitted_at.front());
-            submitted_at.pop_front();
-            latencies.push_back(latency);
+            auto& queue = pending[message.sender];
+            if (queue.empty()) continue;
+            latencies.push_back(static_cast<u64>(now - queue.front().at));
+            if (queue.front().answer) queue.front().answer->give(sink->last_line());
+            queue.pop_front();
         }
         decisions.fetch_add(messages.size(), std::memory_order_relaxed);
     }
@@ -399,18 +406,31 @@ bool Node::Parts::drain_once() {
     return any;
 }
 
+// Messages a handler failed (it returned an error) or trapped on (a dead letter) give no
+// line: their places in the process's queue are settled as failures.
 void Node::Parts::count_failures() {
-    u64 total = kernel->stats().dead_lettered;
+    u64 dead = kernel->stats().dead_lettered;
+    u64 total = dead;
     for (const auto& [name, pid] : pids) {
-        if (auto info = kernel->process(pid)) total += info->failed_messages;
+        auto info = kernel->process(pid);
+        u64 now_failed = (info ? info->failed_messages : 0) + (pid == input ? dead : 0);
+        u64& before = failed_by_process[pid];
+        if (now_failed > before) settle_failures(pid, now_failed - before);
+        before = now_failed;
+        if (info) total += info->failed_messages;
     }
-    u64 before = failed.load(std::memory_order_relaxed);
-    if (total > before) {
-        std::lock_guard<std::mutex> lock(flow_mutex);
-        for (u64 i = before; i < total && !submitted_at.empty(); ++i)
-            submitted_at.pop_front();
+    if (total > failed.load(std::memory_order_relaxed)) {
         failed.store(total, std::memory_order_relaxed);
         flow.notify_all();
+    }
+}
+
+void Node::Parts::settle_failures(ProcessId pid, u64 count) {
+    std::lock_guard<std::mutex> lock(flow_mutex);
+    auto& queue = pending[pid];
+    for (u64 i = 0; i < count && !queue.empty(); ++i) {
+        if (queue.front().answer) queue.front().answer->fail();
+        queue.pop_front();
     }
 }
 
@@ -478,6 +498,35 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
 
+Result<void> Node::Parts::send_event(ProcessId pid, u32 type, std::string_view line,
+                                     std::shared_ptr<Answer> answer) {
+    std::lock_guard<std::mutex> order(submit_mutex);
+    Nanos now = clock.now_ns();
+    protocol::Envelope envelope;
+    envelope.id =
+        protocol::MessageId{static_cast<u64>(now / kNanosPerMilli) << 16, journal_seq + 1};
+    envelope.timestamp = protocol::HlcTimestamp{now, 0, 1};
+    envelope.type = "esta.0x" + std::to_string(type);
+    envelope.payload.format = protocol::PayloadFormat::Json;
+    envelope.payload.bytes.assign(line.begin(), line.end());
+    journal_seq =
+        ESTA_TRY(protocol::append_input(*journal, protocol::StreamId(pid.value()), now, envelope));
+    if ((journal_seq & 1023) == 0) ESTA_TRY(journal->tick());
+    {
+        std::lock_guard<std::mutex> lock(flow_mutex);
+        pending[pid].push_back(Pending{steady_ns(), std::move(answer)});
+    }
+    auto sent = kernel->send(pid, MessageType(static_cast<u16>(type)),
+                             std::vector<u8>(line.begin(), line.end()));
+    if (!sent) {
+        std::lock_guard<std::mutex> lock(flow_mutex);
+        pending[pid].pop_back();
+        return sent.error();
+    }
+    events.fetch_add(1, std::memory_order_relaxed);
+    return {};
+}
+
 Result<void> Node::submit(std::string_view line) {
     Parts& p = *m_parts;
     {
@@ -488,23 +537,23 @@ Result<void> Node::submit(std::string_view line) {
             return p.events.load(std::memory_order_relaxed) - std::min(done, p.events.load()) <
                    p.window;
         });
-        p.submitted_at.push_back(steady_ns());
     }
-    Nanos now = p.clock.now_ns();
-    protocol::Envelope envelope;
-    envelope.id =
-        protocol::MessageId{static_cast<u64>(now / kNanosPerMilli) << 16, p.journal_seq + 1};
-    envelope.timestamp = protocol::HlcTimestamp{now, 0, 1};
-    envelope.type = "esta.accrual_request";
-    envelope.payload.format = protocol::PayloadFormat::Json;
-    envelope.payload.bytes.assign(line.begin(), line.end());
-    p.journal_seq = ESTA_TRY(
-        protocol::append_input(*p.journal, protocol::StreamId(p.input.value()), now, envelope));
-    if ((p.journal_seq & 1023) == 0) ESTA_TRY(p.journal->tick());
-    ESTA_TRY(p.kernel->send(p.input, MessageType(static_cast<u16>(p.options.message_type)),
-                            std::vector<u8>(line.begin(), line.end())));
-    p.events.fetch_add(1, std::memory_order_relaxed);
-    return {};
+    return p.send_event(p.input, p.options.message_type, line, nullptr);
+}
+
+Result<std::string> Node::call(const std::string& process, u32 type, std::string_view body,
+                               u64 timeout_ms) {
+    Parts& p = *m_parts;
+    auto pid = p.pids.find(process);
+    if (pid == p.pids.end()) return Err(Status::NotFound, "run.no_such_process");
+    if (p.stopped) return Err(Status::ShuttingDown, "run.stopping");
+    auto answer = std::make_shared<Answer>();
+    ESTA_TRY(p.send_event(pid->second, type, body, answer));
+    return answer->wait(timeout_ms);
+}
+
+Result<u64> Node::audit(std::string_view kind, const observe::Value::Map& data) {
+    return m_parts->audit_log->append(kind, data);
 }
 
 bool Node::settle(u64 timeout_ms) {

@@ -14,9 +14,14 @@
 #include <string_view>
 #include <vector>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 #include "app/manifest/model.h"
 #include "base/diagnostic.h"
 #include "base/result.h"
+#include "observe/value.h"
 
 namespace esta::app::run {
 
@@ -58,6 +63,39 @@ struct NodePaths {
 
 NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& options);
 
+// One answer someone waits for (an ingress request): the sink line its message produced,
+// or a failure, or nothing by the deadline.
+class Answer {
+  public:
+    void give(std::string_view line) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_line = std::string(line);
+        m_state = State::Given;
+        m_ready.notify_all();
+    }
+    void fail() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_state = State::Failed;
+        m_ready.notify_all();
+    }
+    // Errors: Timeout (nothing by then), Invalid (the handler failed the message).
+    Result<std::string> wait(u64 timeout_ms) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        if (!m_ready.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                              [this] { return m_state != State::Waiting; }))
+            return Err(Status::Timeout, "run.no_answer_in_time");
+        if (m_state == State::Failed) return Err(Status::Invalid, "run.message_failed");
+        return m_line;
+    }
+
+  private:
+    enum class State : u8 { Waiting, Given, Failed };
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    State m_state = State::Waiting;
+    std::string m_line;
+};
+
 class Node {
   public:
     // Errors: a module that does not load or whose needs the grants do not cover (each
@@ -72,6 +110,13 @@ class Node {
     // Journals one event and sends it to the input process; waits while the window is full.
     // Errors: the journal's or the kernel's (the process ended).
     Result<void> submit(std::string_view line);
+    // Sends `body` to `process` as a message of `type` (journaled like an event) and waits
+    // up to `timeout_ms` for the sink line it produces. Errors: NotFound (no such process),
+    // Timeout, Invalid (the handler failed it), ShuttingDown, the kernel's (a full mailbox).
+    Result<std::string> call(const std::string& process, u32 type, std::string_view body,
+                             u64 timeout_ms);
+    // Appends a record of the node's own to the audit log (the ingress's refusals).
+    Result<u64> audit(std::string_view kind, const observe::Value::Map& data);
     // Waits (wall clock) until every submitted event is decided or failed. True when so.
     bool settle(u64 timeout_ms);
     // Stops the kernel, flushes the sinks and the journal, closes the audit log with its
