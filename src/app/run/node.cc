@@ -78,6 +78,24 @@ Result<observe::Ed25519PrivateKey> node_key(const manifest::AppManifest& manifes
     return key;
 }
 
+Result<void> keep_module_in(const std::string& store, const std::string& sha256_hex,
+                            const std::vector<u8>& bytes) {
+    std::error_code error;
+    fs::create_directories(store, error);
+    fs::path path = fs::path(store) / (sha256_hex + ".wasm");
+    if (fs::exists(path, error)) return {};
+    fs::path temporary = fs::path(store) / (sha256_hex + ".wasm.tmp");
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+        if (!out) return Err(Status::IoError, "run.module_store");
+    }
+    fs::rename(temporary, path, error);
+    if (error) return Err(Status::IoError, "run.module_store");
+    return {};
+}
+
 ObjectType grant_object_type(const manifest::GrantResource& resource, ObjectType kv_type) {
     if (std::holds_alternative<manifest::KvGrant>(resource)) return kv_type;
     if (std::holds_alternative<manifest::AuditGrant>(resource)) return ObjectType::AuditLog;
@@ -103,6 +121,7 @@ NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& o
     paths.journal_dir = (fs::path(paths.data_dir) / "journal").string();
     paths.dead_letter_dir = (fs::path(paths.data_dir) / "dead-letters").string();
     paths.node_key = (fs::path(paths.data_dir) / "node.key").string();
+    paths.module_store = (fs::path(paths.data_dir) / "modules").string();
     for (const auto& process : manifest.processes) {
         for (const auto& grant : process.grants) {
             const auto* sink = std::get_if<manifest::SinkGrant>(&grant.resource);
@@ -177,6 +196,9 @@ struct Node::Parts {
     u64 journal_seq = 0;
 
     Result<void> open_files();
+    Result<void> keep_module(const std::string& sha256_hex, const std::vector<u8>& bytes) {
+        return keep_module_in(paths.module_store, sha256_hex, bytes);
+    }
     Result<void> send_event(ProcessId pid, u32 type, std::string_view line,
                             std::shared_ptr<Answer> answer);
     void settle_failures(ProcessId pid, u64 count);
@@ -289,6 +311,9 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
         if (!module_loaded) return module_loaded.error();
         module_hashes[module.name] =
             observe::to_hex(ByteSpan(module_loaded->sha256.data(), module_loaded->sha256.size()));
+        // V-2: the exact bytes, kept under their hash, so any decision can be replayed with
+        // the module that made it.
+        ESTA_TRY(keep_module(module_hashes[module.name], *bytes));
         loaded.emplace(module.name, std::move(*module_loaded));
     }
 

@@ -57,7 +57,8 @@ struct NodePaths {
     std::string audit_dir;
     std::string journal_dir;
     std::string dead_letter_dir;
-    std::string node_key;  // The audit log's signing key, when the manifest names none.
+    std::string node_key;      // The audit log's signing key, when the manifest names none.
+    std::string module_store;  // Every module run, as SHA256.wasm (V-2).
     std::vector<std::string> sink_files;
 };
 

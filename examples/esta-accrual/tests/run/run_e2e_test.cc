@@ -153,6 +153,30 @@ TEST_F(RunE2e, A9_GoldenSampleThroughRunIsTheRecordedDecisions) {
     }
 }
 
+// V-2: the module's hash on every decision and every record it wrote, and its exact bytes
+// kept under that hash.
+TEST_F(RunE2e, V2_DecisionsAndRecordsNameTheModuleWhoseBytesAreKept) {
+    fs::path state = m_dir / "state";
+    fs::path sample = fs::path(ESTA_ACCRUAL_SOURCE_DIR) / "data" / "golden-sample.jsonl";
+    Outcome run = estalogic("run " + example() + " --events " + sample.string() + " --state-dir " +
+                            state.string() + " --quiet --no-http");
+    ASSERT_EQ(run.exit, 0) << run.out << run.err;
+    std::string sha = summary_sha256(run.out);
+    ASSERT_EQ(sha.size(), 64u);
+    auto decisions = read_lines(state / "data" / "decisions.jsonl");
+    for (const auto& line : decisions)
+        ASSERT_NE(line.find("\"module_sha256\":\"" + sha + "\""), std::string::npos) << line;
+    std::string log;
+    for (const auto& entry : fs::directory_iterator(state / "audit"))
+        log += read_text(entry.path());
+    std::size_t stamped = 0;
+    for (auto at = log.find(sha); at != std::string::npos; at = log.find(sha, at + 1))
+        ++stamped;
+    EXPECT_GE(stamped, decisions.size()) << "every esta.decision record names the module";
+    EXPECT_EQ(read_text(state / "data" / "modules" / (sha + ".wasm")),
+              read_text(ESTA_ACCRUAL_MODULE));
+}
+
 TEST_F(RunE2e, V1_NewerManifestVersionIsRefusedWithTheVersionNeeded) {
     fs::path manifest = manifest_variant("manifest_version = 1", "manifest_version = 2");
     Outcome run = estalogic("run " + manifest.string() + " --generate 10");
