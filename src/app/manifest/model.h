@@ -97,6 +97,11 @@ struct ProcessSpec {
     std::string entry = "_start";
     kernel::Priority priority = kernel::Priority::Normal;
     bool critical = false;  // Lockstep dual execution (K-60).
+    // Copies of the process run side by side (scale-out over scheduler threads); a message
+    // goes to the copy FNV-1a(value of the JSON field `partition_key`) mod instances, so
+    // messages of one key stay in order on one copy.
+    u32 instances = 1;
+    std::string partition_key;
     kernel::MemoryClass memory_class = kernel::MemoryClass::User;
     kernel::ProcessBudgets budgets{};  // memory.max_memory_pages follows memory_class.
     kernel::MailboxConfig mailbox{};

@@ -105,6 +105,8 @@ void parse_module(ParseContext& context, TableReader& table, ModuleSpec& module)
     table.finish();
 }
 
+constexpr i64 kMaxInstances = 64;
+
 void parse_budgets(TableReader& process, ProcessSpec& spec) {
     const auto* table = process.table("budgets");
     if (!table) return;
@@ -153,6 +155,22 @@ void parse_process(ParseContext& context, TableReader& table, ProcessSpec& spec)
     if (auto priority = table.choice<Priority>("priority", "a priority", kPriorities))
         spec.priority = *priority;
     if (auto critical = table.boolean("critical")) spec.critical = *critical;
+    if (auto instances = table.integer("instances", 1, kMaxInstances))
+        spec.instances = static_cast<u32>(*instances);
+    if (auto key = table.string("partition_key")) {
+        if (key->empty() || key->size() > 64 || key->find('"') != std::string::npos) {
+            table.error("partition_key",
+                        "expected the name of a top-level text field of the messages (1 to 64 "
+                        "characters, no quotes), e.g. \"employer\"");
+        } else {
+            spec.partition_key = *key;
+        }
+    }
+    if (spec.instances > 1 && spec.partition_key.empty() && !table.has("partition_key")) {
+        table.missing("partition_key",
+                      "several instances need the field that keeps related messages on one "
+                      "instance, e.g. partition_key = \"employer\"");
+    }
     if (auto memory = table.choice<MemoryClass>("memory_class", "a memory class", kMemoryClasses))
         spec.memory_class = *memory;
     spec.budgets.memory.max_memory_pages =

@@ -226,6 +226,9 @@ toml::table to_toml(const AppManifest& manifest) {
         table.insert_or_assign("entry", process.entry);
         table.insert_or_assign("priority", priority_key(process.priority));
         table.insert_or_assign("critical", process.critical);
+        table.insert_or_assign("instances", i64{process.instances});
+        if (!process.partition_key.empty())
+            table.insert_or_assign("partition_key", process.partition_key);
         table.insert_or_assign("memory_class", memory_class_key(process.memory_class));
         toml::table budgets;
         budgets.insert_or_assign("fuel_per_slice",
@@ -478,6 +481,10 @@ std::string render_summary(const AppManifest& manifest) {
                       std::string(overflow_key(process.mailbox.overflow)).c_str(),
                       process.critical ? "  critical (lockstep)" : "");
         text += line;
+        if (process.instances > 1) {
+            text += "    instances " + std::to_string(process.instances) + " by " +
+                    process.partition_key + "\n";
+        }
         if (process.grants.empty()) text += "    grants: none\n";
         for (const auto& grant : process.grants)
             text += "    grant " + describe_grant(grant) + "\n";

@@ -164,8 +164,11 @@ struct Node::Parts {
     std::vector<std::unique_ptr<DecisionSink>> sinks;
     std::map<std::string, DecisionSink*> sink_by_name;
     std::map<std::string, std::string> module_hashes;  // name -> hex
-    std::map<std::string, ProcessId> pids;
-    ProcessId input{};
+    // Each process's instances, in order; a message goes to one by partition().
+    std::map<std::string, std::vector<ProcessId>> pids;
+    std::map<std::string, std::string> partition_keys;
+    std::string input_name;
+    ProcessId input{};  // Its first instance (health).
 
     // Flow between submit() and the drain thread.
     mutable std::mutex flow_mutex;
@@ -202,6 +205,7 @@ struct Node::Parts {
     Result<void> send_event(ProcessId pid, u32 type, std::string_view line,
                             std::shared_ptr<Answer> answer);
     void settle_failures(ProcessId pid, u64 count);
+    ProcessId partition(const std::string& process, std::string_view line) const;
     Result<void> start_processes(Diagnostics& problems);
     Result<Ref<KernelObject>> grant_object(const manifest::GrantSpec& grant);
     void drain_loop();
@@ -359,42 +363,53 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
         specs.emplace(process.name, std::move(spec));
     }
 
+    auto instances_of = [this](const std::string& name) {
+        return manifest.find_process(name)->instances;
+    };
     for (const auto& supervisor : manifest.supervision.supervisors) {
         std::vector<ChildSpec> children;
+        std::vector<std::string> names;
         for (const auto& child : supervisor.children) {
             auto it = specs.find(child);
             if (it == specs.end()) continue;  // A nested supervisor.
-            children.push_back(ChildSpec{child, std::move(it->second)});
+            for (u32 i = 0; i < instances_of(child); ++i) {
+                children.push_back(ChildSpec{child, it->second});
+                names.push_back(child);
+            }
             specs.erase(it);
         }
         if (children.empty()) continue;
-        std::vector<std::string> names;
-        for (const auto& child : children)
-            names.push_back(child.name);
         auto started = ESTA_TRY(kernel->supervise(supervisor.strategy, std::move(children)));
         for (std::size_t i = 0; i < started.size(); ++i)
-            pids[names[i]] = started[i];
+            pids[names[i]].push_back(started[i]);
     }
-    for (auto& [name, spec] : specs)
-        pids[name] = ESTA_TRY(kernel->spawn(std::move(spec)));
+    for (auto& [name, spec] : specs) {
+        for (u32 i = 0; i < instances_of(name); ++i)
+            pids[name].push_back(ESTA_TRY(kernel->spawn(spec)));
+    }
+    for (const auto& process : manifest.processes)
+        partition_keys[process.name] = process.partition_key;
 
     // Endpoint grants, now that every process has its endpoint.
     for (const auto& process : manifest.processes) {
         for (const auto& grant : process.grants) {
             const auto* target = std::get_if<manifest::EndpointGrant>(&grant.resource);
             if (!target) continue;
-            ESTA_TRY(kernel->grant(
-                pids.at(process.name),
-                kernel::GrantSpec{grant.name, kernel->endpoint(pids.at(target->process)),
-                                  grant.rights.rights}));
+            // A partitioned target is reached through its first instance.
+            for (ProcessId pid : pids.at(process.name)) {
+                ESTA_TRY(kernel->grant(
+                    pid, kernel::GrantSpec{grant.name,
+                                           kernel->endpoint(pids.at(target->process).front()),
+                                           grant.rights.rights}));
+            }
         }
-        audit->set_module(pids.at(process.name), module_hashes.at(process.module));
+        for (ProcessId pid : pids.at(process.name)) {
+            audit->set_module(pid, module_hashes.at(process.module));
+            for (auto& sink : sinks)
+                sink->set_module(pid, module_hashes.at(process.module));
+        }
     }
-    for (auto& sink : sinks) {
-        for (const auto& process : manifest.processes)
-            sink->set_module(pids.at(process.name), module_hashes.at(process.module));
-    }
-    std::string input_name =
+    input_name =
         options.input_process.empty() ? manifest.processes.front().name : options.input_process;
     auto input_pid = pids.find(input_name);
     if (input_pid == pids.end()) {
@@ -402,11 +417,30 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
                                    "\" in the manifest to send the events to"));
         return Err(Status::NotFound, "run.no_input_process");
     }
-    input = input_pid->second;
+    input = input_pid->second.front();
     const auto* input_spec = manifest.find_process(input_name);
     window = std::max<u32>(
         1, std::min({options.window, input_spec->mailbox.capacity / 2, kSinkCapacity / 2}));
     return {};
+}
+
+// The instance of `process` that takes `line`: FNV-1a over the text of its partition key's
+// field (the same key always reaches the same instance, so its messages stay in order).
+ProcessId Node::Parts::partition(const std::string& process, std::string_view line) const {
+    const auto& instances = pids.at(process);
+    if (instances.size() == 1) return instances.front();
+    const std::string needle = "\"" + partition_keys.at(process) + "\":\"";
+    auto at = line.find(needle);
+    if (at == std::string_view::npos) return instances.front();
+    auto start = at + needle.size();
+    auto end = line.find('"', start);
+    if (end == std::string_view::npos) return instances.front();
+    u32 hash = 2166136261u;
+    for (std::size_t i = start; i < end; ++i) {
+        hash ^= static_cast<u8>(line[i]);
+        hash *= 16777619u;
+    }
+    return instances[hash % instances.size()];
 }
 
 bool Node::Parts::drain_once() {
@@ -436,13 +470,15 @@ bool Node::Parts::drain_once() {
 void Node::Parts::count_failures() {
     u64 dead = kernel->stats().dead_lettered;
     u64 total = dead;
-    for (const auto& [name, pid] : pids) {
-        auto info = kernel->process(pid);
-        u64 now_failed = (info ? info->failed_messages : 0) + (pid == input ? dead : 0);
-        u64& before = failed_by_process[pid];
-        if (now_failed > before) settle_failures(pid, now_failed - before);
-        before = now_failed;
-        if (info) total += info->failed_messages;
+    for (const auto& [name, instances] : pids) {
+        for (ProcessId pid : instances) {
+            auto info = kernel->process(pid);
+            u64 now_failed = (info ? info->failed_messages : 0) + (pid == input ? dead : 0);
+            u64& before = failed_by_process[pid];
+            if (now_failed > before) settle_failures(pid, now_failed - before);
+            before = now_failed;
+            if (info) total += info->failed_messages;
+        }
     }
     if (total > failed.load(std::memory_order_relaxed)) {
         failed.store(total, std::memory_order_relaxed);
@@ -563,7 +599,7 @@ Result<void> Node::submit(std::string_view line) {
                    p.window;
         });
     }
-    return p.send_event(p.input, p.options.message_type, line, nullptr);
+    return p.send_event(p.partition(p.input_name, line), p.options.message_type, line, nullptr);
 }
 
 Result<std::string> Node::call(const std::string& process, u32 type, std::string_view body,
@@ -573,7 +609,7 @@ Result<std::string> Node::call(const std::string& process, u32 type, std::string
     if (pid == p.pids.end()) return Err(Status::NotFound, "run.no_such_process");
     if (p.stopped) return Err(Status::ShuttingDown, "run.stopping");
     auto answer = std::make_shared<Answer>();
-    ESTA_TRY(p.send_event(pid->second, type, body, answer));
+    ESTA_TRY(p.send_event(p.partition(process, body), type, body, answer));
     return answer->wait(timeout_ms);
 }
 
