@@ -29,18 +29,28 @@
 namespace esta::test {
 namespace {
 
-TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies) {
-    // Generated workload in (every kind of event, invalid ones too).
+// A generated workload (every kind of event, invalid ones too) over 12 employers.
+std::vector<std::string> workload_lines(std::uint64_t seed, std::int64_t count) {
     workload::Options options;
-    options.seed = 2;
-    options.events = 10000;
+    options.seed = seed;
+    options.events = count;
     options.employers = 12;
     std::vector<std::string> events;
     workload::generate(options, [&](std::string_view line) { events.emplace_back(line); });
+    return events;
+}
+
+std::string joined_lines(const std::vector<std::string>& lines) {
     std::string text;
-    for (const auto& line : events)
+    for (const auto& line : lines)
         text += line + "\n";
-    fs::path events_file = write("events.jsonl", text);
+    return text;
+}
+
+TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies) {
+    // Generated workload in (every kind of event, invalid ones too).
+    std::vector<std::string> events = workload_lines(2, 10000);
+    fs::path events_file = write("events.jsonl", joined_lines(events));
 
     // The example manifest as it is, its module found in the build tree.
     fs::path state = m_dir / "state";
@@ -90,16 +100,8 @@ TEST_F(RunE2e, A8_RunDecisionsMatchTheIndependentReferenceAndTheAuditLogVerifies
 // scheduler threads): the decisions come in another order, but each is the independent
 // reference's for its event, since an employer's events stay in order on one instance.
 TEST_F(RunE2e, A8_TwoInstancesPartitionedByEmployerDecideAsOne) {
-    workload::Options options;
-    options.seed = 3;
-    options.events = 6000;
-    options.employers = 12;
-    std::vector<std::string> events;
-    workload::generate(options, [&](std::string_view line) { events.emplace_back(line); });
-    std::string text;
-    for (const auto& line : events)
-        text += line + "\n";
-    fs::path events_file = write("events.jsonl", text);
+    std::vector<std::string> events = workload_lines(3, 6000);
+    fs::path events_file = write("events.jsonl", joined_lines(events));
     fs::path manifest =
         manifest_variant("critical = true", "instances = 2\npartition_key = \"employer\"");
     fs::path state = m_dir / "state";
