@@ -152,7 +152,7 @@ std::string with_commas(u64 value) {
 class Progress {
   public:
     Progress(const run::Node& node, u64 total, bool quiet)
-        : m_node(node), m_total(total), m_terminal(isatty(STDERR_FILENO) == 1), m_quiet(quiet) {
+        : m_node(node), m_total(total), m_terminal(isatty(STDERR_FILENO) == 1) {
         if (quiet) return;
         m_thread = std::thread([this] { loop(); });
     }
@@ -202,7 +202,6 @@ class Progress {
     const run::Node& m_node;
     u64 m_total;
     bool m_terminal;
-    bool m_quiet;
     std::atomic<bool> m_done{false};
     std::thread m_thread;
 };
