@@ -241,9 +241,13 @@ esta_i32 esta_cap_info(esta_handle h, void* out_ptr, esta_u32 out_len);
 /*
  * send: Sends a message of `type` to the endpoint h, moving up to 4 handles out of this
  * process. MAILBOX_FULL in the target's NotifySender mode; PAYLOAD_TOO_LARGE over the payload
- * limit; INVALID_ARGS for unknown flags or a kernel message type. Needs: WRITE on h; TRANSFER
- * on each moved handle. Returns: the message's sequence number in the target mailbox, or
- * -status.
+ * limit; INVALID_ARGS for unknown flags or a kernel message type. PERSISTENT: the message is
+ * journaled before send returns its sequence, so an acknowledged message survives a crash of
+ * the kernel and is consumed once (by an actor's recv, or when a reactive handler returns); it
+ * cannot carry handles (INVALID_ARGS, checked before the mailbox's room), is NOT_SUPPORTED by a
+ * kernel without a journal, and a failed journal append is reported as its error with the
+ * endpoint's use spent and nothing queued. Needs: WRITE on h; TRANSFER on each moved handle.
+ * Returns: the message's sequence number in the target mailbox, or -status.
  */
 ESTALOGIC_IMPORT(send)
 esta_i64 esta_send(esta_handle h, esta_i32 type, const void* ptr, esta_u32 len, const esta_handle* handles_ptr, esta_u32 handles_n, esta_i32 flags);
@@ -252,15 +256,18 @@ esta_i64 esta_send(esta_handle h, esta_i32 type, const void* ptr, esta_u32 len, 
  * recv: Takes the next message (matching type_filter unless it is 0): higher priority first,
  * FIFO per sender within a priority. timeout_ms 0 polls (EMPTY), -1 waits forever, > 0 waits
  * that long (TIMEOUT). Writes the info record. BUFFER_TOO_SMALL leaves the message queued and
- * sets info.len. Moved handles arrive in info.handles. Returns: the payload's length, or
- * -status.
+ * sets info.len. Moved handles arrive in info.handles. A message delivered again after its
+ * reactive handler stopped with trap 3001 (watchdog) or 3002 (host memory; both retried once)
+ * brings the handles the handler still held then. Returns: the payload's length, or -status.
  */
 ESTALOGIC_IMPORT(recv)
 esta_i32 esta_recv(esta_i64 timeout_ms, esta_i32 type_filter, void* buf, esta_u32 buf_cap, esta_info* info_ptr);
 
 /*
  * reply: Answers the message being handled (its reply-to): used by `call`ers and the HTTP
- * ingress. NOT_FOUND when the message expects no reply. Needs: TRANSFER on each moved handle.
+ * ingress. Moves up to 4 handles to the caller, checked as send checks them (more than 4 or one
+ * named twice is INVALID_ARGS). NOT_FOUND when the message expects no reply or its caller is
+ * gone (timed out or ended; the handles then stay here). Needs: TRANSFER on each moved handle.
  * Returns: 0, or -status.
  */
 ESTALOGIC_IMPORT(reply)
@@ -270,8 +277,13 @@ esta_i32 esta_reply(esta_i32 type, const void* ptr, esta_u32 len, const esta_han
  * call: Request/reply on an endpoint or a driver handle. On a driver handle, `op` is one of the
  * op codes of its kind and request and reply use the value encoding. TIMEOUT when the deadline
  * passes; UNAVAILABLE when the driver is down (retryable); DRIVER_ERROR when the service
- * refused (detail in the reply). Needs: the right the op needs (READ for reads, WRITE for
- * writes, EXECUTE for SQL). Returns: the reply's length, or -status.
+ * refused (detail in the reply). On an endpoint: NOT_FOUND when the target process is gone, or
+ * ends, crashes or closes its endpoint before answering (a supervised target restarts on the
+ * same endpoint and answers later calls); when resp_cap leaves room after the reply, the four
+ * i32 handle slots of the reply follow it (the handles the reply moved, 0 where unused); a
+ * reply that moves handles needs that room, else BUFFER_TOO_SMALL and they are dropped. Needs:
+ * the right the op needs (READ for reads, WRITE for writes, EXECUTE for SQL). Returns: the
+ * reply's length, or -status.
  */
 ESTALOGIC_IMPORT(call)
 esta_i32 esta_call(esta_handle h, esta_i32 op, const void* req_ptr, esta_u32 req_len, void* resp_ptr, esta_u32 resp_cap, esta_i64 timeout_ms);

@@ -92,24 +92,38 @@ constexpr Function kFunctions[] = {
     {"send", kSend, I64, kValue, "the message's sequence number in the target mailbox",
      "Sends a message of `type` to the endpoint h, moving up to 4 handles out of this "
      "process. MAILBOX_FULL in the target's NotifySender mode; PAYLOAD_TOO_LARGE over the "
-     "payload limit; INVALID_ARGS for unknown flags or a kernel message type.",
+     "payload limit; INVALID_ARGS for unknown flags or a kernel message type. PERSISTENT: "
+     "the message is journaled before send returns its sequence, so an acknowledged message "
+     "survives a crash of the kernel and is consumed once (by an actor's recv, or when a "
+     "reactive handler returns); it cannot carry handles (INVALID_ARGS, checked before the "
+     "mailbox's room), is NOT_SUPPORTED by a kernel without a journal, and a failed journal "
+     "append is reported as its error with the endpoint's use spent and nothing queued.",
      "WRITE on h; TRANSFER on each moved handle",
      "esta_i64 seq = esta_send(peer, 0x10, msg, msg_len, 0, 0, ESTA_SEND_PRIORITY(5));"},
     {"recv", kRecv, I32, kValue, "the payload's length",
      "Takes the next message (matching type_filter unless it is 0): higher priority first, "
      "FIFO per sender within a priority. timeout_ms 0 polls (EMPTY), -1 waits forever, > 0 "
      "waits that long (TIMEOUT). Writes the info record. BUFFER_TOO_SMALL leaves the message "
-     "queued and sets info.len. Moved handles arrive in info.handles.",
+     "queued and sets info.len. Moved handles arrive in info.handles. A message delivered "
+     "again after its reactive handler stopped with trap 3001 (watchdog) or 3002 (host "
+     "memory; both retried once) brings the handles the handler still held then.",
      "", "esta_i32 n = esta_recv(ESTA_RECV_FOREVER, 0, buf, sizeof buf, &info);"},
     {"reply", kReply, I32, kValue, "0",
      "Answers the message being handled (its reply-to): used by `call`ers and the HTTP "
-     "ingress. NOT_FOUND when the message expects no reply.",
+     "ingress. Moves up to 4 handles to the caller, checked as send checks them (more than 4 "
+     "or one named twice is INVALID_ARGS). NOT_FOUND when the message expects no reply or "
+     "its caller is gone (timed out or ended; the handles then stay here).",
      "TRANSFER on each moved handle", "esta_reply(0x11, out, out_len, 0, 0);"},
     {"call", kCall, I32, kValue, "the reply's length",
      "Request/reply on an endpoint or a driver handle. On a driver handle, `op` is one of the "
      "op codes of its kind and request and reply use the value encoding. TIMEOUT when the "
      "deadline passes; UNAVAILABLE when the driver is down (retryable); DRIVER_ERROR when the "
-     "service refused (detail in the reply).",
+     "service refused (detail in the reply). On an endpoint: NOT_FOUND when the target process "
+     "is gone, or ends, crashes or closes its endpoint before answering (a supervised target "
+     "restarts on the same endpoint and answers later calls); when resp_cap leaves room "
+     "after the reply, the four i32 handle slots of the reply follow it (the handles the "
+     "reply moved, 0 where unused); a reply that moves handles needs that room, else "
+     "BUFFER_TOO_SMALL and they are dropped.",
      "the right the op needs (READ for reads, WRITE for writes, EXECUTE for SQL)",
      "esta_i32 n = esta_call(kv, ESTA_KV_GET, req, req_len, resp, sizeof resp, 100);"},
     {"spawn", kSpawn, I32, kValue, "a process handle",
@@ -205,7 +219,10 @@ constexpr InfoField kInfoRecord[] = {
 constexpr Constant kSendFlags[] = {
     {"REQUIRE_ACK", send_flags::kRequireAck, "the sender wants a delivery acknowledgement"},
     {"TRANSACTIONAL", send_flags::kTransactional, "part of the handler's transaction"},
-    {"PERSISTENT", send_flags::kPersistent, "journaled before delivery"},
+    {"PERSISTENT", send_flags::kPersistent,
+     "journaled on the receiver's stream before send returns; after a kernel restart the "
+     "unconsumed ones are delivered again, in order. No handles (INVALID_ARGS); "
+     "NOT_SUPPORTED without a journal; a failed append is its error, with nothing queued"},
     {"PRIORITY_SHIFT", send_flags::kPriorityShift, "message priority 0-7 sits in bits 8-10"},
     {"PRIORITY_MASK", send_flags::kPriorityMask, "the priority bits"},
 };
@@ -337,7 +354,11 @@ constexpr CustomSection kCustomSections[] = {
      "value-encoded map: abi (1), name, version, needs (grant name -> kind and rights), "
      "exports style (reactive | actor)"},
     {"estalogic.signature", "SIGNATURE_SECTION",
-     "Ed25519 over the SHA-256 of the module without this section, plus the key id"},
+     "the module's last section: a value-encoded map of version (1), algorithm "
+     "(\"ed25519\"), key_id (8 bytes: the first 8 bytes of the SHA-256 of the 32-byte raw "
+     "Ed25519 public key; it picks which trusted key to try, trust comes from the kernel's "
+     "key set) and signature (64 bytes: Ed25519 over the SHA-256 of the module bytes before "
+     "this section)"},
 };
 
 constexpr ModuleExport kModuleExports[] = {

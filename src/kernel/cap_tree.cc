@@ -65,7 +65,7 @@ Error CapTree::deny(const CapNode* node, Error error, Rights asked, const CheckC
 }
 
 Result<void> CapTree::check(const CapNode& node, std::optional<ObjectType> type, Rights required,
-                            const CheckContext& context) {
+                            const CheckContext& context, UseCheck uses) {
     // (1) BAD_HANDLE was the table's; (2) the object's kind.
     if (type && node.type() != *type) {
         return deny(
@@ -101,9 +101,9 @@ Result<void> CapTree::check(const CapNode& node, std::optional<ObjectType> type,
                         Detail{.limit = required.bits(), .actual = node.rights().bits()}),
                     required, context);
     }
-    if (node.chain_restricted()) {
-        if (auto uses = node.check_uses(); !uses) {
-            return deny(&node, uses.error(), required, context);
+    if (uses == UseCheck::Check && node.chain_restricted()) {
+        if (auto left = node.check_uses(); !left) {
+            return deny(&node, left.error(), required, context);
         }
     }
     return Ok();

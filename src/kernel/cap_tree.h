@@ -80,8 +80,11 @@ class CapTree {
     // Checks, in the ABI's order, that `node` may do an operation needing `required` on an
     // object of `type` (nullopt: any type): WRONG_TYPE, REVOKED, EXPIRED, RESTRICTED,
     // ACCESS_DENIED, USES_EXHAUSTED. No use is consumed. Failures are audited as Denied.
+    // UseCheck::Skip leaves out the last step, for operations that spend no use (revoke: a
+    // capability whose uses are spent can still revoke what was derived from it).
+    enum class UseCheck : u8 { Check, Skip };
     Result<void> check(const CapNode& node, std::optional<ObjectType> type, Rights required,
-                       const CheckContext& context);
+                       const CheckContext& context, UseCheck uses = UseCheck::Check);
 
     // Spends one use on every use budget of the chain, once the operation is performed.
     // Re-checks the budgets (USES_EXHAUSTED) so a use is never spent twice; audits

@@ -10,6 +10,8 @@ void Endpoint::detach_receiver() {
     while (true) {
         auto message = m_mailbox.receive(message_types::kAny, Timeout::poll(), 0);
         if (!message || !message->has_value()) break;
+        const Ref<CallSlot>& reply_to = (*message)->reply_to;
+        if (reply_to && reply_to->fail()) m_orphaned_callers.push_back(reply_to->caller());
     }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "kernel/mailbox.h"
 #include "kernel/object.h"
@@ -27,13 +28,17 @@ class Endpoint final : public KernelObject {
     const Mailbox& mailbox() const { return m_mailbox; }
 
     // The receiver ended: refuse further sends and drop what is queued (with the handles
-    // the messages carried).
+    // the messages carried). A queued request's caller is not left waiting: its call
+    // fails (NOT_FOUND, "target process gone"), and take_orphaned_callers() names it so
+    // the kernel can wake it.
     void detach_receiver();
+    std::vector<ProcessId> take_orphaned_callers() { return std::move(m_orphaned_callers); }
 
   private:
     ProcessId m_receiver;
     bool m_receiver_alive = true;
     Mailbox m_mailbox;
+    std::vector<ProcessId> m_orphaned_callers;
 };
 
 }  // namespace esta::kernel

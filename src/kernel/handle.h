@@ -17,6 +17,8 @@ using HandleValue = StrongId<HandleValueTag, u32>;
 inline constexpr u32 kHandleSlotBits = 16;
 inline constexpr u32 kMaxHandleSlots = u32{1} << kHandleSlotBits;
 inline constexpr u32 kMaxHandleGeneration = (u32{1} << 15) - 1;
+// ABI v1: the handles one message (send) or one answer (reply) moves.
+inline constexpr u32 kMaxMessageHandles = 4;
 
 constexpr HandleValue make_handle_value(u32 slot, u32 generation) {
     return HandleValue((generation << kHandleSlotBits) | slot);

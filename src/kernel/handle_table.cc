@@ -111,7 +111,8 @@ Result<RevokeProgress> HandleTable::revoke(HandleValue value, const CheckContext
         if (node->issuer() == m_owner) issuer = true;
     }
     Rights required = issuer ? Rights::none() : Rights(Right::Revoke);
-    ESTA_TRY(m_tree.check(handle.node(), std::nullopt, required, context));
+    // Revoking spends no use, so a capability whose uses are spent still revokes.
+    ESTA_TRY(m_tree.check(handle.node(), std::nullopt, required, context, CapTree::UseCheck::Skip));
     return m_tree.revoke(handle.node_ref(), RevokeScope::Descendants, m_owner, context.now, budget);
 }
 

@@ -220,6 +220,27 @@ TEST_F(HandleTableTest, K16_RevokeNeedsRightOrIssuer) {
     EXPECT_TRUE(alice.get_object(mine, {}, {}, as_alice()).has_value());  // h itself stays.
 }
 
+TEST_F(HandleTableTest, K16_RevokeWorksOnACapabilityWhoseUsesAreSpent) {
+    Restrictions two_uses;
+    two_uses.max_uses = 2;
+    Rights rights = Right::Write | Right::Delegate | Right::Revoke;
+    HandleValue root = grant(alice, endpoint(), rights, two_uses);
+    HandleValue child = *alice.derive(root, Right::Write, {}, as_alice());
+    ASSERT_TRUE(alice.consume_use(child, as_alice()).has_value());
+    ASSERT_TRUE(alice.consume_use(root, as_alice()).has_value());  // Shared: both spent.
+    EXPECT_EQ(alice.get_object(root, {}, Right::Write, as_alice()).error().code,
+              Status::UsesExhausted);
+    // Revoking spends no use: it still works, and still needs the right.
+    auto progress = alice.revoke(root, as_alice(), 10);
+    ASSERT_TRUE(progress.has_value()) << progress.error().to_string();
+    EXPECT_EQ(progress->revoked, 1u);
+    EXPECT_EQ(alice.get_object(child, {}, {}, as_alice()).error().code, Status::Revoked);
+    HandleValue spent = grant(alice, endpoint(), Right::Write, two_uses);
+    ASSERT_TRUE(alice.consume_use(spent, as_alice()).has_value());
+    ASSERT_TRUE(alice.consume_use(spent, as_alice()).has_value());
+    EXPECT_EQ(alice.revoke(spent, as_alice(), 10).error().code, Status::AccessDenied);
+}
+
 TEST_F(HandleTableTest, ZeroHandlesRunsOnceWhenTheLastHandleGoes) {
     {
         HandleTable carol{tree, ProcessId(3)};

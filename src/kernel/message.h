@@ -40,7 +40,6 @@ constexpr bool is_kernel_message_type(MessageType type) {
     return id <= 0x000F || id >= 0xFF00 || id == message_types::kDriverRecord.value();
 }
 
-inline constexpr u32 kMaxMessageHandles = 4;         // ABI v1.
 inline constexpr u32 kDefaultMaxPayload = 1u << 20;  // 1 MiB; equal passes (K-42).
 inline constexpr u32 kMaxMessagePriority = 7;
 inline constexpr u32 kMessagePriorityLevels = kMaxMessagePriority + 1;

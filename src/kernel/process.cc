@@ -231,6 +231,7 @@ Result<SliceResult> Process::begin_slice() {
         m_current_message = std::move(**next);
         m_current_time = m_current_message->time;  // T-2: the handled message's time.
         m_message_in_hand = m_current_message->copy_without_handles();
+        m_delivered_handles.clear();
         m_reply_to = m_current_message->reply_to;
         if (m_observer) {
             m_observer->message_received(message_facts(*m_current_message, m_pid, mailbox().size()),
@@ -280,6 +281,7 @@ void Process::finish_message(i32 code) {
     m_current_message.reset();  // Handles it carried and the handler did not take drop here.
     if (m_message_in_hand) m_finished_seq = m_message_in_hand->seq;
     m_message_in_hand.reset();
+    m_delivered_handles.clear();
     m_started = false;
     if (m_observer) m_observer->message_handled(m_pid.value());
     m_state = ProcessState::Ready;  // Running -> Ready: the next slice takes the next message.
@@ -295,6 +297,7 @@ void Process::complete(ExitReason reason) {
     m_state = ProcessState::Completed;
     m_exit = std::move(reason);
     m_execution.reset();  // Abandon a suspended call.
+    if (m_exit->trap && m_message_in_hand) reclaim_message_handles();
     m_current_message.reset();
     if (m_pending_call) m_pending_call->slot->abandon();
     m_pending_call.reset();
@@ -303,6 +306,23 @@ void Process::complete(ExitReason reason) {
     if (!m_supervised) m_endpoint->detach_receiver();
     m_handles.clear();
     m_grants.clear();
+}
+
+void Process::reclaim_message_handles() {
+    Message& in_hand = *m_message_in_hand;
+    if (m_current_message) {
+        // Trapped before its recv: the handles are still aboard.
+        for (u32 i = 0; i < m_current_message->handle_count; ++i)
+            in_hand.attach(m_current_message->handles[i]);
+        m_current_message->handle_count = 0;
+    } else {
+        // Delivered: those still in the table (not dropped or passed on) come back.
+        for (HandleValue value : m_delivered_handles) {
+            auto handle = m_handles.remove(value);
+            if (handle) in_hand.attach(*handle);
+        }
+    }
+    m_delivered_handles.clear();
 }
 
 }  // namespace esta::kernel

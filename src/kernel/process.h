@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -161,12 +162,24 @@ class Process final : public KernelObject {
     // Reactive: a copy (without handles) of the message whose handler is running, kept
     // after a trap so the supervisor can retry or dead-letter it.
     const std::optional<Message>& message_in_hand() const { return m_message_in_hand; }
+    // After a trap: the message in hand with the handles it carried that the handler still
+    // held (or had not yet received), taken back from the table before it was cleared, so
+    // a retried delivery (T-4) brings them again. Empty afterwards.
+    std::optional<Message> take_message_in_hand() { return std::exchange(m_message_in_hand, {}); }
+    // recv delivered the message in hand, its handles as these values in this table.
+    void note_delivered_handles(std::span<const HandleValue> values) {
+        m_delivered_handles.assign(values.begin(), values.end());
+    }
     // The reply-to of the message being handled (`reply` answers it), if it came by `call`.
     Ref<CallSlot>& reply_to() { return m_reply_to; }
     // The endpoint `call` this process is parked in, if any.
     std::optional<PendingCall>& pending_call() { return m_pending_call; }
+    // The parked call is due for its retry: its deadline passed, or it failed (the
+    // target's endpoint closed) without a wake reaching this process.
     bool call_expired(Nanos now) const {
-        return m_pending_call && m_pending_call->deadline && now >= *m_pending_call->deadline;
+        if (!m_pending_call) return false;
+        if (m_pending_call->slot->failed()) return true;
+        return m_pending_call->deadline && now >= *m_pending_call->deadline;
     }
     bool supervised() const { return m_supervised; }
     // Reactive: the sequence number of the message whose handler just returned (once).
@@ -224,6 +237,8 @@ class Process final : public KernelObject {
     Result<void> resolve_entry(const std::string& entry);
     // Reactive: the handler's invocation ended with `code` (0 = done, < 0 = failed).
     void finish_message(i32 code);
+    // After a trap, before the table is cleared: see take_message_in_hand().
+    void reclaim_message_handles();
 
     ProcessId m_pid;
     ProcessId m_parent;
@@ -237,6 +252,7 @@ class Process final : public KernelObject {
     ModuleStyle m_style = ModuleStyle::Actor;
     std::optional<Message> m_current_message;
     std::optional<Message> m_message_in_hand;
+    std::vector<HandleValue> m_delivered_handles;  // Of the message in hand, by recv.
     Ref<CallSlot> m_reply_to;
     std::optional<PendingCall> m_pending_call;
     bool m_supervised = false;

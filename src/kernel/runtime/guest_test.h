@@ -33,6 +33,16 @@ class GuestTest : public ::testing::Test {
     bool m_skipped = false;
 };
 
+// The parts a deterministic Kernel is built from: the injected clock (1000 s), a recording
+// audit, an in-memory dead-letter sink, one scheduler at 1000 fuel per millisecond.
+class KernelGuestTest : public GuestTest {
+  protected:
+    protocol::ManualClock clock{1'000 * kNanosPerSecond};
+    RecordingAudit audit;
+    InMemoryDeadLetters dead_letters;
+    KernelConfig config{.threads = 1, .fuel_per_milli = 1000};
+};
+
 }  // namespace esta::kernel::testing
 
 // Builds `code` into the Module `var`, or skips/fails the test.

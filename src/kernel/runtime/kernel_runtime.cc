@@ -235,6 +235,12 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
         }
     }
     settle_reply(process);
+    wake_orphaned_callers(*process.endpoint());
+}
+
+void Kernel::wake_orphaned_callers(Endpoint& endpoint) {
+    for (ProcessId caller : endpoint.take_orphaned_callers())
+        wake(caller);
 }
 
 void Kernel::observe_slice(Process& process, const SliceReport& report) {

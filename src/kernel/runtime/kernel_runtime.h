@@ -193,6 +193,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // The observer's share of a finished slice: fuel, states, an ended process.
     void observe_slice(Process& process, const SliceReport& report);
     void settle_reply(Process& process);
+    // Callers whose requests were queued at an endpoint that closed: their call fails.
+    void wake_orphaned_callers(Endpoint& endpoint);
     bool idle_locked() const;
     void worker_loop(u32 worker);
     void watchdog_loop();

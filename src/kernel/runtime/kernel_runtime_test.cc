@@ -64,13 +64,7 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
-class KernelRuntime : public testing::GuestTest {
-  protected:
-    protocol::ManualClock clock{1'000 * kNanosPerSecond};
-    testing::RecordingAudit audit;
-    InMemoryDeadLetters dead_letters;
-    KernelConfig config{.threads = 1, .fuel_per_milli = 1000};
-};
+using KernelRuntime = testing::KernelGuestTest;
 
 TEST_F(KernelRuntime, K1_SpawnRunsAProcessToItsExit) {
     ESTA_BUILD(module, "exit3", kExitsWithThree);

@@ -52,21 +52,24 @@ void Kernel::on_crash(Process& process, Nanos now) {
         report.trap_function = exit.trap->function;
         report.trap_offset = exit.trap->code_offset;
     }
+    // The message being handled, with the handles it brought (dropped here unless retried).
+    std::optional<Message> in_hand = process.take_message_in_hand();
     if (!record.supervision) {
         m_crashes.push_back(std::move(report));
         return;  // Unsupervised: the process is gone (its endpoint closed with it).
     }
 
     // (1) The message being handled (K-31, T-4): poison -> dead-letter sink, the process
-    // continues with the next message; 3001/3002 -> delivered once more, first in line.
-    if (exit.trap && process.message_in_hand()) {
-        const Message& message = *process.message_in_hand();
+    // continues with the next message; 3001/3002 -> delivered once more, first in line,
+    // with the handles it carried.
+    if (exit.trap && in_hand) {
+        Message& message = *in_hand;
         report.message_seq = message.seq;
         auto disposition = m_poison.on_handler_trap(pid, message, *exit.trap, now);
         if (disposition) {
             report.disposition = *disposition;
             if (*disposition == MessageDisposition::Retry) {
-                process.mailbox().requeue_front(message.copy_without_handles());
+                process.mailbox().requeue_front(std::move(message));
                 process.reply_to() = nullptr;  // The redelivered copy carries it.
                 ++m_retried;
             } else if (*disposition == MessageDisposition::DeadLettered) {
@@ -131,6 +134,7 @@ void Kernel::start_due_restarts(Nanos now) {
         if (!started) {
             // The module no longer starts: the child stays down, its endpoint closes.
             endpoint->detach_receiver();
+            wake_orphaned_callers(*endpoint);
             CrashReport report;
             report.pid = pid;
             report.exit = "restart failed: " + started.error().to_string();

@@ -63,25 +63,14 @@ SyscallResult Syscalls::send(Call& call) {
         return SyscallResult::failed(Status::NotSupported);
     auto payload = guest_range(call.memory, call.u32_arg(2), call.u32_arg(3));
     if (!payload) return from(payload.error());
-    auto handle_bytes = guest_range(call.memory, call.u32_arg(4), handles_n * 4);
-    if (!handle_bytes) return from(handle_bytes.error());
-    std::array<HandleValue, kMaxMessageHandles> moved{};
-    for (u32 i = 0; i < handles_n; ++i) {
-        u32 value = 0;
-        std::memcpy(&value, handle_bytes->data() + 4 * i, 4);  // Little-endian host and guest.
-        moved[i] = HandleValue(value);
-        for (u32 j = 0; j < i; ++j) {
-            if (moved[j] == moved[i]) return SyscallResult::failed(Status::InvalidArgs);
-        }
-    }
+    auto moved = read_moved_handles(call.memory, call.u32_arg(4), handles_n);
+    if (!moved) return from(moved.error());
 
     // (2) Check: the endpoint (WRITE), each moved handle (TRANSFER), the receiver, the room.
     auto endpoint = table.get<Endpoint>(target, Right::Write, call.context);
     if (!endpoint) return from(endpoint.error());
-    for (u32 i = 0; i < handles_n; ++i) {
-        auto movable = table.get_object(moved[i], std::nullopt, Right::Transfer, call.context);
-        if (!movable) return from(movable.error());
-    }
+    if (auto movable = check_movable(table, *moved, call.context); !movable)
+        return from(movable.error());
     Endpoint& destination = **endpoint;
     if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
 
@@ -131,7 +120,7 @@ SyscallResult Syscalls::send(Call& call) {
     }
     message.handle_count = 0;
     for (u32 i = 0; i < handles_n; ++i) {
-        auto handle = table.take_for_transfer(moved[i], call.context);
+        auto handle = table.take_for_transfer(moved->values[i], call.context);
         ESTA_ASSERT(handle.has_value());  // Checked in (2), nothing ran in between.
         message.attach(*handle);
     }
@@ -219,6 +208,9 @@ SyscallResult Syscalls::recv(Call& call) {
         ESTA_ASSERT(value.has_value());  // Room was checked in (2).
         values[i] = *value;
     }
+    // A reactive handler's own message: its handles come back to it if the handling traps
+    // and the message is retried (T-4).
+    if (from_current) receiver.note_delivered_handles({values.data(), message.handle_count});
     std::copy(message.payload.begin(), message.payload.end(), buffer->begin());
     InfoRecord info;
     info.fill(message, values);

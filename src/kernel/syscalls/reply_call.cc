@@ -5,6 +5,12 @@
 // The caller's side is one syscall retried by the engine: (1) the first attempt checks and
 // queues the request and parks with a PendingCall; (2) each retry after a wake looks at the
 // slot: answered -> copy the reply out; failed -> NOT_FOUND; deadline passed -> TIMEOUT.
+//
+// A reply may move up to four handles, as a send does. The caller finds them right after
+// the reply's payload in its response buffer: four i32 slots, 0 where unused (as in the
+// info record), written whenever resp_cap leaves room for them; a reply that moves handles
+// needs that room (else BUFFER_TOO_SMALL, and the handles are dropped with the answer).
+#include <array>
 #include <cstring>
 
 #include "kernel/endpoint.h"
@@ -17,6 +23,29 @@ namespace {
 
 SyscallResult from(const Error& error) {
     return SyscallResult::failed(error.code);
+}
+
+constexpr u32 kHandleSlotsSize = 4 * kMaxMessageHandles;
+
+// The caller's side of an answered call: payload, then the handle slots when they fit.
+SyscallResult take_answer(CallSlot::Answer& answer, HandleTable& table, std::span<u8> response) {
+    std::size_t length = answer.payload.size();
+    bool slots_fit = length + kHandleSlotsSize <= response.size();
+    if (length > response.size() || (answer.handle_count != 0 && !slots_fit))
+        return SyscallResult::failed(Status::BufferTooSmall);
+    if (table.size() + answer.handle_count > table.max_handles())
+        return SyscallResult::failed(Status::Limit);
+    std::memcpy(response.data(), answer.payload.data(), length);
+    if (slots_fit) {
+        std::array<u32, kMaxMessageHandles> values{};
+        for (u32 i = 0; i < answer.handle_count; ++i) {
+            auto value = table.insert(std::move(answer.handles[i]));
+            ESTA_ASSERT(value.has_value());  // Room was checked above.
+            values[i] = value->value();
+        }
+        std::memcpy(response.data() + length, values.data(), kHandleSlotsSize);  // LE host.
+    }
+    return SyscallResult::of(static_cast<i64>(length));
 }
 
 }  // namespace
@@ -32,14 +61,11 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
         CallSlot& slot = *held;
         observe::KernelObserver* observer = m_services.observer;
         if (slot.answered()) {
-            const CallSlot::Answer& answer = *slot.answer();
+            CallSlot::Answer& answer = *slot.answer();
             pending.reset();
             if (observer) observer->call_ended(caller.pid().value(), 0);
             if (!response) return from(response.error());
-            if (answer.payload.size() > response->size())
-                return SyscallResult::failed(Status::BufferTooSmall);
-            std::memcpy(response->data(), answer.payload.data(), answer.payload.size());
-            return SyscallResult::of(static_cast<i64>(answer.payload.size()));
+            return take_answer(answer, caller.handles(), *response);
         }
         if (slot.failed()) {
             pending.reset();
@@ -107,25 +133,37 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
 
 SyscallResult Syscalls::reply(Call& call) {
     u32 type = call.u32_arg(0);
-    u32 handles_n = call.u32_arg(4);
     Process& handler = call.process;
+    HandleTable& table = handler.handles();
 
-    // Decode, then check: a kernel type is refused; handles cannot travel back through a
-    // call in v1 (the caller's `call` has nowhere to report them).
+    // (1) Decode: a kernel type is refused; the payload and the moved handles in memory.
     if (is_kernel_message_type(MessageType(type)))
         return SyscallResult::failed(Status::InvalidArgs);
-    if (handles_n > kMaxMessageHandles) return SyscallResult::failed(Status::InvalidArgs);
     auto payload = guest_range(call.memory, call.u32_arg(1), call.u32_arg(2));
     if (!payload) return from(payload.error());
-    if (handles_n != 0) return SyscallResult::failed(Status::NotSupported);
+    auto moved = read_moved_handles(call.memory, call.u32_arg(3), call.u32_arg(4));
+    if (!moved) return from(moved.error());
     if (payload->size() > kDefaultMaxPayload) return SyscallResult::failed(Status::PayloadTooLarge);
+
+    // (2) Check, in send's order: the target (a reply-to), TRANSFER on each moved handle,
+    // then a caller still waiting (one that gave up, timed out or ended is gone: NOT_FOUND,
+    // and the handles stay here).
     Ref<CallSlot>& reply_to = handler.reply_to();
     if (!reply_to) return SyscallResult::failed(Status::NotFound);  // Expects no reply.
+    if (auto movable = check_movable(table, *moved, call.context); !movable)
+        return from(movable.error());
+    Ref<CallSlot> slot = std::move(reply_to);  // Answered at most once.
+    if (slot->settled()) return SyscallResult::failed(Status::NotFound);
 
-    // Invoke: answer once; a caller that gave up (timeout, ended) is gone.
-    Ref<CallSlot> slot = std::move(reply_to);
-    bool answered = slot->answer(CallSlot::Answer{type, {payload->begin(), payload->end()}});
-    if (!answered) return SyscallResult::failed(Status::NotFound);
+    // (3) Invoke: move the handles into the answer, answer, wake the caller.
+    CallSlot::Answer answer{type, {payload->begin(), payload->end()}, {}, 0};
+    for (u32 i = 0; i < moved->count; ++i) {
+        auto handle = table.take_for_transfer(moved->values[i], call.context);
+        ESTA_ASSERT(handle.has_value());  // Checked in (2), nothing ran in between.
+        answer.handles[answer.handle_count++] = std::move(*handle);
+    }
+    bool answered = slot->answer(std::move(answer));
+    ESTA_ASSERT(answered);  // Not settled, checked in (2).
     m_waker.wake(slot->caller());
     if (m_services.observer) {
         m_services.observer->replied(handler.pid().value(), slot->caller().value(), type,

@@ -1,5 +1,7 @@
 #include "kernel/syscalls/syscalls.h"
 
+#include <cstring>
+
 #include "kernel/abi_signature.h"
 #include "kernel/abi_table.h"
 
@@ -20,6 +22,33 @@ Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 l
                    Detail{.offset = address, .actual = length});
     }
     return memory->span(address, length);
+}
+
+Result<MovedHandles> read_moved_handles(wasm::LinearMemory* memory, u32 address, u32 count) {
+    if (count > kMaxMessageHandles) {
+        return Err(Status::InvalidArgs, "syscall: more handles than a message moves",
+                   Detail{.limit = kMaxMessageHandles, .actual = count});
+    }
+    auto bytes = ESTA_TRY(guest_range(memory, address, count * 4));
+    MovedHandles moved;
+    moved.count = count;
+    for (u32 i = 0; i < count; ++i) {
+        u32 value = 0;
+        std::memcpy(&value, bytes.data() + 4 * i, 4);  // Little-endian host and guest.
+        moved.values[i] = HandleValue(value);
+        for (u32 j = 0; j < i; ++j) {
+            if (moved.values[j] == moved.values[i])
+                return Err(Status::InvalidArgs, "syscall: a handle moved twice");
+        }
+    }
+    return moved;
+}
+
+Result<void> check_movable(HandleTable& table, const MovedHandles& moved,
+                           const CheckContext& context) {
+    for (u32 i = 0; i < moved.count; ++i)
+        ESTA_TRY(table.get_object(moved.values[i], std::nullopt, Right::Transfer, context));
+    return Ok();
 }
 
 Syscalls::Syscalls(CapTree& tree, const protocol::Clock& clock, ProcessWaker& waker,

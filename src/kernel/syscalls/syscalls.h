@@ -10,6 +10,7 @@
 // same host function again on resume, so each syscall is written to be retried.
 #pragma once
 
+#include <array>
 #include <map>
 #include <mutex>
 #include <span>
@@ -127,5 +128,17 @@ class Syscalls final : public ImportProvider {
 // Guest memory helpers shared by the syscall files: a range of the caller's memory, checked
 // (OUT_OF_BOUNDS when outside it or when the caller has no memory).
 Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 length);
+
+// The handle values a send or reply moves (handles_ptr, handles_n): more than four or one
+// named twice is INVALID_ARGS, a range outside memory OUT_OF_BOUNDS.
+struct MovedHandles {
+    std::array<HandleValue, kMaxMessageHandles> values{};
+    u32 count = 0;
+};
+Result<MovedHandles> read_moved_handles(wasm::LinearMemory* memory, u32 address, u32 count);
+// Each moved handle must be usable and hold TRANSFER (the ABI's check order, per handle in
+// turn); nothing changes.
+Result<void> check_movable(HandleTable& table, const MovedHandles& moved,
+                           const CheckContext& context);
 
 }  // namespace esta::kernel
