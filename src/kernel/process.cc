@@ -1,5 +1,7 @@
 #include "kernel/process.h"
 
+#include "kernel/syscalls/services.h"
+
 #include <algorithm>
 
 #include "kernel/message_trace.h"
@@ -69,6 +71,7 @@ Process::Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, Spaw
       m_current_time(request.now) {
     m_supervised = request.supervised;
     m_observer = request.observer;
+    m_recorder = request.recorder;
 }
 
 Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
@@ -237,6 +240,7 @@ Result<SliceResult> Process::begin_slice() {
             m_observer->message_received(message_facts(*m_current_message, m_pid, mailbox().size()),
                                          message_trace(*m_current_message));
         }
+        if (m_recorder) m_recorder->delivered(m_pid, *m_current_message);
     }
     return SliceResult{m_state, 0};
 }

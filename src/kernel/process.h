@@ -35,6 +35,8 @@
 
 namespace esta::kernel {
 
+class KernelAnswerRecorder;  // syscalls/services.h
+
 // X(Name)
 #define ESTA_PROCESS_STATE_LIST(X) X(Created) X(Ready) X(Running) X(Waiting) X(Blocked) X(Completed)
 
@@ -102,6 +104,8 @@ struct SpawnRequest {
     bool supervised = false;
     // Told when a reactive handler takes and finishes a message (may be null; borrowed).
     observe::KernelObserver* observer = nullptr;
+    // Borrowed, may be null: told each message a reactive handler starts on (T-1).
+    KernelAnswerRecorder* recorder = nullptr;
 };
 
 // An endpoint `call` the process is parked in: the slot the reply lands in, and when the
@@ -257,6 +261,7 @@ class Process final : public KernelObject {
     std::optional<PendingCall> m_pending_call;
     bool m_supervised = false;
     observe::KernelObserver* m_observer = nullptr;
+    KernelAnswerRecorder* m_recorder = nullptr;
     std::optional<u64> m_finished_seq;
     u64 m_failed_messages = 0;
     std::optional<Timeout> m_recv_deadline;

@@ -62,5 +62,70 @@ TEST(InputLog, P8_PersistentMessageIsAcknowledgedOnlyOnceCommitted) {
     EXPECT_GE((*journal)->committed_sequence(), *sequence);
 }
 
+SyscallAnswer sample_syscall() {
+    SyscallAnswer answer;
+    answer.function = "recv";
+    answer.args = {~u64{0}, 0, 1024, 64, 2048};
+    answer.request = {{}, {1, 2, 3}};
+    answer.result = -14;
+    answer.writes = {{1024, {'h', 'i'}}, {2048, std::vector<u8>(72, 7)}};
+    return answer;
+}
+
+TEST(InputLog, T1_SyscallAnswersAndStartsRoundTripInOrder) {
+    MemoryFileSystem fs;
+    ManualClock clock;
+    auto journal = Journal::open(fs, "/j", clock);
+    ASSERT_TRUE(journal);
+    const ProcessStart start{"accrual", "_start", {9, 8, 7}, 2};
+    SyscallAnswer exited;
+    exited.function = "exit";
+    exited.args = {3};
+    exited.result = 3;
+    exited.exited = true;
+    ASSERT_TRUE(append_start(**journal, StreamId(4), 10, start));
+    ASSERT_TRUE(append_syscall(**journal, StreamId(4), 11, sample_syscall()));
+    ASSERT_TRUE(append_syscall(**journal, StreamId(4), 12, exited));
+    auto history = read_history(**journal, StreamId(4));
+    ASSERT_TRUE(history) << history.error().to_string();
+    ASSERT_EQ(history->size(), 3u);
+    EXPECT_EQ(std::get<ProcessStart>((*history)[0].event), start);
+    EXPECT_EQ(std::get<SyscallAnswer>((*history)[1].event), sample_syscall());
+    EXPECT_EQ(std::get<SyscallAnswer>((*history)[2].event), exited);
+    EXPECT_EQ((*history)[2].time, 12);
+}
+
+TEST(InputLog, T1_DamagedSyscallAnswersAreRefusedWithAReason) {
+    ManualClock clock;
+    // Every truncation of a valid answer record, inside a record whose checksum is valid.
+    std::vector<u8> data;
+    {
+        MemoryFileSystem fs;
+        auto journal = Journal::open(fs, "/j", clock);
+        ASSERT_TRUE(journal);
+        ASSERT_TRUE(append_syscall(**journal, StreamId(1), 1, sample_syscall()));
+        data = (*journal)->read_stream(StreamId(1))->at(0).data;
+    }
+    for (std::size_t cut = 1; cut < data.size(); ++cut) {
+        MemoryFileSystem fs;
+        auto journal = Journal::open(fs, "/j", clock);
+        ASSERT_TRUE(journal);
+        ASSERT_TRUE((*journal)->append(StreamId(1), RecordType::KernelAnswer, 1,
+                                       ByteSpan(data.data(), cut)));
+        auto history = read_history(**journal, StreamId(1));
+        ASSERT_FALSE(history) << "cut " << cut;
+        EXPECT_STREQ(history.error().context, "input_log.bad_answer") << "cut " << cut;
+    }
+    // A newer answer layout is refused as such (V-1), not as damage.
+    data[1] = 2;
+    MemoryFileSystem fs;
+    auto journal = Journal::open(fs, "/j", clock);
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE((*journal)->append(StreamId(1), RecordType::KernelAnswer, 1, ByteSpan(data)));
+    auto history = read_history(**journal, StreamId(1));
+    ASSERT_FALSE(history);
+    EXPECT_EQ(history.error().code, Status::NotSupported);
+}
+
 }  // namespace
 }  // namespace esta::protocol

@@ -13,7 +13,8 @@
 namespace esta::protocol {
 
 // The journal segment format this build writes; it reads this one and older ones (V-1).
-inline constexpr u32 kJournalFormatVersion = 1;
+// Version 2 added the syscall answer (kind 5) and the process-start marker (kind 2).
+inline constexpr u32 kJournalFormatVersion = 2;
 
 // A process's stream in the node's journal.
 using StreamId = StrongId<struct StreamTag, u64>;

@@ -1,19 +1,30 @@
 #include "kernel/persistence/journaled_answers.h"
 
-namespace esta::kernel {
+#include "kernel/persistence/kernel_envelope.h"
 
-void JournaledAnswers::record(ProcessId process, std::string_view syscall,
-                              std::span<const u8> answer) {
-    // input_log's kinds: `random` is the one syscall the kernel reports today; a name it
-    // does not know is kept as a driver reply rather than dropped.
-    const protocol::AnswerKind kind = syscall == "random" ? protocol::AnswerKind::Random
-                                      : syscall == "now"  ? protocol::AnswerKind::Now
-                                                          : protocol::AnswerKind::DriverReply;
-    protocol::KernelAnswer entry{kind, std::vector<u8>(answer.begin(), answer.end())};
-    if (!protocol::append_answer(m_journal, protocol::StreamId(process.value()), m_clock.now_ns(),
-                                 entry)) {
-        ++m_failed_appends;
-    }
+namespace esta::kernel {
+namespace {
+
+protocol::StreamId stream_of(ProcessId process) {
+    return protocol::StreamId(process.value());
+}
+
+}  // namespace
+
+void JournaledAnswers::started(ProcessId process, const protocol::ProcessStart& start, Nanos time) {
+    count(protocol::append_start(m_journal, stream_of(process), time, start).has_value());
+}
+
+void JournaledAnswers::delivered(ProcessId process, const Message& message) {
+    // At the message's time: T-2's `now` for as long as it is handled.
+    count(protocol::append_input(m_journal, stream_of(process), message.time,
+                                 to_delivery_envelope(message, m_ids.next()))
+              .has_value());
+}
+
+void JournaledAnswers::answered(ProcessId process, const protocol::SyscallAnswer& answer,
+                                Nanos time) {
+    count(protocol::append_syscall(m_journal, stream_of(process), time, answer).has_value());
 }
 
 }  // namespace esta::kernel

@@ -159,6 +159,61 @@ TEST_F(PersistentMessagesTest, P8_AFullDiskFailsTheSendAndOnlyAcknowledgedOnesCo
     EXPECT_EQ(run_next_life(*journal), "code(2)");
 }
 
+// P-5 end to end: an ingress hands the kernel 'a', 'b' under idempotency keys and loses
+// power before it sees the acknowledgements; after the restart it sends both again, then
+// 'c'. The receiver gets each exactly once, and a later copy changes nothing.
+TEST_F(PersistentMessagesTest, P5_IdempotencyKeysApplyARedeliveredMessageOnceAcrossARestart) {
+    ESTA_NEED_GUESTS();
+    auto input = [&](char c) {
+        Message message;
+        message.type = MessageType(0x30);
+        message.payload = {static_cast<u8>(c)};
+        return message;
+    };
+    const std::string key_a = "order-a", key_b = "order-b", key_c = "order-c";
+    u64 record_a = 0;
+    {
+        auto journal = open_journal(protocol::FsyncPolicy::Always);
+        ASSERT_TRUE(journal);
+        JournaledMessages persistent(*journal, clock);
+        Kernel kernel(clock, audit, dead_letters, config,
+                      SyscallServices{.persistent = &persistent});
+        ProcessId receiver = *kernel.spawn(spec(sleeper));  // Consumes nothing.
+        record_a = *persistent.accept(kernel, receiver, input('a'), key_a);
+        ASSERT_TRUE(persistent.accept(kernel, receiver, input('b'), key_b));
+        // A copy within the same life is answered with the first record.
+        EXPECT_EQ(*persistent.accept(kernel, receiver, input('a'), key_a), record_a);
+        EXPECT_EQ(kernel.process(receiver)->state, ProcessState::Ready);
+        ASSERT_TRUE(kernel.run_until_idle());
+    }
+    protocol::DeterministicRng rng(11);
+    fs.crash(rng, protocol::MemoryFileSystem::Tear::Garbage);  // Power loss.
+    for (int life = 0; life < 2; ++life) {
+        auto journal = open_journal(protocol::FsyncPolicy::Always);
+        ASSERT_TRUE(journal);
+        JournaledMessages persistent(*journal, clock);
+        Kernel kernel(clock, audit, dead_letters, config,
+                      SyscallServices{.persistent = &persistent});
+        ProcessId receiver = *kernel.spawn(spec(counter));
+        const ProcessId receivers[] = {receiver};
+        ASSERT_TRUE(persistent.restore_into(kernel, receivers));
+        // The sender retries what it never saw acknowledged: both are already there.
+        EXPECT_EQ(*persistent.accept(kernel, receiver, input('a'), key_a), record_a);
+        ASSERT_TRUE(persistent.accept(kernel, receiver, input('b'), key_b));
+        ASSERT_TRUE(persistent.accept(kernel, receiver, input('c'), key_c));
+        ASSERT_TRUE(kernel.run_until_idle());
+        // First restart: a, b, c once each, in order. Second: all three were consumed, and
+        // the copies are recognised, so nothing is delivered again.
+        EXPECT_EQ(exit_of(kernel, receiver), life == 0 ? "code(3)" : "normal");
+    }
+    auto journal = open_journal(protocol::FsyncPolicy::Always);
+    ASSERT_TRUE(journal);
+    JournaledMessages persistent(*journal, clock);
+    Kernel kernel(clock, audit, dead_letters, config, SyscallServices{.persistent = &persistent});
+    ProcessId receiver = *kernel.spawn(spec(sleeper));
+    EXPECT_EQ(persistent.accept(kernel, receiver, Message{}, "").error().code, Status::InvalidArgs);
+}
+
 TEST_F(PersistentMessagesTest, P8_WithoutAJournalAPersistentSendIsNotAcknowledged) {
     ESTA_NEED_GUESTS();
     Kernel kernel(clock, audit, dead_letters, config);  // No PersistentMessages service.

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "protocol/input_log.h"
+
 namespace esta::kernel {
 namespace {
 
@@ -61,7 +63,10 @@ protocol::Envelope to_envelope(const Message& message, protocol::MessageId id) {
     return envelope;
 }
 
-Result<Message> from_envelope(const protocol::Envelope& envelope) {
+namespace {
+
+// The fields both kinds of record carry; `flags` left to the caller.
+Result<Message> common_fields(const protocol::Envelope& envelope) {
     std::string_view type = envelope.type;
     if (!type.starts_with(kTypePrefix)) return bad_message();
     auto type_id = parse(type.substr(kTypePrefix.size()), 16);
@@ -69,8 +74,7 @@ Result<Message> from_envelope(const protocol::Envelope& envelope) {
     auto priority = header(envelope, "esta.priority");
     auto time = header(envelope, "esta.time");
     if (!type_id || *type_id > 0xFFFF'FFFFu || !sender || *sender > 0xFFFF'FFFFu || !priority ||
-        *priority > kMaxMessagePriority || !time || envelope.sender.badge > 0xFFFF'FFFFu ||
-        !envelope.flags.contains(protocol::EnvelopeFlag::Persistent)) {
+        *priority > kMaxMessagePriority || !time || envelope.sender.badge > 0xFFFF'FFFFu) {
         return bad_message();
     }
     Message message;
@@ -78,11 +82,6 @@ Result<Message> from_envelope(const protocol::Envelope& envelope) {
     message.sender = ProcessId(static_cast<u32>(*sender));
     message.sender_badge = static_cast<u32>(envelope.sender.badge);
     message.priority = static_cast<u8>(*priority);
-    message.flags = send_flags::kPersistent;
-    if (envelope.flags.contains(protocol::EnvelopeFlag::RequireAck))
-        message.flags |= send_flags::kRequireAck;
-    if (envelope.flags.contains(protocol::EnvelopeFlag::Transactional))
-        message.flags |= send_flags::kTransactional;
     message.time = static_cast<Nanos>(*time);
     for (int i = 0; i < 8; ++i) {
         message.trace_id[i] = static_cast<u8>(envelope.trace.trace_id_high >> (56 - 8 * i));
@@ -91,6 +90,51 @@ Result<Message> from_envelope(const protocol::Envelope& envelope) {
     }
     message.trace_flags = envelope.trace.trace_flags;
     message.payload = envelope.payload.bytes;
+    return message;
+}
+
+}  // namespace
+
+Result<Message> from_envelope(const protocol::Envelope& envelope) {
+    if (!envelope.flags.contains(protocol::EnvelopeFlag::Persistent)) return bad_message();
+    Message message = ESTA_TRY(common_fields(envelope));
+    message.flags = send_flags::kPersistent;
+    if (envelope.flags.contains(protocol::EnvelopeFlag::RequireAck))
+        message.flags |= send_flags::kRequireAck;
+    if (envelope.flags.contains(protocol::EnvelopeFlag::Transactional))
+        message.flags |= send_flags::kTransactional;
+    return message;
+}
+
+protocol::Envelope to_delivery_envelope(const Message& message, protocol::MessageId id) {
+    protocol::Envelope envelope = to_envelope(message, id);
+    envelope.flags = {};
+    if ((message.flags & send_flags::kPersistent) != 0)
+        envelope.flags.set(protocol::EnvelopeFlag::Persistent);
+    if ((message.flags & send_flags::kRequireAck) != 0)
+        envelope.flags.set(protocol::EnvelopeFlag::RequireAck);
+    if ((message.flags & send_flags::kTransactional) != 0)
+        envelope.flags.set(protocol::EnvelopeFlag::Transactional);
+    envelope.headers.push_back({"esta.flags", std::to_string(message.flags)});
+    envelope.headers.push_back({"esta.handles", std::to_string(message.handle_count)});
+    envelope.headers.push_back(
+        {std::string(protocol::kDeliveredHeader), std::to_string(message.seq)});
+    return envelope;
+}
+
+bool is_delivery(const protocol::Envelope& envelope) {
+    for (const auto& entry : envelope.headers)
+        if (entry.key == protocol::kDeliveredHeader) return true;
+    return false;
+}
+
+Result<Message> from_delivery_envelope(const protocol::Envelope& envelope) {
+    Message message = ESTA_TRY(common_fields(envelope));
+    auto flags = header(envelope, "esta.flags");
+    auto seq = header(envelope, protocol::kDeliveredHeader);
+    if (!flags || *flags > 0xFFFF'FFFFu || !seq) return bad_message();
+    message.flags = static_cast<u32>(*flags);
+    message.seq = *seq;
     return message;
 }
 

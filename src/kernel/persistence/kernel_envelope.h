@@ -11,4 +11,11 @@ protocol::Envelope to_envelope(const Message& message, protocol::MessageId id);
 // Errors: Malformed "persist.bad_message" when a kernel field is missing or out of range.
 Result<Message> from_envelope(const protocol::Envelope& envelope);
 
+// A message as delivered to its receiver (T-1's delivery record): its own flags, and the
+// headers esta.flags, esta.handles and esta.delivered (the mailbox sequence).
+protocol::Envelope to_delivery_envelope(const Message& message, protocol::MessageId id);
+bool is_delivery(const protocol::Envelope& envelope);
+// Handles are not kept: the message comes back without them. Errors: from_envelope's.
+Result<Message> from_delivery_envelope(const protocol::Envelope& envelope);
+
 }  // namespace esta::kernel

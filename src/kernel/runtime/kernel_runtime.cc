@@ -32,6 +32,7 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
       m_dead_letters(dead_letters),
       m_persistent(services.persistent),
       m_observer(services.observer),
+      m_recorder(services.answers),
       m_tree(audit),
       m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
                  with_spawner(services, *this)),
@@ -58,6 +59,7 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
     request.mailbox = spec.mailbox;
     request.now = m_clock.now_ns();
     request.observer = m_observer;
+    request.recorder = m_recorder;
     for (const GrantSpec& grant : spec.grants) {
         request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {}, pid,
                                                                 request.now, grant.badge)});
@@ -67,6 +69,12 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
 
 Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<Endpoint> endpoint) {
     SpawnRequest request = request_for(record.spec, pid);
+    if (m_recorder) {
+        // Before the module is instantiated: its start function may already make syscalls.
+        protocol::ProcessStart start{record.spec.name, record.spec.entry, record.spec.module_sha256,
+                                     record.lives++};
+        m_recorder->started(pid, start, request.now);
+    }
     request.endpoint = std::move(endpoint);
     request.supervised = record.supervision.has_value();
     auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
@@ -95,6 +103,9 @@ Result<Ref<Process>> Kernel::spawn(SpawnRequest request) {
     request.budgets.fuel_per_slice = slice_fuel(request.priority, m_config.fuel_per_milli);
     request.now = m_clock.now_ns();
     request.observer = m_observer;
+    request.recorder = m_recorder;
+    if (m_recorder)
+        m_recorder->started(pid, protocol::ProcessStart{{}, request.entry, {}, 0}, request.now);
     Priority priority = request.priority;
     ProcessId parent = request.parent;
     std::string entry = request.entry;
@@ -103,7 +114,7 @@ Result<Ref<Process>> Kernel::spawn(SpawnRequest request) {
     ++m_next_pid;
     ProcessSpec spec;
     spec.priority = priority;
-    m_records.emplace(pid, Record{process, std::move(spec), std::nullopt, 0});
+    m_records.emplace(pid, Record{process, std::move(spec), std::nullopt, 0, 1});
     Worker& worker = worker_of(pid);
     ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
     worker.wake.notify_one();

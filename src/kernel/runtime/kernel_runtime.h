@@ -49,6 +49,10 @@ struct GrantSpec {
 
 struct ProcessSpec {
     std::shared_ptr<const wasm::CompiledModule> module;
+    // Journaled with each start (T-1), so a replay can find the process by name and verify
+    // it is given the same module: a name ("" for none) and the module's SHA-256 (V-2).
+    std::string name;
+    std::array<u8, 32> module_sha256{};
     std::string entry = "_start";
     Priority priority = Priority::Normal;
     // fuel_per_slice is replaced by K-2's slice for the priority (KernelConfig's
@@ -167,6 +171,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
         ProcessSpec spec;
         std::optional<std::pair<std::size_t, std::size_t>> supervision;  // (group, child).
         u32 restarts = 0;
+        u32 lives = 0;  // Starts journaled so far.
     };
     struct Group {
         Supervisor supervisor;
@@ -208,6 +213,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     DeadLetterSink& m_dead_letters;
     PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
     observe::KernelObserver* m_observer;  // Borrowed from the services; may be null.
+    PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
+    KernelAnswerRecorder* m_recorder;     // Borrowed from the services; may be null.
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

@@ -68,6 +68,12 @@ class GuestCompiler {
         if (result) m_built.emplace(code, result);
         return result;
     }
+    // The bytes of the module build() made of `name` (empty when it did not build).
+    std::vector<u8> bytes(const std::string& name) const {
+        std::ifstream file(m_dir / (name + ".wasm"), std::ios::binary);
+        return std::vector<u8>((std::istreambuf_iterator<char>(file)),
+                               std::istreambuf_iterator<char>());
+    }
     const std::string& log() const { return m_log; }
     // wasm-ld missing is a skip; anything else a failure.
     bool toolchain_missing() const { return m_log.find("wasm-ld") != std::string::npos; }

@@ -220,6 +220,8 @@ SyscallResult Syscalls::recv(Call& call) {
         m_services.observer->message_received(
             message_facts(message, receiver.pid(), mailbox.size()), message_trace(message));
     }
+    // A reactive handler's own message was journaled when the handler started.
+    if (m_services.answers && !from_current) m_services.answers->delivered(receiver.pid(), message);
     // This is now the message being handled: an earlier request left unanswered fails.
     Ref<CallSlot>& reply_to = receiver.reply_to();
     if (reply_to && reply_to != message.reply_to && reply_to->fail())

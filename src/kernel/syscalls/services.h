@@ -9,8 +9,10 @@
 #include "base/result.h"
 #include "base/types.h"
 #include "kernel/ids.h"
+#include "kernel/message.h"
 #include "kernel/ref.h"
 #include "observe/kernel_observer.h"
+#include "protocol/input_log.h"
 
 namespace esta::kernel {
 
@@ -38,13 +40,16 @@ class KernelMetrics {
     virtual Result<void> add(ProcessId process, std::string_view name, double value) = 0;
 };
 
-// Told every answer that did not come from guest input (random bytes), so a journal can
-// replay it exactly.
+// Told everything a process receives, so its journal stream can replay it exactly (T-1,
+// T-2): each start, each message delivered (in delivery order, with the time `now` then
+// reports), and each syscall it completes with the kernel's answer. The recorder cannot
+// fail a syscall; a journal that cannot keep up stops on its own (Journal::stopped()).
 class KernelAnswerRecorder {
   public:
     virtual ~KernelAnswerRecorder() = default;
-    virtual void record(ProcessId process, std::string_view syscall,
-                        std::span<const u8> answer) = 0;
+    virtual void started(ProcessId process, const protocol::ProcessStart& start, Nanos time) = 0;
+    virtual void delivered(ProcessId process, const Message& message) = 0;
+    virtual void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos time) = 0;
 };
 
 struct SpawnRequest;

@@ -4,6 +4,7 @@
 
 #include "kernel/abi_signature.h"
 #include "kernel/abi_table.h"
+#include "kernel/syscalls/syscall_capture.h"
 
 namespace esta::kernel {
 
@@ -90,9 +91,28 @@ bool Syscalls::implemented(std::string_view name) {
 SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::LinearMemory* memory,
                                std::span<const wasm::Value> args) {
     Handler handler = find_handler(name);
-    if (!handler) return SyscallResult::failed(Status::NotSupported);
-    Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
-    return (this->*handler)(call);
+    const abi::Function* function = m_services.answers ? abi::find_function(name) : nullptr;
+    if (!function) {
+        if (!handler) return SyscallResult::failed(Status::NotSupported);
+        Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
+        return (this->*handler)(call);
+    }
+    // Journaled (T-1): what the process asked and what it was told, once the call completes
+    // (a call that blocks is retried and captured again).
+    SyscallCapture capture(*function, memory, args);
+    SyscallResult result = SyscallResult::failed(Status::NotSupported);
+    if (handler) {
+        Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
+        result = (this->*handler)(call);
+    }
+    if (result.kind != SyscallResult::Kind::Block) {
+        m_services.answers->answered(
+            process.pid(),
+            std::move(capture).finish(result.value, result.kind == SyscallResult::Kind::Exit,
+                                      memory),
+            m_clock.now_ns());
+    }
+    return result;
 }
 
 void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) {

@@ -398,9 +398,14 @@ class RecordingServices final : public KernelLogger,
         total += value;
         return Ok();
     }
-    void record(ProcessId process, std::string_view syscall, std::span<const u8> answer) override {
-        answers.push_back(
-            {process, std::string(syscall), std::vector<u8>(answer.begin(), answer.end())});
+    void started(ProcessId, const protocol::ProcessStart&, Nanos) override {}
+    void delivered(ProcessId, const Message&) override {}
+    void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos) override {
+        // The random bytes are the one span the call wrote.
+        std::vector<u8> bytes;
+        for (const auto& write : answer.writes)
+            bytes.insert(bytes.end(), write.bytes.begin(), write.bytes.end());
+        answers.push_back({process, answer.function, std::move(bytes)});
     }
     struct Answer {
         ProcessId process;
