@@ -5,11 +5,14 @@
 // kernel/runtime/kernel_config.h). Each has a baseline in the same run. Guests are C
 // against sdk/c/estalogic.h, compiled with clang-14 when the benchmark starts.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <vector>
 
+#include "kernel/persistence/journaled_answers.h"
 #include "kernel/runtime/test_guests.h"
 #include "kernel/runtime/test_harness.h"
 
@@ -61,6 +64,36 @@ struct Harness {
     Kernel kernel;
 };
 
+// The same kernel recording every process's inputs and syscall answers (T-1) on a real
+// journal in a scratch directory, under `policy`.
+struct JournaledHarness {
+    JournaledHarness(KernelConfig config, protocol::FsyncPolicy policy)
+        : directory(std::filesystem::temp_directory_path() /
+                    ("esta-bench-t1-" + std::to_string(::getpid()))),
+          journal(open(directory, policy)),
+          recorder(*journal, clock),
+          kernel(clock, audit, dead_letters, config, SyscallServices{.answers = &recorder}) {}
+    ~JournaledHarness() {
+        kernel.shutdown();
+        std::filesystem::remove_all(directory);
+    }
+    std::unique_ptr<protocol::Journal> open(const std::filesystem::path& path,
+                                            protocol::FsyncPolicy policy) {
+        std::filesystem::remove_all(path);
+        protocol::JournalOptions options;
+        options.fsync = policy;
+        return std::move(*protocol::Journal::open(files, path.string(), clock, options));
+    }
+    protocol::SystemClock clock;
+    protocol::PosixFileSystem files;
+    std::filesystem::path directory;
+    std::unique_ptr<protocol::Journal> journal;
+    JournaledAnswers recorder;
+    testing::RecordingAudit audit;
+    InMemoryDeadLetters dead_letters;
+    Kernel kernel;
+};
+
 double percentile(std::vector<double> samples, double p) {
     if (samples.empty()) return 0;
     std::sort(samples.begin(), samples.end());
@@ -96,19 +129,17 @@ BENCHMARK(BM_FuelPerMillisecond)->Unit(benchmark::kMillisecond);
 
 // ---- message passing ----------------------------------------------------------------
 
-// One host-driven round trip per iteration on one thread: latency percentiles.
-void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
-    Module ping = compile_guest("driven_ping", kDrivenPing);
-    Module pong = compile_guest("pong", guest::pong(0));
-    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
-    Harness h(KernelConfig{.threads = 1});
-    ProcessId ping_pid = testing::spawn_pair(h.kernel, ping, pong).first;
-    (void)h.kernel.run_until_idle();
+// Host-driven round trips on `kernel` (ping and pong spawned, ping waiting for "go"), one
+// per iteration; `after` runs inside the timing (a journal commit). Latency percentiles.
+template <class After>
+void round_trips(benchmark::State& state, Kernel& kernel, ProcessId ping_pid, After after) {
+    (void)kernel.run_until_idle();
     std::vector<double> samples;
     for (auto _ : state) {
         auto start = std::chrono::steady_clock::now();
-        (void)h.kernel.send(ping_pid, MessageType(0x12), {});
-        benchmark::DoNotOptimize(h.kernel.run_until_idle());
+        (void)kernel.send(ping_pid, MessageType(0x12), {});
+        benchmark::DoNotOptimize(kernel.run_until_idle());
+        after();
         samples.push_back(
             std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
                 .count());
@@ -117,7 +148,34 @@ void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
     state.counters["p99_us"] = percentile(samples, 0.99);
     state.SetItemsProcessed(state.iterations() * 2);  // Messages between the guests.
 }
+
+// One host-driven round trip per iteration on one thread: latency percentiles.
+void BM_PingPong_OneThread_RoundTrip(benchmark::State& state) {
+    Module ping = compile_guest("driven_ping", kDrivenPing);
+    Module pong = compile_guest("pong", guest::pong(0));
+    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
+    Harness h(KernelConfig{.threads = 1});
+    round_trips(state, h.kernel, testing::spawn_pair(h.kernel, ping, pong).first, [] {});
+}
 BENCHMARK(BM_PingPong_OneThread_RoundTrip);
+
+// The same round trip with the T-1 journal on (the baseline is the one above): each round
+// trip journals two deliveries and every syscall answer; `interval` fsyncs each 100 ms,
+// `batch` commits (one fsync) after each round trip.
+void BM_PingPong_OneThread_Journaled(benchmark::State& state) {
+    Module ping = compile_guest("driven_ping", kDrivenPing);
+    Module pong = compile_guest("pong", guest::pong(0));
+    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
+    const auto policy = static_cast<protocol::FsyncPolicy>(state.range(0));
+    JournaledHarness h(KernelConfig{.threads = 1}, policy);
+    round_trips(state, h.kernel, testing::spawn_pair(h.kernel, ping, pong).first, [&] {
+        if (policy == protocol::FsyncPolicy::Batch) (void)h.journal->commit();
+    });
+    state.SetLabel(std::string(protocol::fsync_policy_name(policy)));
+}
+BENCHMARK(BM_PingPong_OneThread_Journaled)
+    ->Arg(static_cast<int>(protocol::FsyncPolicy::Interval))
+    ->Arg(static_cast<int>(protocol::FsyncPolicy::Batch));
 
 // kFreeRounds round trips as fast as they go, on `threads` scheduler threads.
 void BM_PingPong_Free(benchmark::State& state) {

@@ -134,8 +134,8 @@ void register_replay_command(CLI::App& root, CommandContext& context) {
         "Every message the process was delivered and every syscall answer it got is handed\n"
         "back from the journal; each request it makes must equal the journaled one.\n"
         "Exit codes: 0 identical (or listed); 1 a difference, or a different module;\n"
-        "2 usage error; 65 the journal or the module is corrupt or of a newer version;\n"
-        "66 no journal, module or process.\n"
+        "65 the journal or the module is corrupt or of a newer version; 66 no journal,\n"
+        "module or process; a usage error prints the problem and exits non-zero.\n"
         "Examples:\n"
         "  estalogic replay /var/lib/estalogic/journal\n"
         "  estalogic replay /var/lib/estalogic/journal --process accrual --module accrual.wasm");

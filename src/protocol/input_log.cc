@@ -65,6 +65,14 @@ Result<ProcessStart> decode_start(ByteReader& reader) {
     return start;
 }
 
+Result<ProcessEnd> decode_end(ByteReader& reader) {
+    ProcessEnd end;
+    end.exit = ESTA_TRY(read_text(reader));
+    end.fuel = ESTA_TRY(reader.read_u64_le());
+    if (reader.remaining() != 0) return Err(Status::Malformed, "input_log.trailing_bytes");
+    return end;
+}
+
 }  // namespace
 
 Result<u64> append_input(Journal& journal, StreamId stream, Nanos time, const Envelope& message) {
@@ -118,6 +126,15 @@ Result<u64> append_start(Journal& journal, StreamId stream, Nanos time, const Pr
     return journal.append(stream, RecordType::Marker, time, ByteSpan(data));
 }
 
+Result<u64> append_end(Journal& journal, StreamId stream, Nanos time, const ProcessEnd& end) {
+    std::vector<u8> data;
+    ByteWriter writer(data);
+    writer.put_u8(kEndedMarker);
+    writer.put_string(end.exit);
+    writer.put_u64(end.fuel);
+    return journal.append(stream, RecordType::Marker, time, ByteSpan(data));
+}
+
 Result<std::vector<ReplayStep>> read_history(Journal& journal, StreamId stream, u64 from) {
     const std::vector<JournalRecord> records = ESTA_TRY(journal.read_stream(stream, from));
     std::vector<ReplayStep> steps;
@@ -132,6 +149,12 @@ Result<std::vector<ReplayStep>> read_history(Journal& journal, StreamId stream, 
             auto start = decode_start(reader);
             if (!start) return bad("input_log.bad_start", record.sequence);
             steps.push_back(ReplayStep{record.sequence, record.time, std::move(*start)});
+        } else if (record.type == RecordType::Marker && !record.data.empty() &&
+                   record.data[0] == kEndedMarker) {
+            ByteReader reader{ByteSpan(record.data).subspan(1)};
+            auto end = decode_end(reader);
+            if (!end) return bad("input_log.bad_end", record.sequence);
+            steps.push_back(ReplayStep{record.sequence, record.time, std::move(*end)});
         } else if (record.type == RecordType::KernelAnswer) {
             if (!record.data.empty() && record.data[0] == u8(AnswerKind::Syscall)) {
                 ByteReader reader{ByteSpan(record.data).subspan(1)};

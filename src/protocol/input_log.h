@@ -61,9 +61,18 @@ struct ProcessStart {
     bool operator==(const ProcessStart&) const = default;
 };
 
+// A process ended on its own (returned, exited, trapped): how, and the fuel it used, so
+// replay can check both (T-1: outputs, fuel and traps reproduce).
+struct ProcessEnd {
+    std::string exit;  // ExitReason::to_string(): "normal", "code(3)", "crashed(trap 4002)".
+    u64 fuel = 0;      // Fuel the life used, from its start.
+    bool operator==(const ProcessEnd&) const = default;
+};
+
 // Marker kinds on a process's stream (the first data byte of a `marker` record).
 inline constexpr u8 kConsumedMarker = 1;  // A persistent message was consumed.
 inline constexpr u8 kStartedMarker = 2;   // ProcessStart.
+inline constexpr u8 kEndedMarker = 3;     // ProcessEnd.
 // Header a delivery record carries (its value: the mailbox sequence), which tells it from
 // the record a persistent `send` writes before delivery.
 inline constexpr std::string_view kDeliveredHeader = "esta.delivered";
@@ -79,17 +88,20 @@ Result<u64> append_syscall(Journal& journal, StreamId stream, Nanos time,
                            const SyscallAnswer& answer);
 // Journals a start of the process of `stream` (a `marker` record, kind 2).
 Result<u64> append_start(Journal& journal, StreamId stream, Nanos time, const ProcessStart& start);
+// Journals the end of the process of `stream` (a `marker` record, kind 3).
+Result<u64> append_end(Journal& journal, StreamId stream, Nanos time, const ProcessEnd& end);
 
 // One step of a process's history, in the order it happened.
 struct ReplayStep {
     u64 sequence = 0;
     Nanos time = 0;
-    std::variant<Envelope, KernelAnswer, SyscallAnswer, ProcessStart> event;
+    std::variant<Envelope, KernelAnswer, SyscallAnswer, ProcessStart, ProcessEnd> event;
 };
 
-// The inputs, answers and starts of `stream` from stream sequence `from`, in order, for
+// The inputs, answers, starts and ends of `stream` from stream sequence `from`, in order, for
 // replay. Other records (outputs, checkpoints, consumed markers) are skipped. Errors: the
-// journal's, the codec's, or Malformed "input_log.bad_answer" / "input_log.bad_start".
+// journal's, the codec's, or Malformed "input_log.bad_answer" / "input_log.bad_start" /
+// "input_log.bad_end".
 Result<std::vector<ReplayStep>> read_history(Journal& journal, StreamId stream, u64 from = 1);
 
 }  // namespace esta::protocol

@@ -27,4 +27,8 @@ void JournaledAnswers::answered(ProcessId process, const protocol::SyscallAnswer
     count(protocol::append_syscall(m_journal, stream_of(process), time, answer).has_value());
 }
 
+void JournaledAnswers::ended(ProcessId process, const protocol::ProcessEnd& end, Nanos time) {
+    count(protocol::append_end(m_journal, stream_of(process), time, end).has_value());
+}
+
 }  // namespace esta::kernel

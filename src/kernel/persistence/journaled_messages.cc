@@ -97,8 +97,10 @@ Result<std::vector<PendingMessage>> JournaledMessages::pending(ProcessId receive
     std::set<u64> consumed;
     for (const auto& record : records) {
         if (record.type != protocol::RecordType::Marker) continue;
-        // Other markers (a process's starts, T-1) belong to the replay history.
-        if (!record.data.empty() && record.data[0] == protocol::kStartedMarker) continue;
+        // Other markers (a process's starts and ends, T-1) belong to the replay history.
+        if (!record.data.empty() && (record.data[0] == protocol::kStartedMarker ||
+                                     record.data[0] == protocol::kEndedMarker))
+            continue;
         ByteReader reader{ByteSpan(record.data)};
         auto kind = reader.read_u8();
         auto input = reader.read_u64_le();

@@ -11,6 +11,7 @@
 #include "kernel/process.h"
 #include "kernel/syscalls/services.h"
 #include "kernel/syscalls/syscall_capture.h"
+#include "kernel/syscalls/syscalls.h"
 #include "observe/crypto.h"
 #include "protocol/input_log.h"
 
@@ -32,6 +33,7 @@ struct Step {
 struct Life {
     protocol::ProcessStart start;
     std::vector<Step> steps;
+    std::optional<protocol::ProcessEnd> end;  // When it ended on its own.
 };
 
 // Requests with an effect outside the process: what T-1 calls its outputs.
@@ -141,6 +143,7 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
 
     void started(ProcessId, const protocol::ProcessStart&, Nanos) override {}
     void answered(ProcessId, const SyscallAnswer&, Nanos) override {}
+    void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
     void delivered(ProcessId, const Message&) override {
         // The loop queued the message at the cursor (it is a delivery step).
         ++m_cursor;
@@ -191,8 +194,7 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
             return wasm::HostResult::exit(0);
         }
         for (const auto& write : step.answer.writes) {
-            auto range = memory ? memory->span(write.address, write.bytes.size())
-                                : Result<std::span<u8>>(Err(Status::OutOfBounds, "replay"));
+            auto range = guest_range(memory, write.address, static_cast<u32>(write.bytes.size()));
             if (!range) {
                 differ("the journal's answer writes outside the replay's memory",
                        describe(step.answer), describe(got));
@@ -225,7 +227,7 @@ Result<std::vector<Life>> read_lives(protocol::Journal& journal, ProcessId pid) 
     std::vector<Life> lives;
     for (auto& step : history) {
         if (auto* start = std::get_if<protocol::ProcessStart>(&step.event)) {
-            lives.push_back(Life{std::move(*start), {}});
+            lives.push_back(Life{std::move(*start), {}, std::nullopt});
         } else if (lives.empty()) {
             continue;  // Before the first start (a persistent message sent early).
         } else if (auto* envelope = std::get_if<protocol::Envelope>(&step.event)) {
@@ -234,6 +236,8 @@ Result<std::vector<Life>> read_lives(protocol::Journal& journal, ProcessId pid) 
                 lives.back().steps.push_back(Step{step.sequence, std::move(*envelope), {}});
         } else if (auto* answer = std::get_if<SyscallAnswer>(&step.event)) {
             lives.back().steps.push_back(Step{step.sequence, std::nullopt, std::move(*answer)});
+        } else if (auto* end = std::get_if<protocol::ProcessEnd>(&step.event)) {
+            lives.back().end = std::move(*end);
         }
     }
     return lives;
@@ -281,14 +285,27 @@ Result<void> replay_life(const Life& life, u32 index,
         ESTA_TRY(process.run_slice());
         if (!reactive && process.state() != ProcessState::Ready) break;
     }
+    if (session.stopped()) return Ok();
+    const std::string fuel = " after " + std::to_string(process.fuel_used()) + " fuel";
     if (process.state() == ProcessState::Completed) {
         report.end = process.exit_reason()->to_string();
-        if (!session.stopped() && !session.at_end()) {
-            session.differ("the live process went on; the replay's ended (" + report.end + ")",
-                           session.expected_next(), report.end);
+        if (!session.at_end()) {
+            session.differ("the live process went on; the replay's ended", session.expected_next(),
+                           report.end + fuel);
+        } else if (life.end &&
+                   (life.end->exit != report.end || life.end->fuel != process.fuel_used())) {
+            // T-1: traps and fuel reproduce too.
+            session.differ("the process ended differently",
+                           life.end->exit + " after " + std::to_string(life.end->fuel) + " fuel",
+                           report.end + fuel);
         }
     } else {
         report.end = "waiting (the journal ends here)";
+        if (life.end) {
+            session.differ("the live process ended; the replay's waits for an answer",
+                           life.end->exit + " after " + std::to_string(life.end->fuel) + " fuel",
+                           "waiting" + fuel);
+        }
     }
     return Ok();
 }

@@ -10,6 +10,7 @@
 #include "kernel/persistence/kernel_envelope.h"
 #include "kernel/runtime/kernel_runtime.h"
 #include "kernel/runtime/test_guests.h"
+#include "kernel/runtime/test_harness.h"
 #include "kernel/test_support.h"
 #include "observe/crypto.h"
 #include "protocol/memory_file_system.h"
@@ -65,6 +66,19 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
 }
 )";
 
+// Takes one message and divides by its length minus 3: "abc" traps (4002) when TRAP is 1.
+constexpr const char* kTrapper = R"(#include "estalogic.h"
+#define TRAP %d
+static char buf[16];
+static esta_info info;
+volatile esta_i32 divisor;
+__attribute__((export_name("_start"))) esta_i32 start(void) {
+    esta_i32 n = esta_recv(ESTA_RECV_FOREVER, 0, buf, sizeof buf, &info);
+    divisor = TRAP ? n - 3 : 1;
+    return 100 / divisor;
+}
+)";
+
 using Module = std::shared_ptr<const wasm::CompiledModule>;
 
 class ReplayTest : public ::testing::Test {
@@ -78,10 +92,13 @@ class ReplayTest : public ::testing::Test {
         changed = build("changed", with_flip(1));
         sink = build("sink", kSink);
         handler = build("handler", kHandler);
-        if (!worker || !changed || !sink || !handler) s_skip = s_compiler->log();
+        trapper = build("trapper", with_number(kTrapper, 1));
+        untrapped = build("untrapped", with_number(kTrapper, 0));
+        if (!worker || !changed || !sink || !handler || !trapper || !untrapped)
+            s_skip = s_compiler->log();
     }
     static void TearDownTestSuite() {
-        worker = changed = sink = handler = nullptr;
+        worker = changed = sink = handler = trapper = untrapped = nullptr;
         s_compiler.reset();
     }
     void SetUp() override {
@@ -90,11 +107,12 @@ class ReplayTest : public ::testing::Test {
         ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
         journal = std::move(*opened);
     }
-    static std::string with_flip(int flip) {
+    static std::string with_number(const char* format, int number) {
         char code[2048];
-        std::snprintf(code, sizeof code, kWorker, flip);
+        std::snprintf(code, sizeof code, format, number);
         return code;
     }
+    static std::string with_flip(int flip) { return with_number(kWorker, flip); }
     static Module build(const std::string& name, const std::string& code) {
         Module module = s_compiler->build(name, code);
         if (!module && !s_compiler->toolchain_missing()) ADD_FAILURE() << s_compiler->log();
@@ -147,7 +165,7 @@ class ReplayTest : public ::testing::Test {
 
     static inline std::unique_ptr<testing::GuestCompiler> s_compiler;
     static inline std::string s_skip;
-    static inline Module worker, changed, sink, handler;
+    static inline Module worker, changed, sink, handler, trapper, untrapped;
 };
 
 TEST_F(ReplayTest, T1_ReplayReproducesEveryOutput) {
@@ -249,6 +267,25 @@ TEST_F(ReplayTest, T1_ReplayReproducesAReactiveHandler) {
     ASSERT_TRUE(wrong.has_value());
     ASSERT_FALSE(wrong->identical());
     EXPECT_NE(wrong->difference->what.find("module changed"), std::string::npos);
+}
+
+TEST_F(ReplayTest, T1_ReplayReproducesTheTrapAndTheFuel) {
+    const ProcessId pid = run_live("trapper", trapper, false, {"abc"});
+    ASSERT_EQ(testing::exit_of(*live, pid), "crashed(trap 4002)");
+    auto report = replay_process(*journal, pid, ByteSpan(bytes("trapper")));
+    ASSERT_TRUE(report.has_value()) << report.error().to_string();
+    EXPECT_TRUE(report->identical())
+        << report->difference->what << ": " << report->difference->expected << " / "
+        << report->difference->got;
+    EXPECT_EQ(report->end, "crashed(trap 4002)");
+    // A module that does not trap there is caught at the end, with the fuel of each.
+    auto other = replay_process(*journal, pid, ByteSpan(bytes("untrapped")));
+    ASSERT_TRUE(other.has_value());
+    ASSERT_FALSE(other->identical());
+    EXPECT_EQ(other->difference->what, "the process ended differently");
+    EXPECT_EQ(other->difference->expected.rfind("crashed(trap 4002) after ", 0), 0u)
+        << other->difference->expected;
+    EXPECT_EQ(other->difference->got.rfind("code(100) after ", 0), 0u) << other->difference->got;
 }
 
 TEST_F(ReplayTest, T1_ReplayOfAnUnknownProcessIsNotFound) {

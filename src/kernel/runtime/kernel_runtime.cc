@@ -239,6 +239,8 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
     }
     if (process.state() == ProcessState::Completed) {
         const ExitReason& exit = *process.exit_reason();
+        if (m_recorder)
+            m_recorder->ended(process.pid(), {exit.to_string(), process.fuel_used()}, now);
         if (exit.kind == ExitReason::Kind::Crashed) {
             on_crash(process, now);
         } else if (process.supervised()) {

@@ -41,7 +41,7 @@ class KernelMetrics {
 };
 
 // Told everything a process receives, so its journal stream can replay it exactly (T-1,
-// T-2): each start, each message delivered (in delivery order, with the time `now` then
+// T-2): each start and end, each message delivered (in delivery order, with the time `now` then
 // reports), and each syscall it completes with the kernel's answer. The recorder cannot
 // fail a syscall; a journal that cannot keep up stops on its own (Journal::stopped()).
 class KernelAnswerRecorder {
@@ -50,6 +50,8 @@ class KernelAnswerRecorder {
     virtual void started(ProcessId process, const protocol::ProcessStart& start, Nanos time) = 0;
     virtual void delivered(ProcessId process, const Message& message) = 0;
     virtual void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos time) = 0;
+    // The process ended on its own (not killed from outside).
+    virtual void ended(ProcessId process, const protocol::ProcessEnd& end, Nanos time) = 0;
 };
 
 struct SpawnRequest;
