@@ -1,10 +1,9 @@
 #include "kernel/process.h"
 
-#include "kernel/syscalls/services.h"
-
 #include <algorithm>
 
 #include "kernel/message_trace.h"
+#include "kernel/syscalls/services.h"
 
 namespace esta::kernel {
 
