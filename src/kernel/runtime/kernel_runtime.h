@@ -213,7 +213,6 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     DeadLetterSink& m_dead_letters;
     PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
     observe::KernelObserver* m_observer;  // Borrowed from the services; may be null.
-    PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
     KernelAnswerRecorder* m_recorder;     // Borrowed from the services; may be null.
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
