@@ -291,8 +291,11 @@ esta_i32 esta_call(esta_handle h, esta_i32 op, const void* req_ptr, esta_u32 req
 /*
  * spawn: Starts a process from a module handle at an entry point, granting it handles this
  * process holds (grants: a value-encoded map of name to handle; each is moved, or derived when
- * wrapped in a restriction map). LIMIT when a spawn quota is reached. Needs: EXECUTE on
- * module_h; TRANSFER on granted handles. Returns: a process handle, or -status.
+ * wrapped in a map {handle, rights, restriction keys as for cap_derive}: a child capability
+ * with those rights (RIGHTS_ESCALATION beyond the held ones) and restrictions, needing
+ * DELEGATE, while this process keeps its handle). Everything is checked before anything moves.
+ * LIMIT when a spawn quota is reached. Needs: EXECUTE on module_h; TRANSFER on moved grants,
+ * DELEGATE on derived ones. Returns: a process handle, or -status.
  */
 ESTALOGIC_IMPORT(spawn)
 esta_i32 esta_spawn(esta_handle module_h, const char* entry_ptr, esta_u32 entry_len, const void* grants_ptr, esta_u32 grants_len, esta_i32 priority);

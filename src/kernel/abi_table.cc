@@ -129,8 +129,11 @@ constexpr Function kFunctions[] = {
     {"spawn", kSpawn, I32, kValue, "a process handle",
      "Starts a process from a module handle at an entry point, granting it handles this "
      "process holds (grants: a value-encoded map of name to handle; each is moved, or derived "
-     "when wrapped in a restriction map). LIMIT when a spawn quota is reached.",
-     "EXECUTE on module_h; TRANSFER on granted handles",
+     "when wrapped in a map {handle, rights, restriction keys as for cap_derive}: a child "
+     "capability with those rights (RIGHTS_ESCALATION beyond the held ones) and restrictions, "
+     "needing DELEGATE, while this process keeps its handle). Everything is checked before "
+     "anything moves. LIMIT when a spawn quota is reached.",
+     "EXECUTE on module_h; TRANSFER on moved grants, DELEGATE on derived ones",
      "esta_i32 child = esta_spawn(mod, \"_start\", 6, grants, grants_len, ESTA_PRIORITY_NORMAL);"},
     {"exit", kExit, I32, ResultKind::NoReturn, "never returns",
      "Ends the process with exit code `code` (0 = normal).", "", "esta_exit(0);"},

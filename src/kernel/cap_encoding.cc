@@ -48,12 +48,16 @@ ValueList process_list(const std::vector<ProcessId>& ids) {
 }  // namespace
 
 Result<Restrictions> decode_restrictions(ByteSpan bytes) {
-    Restrictions restrictions;
-    if (bytes.empty()) return restrictions;
+    if (bytes.empty()) return Restrictions{};
     AbiValue root = ESTA_TRY(abi::decode_value(bytes));
     const ValueMap* entries = root.get<ValueMap>();
     if (!entries) return bad("restrictions: not a map");
-    for (const auto& [key, value] : *entries) {
+    return decode_restriction_map(*entries);
+}
+
+Result<Restrictions> decode_restriction_map(const ValueMap& entries) {
+    Restrictions restrictions;
+    for (const auto& [key, value] : entries) {
         if (key == "expires_at") {
             restrictions.expires_at = ESTA_TRY(timestamp(value, "restrictions: expires_at"));
         } else if (key == "max_uses") {

@@ -15,6 +15,8 @@ namespace esta::kernel {
 // INVALID_ARGS (malformed, not a map, an unknown key, a wrong value type, a mask or
 // process id out of range), NOT_SUPPORTED (a named time zone).
 Result<Restrictions> decode_restrictions(ByteSpan bytes);
+// The same from an already decoded map (spawn's derived grants carry one).
+Result<Restrictions> decode_restriction_map(const abi::ValueMap& entries);
 // The inverse, for the SDK's tests and for cap_info.
 abi::AbiValue encode_restrictions(const Restrictions& restrictions);
 

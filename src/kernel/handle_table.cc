@@ -94,6 +94,18 @@ Result<HandleValue> HandleTable::derive(HandleValue value, Rights rights, Restri
     return insert(std::move(child));
 }
 
+Result<void> HandleTable::check_derive(HandleValue value, Rights rights, const Restrictions& added,
+                                       const CheckContext& context) {
+    Slot* slot = ESTA_TRY(find(value, rights, context));
+    return m_tree.check_derive(slot->handle.node(), rights, added, context);
+}
+
+Result<Handle> HandleTable::derive_out(HandleValue value, Rights rights, Restrictions added,
+                                       const CheckContext& context) {
+    Slot* slot = ESTA_TRY(find(value, rights, context));
+    return m_tree.derive(slot->handle, rights, std::move(added), context);
+}
+
 Result<Handle> HandleTable::take_for_transfer(HandleValue value, const CheckContext& context) {
     Slot* slot = ESTA_TRY(find(value, Right::Transfer, context));
     ESTA_TRY(m_tree.check(slot->handle.node(), std::nullopt, Right::Transfer, context));

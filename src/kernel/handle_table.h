@@ -63,6 +63,12 @@ class HandleTable {
     // cap_derive: a new handle in this table with `rights` ⊆ held and added restrictions.
     Result<HandleValue> derive(HandleValue value, Rights rights, Restrictions added,
                                const CheckContext& context);
+    // spawn's derived grants: derive()'s checks, and a new handle given out (to another
+    // process) rather than stored here.
+    Result<void> check_derive(HandleValue value, Rights rights, const Restrictions& added,
+                              const CheckContext& context);
+    Result<Handle> derive_out(HandleValue value, Rights rights, Restrictions added,
+                              const CheckContext& context);
     // Takes a handle out to move it inside a message: needs TRANSFER (and a usable
     // capability), checked in the ABI's order. The table is unchanged on failure.
     Result<Handle> take_for_transfer(HandleValue value, const CheckContext& context);

@@ -166,5 +166,24 @@ TEST_F(GuestCapabilities, K16_RevokeReachesEveryDepthAndOtherProcesses) {
     EXPECT_EQ(got("revoked_by_issuer"), kRevoked);
 }
 
+TEST_F(GuestCapabilities, K18_EveryDecisionTheAbuserMetIsAudited) {
+    // Each refusal the guest saw is a Denied event with its status, and the other kinds of
+    // decision (grants, derivations, revocations, expiry, spent budgets) are recorded too.
+    for (Status status : {Status::BadHandle, Status::WrongType, Status::AccessDenied,
+                          Status::Revoked, Status::Expired, Status::UsesExhausted,
+                          Status::Restricted, Status::Limit, Status::RightsEscalation}) {
+        std::size_t seen = 0;
+        for (const CapEvent& event : kernel.audit.events)
+            seen += event.kind == CapEventKind::Denied && event.status == status ? 1 : 0;
+        EXPECT_GE(seen, 1u) << status_name(status);
+    }
+    for (CapEventKind kind : {CapEventKind::Created, CapEventKind::Delegated, CapEventKind::Revoked,
+                              CapEventKind::Expired, CapEventKind::UseLimitReached})
+        EXPECT_GE(kernel.audit.count(kind), 1u) << cap_event_kind_name(kind);
+    const CapEvent* revoked = kernel.audit.last(CapEventKind::Revoked);
+    EXPECT_EQ(revoked->process, ProcessId(kAbuser));
+    EXPECT_GE(revoked->count, 1u);
+}
+
 }  // namespace
 }  // namespace esta::kernel::testing

@@ -150,6 +150,59 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
 }
 )";
 
+// Spawns "child" from its module handle, granting it a one-use WRITE handle derived from
+// "sink" (the parent keeps its own, and sends with it).
+constexpr const char* kSpawner = R"(#include "estalogic.h"
+#include "estalogic_value.h"
+static esta_u8 grants[128];
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle mod = esta_cap_lookup("mod", 3);
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    esta_writer w;
+    esta_writer_init(&w, grants, sizeof grants);
+    esta_put_map(&w, 1);
+    esta_put_key(&w, "up", 2);
+    esta_put_map(&w, 3);
+    esta_put_key(&w, "handle", 6);
+    esta_put_i64(&w, sink);
+    esta_put_key(&w, "rights", 6);
+    esta_put_i64(&w, ESTA_RIGHT_WRITE);
+    esta_put_key(&w, "max_uses", 8);
+    esta_put_i64(&w, 1);
+    esta_i32 len = esta_writer_finish(&w);
+    if (len < 0) esta_exit(90);
+    esta_i32 child = esta_spawn(mod, "_start", 6, grants, (esta_u32)len, ESTA_PRIORITY_NORMAL);
+    if (child <= 0) esta_exit(child < 0 ? -child : 91);
+    if (esta_send(sink, 0x31, "p", 1, 0, 0, 0) < 0) esta_exit(92);
+    esta_exit(0);
+}
+)";
+
+// Sends twice with its one-use grant "up": the second is USES_EXHAUSTED.
+constexpr const char* kSpawnedChild = R"(#include "estalogic.h"
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle up = esta_cap_lookup("up", 2);
+    if (up < 0) esta_exit(80);
+    if (esta_send(up, 0x30, "c", 1, 0, 0, 0) < 0) esta_exit(81);
+    esta_i64 second = esta_send(up, 0x30, "c", 1, 0, 0, 0);
+    esta_exit(second == -ESTA_USES_EXHAUSTED ? 0 : 82);
+}
+)";
+
+// Receives two messages and exits with the sum of their types.
+constexpr const char* kTwoMessageSink = R"(#include "estalogic.h"
+static char buf[16];
+static esta_info info;
+__attribute__((export_name("_start"))) void start(void) {
+    esta_i32 sum = 0;
+    for (int i = 0; i < 2; ++i) {
+        if (esta_recv(ESTA_RECV_FOREVER, 0, buf, sizeof buf, &info) < 0) esta_exit(1);
+        sum += (esta_i32)info.type;
+    }
+    esta_exit(sum);
+}
+)";
+
 using KernelIpc = testing::KernelGuestTest;
 
 TEST_F(KernelIpc, K15_ReplyMovesHandlesToTheCallerWithTransferChecked) {
@@ -206,6 +259,33 @@ TEST_F(KernelIpc, K31_ACallerOfACrashedServerGetsNotFoundAndTheRestartedOneAnswe
     EXPECT_EQ(kernel.process(server)->restarts, 1u);
     ASSERT_EQ(dead_letters.records().size(), 1u);  // The 'X' request, a poison message.
     EXPECT_EQ(dead_letters.records()[0].payload, std::vector<u8>{'X'});
+}
+
+TEST_F(KernelIpc, K15_SpawnGrantsADerivedOneUseHandleAndTheAuditSeesIt) {
+    ESTA_BUILD(spawner, "spawner", kSpawner);
+    ESTA_BUILD(child, "spawned_child", kSpawnedChild);
+    ESTA_BUILD(sink, "two_message_sink", kTwoMessageSink);
+    Kernel kernel(clock, audit, dead_letters, config);
+    ProcessId sink_pid = *kernel.spawn(spec_of(sink));
+    ProcessSpec parent_spec = spec_of(spawner);
+    parent_spec.grants.push_back(
+        GrantSpec{"mod", kernel.module_object("child", child), Right::Execute});
+    parent_spec.grants.push_back(
+        GrantSpec{"sink", kernel.endpoint(sink_pid), Right::Write | Right::Delegate});
+    ProcessId parent = *kernel.spawn(std::move(parent_spec));
+    ASSERT_TRUE(kernel.run_until_idle());
+    EXPECT_EQ(exit_of(kernel, parent), "normal");
+    ProcessId spawned(parent.value() + 1);
+    ASSERT_TRUE(kernel.process(spawned).has_value());
+    EXPECT_EQ(exit_of(kernel, spawned), "normal");
+    EXPECT_EQ(exit_of(kernel, sink_pid), "code(97)");  // 0x30 + 0x31.
+    // K-18: the derivation, the spent budget and the refusal are on the record.
+    EXPECT_GE(audit.count(CapEventKind::Delegated), 1u);
+    EXPECT_EQ(audit.count(CapEventKind::UseLimitReached), 1u);
+    const CapEvent* denied = audit.last(CapEventKind::Denied);
+    ASSERT_NE(denied, nullptr);
+    EXPECT_EQ(denied->status, Status::UsesExhausted);
+    EXPECT_EQ(denied->process, spawned);
 }
 
 // On scheduler threads: only the wall-clock watchdog stops the first delivery, and the

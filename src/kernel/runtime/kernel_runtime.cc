@@ -1,5 +1,7 @@
 #include "kernel/runtime/kernel_runtime.h"
 
+#include "kernel/module_object.h"
+
 #include <algorithm>
 
 #include "kernel/message_trace.h"
@@ -139,6 +141,12 @@ Ref<Endpoint> Kernel::endpoint(ProcessId pid) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     auto it = m_records.find(pid);
     return it == m_records.end() ? nullptr : it->second.process->endpoint();
+}
+
+Ref<KernelObject> Kernel::module_object(std::string name,
+                                        std::shared_ptr<const wasm::CompiledModule> module) {
+    std::lock_guard<std::recursive_mutex> lock(m_lock);
+    return make_ref<ModuleObject>(m_ids.next(), std::move(name), std::move(module));
 }
 
 Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority) {

@@ -125,6 +125,9 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     Result<void> grant(ProcessId pid, GrantSpec grant);
     // A process's endpoint, to grant to others; nullptr for an unknown pid.
     Ref<Endpoint> endpoint(ProcessId pid);
+    // A module as a kernel object, to grant (EXECUTE) to a process that spawns from it.
+    Ref<KernelObject> module_object(std::string name,
+                                    std::shared_ptr<const wasm::CompiledModule> module);
     // A message from the kernel itself (external input; kernel types allowed). Errors are
     // the mailbox's, NOT_FOUND for an unknown or ended process.
     Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority = 0);

@@ -732,5 +732,48 @@ TEST_F(SpawnSyscallTest, K20_SpawnChecksEverythingBeforeMovingAnything) {
               status(Status::NotSupported));
 }
 
+TEST_F(SpawnSyscallTest, K15_SpawnGrantsADerivedHandleAndTheParentKeepsItsOwn) {
+    Guest g = parent(Right::Execute);
+    HandleValue peer_value = *g.process->lookup_grant("peer");
+    i64 peer = i64{peer_value.value()};
+    auto derived = [&](i64 rights, abi::ValueMap extra = {}) {
+        abi::ValueMap grant{{"handle", abi::AbiValue(peer)}, {"rights", abi::AbiValue(rights)}};
+        for (auto& entry : extra)
+            grant.push_back(std::move(entry));
+        return abi::AbiValue(std::move(grant));
+    };
+    i64 write = static_cast<i64>(Rights(Right::Write).bits());
+    // Refused before anything happens: more rights than held, a malformed map.
+    i64 everything = static_cast<i64>(Rights::all_standard().bits());
+    EXPECT_EQ(spawn_call(g, abi::ValueMap{{"up", derived(everything)}}).value,
+              status(Status::RightsEscalation));
+    EXPECT_EQ(
+        spawn_call(g, abi::ValueMap{{"up", abi::ValueMap{{"handle", abi::AbiValue(peer)}}}}).value,
+        status(Status::InvalidArgs));
+    EXPECT_EQ(
+        spawn_call(g, abi::ValueMap{{"up", derived(write, {{"color", abi::AbiValue(i64{1})}})}})
+            .value,
+        status(Status::InvalidArgs));
+    EXPECT_TRUE(spawner.children.empty());
+
+    // Derived twice from one handle, once with a use limit, and the same handle moved too.
+    SyscallResult result =
+        spawn_call(g, abi::ValueMap{{"up", derived(write, {{"max_uses", abi::AbiValue(i64{3})}})},
+                                    {"up_again", derived(write)},
+                                    {"moved", abi::AbiValue(peer)}});
+    ASSERT_GT(result.value, 0) << result.value;
+    ASSERT_EQ(spawner.children.size(), 1u);
+    Ref<Process> child = spawner.children[0];
+    CheckContext as_child{child->pid(), 0};
+    HandleValue up = *child->lookup_grant("up");
+    const Handle* handle = *child->handles().lookup(up, as_child);
+    EXPECT_EQ(handle->rights(), Rights(Right::Write));
+    EXPECT_EQ(handle->node().depth(), 1u);  // A child of the parent's capability.
+    EXPECT_EQ(handle->node().uses_remaining(), u64{3});
+    EXPECT_TRUE(child->lookup_grant("up_again").has_value());
+    EXPECT_TRUE(child->lookup_grant("moved").has_value());
+    EXPECT_FALSE(g.process->handles().lookup(peer_value, CheckContext{g.process->pid(), 0}));
+}
+
 }  // namespace
 }  // namespace esta::kernel
