@@ -35,6 +35,7 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
       m_persistent(services.persistent),
       m_observer(services.observer),
       m_recorder(services.answers),
+      m_safety(services.safety),
       m_tree(audit),
       m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
                  with_spawner(services, *this)),
@@ -70,6 +71,9 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
 }
 
 Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<Endpoint> endpoint) {
+    SpawnTiming timing;
+    timing.began = m_clock.now_ns();
+    StartKind kind = endpoint ? StartKind::Restart : StartKind::Spawn;
     SpawnRequest request = request_for(record.spec, pid);
     if (m_recorder) {
         // Before the module is instantiated: its start function may already make syscalls.
@@ -80,18 +84,22 @@ Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<En
     request.endpoint = std::move(endpoint);
     request.supervised = record.supervision.has_value();
     auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
+    timing.instantiated = m_clock.now_ns();
     record.process = process;
     if (m_observer) m_observer->process_spawned(pid.value(), 0, record.spec.entry);
+    record.taken.reset();
     Worker& worker = worker_of(pid);
-    ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
+    ESTA_TRY(worker.scheduler.add(process, timing.instantiated));
     worker.wake.notify_one();
+    timing.scheduled = m_clock.now_ns();
+    if (m_safety != nullptr) m_safety->started(pid, record.name, kind, timing);
     return process;
 }
 
 Result<ProcessId> Kernel::spawn(ProcessSpec spec) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     ProcessId pid(m_next_pid);
-    Record record{nullptr, std::move(spec), std::nullopt, 0};
+    Record record{nullptr, std::move(spec), std::nullopt, 0, 0, {}, std::nullopt};
     ESTA_TRY(start_process(pid, record, nullptr));
     ++m_next_pid;
     m_records.emplace(pid, std::move(record));
@@ -108,18 +116,23 @@ Result<Ref<Process>> Kernel::spawn(SpawnRequest request) {
     request.recorder = m_recorder;
     if (m_recorder)
         m_recorder->started(pid, protocol::ProcessStart{{}, request.entry, {}, 0}, request.now);
+    SpawnTiming timing;
+    timing.began = request.now;
     Priority priority = request.priority;
     ProcessId parent = request.parent;
     std::string entry = request.entry;
     auto process = ESTA_TRY(Process::spawn(std::move(request), pid, m_ids, m_tree, m_syscalls));
     if (m_observer) m_observer->process_spawned(pid.value(), parent.value(), entry);
+    timing.instantiated = m_clock.now_ns();
     ++m_next_pid;
     ProcessSpec spec;
     spec.priority = priority;
-    m_records.emplace(pid, Record{process, std::move(spec), std::nullopt, 0, 1});
+    m_records.emplace(pid, Record{process, std::move(spec), std::nullopt, 0, 1, {}, std::nullopt});
     Worker& worker = worker_of(pid);
-    ESTA_TRY(worker.scheduler.add(process, m_clock.now_ns()));
+    ESTA_TRY(worker.scheduler.add(process, timing.instantiated));
     worker.wake.notify_one();
+    timing.scheduled = m_clock.now_ns();
+    if (m_safety != nullptr) m_safety->started(pid, {}, StartKind::Spawn, timing);
     return process;
 }
 
@@ -168,7 +181,11 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
             m_observer->message_refused(message_facts(message, pid, endpoint.mailbox().size()),
                                         static_cast<i32>(status));
         }
-        if (!admission) return admission.error();
+        if (!admission) {
+            if (m_safety != nullptr)
+                m_safety->refused(kKernelProcess, admission.error(), message.time);
+            return admission.error();
+        }
         return Err(Status::MailboxFull, "kernel.send: the kernel never blocks");
     }
     if (m_observer) {
@@ -209,12 +226,20 @@ Result<bool> Kernel::run_one(u32 index) {
     Worker& worker = *m_workers[index];
     Ref<Process> process;
     Nanos now = 0;
+    Nanos picked = 0;
+    std::optional<std::pair<u64, Nanos>> next;  // The message a reactive handler will take.
     {
         std::lock_guard<std::recursive_mutex> lock(m_lock);
         now = m_clock.now_ns();
         start_due_restarts(now);
         process = worker.scheduler.pick(now);
         if (!process) return false;
+        picked = now;
+        if (m_safety != nullptr && process->style() == ModuleStyle::Reactive &&
+            !process->message_in_hand()) {
+            if (const Message* message = process->mailbox().peek(message_types::kAny))
+                next = std::make_pair(message->seq, message->time);
+        }
     }
     m_watchdog.begin(index, protocol::SystemClock().now_ns());
     auto slice = process->run_slice(worker.scheduler.preempt_flag(),
@@ -223,8 +248,18 @@ Result<bool> Kernel::run_one(u32 index) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     now = m_clock.now_ns();
     auto report = ESTA_TRY(worker.scheduler.finish(process->pid(), std::move(slice), now));
+    note_delivery(*process, next, picked);
     after_slice(*process, report, now);
     return true;
+}
+
+void Kernel::note_delivery(Process& process, const std::optional<std::pair<u64, Nanos>>& next,
+                           Nanos picked) {
+    if (!next || m_safety == nullptr) return;
+    auto it = m_records.find(process.pid());
+    if (it == m_records.end()) return;
+    m_safety->delivered(process.pid(), next->first, next->second, picked);
+    it->second.taken = std::make_pair(next->first, picked);
 }
 
 void Kernel::roll_window(Nanos now) {
@@ -242,6 +277,12 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
     if (m_observer) observe_slice(process, report);
     if (auto seq = process.take_finished_seq()) {
         m_poison.on_handled(process.pid(), *seq);
+        auto it = m_records.find(process.pid());
+        if (m_safety != nullptr && it != m_records.end() && it->second.taken &&
+            it->second.taken->first == *seq) {
+            m_safety->handled(process.pid(), *seq, it->second.taken->second, now);
+            it->second.taken.reset();
+        }
         // A lost marker means one more delivery after a restart, never a lost message.
         if (m_persistent != nullptr) (void)m_persistent->consumed(process.pid(), *seq);
     }

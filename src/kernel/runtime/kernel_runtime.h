@@ -32,6 +32,7 @@
 #include "kernel/runtime/fairness.h"
 #include "kernel/runtime/kernel_config.h"
 #include "kernel/runtime/watchdog.h"
+#include "kernel/safety_hooks.h"
 #include "kernel/scheduler.h"
 #include "kernel/supervisor.h"
 #include "kernel/syscalls/syscalls.h"
@@ -174,7 +175,10 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
         ProcessSpec spec;
         std::optional<std::pair<std::size_t, std::size_t>> supervision;  // (group, child).
         u32 restarts = 0;
-        u32 lives = 0;  // Starts journaled so far.
+        u32 lives = 0;     // Starts journaled so far.
+        std::string name;  // The supervision name; empty for an anonymous spawn.
+        // The message the handler took and when (K-43 operation time, K-50).
+        std::optional<std::pair<u64, Nanos>> taken;
     };
     struct Group {
         Supervisor supervisor;
@@ -196,6 +200,9 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // One slice on `worker`'s scheduler: false when nothing was ready.
     Result<bool> run_one(u32 worker);
     void after_slice(Process& process, const SliceReport& report, Nanos now);
+    // Tells the safety hooks that the handler took `next` (peeked before the slice).
+    void note_delivery(Process& process, const std::optional<std::pair<u64, Nanos>>& next,
+                       Nanos picked);
     // Closes the fairness window when due; the context-switch rate restarts with it.
     void roll_window(Nanos now);
     // The observer's share of a finished slice: fuel, states, an ended process.
@@ -217,6 +224,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
     observe::KernelObserver* m_observer;  // Borrowed from the services; may be null.
     KernelAnswerRecorder* m_recorder;     // Borrowed from the services; may be null.
+    SafetyHooks* m_safety;                // Borrowed from the services; may be null.
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

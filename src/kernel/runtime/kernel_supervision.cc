@@ -18,7 +18,13 @@ Result<std::vector<ProcessId>> Kernel::supervise(RestartStrategy strategy,
     std::vector<ProcessId> pids;
     for (std::size_t i = 0; i < children.size(); ++i) {
         ProcessId pid(m_next_pid);
-        Record record{nullptr, std::move(children[i].spec), std::make_pair(group, i), 0};
+        Record record{nullptr,
+                      std::move(children[i].spec),
+                      std::make_pair(group, i),
+                      0,
+                      0,
+                      children[i].name,
+                      std::nullopt};
         auto started = start_process(pid, record, nullptr);
         if (!started) {
             // Nothing half-started stays behind: the children already running end.
@@ -54,6 +60,13 @@ void Kernel::on_crash(Process& process, Nanos now) {
     }
     // The message being handled, with the handles it brought (dropped here unless retried).
     std::optional<Message> in_hand = process.take_message_in_hand();
+    if (m_safety != nullptr) {
+        if (record.taken && in_hand && in_hand->seq == record.taken->first) {
+            m_safety->handled(pid, record.taken->first, record.taken->second, now);
+        }
+        m_safety->crashed(pid, exit.trap ? static_cast<u32>(exit.trap->kind) : 0, now);
+    }
+    record.taken.reset();
     if (!record.supervision) {
         m_crashes.push_back(std::move(report));
         return;  // Unsupervised: the process is gone (its endpoint closed with it).
@@ -116,6 +129,10 @@ void Kernel::start_due_restarts(Nanos now) {
             continue;
         }
         ProcessId pid = it->pid;
+        if (m_safety != nullptr && !m_safety->may_restart(pid, now)) {
+            ++it;  // Held while its containment region is quarantined (K-40).
+            continue;
+        }
         Record& record = m_records.at(pid);
         Process& old = *record.process;
         if (old.state() != ProcessState::Completed) {

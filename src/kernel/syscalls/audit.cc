@@ -1,6 +1,7 @@
 // audit (ABI.md "Functions"): a compliance record appended through the audit-log handle
 // granted as "audit", which must carry WRITE.
 #include "kernel/audit_log_object.h"
+#include "kernel/safety_hooks.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -12,6 +13,7 @@ constexpr u32 kMaxAuditRecordBytes = 64 * 1024;
 
 SyscallResult Syscalls::audit(Call& call) {
     // (1) Decode.
+    Nanos began = m_clock.now_ns();
     u32 kind_length = call.u32_arg(1);
     u32 record_length = call.u32_arg(3);
     if (kind_length == 0 || kind_length > kMaxAuditKindBytes)
@@ -30,8 +32,11 @@ SyscallResult Syscalls::audit(Call& call) {
     if (!used) return SyscallResult::failed(used.error().code);
     // (3) Invoke.
     std::string_view kind_text(reinterpret_cast<const char*>(kind->data()), kind->size());
+    Nanos appending = m_clock.now_ns();
     auto id = (*log)->append(call.process.pid(), kind_text, *record);
     if (!id) return SyscallResult::failed(id.error().code);
+    if (m_services.safety != nullptr)
+        m_services.safety->audit_written(call.process.pid(), began, appending, m_clock.now_ns());
     return SyscallResult::of(static_cast<i64>(*id));
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/endpoint.h"
 #include "kernel/message_trace.h"
 #include "kernel/persistent_messages.h"
+#include "kernel/safety_hooks.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -91,6 +92,8 @@ SyscallResult Syscalls::send(Call& call) {
             observer->message_refused(
                 message_facts(message, destination.receiver(), destination.mailbox().size()),
                 static_cast<i32>(admission.error().code));
+        if (m_services.safety != nullptr)
+            m_services.safety->refused(sender.pid(), admission.error(), message.time);
         return from(admission.error());
     }
     if (*admission == Admission::BlockSender) {

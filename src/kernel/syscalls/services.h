@@ -57,6 +57,7 @@ class KernelAnswerRecorder {
 struct SpawnRequest;
 class Process;
 class PersistentMessages;
+class SafetyHooks;
 
 // Starts a process for `spawn`: picks its pid, creates it and hands it to the scheduler.
 // Errors are Process::spawn's, or LIMIT when a spawn quota is reached.
@@ -77,6 +78,7 @@ struct SyscallServices {
     // Spans, metrics and audit records of the kernel's work (O-2, O-4, O-5); span_begin and
     // span_end answer NOT_SUPPORTED without.
     observe::KernelObserver* observer = nullptr;
+    SafetyHooks* safety = nullptr;  // Guardrails and real-time tracking (safety_hooks.h).
 };
 
 }  // namespace esta::kernel
