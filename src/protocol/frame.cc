@@ -14,8 +14,11 @@ u32 load_u32(const u8* data) {
     return u32{data[0]} | u32{data[1]} << 8 | u32{data[2]} << 16 | u32{data[3]} << 24;
 }
 
+// Kind 5 carries primary/standby replication messages (replication/messages.h).
+constexpr u8 kLastKnownKind = 5;
+
 bool is_known_kind(u8 kind) {
-    return kind >= u8(FrameKind::Envelope) && kind <= u8(FrameKind::DeadLetter);
+    return kind >= u8(FrameKind::Envelope) && kind <= kLastKnownKind;
 }
 
 }  // namespace

@@ -1,0 +1,104 @@
+#include "replication/standby.h"
+
+namespace esta::replication {
+
+Standby::Standby(u64 node, ReplicationConfig config, const protocol::Clock& clock,
+                 StateMachine& machine, Witness& witness)
+    : m_node(node),
+      m_config(config),
+      m_clock(clock),
+      m_machine(machine),
+      m_witness(witness),
+      m_last_heard(clock.now_ns()) {}
+
+void Standby::drop_link() {
+    if (m_link) m_link->close();
+    m_link.reset();
+}
+
+Result<void> Standby::attach(std::unique_ptr<Link> link) {
+    m_link = std::move(link);
+    m_reader = MessageReader();
+    m_last_heard = m_clock.now_ns();
+    auto sent = send_message(*m_link, Message{m_epoch, Hello{m_log.last() + 1}});
+    if (!sent) drop_link();
+    return sent;
+}
+
+Result<void> Standby::apply(const Entry& entry) {
+    u64 sequence = entry.record.sequence;
+    if (sequence <= m_log.last()) return Ok();  // Shipped again after a reconnect.
+    if (sequence != m_log.last() + 1) {
+        return Err(Status::Corrupt, "standby: a gap in the journal",
+                   Detail{.limit = m_log.last() + 1, .actual = sequence});
+    }
+    Digest expected = chain_next(m_log.head(), entry.record);
+    if (expected != entry.chain) {
+        ++m_stats.chain_failures;
+        return Err(Status::Corrupt, "standby: chain hash mismatch", Detail{.index = sequence});
+    }
+    auto output = ESTA_TRY(m_machine.apply(entry.record));
+    if (output != entry.output) {
+        ++m_stats.divergences;
+        if (m_on_divergence)
+            m_on_divergence(sequence, entry.output.value_or(Digest{}), output.value_or(Digest{}));
+    }
+    m_log.append(entry, m_machine, m_config.checkpoint_every);
+    ++m_stats.applied;
+    return Ok();
+}
+
+Result<void> Standby::handle(const Message& message) {
+    if (message.epoch < m_epoch) {
+        ++m_stats.refused_stale;
+        return send_message(*m_link, Message{m_epoch, Refused{m_epoch}});
+    }
+    m_epoch = message.epoch;
+    m_last_heard = m_clock.now_ns();
+    if (const auto* entries = std::get_if<Entries>(&message.body)) {
+        for (const Entry& entry : entries->entries)
+            ESTA_TRY(apply(entry));
+        // Acknowledged only once applied: an acknowledged input is on this node too.
+        return send_message(*m_link, Message{m_epoch, Ack{m_log.last()}});
+    }
+    if (const auto* checkpoint = std::get_if<Checkpoint>(&message.body)) {
+        ESTA_TRY(m_machine.restore(ByteSpan(checkpoint->state.data(), checkpoint->state.size())));
+        m_log.reset(*checkpoint);
+        ++m_stats.checkpoints_restored;
+        return send_message(*m_link, Message{m_epoch, Ack{m_log.last()}});
+    }
+    return Ok();  // Heartbeats only refresh last_heard.
+}
+
+Result<void> Standby::poll() {
+    if (m_lease) return Ok();
+    Result<void> outcome = Ok();
+    while (m_link) {
+        auto next = m_reader.next(*m_link);
+        if (!next) {
+            outcome = next.error();
+            drop_link();
+            break;
+        }
+        if (!*next) break;
+        auto handled = handle(**next);
+        if (!handled) {
+            outcome = handled.error();
+            drop_link();
+            break;
+        }
+    }
+    Nanos now = m_clock.now_ns();
+    if (now - m_last_heard > m_config.timeout) {
+        auto lease = m_witness.acquire(m_node);
+        if (lease) {
+            m_lease = *lease;
+            m_epoch = lease->epoch;
+            m_promoted_at = now;
+            drop_link();
+        }
+    }
+    return outcome;
+}
+
+}  // namespace esta::replication
