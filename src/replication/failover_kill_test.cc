@@ -55,7 +55,7 @@ void settle_effects(FileLedger& ledger, u64 epoch, u64 through) {
     options.config.batch_interval = 0;  // Ship each input at once (synchronous clients).
     ReplicationNode node(options, clock, machine, witness);
     if (!node.start()) _exit(2);
-    std::optional<u64> pending;
+    u64 pending = 0;  // The input waiting for its acknowledgement; 0 when none.
     bool announced = false;
     for (;;) {
         (void)node.step();
@@ -69,13 +69,13 @@ void settle_effects(FileLedger& ledger, u64 epoch, u64 through) {
                     << ::getpid() << " " << primary->acknowledged() << "\n";
                 announced = true;
             }
-            if (pending && primary->accepted(*pending)) {
-                if (ledger.apply(primary->epoch(), *pending)) {
-                    std::ofstream(dir / "acks", std::ios::app) << *pending << "\n" << std::flush;
+            if (pending != 0 && primary->accepted(pending)) {
+                if (ledger.apply(primary->epoch(), pending)) {
+                    std::ofstream(dir / "acks", std::ios::app) << pending << "\n" << std::flush;
                 }
-                pending.reset();
+                pending = 0;
             }
-            if (!pending && primary->connected()) {
+            if (pending == 0 && primary->connected()) {
                 auto sequence = primary->append(testing::input(primary->last_sequence() + 1));
                 if (sequence) pending = *sequence;
             }
