@@ -391,6 +391,7 @@ class Execution {
     void reset();
 
   private:
+    friend class ExecutionAccess;  // fault_hooks.cc: reads a suspended call's frame.
     std::unique_ptr<ExecutionState> m_state;
 };
 

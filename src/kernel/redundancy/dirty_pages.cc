@@ -1,6 +1,7 @@
 #include "kernel/redundancy/dirty_pages.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace esta::kernel {
 
@@ -29,6 +30,17 @@ void DirtyPageTracker::note_write(u64 address, u64 length) {
     u64 last = last_byte / kWasmPageBytes;
     for (u64 page = first; page <= last; ++page)
         note_page(page);
+}
+
+void DirtyPageTracker::note_diff(ByteSpan before, ByteSpan after) {
+    const u64 pages = (after.size() + kWasmPageBytes - 1) / kWasmPageBytes;
+    for (u64 page = 0; page < pages; ++page) {
+        const u64 begin = page * kWasmPageBytes;
+        const u64 length = std::min<u64>(kWasmPageBytes, after.size() - begin);
+        if (begin + length > before.size() ||
+            std::memcmp(before.data() + begin, after.data() + begin, length) != 0)
+            note_page(page);
+    }
 }
 
 void DirtyPageTracker::clear() {

@@ -25,6 +25,11 @@ class DirtyPageTracker {
     void note_write(u64 address, u64 length);
     void note_page(u64 page);
     void clear();
+    // Marks every page whose bytes differ between `before` (the last released state) and
+    // `after` (a replica now), and every page `after` has beyond `before`. Comparing with
+    // the released copy instead of trapping writes keeps the interpreter's stores as they
+    // are, and it also finds a page changed by a fault rather than by a store.
+    void note_diff(ByteSpan before, ByteSpan after);
 
     bool dirty(u64 page) const { return page < m_bits.size() && m_bits[page]; }
     u64 dirty_count() const { return m_dirty.size(); }

@@ -12,6 +12,8 @@ std::string_view effect_kind_name(EffectKind kind) {
             return "audit_record";
         case EffectKind::DirtyPages:
             return "dirty_pages";
+        case EffectKind::Outcome:
+            return "outcome";
     }
     return "unknown";
 }
@@ -41,6 +43,10 @@ void EffectLog::audit_record(std::string_view event, ByteSpan record) {
 
 void EffectLog::dirty_pages(u64 page_count, const observe::Digest& digest) {
     m_effects.push_back(Effect{EffectKind::DirtyPages, 0, page_count, digest});
+}
+
+void EffectLog::outcome(u64 how, u64 code) {
+    m_effects.push_back(Effect{EffectKind::Outcome, how, code, observe::Digest{}});
 }
 
 }  // namespace esta::kernel

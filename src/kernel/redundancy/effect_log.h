@@ -15,7 +15,7 @@
 
 namespace esta::kernel {
 
-enum class EffectKind : u8 { MessageSent, DriverRequest, AuditRecord, DirtyPages };
+enum class EffectKind : u8 { MessageSent, DriverRequest, AuditRecord, DirtyPages, Outcome };
 std::string_view effect_kind_name(EffectKind kind);
 
 struct Effect {
@@ -39,6 +39,9 @@ class EffectLog {
     void audit_record(std::string_view event, ByteSpan record);
     // The dirty-page digest, recorded once at the end of the message (see DirtyPageTracker).
     void dirty_pages(u64 page_count, const observe::Digest& digest);
+    // How the handler ended: `how` 0 returned, 1 trapped, 2 exited; `code` the returned
+    // value, trap kind or exit code. A replica that trapped where the other did not diverges.
+    void outcome(u64 how, u64 code);
 
     u64 message_sequence() const { return m_message_sequence; }
     const std::vector<Effect>& effects() const { return m_effects; }

@@ -41,16 +41,27 @@ void LockstepPolicy::begin(u64 message_sequence) {
     m_last_divergence.reset();
 }
 
-void LockstepPolicy::report(const Divergence& divergence, LockstepDecision decision, Nanos now) {
+LockstepDecision LockstepPolicy::decide_failure(std::string_view detail, i64 index, Nanos now) {
+    LockstepDecision decision = LockstepDecision::Quarantine;
+    if (m_attempts < m_config.max_retries) {
+        ++m_attempts;
+        m_state = LockstepState::Retrying;
+        m_retries.inc();
+        decision = LockstepDecision::Retry;
+    } else {
+        m_state = LockstepState::Quarantined;
+        m_quarantines.inc();
+    }
     bool quarantine = decision == LockstepDecision::Quarantine;
     m_sink.report(
         SafetyEvent{.event = quarantine ? "lockstep.quarantine" : "lockstep.divergence",
                     .subject = m_subject,
-                    .detail = divergence_field_name(divergence.field),
+                    .detail = detail,
                     .severity = quarantine ? SafetySeverity::Alarm : SafetySeverity::Audit,
-                    .actual = static_cast<i64>(divergence.index),
+                    .actual = index,
                     .limit = static_cast<i64>(m_message_sequence),
                     .at = now});
+    return decision;
 }
 
 LockstepDecision LockstepPolicy::on_compared(const EffectLog& left, const EffectLog& right,
@@ -65,17 +76,15 @@ LockstepDecision LockstepPolicy::on_compared(const EffectLog& left, const Effect
         return LockstepDecision::Release;
     }
     m_last_divergence = divergence;
-    if (m_attempts < m_config.max_retries) {
-        ++m_attempts;
-        m_state = LockstepState::Retrying;
-        m_retries.inc();
-        report(*divergence, LockstepDecision::Retry, now);
-        return LockstepDecision::Retry;
-    }
-    m_state = LockstepState::Quarantined;
-    m_quarantines.inc();
-    report(*divergence, LockstepDecision::Quarantine, now);
-    return LockstepDecision::Quarantine;
+    return decide_failure(divergence_field_name(divergence->field),
+                          static_cast<i64>(divergence->index), now);
+}
+
+LockstepDecision LockstepPolicy::on_integrity_failure(std::string_view what, Nanos now) {
+    if (m_state == LockstepState::Quarantined) return LockstepDecision::Quarantine;
+    // Released here means compared equal but not yet let out: the check still vetoes it.
+    ESTA_ASSERT(m_state != LockstepState::Idle);
+    return decide_failure(what, -1, now);
 }
 
 void LockstepPolicy::reset() {

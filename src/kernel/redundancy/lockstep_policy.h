@@ -57,6 +57,10 @@ class LockstepPolicy {
     void begin(u64 message_sequence);
     // Compares the two replicas' logs for the current message and decides.
     LockstepDecision on_compared(const EffectLog& left, const EffectLog& right, Nanos now);
+    // An integrity check failed outside the effect comparison (a replica's lowered code no
+    // longer matches its checksum): decided like a divergence, Retry while retries are
+    // left, then Quarantine. `what` names the check in the report.
+    LockstepDecision on_integrity_failure(std::string_view what, Nanos now);
     // The region was recovered: accept new messages again.
     void reset();
 
@@ -65,7 +69,7 @@ class LockstepPolicy {
     const std::optional<Divergence>& last_divergence() const { return m_last_divergence; }
 
   private:
-    void report(const Divergence& divergence, LockstepDecision decision, Nanos now);
+    LockstepDecision decide_failure(std::string_view detail, i64 index, Nanos now);
 
     std::string m_subject;
     LockstepConfig m_config;

@@ -42,10 +42,8 @@ class GuestCompiler {
     GuestCompiler(const GuestCompiler&) = delete;
     GuestCompiler& operator=(const GuestCompiler&) = delete;
 
-    // nullptr when the guest does not build; log() says why. The same code is built once.
-    std::shared_ptr<const wasm::CompiledModule> build(const std::string& name,
-                                                      const std::string& code) {
-        if (auto it = m_built.find(code); it != m_built.end()) return it->second;
+    // The module's bytes; empty when the guest does not build (log() says why).
+    std::vector<u8> build_bytes(const std::string& name, const std::string& code) {
         std::ofstream(m_dir / (name + ".c")) << code;
         std::string wasm_path = (m_dir / (name + ".wasm")).string();
         std::string command = "clang-14 --target=wasm32 -nostdlib " + m_flags +
@@ -57,11 +55,18 @@ class GuestCompiler {
             std::stringstream text;
             text << log.rdbuf();
             m_log = text.str();
-            return nullptr;
+            return {};
         }
         std::ifstream file(wasm_path, std::ios::binary);
-        std::vector<u8> bytes((std::istreambuf_iterator<char>(file)),
-                              std::istreambuf_iterator<char>());
+        return std::vector<u8>((std::istreambuf_iterator<char>(file)),
+                               std::istreambuf_iterator<char>());
+    }
+    // nullptr when the guest does not build; log() says why. The same code is built once.
+    std::shared_ptr<const wasm::CompiledModule> build(const std::string& name,
+                                                      const std::string& code) {
+        if (auto it = m_built.find(code); it != m_built.end()) return it->second;
+        std::vector<u8> bytes = build_bytes(name, code);
+        if (bytes.empty()) return nullptr;
         auto module = wasm::compile(ByteSpan(bytes.data(), bytes.size()));
         if (!module) m_log = module.error().to_string();
         std::shared_ptr<const wasm::CompiledModule> result = module ? *module : nullptr;
