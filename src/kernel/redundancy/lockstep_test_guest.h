@@ -105,11 +105,12 @@ inline std::vector<u8> lockstep_message(u32 seed, u32 count = 64) {
     return bytes;
 }
 
-// The guest's bytes, built once per test binary; empty (with `why`) when the toolchain is
-// missing.
-inline const std::vector<u8>& lockstep_guest_bytes(std::string& why) {
+// The guest's bytes, built once per binary; empty (with `why`) when the toolchain is
+// missing. The SDK is found under `source_dir`, or $ESTA_SOURCE_DIR when it is null.
+inline const std::vector<u8>& lockstep_guest_bytes(std::string& why,
+                                                   const char* source_dir = nullptr) {
     static GuestCompiler compiler;
-    static std::string prepared = compiler.prepare();
+    static std::string prepared = compiler.prepare(source_dir);
     static std::vector<u8> bytes = prepared.empty()
                                        ? compiler.build_bytes("lockstep_guest", kLockstepGuest)
                                        : std::vector<u8>();
