@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "kernel/abi_value.h"
+#include "kernel/driver_calls.h"
 #include "kernel/ids.h"
 #include "kernel/object.h"
 #include "kernel/rights.h"
@@ -24,6 +25,17 @@ class KernelDriver {
     // when the service is down, DRIVER_ERROR when it refused.
     virtual Result<abi::AbiValue> call(ProcessId caller, i32 op, const abi::AbiValue& request,
                                        Nanos deadline) = 0;
+    // Starts `op` for `caller` and answers through `reply`, exactly once, inline or later
+    // from another thread (driver_calls.h). Called by the syscall under the kernel lock, so
+    // whatever reads kernel state (the caller's time) must be read here, not later. The
+    // default runs call() inline: a driver without workers of its own.
+    virtual void start(ProcessId caller, i32 op, const abi::AbiValue& request, Nanos deadline,
+                       DriverReply reply) {
+        reply(call(caller, op, request, deadline));
+    }
+    // Forgets what `caller` left bound to this driver (an open transaction is rolled back).
+    // The kernel calls it when the process ends, for every driver the process called.
+    virtual void release(ProcessId caller) { (void)caller; }
 };
 
 // True for the object kinds a driver serves (the ones `call` dispatches to a driver).

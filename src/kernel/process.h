@@ -110,6 +110,8 @@ struct SpawnRequest {
 
 // An endpoint `call` the process is parked in: the slot the reply lands in, and when the
 // caller stops waiting (nullopt: forever).
+class DriverCallSlot;
+
 struct PendingCall {
     Ref<CallSlot> slot;
     std::optional<Nanos> deadline;
@@ -178,6 +180,8 @@ class Process final : public KernelObject {
     Ref<CallSlot>& reply_to() { return m_reply_to; }
     // The endpoint `call` this process is parked in, if any.
     std::optional<PendingCall>& pending_call() { return m_pending_call; }
+    // The driver `call` this process is parked in, if any (driver_calls.h).
+    std::shared_ptr<DriverCallSlot>& pending_driver_call() { return m_pending_driver_call; }
     // The parked call is due for its retry: its deadline passed, or it failed (the
     // target's endpoint closed) without a wake reaching this process.
     bool call_expired(Nanos now) const {
@@ -259,6 +263,7 @@ class Process final : public KernelObject {
     std::vector<HandleValue> m_delivered_handles;  // Of the message in hand, by recv.
     Ref<CallSlot> m_reply_to;
     std::optional<PendingCall> m_pending_call;
+    std::shared_ptr<DriverCallSlot> m_pending_driver_call;
     bool m_supervised = false;
     observe::KernelObserver* m_observer = nullptr;
     KernelAnswerRecorder* m_recorder = nullptr;

@@ -90,8 +90,10 @@ CallerTime clock_time(const protocol::Clock& clock) {
 }
 
 KernelDriverBridge::KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port,
-                                       CallerTime caller_time, const protocol::Clock& driver_clock)
+                                       CallerTime caller_time, const protocol::Clock& driver_clock,
+                                       DriverExecutor* executor)
     : m_driver(driver),
+      m_executor(executor),
       m_scope(std::move(scope)),
       m_port(port),
       m_caller_time(std::move(caller_time)),
@@ -108,27 +110,54 @@ u64 KernelDriverBridge::binding(kernel::ProcessId caller) const {
     return (m_port.value() << 32) | caller.value();
 }
 
-Result<kernel::abi::AbiValue> KernelDriverBridge::call(kernel::ProcessId caller, i32 op,
-                                                       const kernel::abi::AbiValue& request,
-                                                       Nanos deadline) {
+Result<KernelDriverBridge::Prepared> KernelDriverBridge::prepare(kernel::ProcessId caller, i32 op,
+                                                                 Nanos deadline) const {
     // (1) Only the guest ops of this kind; the kernel checked the right of exactly these.
     ESTA_TRY(op_rights(op));
     // (2) The kernel measured the deadline from the caller's time; the driver waits on its
     // own clock. The budget is what carries over.
     Nanos remaining = deadline - m_caller_time(caller);
     if (remaining <= 0) return Err(Status::Timeout, "driver.deadline_passed");
+    return Prepared{binding(caller), m_driver_clock.now_ns() + remaining,
+                    "pid " + std::to_string(caller.value())};
+}
+
+Result<kernel::abi::AbiValue> KernelDriverBridge::run(i32 op, const kernel::abi::AbiValue& request,
+                                                      const Prepared& prepared) {
     // (3) The driver checks the scope (and audits a denial) and runs the op.
-    std::string process = "pid " + std::to_string(caller.value());
-    CallContext context{m_scope, binding(caller), m_driver_clock.now_ns() + remaining,
-                        Caller::Module, process};
+    CallContext context{m_scope, prepared.binding, prepared.deadline, Caller::Module,
+                        prepared.process};
     auto reply = m_driver.call(static_cast<u32>(op), request, context);
     // (4) Only ABI statuses reach the guest.
     if (!reply) return guest_error(reply.error());
     return std::move(*reply);
 }
 
+Result<kernel::abi::AbiValue> KernelDriverBridge::call(kernel::ProcessId caller, i32 op,
+                                                       const kernel::abi::AbiValue& request,
+                                                       Nanos deadline) {
+    Prepared prepared = ESTA_TRY(prepare(caller, op, deadline));
+    return run(op, request, prepared);
+}
+
+void KernelDriverBridge::start(kernel::ProcessId caller, i32 op,
+                               const kernel::abi::AbiValue& request, Nanos deadline,
+                               kernel::DriverReply reply) {
+    auto prepared = prepare(caller, op, deadline);
+    if (!prepared) return reply(prepared.error());
+    if (m_executor == nullptr) return reply(run(op, request, *prepared));
+    // The scope is the bridge's (it outlives the executor's work); the rest is copied.
+    auto task = [this, op, request, prepared = std::move(*prepared), reply]() {
+        reply(run(op, request, prepared));
+    };
+    if (!m_executor->submit(std::move(task)))
+        reply(Err(Status::Limit, "driver.in_flight", Detail{.limit = m_executor->max_in_flight()}));
+}
+
 void KernelDriverBridge::release(kernel::ProcessId caller) {
-    m_driver.release(binding(caller));
+    u64 bound = binding(caller);
+    if (m_executor == nullptr) return m_driver.release(bound);
+    m_executor->submit_always([this, bound] { m_driver.release(bound); });
 }
 
 }  // namespace esta::drivers

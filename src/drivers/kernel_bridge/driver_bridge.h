@@ -12,6 +12,7 @@
 #include <string>
 
 #include "drivers/contract.h"
+#include "drivers/kernel_bridge/driver_executor.h"
 #include "kernel/driver_port.h"
 
 namespace esta::kernel {
@@ -50,8 +51,11 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     // `driver` and `driver_clock` (the one the driver was built with) are borrowed and
     // outlive the bridge; the bridge outlives every DriverPort made with it. `port` is the
     // port's object id, which keys transactions together with the caller.
+    // With `executor` (borrowed, outlives the bridge; shared by every bridge over `driver`),
+    // requests run on its thread and the caller parks meanwhile (start()); without, they
+    // run inline on the scheduler thread (deterministic tests, tools).
     KernelDriverBridge(Driver& driver, Scope scope, kernel::ObjectId port, CallerTime caller_time,
-                       const protocol::Clock& driver_clock);
+                       const protocol::Clock& driver_clock, DriverExecutor* executor = nullptr);
 
     Result<kernel::Rights> op_rights(i32 op) const override;
     // (1) the op is one of the kind's guest ops, (2) the deadline is converted to the
@@ -60,10 +64,16 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     Result<kernel::abi::AbiValue> call(kernel::ProcessId caller, i32 op,
                                        const kernel::abi::AbiValue& request,
                                        Nanos deadline) override;
+    // The same steps, the driver's part on the executor when there is one; the op check
+    // and the deadline conversion happen here, on the caller's thread. A full executor is
+    // LIMIT (D-1's in-flight bound).
+    void start(kernel::ProcessId caller, i32 op, const kernel::abi::AbiValue& request,
+               Nanos deadline, kernel::DriverReply reply) override;
 
     // Forgets what `caller` left bound to this port (an open SQL transaction is rolled
-    // back). The runtime calls it when the process ends or drops its last handle.
-    void release(kernel::ProcessId caller);
+    // back). The runtime calls it when the process ends; on the executor, after the
+    // process's calls already queued.
+    void release(kernel::ProcessId caller) override;
 
     // The binding a caller's transactions are keyed by: unique per (port, process).
     u64 binding(kernel::ProcessId caller) const;
@@ -72,7 +82,20 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     kernel::ObjectId port() const { return m_port; }
 
   private:
+    // What a call carries to the driver besides the scope (owned: it may cross threads).
+    struct Prepared {
+        u64 binding = 0;
+        Nanos deadline = 0;  // On the driver's clock.
+        std::string process;
+    };
+    // Steps (1) and (2), on the caller's thread.
+    Result<Prepared> prepare(kernel::ProcessId caller, i32 op, Nanos deadline) const;
+    // Steps (3) and (4).
+    Result<kernel::abi::AbiValue> run(i32 op, const kernel::abi::AbiValue& request,
+                                      const Prepared& prepared);
+
     Driver& m_driver;
+    DriverExecutor* m_executor;
     Scope m_scope;
     kernel::ObjectId m_port;
     CallerTime m_caller_time;

@@ -58,8 +58,29 @@ class EmbeddedSql {
     protocol::ManualClock m_clock{5'000'000};
 };
 
-INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, GuestKvContract, ::testing::Types<EmbeddedKv>, ImplName);
-INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, GuestSqlContract, ::testing::Types<EmbeddedSql>, ImplName);
+// The same stores with the driver's work on an executor: the guest parks while it runs.
+class EmbeddedKvOnWorker : public EmbeddedKv {
+  public:
+    DriverExecutor* executor() { return &m_executor; }
+    static constexpr const char* kName = "embedded_on_worker";
+
+  private:
+    DriverExecutor m_executor{1000};
+};
+
+class EmbeddedSqlOnWorker : public EmbeddedSql {
+  public:
+    DriverExecutor* executor() { return &m_executor; }
+    static constexpr const char* kName = "sqlite_on_worker";
+
+  private:
+    DriverExecutor m_executor{100};
+};
+
+using EmbeddedKvs = ::testing::Types<EmbeddedKv, EmbeddedKvOnWorker>;
+using EmbeddedSqls = ::testing::Types<EmbeddedSql, EmbeddedSqlOnWorker>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, GuestKvContract, EmbeddedKvs, ImplName);
+INSTANTIATE_TYPED_TEST_SUITE_P(Embedded, GuestSqlContract, EmbeddedSqls, ImplName);
 
 class GuestTopic : public ::testing::Test {
   protected:

@@ -22,6 +22,17 @@ struct ImplName {
     }
 };
 
+// The executor an implementation's driver runs on (the guest's calls park while it works),
+// or null (the driver answers inline on the scheduler's thread).
+template <class Impl>
+DriverExecutor* executor_of(Impl& impl) {
+    if constexpr (requires { impl.executor(); }) {
+        return impl.executor();
+    } else {
+        return nullptr;
+    }
+}
+
 inline Status status_of(const Result<Value>& result) {
     return result ? Status::Ok : result.error().code;
 }
@@ -40,16 +51,17 @@ class GuestKvContract : public ::testing::Test {
         using kernel::Right;
         kernel::Rights all = Right::Read | Right::Write | Right::Delete;
         const protocol::Clock& clock = impl.driver_clock();
-        harness->grant("kv", *driver, Scope{"kv", KvScope{"t1:", kAllKvFamilies, {}}}, all, clock);
+        harness->grant("kv", *driver, Scope{"kv", KvScope{"t1:", kAllKvFamilies, {}}}, all, clock,
+                       executor_of(impl));
         harness->grant("other", *driver, Scope{"other", KvScope{"t2:", kAllKvFamilies, {}}}, all,
-                       clock);
+                       clock, executor_of(impl));
         harness->grant("ro", *driver, Scope{"ro", KvScope{"t1:", kAllKvFamilies, {}}}, Right::Read,
-                       clock);
+                       clock, executor_of(impl));
         harness->grant("rw", *driver, Scope{"rw", KvScope{"t1:", kAllKvFamilies, {}}},
-                       Right::Read | Right::Write, clock);
+                       Right::Read | Right::Write, clock, executor_of(impl));
         harness->grant("strings", *driver,
                        Scope{"strings", KvScope{"t1:", static_cast<u32>(KvFamily::Strings), {}}},
-                       all, clock);
+                       all, clock, executor_of(impl));
         // Sees the whole store, to check where keys landed; never granted to a guest.
         whole = Scope{"whole", KvScope{"", kAllKvFamilies, {}}};
     }
@@ -201,11 +213,11 @@ class GuestSqlContract : public ::testing::Test {
         harness = std::make_unique<GuestHarness>(relay);
         const protocol::Clock& clock = impl.driver_clock();
         harness->grant("db", *driver, Scope{"db", SqlScope{{"put", "get", "count"}}},
-                       kernel::Right::Execute, clock);
+                       kernel::Right::Execute, clock, executor_of(impl));
         harness->grant("counter", *driver, Scope{"counter", SqlScope{{"count"}}},
-                       kernel::Right::Execute, clock);
+                       kernel::Right::Execute, clock, executor_of(impl));
         harness->grant("ro", *driver, Scope{"ro", SqlScope{{"put", "get", "count"}}},
-                       kernel::Right::Read, clock);
+                       kernel::Right::Read, clock, executor_of(impl));
     }
     void TearDown() override {
         harness.reset();

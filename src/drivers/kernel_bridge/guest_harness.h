@@ -163,11 +163,12 @@ class GuestHarness {
 
     // Puts `driver` behind a port with `scope` and grants it to the relay as `name` with
     // `rights`. `driver` and `driver_clock` outlive the harness.
+    // With `executor`, the driver's work runs on its thread while the relay is parked.
     void grant(const std::string& name, Driver& driver, Scope scope, kernel::Rights rights,
-               const protocol::Clock& driver_clock) {
+               const protocol::Clock& driver_clock, DriverExecutor* executor = nullptr) {
         kernel::ObjectId id = m_ids.next();
         auto bridge = std::make_unique<KernelDriverBridge>(
-            driver, std::move(scope), id, scheduler_time(m_scheduler), driver_clock);
+            driver, std::move(scope), id, scheduler_time(m_scheduler), driver_clock, executor);
         auto port = kernel::DriverPort::create(id, port_object_type(driver.kind()), name, *bridge);
         ASSERT_TRUE(port.has_value());
         ASSERT_TRUE(m_relay->add_grant(
@@ -176,9 +177,8 @@ class GuestHarness {
         m_ports.push_back(std::move(*port));
     }
 
-    // Queues a message of `type` from the kernel for the guest, runs it, and returns what
-    // the guest sent to "sink" (Internal when it sent nothing).
-    Result<std::vector<u8>> deliver(u32 type, std::vector<u8> payload) {
+    // Queues a message of `type` from the kernel for the guest, without running it.
+    Result<void> post(u32 type, std::vector<u8> payload) {
         kernel::Message message;
         message.type = kernel::MessageType(type);
         message.sender = kernel::kKernelProcess;
@@ -188,7 +188,23 @@ class GuestHarness {
             return Err(Status::Internal, "guest.send");
         }
         m_scheduler.wake(m_relay->pid());
+        return Ok();
+    }
+    // One slice of whatever is ready; false when nothing was.
+    bool step() {
+        m_clock.advance(1'000);
+        auto report = m_scheduler.run_next(m_clock.now_ns());
+        return report && report->has_value();
+    }
+    // Queues a message of `type` from the kernel for the guest, runs it, and returns what
+    // the guest sent to "sink" (Internal when it sent nothing).
+    Result<std::vector<u8>> deliver(u32 type, std::vector<u8> payload) {
+        ESTA_TRY(post(type, std::move(payload)));
         run();
+        return answer();
+    }
+    // What the guest sent to "sink" last (Internal when it sent nothing).
+    Result<std::vector<u8>> answer() {
         auto answer = m_sink->mailbox().receive(kernel::message_types::kAny,
                                                 kernel::Timeout::poll(), m_clock.now_ns());
         if (!answer || !answer->has_value()) return Err(Status::Internal, "guest.no_answer");
@@ -199,6 +215,13 @@ class GuestHarness {
     // the status the guest saw (context "guest.call").
     Result<Value> call(const std::string& name, i32 op, const Value& request,
                        i64 timeout_ms = 5'000) {
+        std::vector<u8> bytes =
+            ESTA_TRY(deliver(0x30, call_message(name, op, request, timeout_ms)));
+        return decode_answer(bytes);
+    }
+    // The message that makes the relay call `name`.
+    static std::vector<u8> call_message(const std::string& name, i32 op, const Value& request,
+                                        i64 timeout_ms) {
         std::vector<u8> payload;
         put(payload, static_cast<u32>(name.size()));
         payload.insert(payload.end(), name.begin(), name.end());
@@ -206,7 +229,10 @@ class GuestHarness {
         put(payload, static_cast<u32>(timeout_ms));
         put(payload, static_cast<u32>(static_cast<u64>(timeout_ms) >> 32));
         kernel::abi::encode_value(request, payload);
-        std::vector<u8> bytes = ESTA_TRY(deliver(0x30, std::move(payload)));
+        return payload;
+    }
+    // The relay's answer: the decoded reply, or the status the guest saw.
+    static Result<Value> decode_answer(const std::vector<u8>& bytes) {
         if (bytes.size() < 4) return Err(Status::Internal, "relay.short_answer");
         i32 result = static_cast<i32>(
             static_cast<u32>(bytes[0]) | (static_cast<u32>(bytes[1]) << 8) |
@@ -217,6 +243,7 @@ class GuestHarness {
 
     KernelDriverBridge& bridge(std::size_t index) { return *m_bridges.at(index); }
     kernel::Process& relay() { return *m_relay; }
+    kernel::Syscalls& syscalls() { return m_syscalls; }
     protocol::ManualClock& clock() { return m_clock; }
 
   private:
@@ -233,13 +260,17 @@ class GuestHarness {
         EXPECT_TRUE(process.has_value()) << process.error().to_string();
         return *process;
     }
-    // Runs slices until nothing is ready (bounded: the relay handles one message per wake).
+    // Runs slices until nothing is ready and no driver call is in flight (bounded: the
+    // relay handles one message per wake). Idle with calls in flight, it waits for them
+    // and delivers their answers, as the kernel's deterministic run does.
     void run() {
         for (int slices = 0; slices < 100; ++slices) {
             m_clock.advance(1'000);
             auto report = m_scheduler.run_next(m_clock.now_ns());
             ASSERT_TRUE(report.has_value()) << report.error().to_string();
-            if (!report->has_value()) return;
+            if (report->has_value()) continue;
+            if (m_syscalls.driver_calls_in_flight() == 0) return;
+            m_syscalls.deliver_driver_replies(true);
         }
         FAIL() << "the relay did not settle";
     }

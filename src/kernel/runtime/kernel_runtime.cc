@@ -287,6 +287,7 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
         if (m_persistent != nullptr) (void)m_persistent->consumed(process.pid(), *seq);
     }
     if (process.state() == ProcessState::Completed) {
+        m_syscalls.release_drivers(process.pid());
         const ExitReason& exit = *process.exit_reason();
         if (m_recorder)
             m_recorder->ended(process.pid(), {exit.to_string(), process.fuel_used()}, now);
@@ -346,12 +347,19 @@ Result<u64> Kernel::run_until_idle(u64 max_slices) {
                 progressed = true;
             }
         }
-        if (!progressed) break;
+        if (progressed) continue;
+        // Idle with driver calls in flight: wait for all of them, then deliver their
+        // answers in submission order, so a run does not depend on the drivers' timing.
+        std::lock_guard<std::recursive_mutex> lock(m_lock);
+        if (m_syscalls.driver_calls_in_flight() == 0) break;
+        if (m_syscalls.deliver_driver_replies(true) == 0) break;
     }
     return slices;
 }
 
 bool Kernel::idle_locked() const {
+    // A driver call in flight will wake its caller: not idle yet.
+    if (m_syscalls.driver_calls_in_flight() != 0) return false;
     for (const auto& worker : m_workers) {
         SchedulerStats stats = worker->scheduler.stats();
         if (stats.ready != 0 || stats.running != 0) return false;

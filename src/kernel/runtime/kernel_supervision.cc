@@ -143,6 +143,7 @@ void Kernel::start_due_restarts(Nanos now) {
                 continue;
             }
             old.kill();
+            m_syscalls.release_drivers(pid);
             settle_reply(old);
         }
         Ref<Endpoint> endpoint = old.endpoint();

@@ -21,6 +21,11 @@ Result<void> Kernel::start() {
     if (m_threads_running) return Err(Status::Invalid, "kernel: already started");
     m_stop.store(false);
     m_threads_running = true;
+    // A driver's answer is delivered as soon as it completes, on the driver's thread.
+    m_syscalls.driver_calls().set_notify([this] {
+        std::lock_guard<std::recursive_mutex> lock(m_lock);
+        m_syscalls.deliver_driver_replies(false);
+    });
     for (u32 i = 0; i < m_workers.size(); ++i)
         m_workers[i]->thread = std::thread([this, i] { worker_loop(i); });
     m_watchdog_thread = std::thread([this] { watchdog_loop(); });
@@ -113,6 +118,7 @@ void Kernel::shutdown() {
         }
         for (auto& worker : m_workers)
             if (worker->thread.joinable()) worker->thread.join();
+        m_syscalls.driver_calls().set_notify(nullptr);
         if (m_watchdog_thread.joinable()) m_watchdog_thread.join();
         m_threads_running = false;
     }
@@ -124,6 +130,7 @@ void Kernel::shutdown() {
         if (process.state() == ProcessState::Completed) continue;
         worker_of(pid).scheduler.remove(pid);
         process.kill();
+        m_syscalls.release_drivers(pid);
         process.endpoint()->detach_receiver();
         settle_reply(process);
     }

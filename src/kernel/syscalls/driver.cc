@@ -16,7 +16,9 @@ SyscallResult from(const Error& error) {
 }  // namespace
 
 SyscallResult Syscalls::call(Call& call) {
-    // An endpoint's request is the guest's own bytes, a driver's a value: the kind decides.
+    // A retry of a parked call continues it; otherwise an endpoint's request is the
+    // guest's own bytes, a driver's a value: the kind decides.
+    if (call.process.pending_driver_call()) return resume_driver_call(call);
     if (call.process.pending_call()) return call_endpoint(call);
     if (auto found = call.process.handles().lookup(HandleValue(call.u32_arg(0)), call.context);
         found && (*found)->node().type() == ObjectType::Endpoint) {
@@ -51,22 +53,62 @@ SyscallResult Syscalls::call(Call& call) {
     auto used = handles.consume_use(handle, call.context);
     if (!used) return from(used.error());
 
-    // (3) Invoke. The driver's answer is encoded into the caller's buffer.
-    observe::KernelObserver* observer = m_services.observer;
-    if (observer) {
+    // (3) Invoke: start the request on the driver. An inline answer is the call's result
+    // now; otherwise the caller parks (holding no thread) until the kernel delivers it.
+    ProcessId pid = call.process.pid();
+    if (observe::KernelObserver* observer = m_services.observer) {
         observer->driver_call_started(observe::DriverCallFacts{
-            call.process.pid().value(), object_type_name(port->type()), port->resource().name, op});
+            pid.value(), object_type_name(port->type()), port->resource().name, op});
     }
-    auto reply = port->driver().call(call.process.pid(), op, *request, deadline);
-    if (observer) {
+    std::vector<Ref<DriverPort>>& used_ports = m_driver_users[pid.value()];
+    if (std::none_of(used_ports.begin(), used_ports.end(),
+                     [port](const Ref<DriverPort>& used) { return used.get() == port; }))
+        used_ports.push_back(Ref<DriverPort>(port));
+    std::shared_ptr<DriverCallSlot> slot = m_driver_calls->open(pid);
+    port->driver().start(pid, op, *request, deadline, m_driver_calls->completion(slot));
+    if (std::optional<DriverAnswer> answer = m_driver_calls->settle_inline(slot))
+        return deliver_driver_answer(call, std::move(*answer));
+    call.process.pending_driver_call() = std::move(slot);
+    call.process.prepare_wait(ProcessState::Blocked);
+    return SyscallResult::block();
+}
+
+SyscallResult Syscalls::resume_driver_call(Call& call) {
+    std::shared_ptr<DriverCallSlot>& slot = call.process.pending_driver_call();
+    std::optional<DriverAnswer> answer = m_driver_calls->take_delivered(slot);
+    if (!answer) {
+        call.process.prepare_wait(ProcessState::Blocked);  // Woken early: keep waiting.
+        return SyscallResult::block();
+    }
+    slot.reset();
+    return deliver_driver_answer(call, std::move(*answer));
+}
+
+SyscallResult Syscalls::deliver_driver_answer(Call& call, DriverAnswer answer) {
+    if (observe::KernelObserver* observer = m_services.observer) {
         observer->driver_call_ended(call.process.pid().value(),
-                                    reply ? 0 : static_cast<i32>(reply.error().code));
+                                    answer ? 0 : static_cast<i32>(answer.error().code));
     }
-    if (!reply) return from(reply.error());
-    std::vector<u8> encoded = abi::encode_value(*reply);
+    if (!answer) return from(answer.error());
+    auto response = guest_range(call.memory, call.u32_arg(4), call.u32_arg(5));
+    if (!response) return from(response.error());
+    std::vector<u8> encoded = abi::encode_value(*answer);
     if (encoded.size() > response->size()) return SyscallResult::failed(Status::BufferTooSmall);
     std::memcpy(response->data(), encoded.data(), encoded.size());
     return SyscallResult::of(static_cast<i64>(encoded.size()));
+}
+
+std::size_t Syscalls::deliver_driver_replies(bool wait_for_all) {
+    return m_driver_calls->deliver(m_waker, wait_for_all);
+}
+
+void Syscalls::release_drivers(ProcessId pid) {
+    auto it = m_driver_users.find(pid.value());
+    if (it == m_driver_users.end()) return;
+    std::vector<Ref<DriverPort>> ports = std::move(it->second);
+    m_driver_users.erase(it);
+    for (const Ref<DriverPort>& port : ports)
+        port->driver().release(pid);
 }
 
 }  // namespace esta::kernel

@@ -12,12 +12,14 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string_view>
 
 #include "kernel/cap_tree.h"
 #include "kernel/deterministic_random.h"
+#include "kernel/driver_port.h"
 #include "kernel/process.h"
 #include "kernel/syscalls/services.h"
 #include "protocol/clock.h"
@@ -71,6 +73,15 @@ class Syscalls final : public ImportProvider {
     // Whether `name` has an implementation (the rest answer NOT_SUPPORTED).
     static bool implemented(std::string_view name);
 
+    // Driver calls in flight (driver_calls.h); the kernel lock is held for each. Delivers
+    // the drivers' completed answers to their parked callers, in submission order (with
+    // `wait_for_all`: after every call in flight has answered). Returns how many.
+    std::size_t deliver_driver_replies(bool wait_for_all);
+    std::size_t driver_calls_in_flight() const { return m_driver_calls->in_flight(); }
+    DriverCalls& driver_calls() { return *m_driver_calls; }
+    // `pid` ended: every driver it called forgets what the process left bound there.
+    void release_drivers(ProcessId pid);
+
     struct Call {
         Process& process;
         wasm::LinearMemory* memory;
@@ -107,6 +118,9 @@ class Syscalls final : public ImportProvider {
     SyscallResult audit(Call& call);
     // syscalls/driver.cc
     SyscallResult call(Call& call);
+    SyscallResult resume_driver_call(Call& call);
+    // The one place a driver's answer reaches the process (copied into its buffer).
+    SyscallResult deliver_driver_answer(Call& call, DriverAnswer answer);
     // syscalls/reply_call.cc
     SyscallResult call_endpoint(Call& call);
     SyscallResult reply(Call& call);
@@ -123,6 +137,9 @@ class Syscalls final : public ImportProvider {
     SyscallServices m_services;
     // Each process's generator, created on its first `random` (keyed by pid value).
     std::map<u32, DeterministicRandom> m_random;
+    std::shared_ptr<DriverCalls> m_driver_calls = std::make_shared<DriverCalls>();
+    // The driver ports each process called (keyed by pid value), released when it ends.
+    std::map<u32, std::vector<Ref<DriverPort>>> m_driver_users;
 };
 
 // Guest memory helpers shared by the syscall files: a range of the caller's memory, checked

@@ -19,9 +19,12 @@ class RedisImpl {
         return std::make_unique<RedisKv>(config, m_clock);
     }
     const protocol::Clock& driver_clock() { return m_clock; }
+    // As deployed: the driver's work runs off the scheduler's thread.
+    DriverExecutor* executor() { return &m_executor; }
     static constexpr const char* kName = "redis";
 
   private:
+    DriverExecutor m_executor{1000};
     RedisServer m_server;
     protocol::SystemClock m_clock;
 };
@@ -35,9 +38,11 @@ class PostgresImpl {
         return std::make_unique<PgSql>(config, schema, m_clock, m_sleeper);
     }
     const protocol::Clock& driver_clock() { return m_clock; }
+    DriverExecutor* executor() { return &m_executor; }
     static constexpr const char* kName = "postgres";
 
   private:
+    DriverExecutor m_executor{100};
     PostgresDatabase m_database;
     protocol::SystemClock m_clock;
     ThreadSleeper m_sleeper;
