@@ -89,8 +89,10 @@ std::shared_ptr<const wasm::CompiledModule> loop_module() {
     return cached;
 }
 
-// Runs the loop guest against `driver` once per iteration.
-void run_guest_loop(benchmark::State& state, Driver& driver) {
+// Runs the loop guest against `driver` once per iteration. With `executor`, each call runs
+// on the executor's thread while the guest is parked, and is delivered when the scheduler
+// is idle (as run_until_idle does).
+void run_guest_loop(benchmark::State& state, Driver& driver, DriverExecutor* executor = nullptr) {
     auto module = loop_module();
     if (!module) {
         state.SkipWithError("the guest did not compile (clang-14 for wasm32 needed)");
@@ -103,7 +105,7 @@ void run_guest_loop(benchmark::State& state, Driver& driver) {
     kernel::Syscalls syscalls(tree, g_clock, scheduler);
     kernel::ObjectId port_id = ids.next();
     KernelDriverBridge bridge(driver, Scope{"kv", KvScope{"bench:", kAllKvFamilies, {}}}, port_id,
-                              scheduler_time(scheduler), g_clock);
+                              scheduler_time(scheduler), g_clock, executor);
     auto port =
         kernel::DriverPort::create(port_id, kernel::ObjectType::RedisKeyspace, "kv", bridge);
     u32 pid = 1;
@@ -121,7 +123,9 @@ void run_guest_loop(benchmark::State& state, Driver& driver) {
         }
         while (true) {
             auto report = scheduler.run_next(g_clock.now_ns());
-            if (!report || !report->has_value()) break;
+            if (report && report->has_value()) continue;
+            if (!report || syscalls.driver_calls_in_flight() == 0) break;
+            syscalls.deliver_driver_replies(true);
         }
         if ((*process)->exit_reason()->to_string() != "normal") {
             state.SkipWithError(
@@ -149,6 +153,21 @@ void BM_RedisSetGet_GuestCall_InProcess(benchmark::State& state) {
     run_guest_loop(state, *driver);
 }
 BENCHMARK(BM_RedisSetGet_GuestCall_InProcess)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// The same, the driver's work on its executor: the guest parks for each call (D-1).
+void BM_RedisSetGet_GuestCall_OnExecutor(benchmark::State& state) {
+    auto driver =
+        guarded(std::make_unique<KvDriver>(std::make_unique<RedisKv>(RedisConfig{}, g_clock),
+                                           std::vector<KvScript>{}, nullptr),
+                DriverKind::KeyValue);
+    if (!driver->start()) {
+        state.SkipWithError("redis-server on 6379 is not running (scripts/services start)");
+        return;
+    }
+    DriverExecutor executor(1000);
+    run_guest_loop(state, *driver, &executor);
+}
+BENCHMARK(BM_RedisSetGet_GuestCall_OnExecutor)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The driver in its own process (`estalogic driver kv --redis-port 6379`), supervised.
 void BM_RedisSetGet_GuestCall_OutOfProcess(benchmark::State& state) {

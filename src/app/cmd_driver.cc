@@ -4,7 +4,9 @@
 // and exits when the kernel hangs up (the supervisor restarts it with backoff on a crash).
 // KIND: kv (embedded store, or Redis with --redis-port), topic (journal topics in --data, or
 // Kafka with --kafka), sql (SQLite file --data, or PostgreSQL with --postgres). Credentials
-// come from --password-env / --password-file, never from the command line (S-2).
+// come from --password-env / --password-file, never from the command line (S-2). With
+// --manifest, the SQL driver declares the application's named statements and the embedded
+// topic driver its topics, exactly as the kernel's grants name them.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/manifest/manifest.h"
 #include "drivers/embedded/journal_topics.h"
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/embedded/sqlite_sql.h"
@@ -42,7 +45,34 @@ struct DriverOptions {
     std::vector<std::string> topics;  // name:partitions
     std::string password_env;
     std::string password_file;
+    std::string manifest;
 };
+
+// What the application manifest declares for the driver: named statements (sql) and
+// topics (embedded topic). Without a manifest, none.
+struct Declarations {
+    std::vector<drivers::SqlStatement> statements;
+    std::vector<drivers::TopicSpec> topics;
+};
+
+// Reads the manifest's declarations; every problem is printed and makes it nullopt. Module
+// files are not read: the driver process needs only the declarations.
+std::optional<Declarations> declarations_of(const DriverOptions& options) {
+    Declarations declared;
+    if (options.manifest.empty()) return declared;
+    manifest::ParseOptions parse;
+    parse.check_files = false;
+    manifest::ParseOutcome outcome = manifest::parse_manifest_file(options.manifest, parse);
+    if (!outcome.manifest) {
+        for (const auto& error : outcome.errors)
+            std::fprintf(stderr, "%s\n", error.to_string().c_str());
+        return std::nullopt;
+    }
+    declared.statements = outcome.manifest->statements;
+    for (const manifest::TopicSpec& topic : outcome.manifest->topics)
+        declared.topics.push_back({topic.name, topic.partitions});
+    return declared;
+}
 
 drivers::SecretRef password_of(const DriverOptions& options) {
     if (!options.password_file.empty()) {
@@ -68,9 +98,9 @@ std::vector<drivers::TopicSpec> topic_specs(const std::vector<std::string>& topi
     return specs;
 }
 
-// Statements and scripts come from the application manifest, which the supervisor will
-// pass once the manifest loader lands (TODO(#8)); until then the driver declares none.
-std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options,
+// Statements and topics come from the application manifest (`declared`). The manifest has
+// no Redis scripts yet, so the kv driver registers none (EVAL is NOT_FOUND).
+std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options, Declarations declared,
                                              const protocol::Clock& clock,
                                              drivers::Sleeper& sleeper, protocol::FileSystem& fs) {
     using namespace drivers;
@@ -97,7 +127,7 @@ std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options,
         } else {
             backend = std::make_unique<SqliteSql>(options.data + "/embedded.sqlite", "");
         }
-        return std::make_unique<SqlDriver>(std::move(backend), std::vector<SqlStatement>{},
+        return std::make_unique<SqlDriver>(std::move(backend), std::move(declared.statements),
                                            nullptr);
     }
     if (options.kind == "topic") {
@@ -108,8 +138,10 @@ std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options,
             config.sasl_password = password_of(options);
             backend = std::make_unique<KafkaTopics>(config, clock);
         } else {
+            std::vector<TopicSpec> topics = topic_specs(options.topics);
+            topics.insert(topics.end(), declared.topics.begin(), declared.topics.end());
             backend = std::make_unique<JournalTopics>(fs, options.data + "/topics", clock,
-                                                      topic_specs(options.topics));
+                                                      std::move(topics));
         }
         return std::make_unique<TopicDriver>(std::move(backend), nullptr);
     }
@@ -138,7 +170,9 @@ int run_driver(const DriverOptions& options) {
     protocol::SystemClock clock;
     drivers::ThreadSleeper sleeper;
     protocol::PosixFileSystem fs;
-    auto driver = make_driver(options, clock, sleeper, fs);
+    std::optional<Declarations> declared = declarations_of(options);
+    if (!declared) return kExitUsage;
+    auto driver = make_driver(options, std::move(*declared), clock, sleeper, fs);
     if (!driver) {
         std::fprintf(stderr, "error: unknown driver kind '%s' (kv, sql or topic)\n",
                      options.kind.c_str());
@@ -184,6 +218,8 @@ void register_driver_command(CLI::App& root, CommandContext& context) {
     command->add_option("--password-env", options->password_env, "Variable holding the password");
     command->add_option("--password-file", options->password_file,
                         "File holding the password (mode 0600)");
+    command->add_option("--manifest", options->manifest,
+                        "Application manifest: the statements (sql) and topics it declares");
     command->callback([options, &context] { context.exit_code = run_driver(*options); });
 }
 

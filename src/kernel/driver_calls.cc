@@ -22,7 +22,10 @@ void DriverCalls::complete(const std::shared_ptr<DriverCallSlot>& slot, DriverAn
         std::lock_guard<std::mutex> lock(m_mutex);
         if (slot->m_answer) return;  // A driver answers once; a second answer is ignored.
         slot->m_answer = std::move(answer);
-        if (slot->m_starting) return;  // Inline: the syscall takes it from the slot.
+        if (slot->m_starting && slot->m_starter == std::this_thread::get_id()) {
+            slot->m_inline = true;
+            return;  // Inline: the syscall takes it from the slot.
+        }
         ++m_completed;
         m_changed.notify_all();
         if (!m_notify) return;
@@ -39,7 +42,7 @@ std::optional<DriverAnswer> DriverCalls::settle_inline(
     const std::shared_ptr<DriverCallSlot>& slot) {
     std::lock_guard<std::mutex> lock(m_mutex);
     slot->m_starting = false;
-    if (!slot->m_answer) return std::nullopt;
+    if (!slot->m_inline) return std::nullopt;
     m_open.erase(slot->seq());
     return std::move(*slot->m_answer);
 }

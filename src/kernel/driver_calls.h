@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "base/result.h"
@@ -46,7 +47,12 @@ class DriverCallSlot {
     friend class DriverCalls;
     ProcessId m_caller;
     u64 m_seq;
-    bool m_starting = true;  // Inside the driver's start(): an answer now is inline.
+    // Inside the driver's start(): an answer now, on the starting thread, is inline. An
+    // answer from another thread is never inline, however early it comes, so whether the
+    // caller parks does not depend on the driver's timing.
+    bool m_starting = true;
+    std::thread::id m_starter = std::this_thread::get_id();
+    bool m_inline = false;
     bool m_delivered = false;
     std::optional<DriverAnswer> m_answer;
 };

@@ -4,6 +4,7 @@
 // is LIMIT; a process that ends is released on the executor after its calls.
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/guest_harness.h"
@@ -124,12 +125,15 @@ TEST_F(AsyncCall, D1_AFullExecutorIsLimitForTheGuest) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Status::Limit);
     gated.open();
+    while (answered.load() < 4)
+        std::this_thread::yield();
     auto served = harness->call("kv", kv_op::kGet, ValueList{"k"});
     ASSERT_FALSE(served);
     EXPECT_EQ(served.error().code, Status::NotFound);
     side.release(kernel::ProcessId(50));  // Runs after the four on the executor.
     while (answered.load() < 4 || gated.released.empty())
         std::this_thread::yield();
+    ASSERT_EQ(gated.released.size(), 1u);
     EXPECT_EQ(gated.released.front(), side.binding(kernel::ProcessId(50)));
 }
 

@@ -155,3 +155,73 @@ TEST_F(GuestTopic, D2_KernelOnlyOpsAndMissingRightsAreRefused) {
 
 }  // namespace
 }  // namespace esta::drivers::testing
+
+namespace esta::drivers::testing {
+namespace {
+
+// D-2's capability scoping as one module meets it: a guest holding a key-value prefix, a
+// set of statements and a consume-only topic tries each thing outside its grants. Every
+// attempt is an error to the guest and one `driver.denied` audit record.
+TEST(GuestScoping, D2_EachAttemptOutsideTheGrantsIsAnErrorAndAnAuditRecord) {
+    std::shared_ptr<const wasm::CompiledModule> relay;
+    ESTA_NEED_RELAY(relay);
+    TempDirectory directory;
+    protocol::PosixFileSystem fs;
+    protocol::ManualClock clock{5'000'000};
+    CountingAuditSink audit;
+    KvDriver kv(std::make_unique<MemoryKv>(clock), {}, &audit);
+    SqlDriver sql(
+        std::make_unique<SqliteSql>((directory.path() / "db.sqlite").string(), kGuestSqlSchema),
+        guest_sql_statements(), &audit);
+    TopicDriver topics(
+        std::make_unique<JournalTopics>(fs, (directory.path() / "topics").string(), clock,
+                                        std::vector<TopicSpec>{{"hours", 1}, {"payroll", 1}}),
+        &audit);
+    ASSERT_TRUE(kv.start());
+    ASSERT_TRUE(sql.start());
+    ASSERT_TRUE(topics.start());
+    GuestHarness harness(relay);
+    using kernel::Right;
+    harness.grant("kv", kv, Scope{"kv", KvScope{"tenant-a:", kAllKvFamilies, {}}},
+                  Right::Read | Right::Write, clock);
+    harness.grant("db", sql, Scope{"db", SqlScope{{"count"}}}, Right::Execute, clock);
+    harness.grant("payroll", topics, Scope{"payroll", TopicScope{"payroll", false, true, "g"}},
+                  Right::Read | Right::Write, clock);
+    // What the grants do allow works.
+    ASSERT_TRUE(harness.call("kv", kv_op::kSet, ValueList{"x", bytes_value("1")}));
+    ASSERT_TRUE(harness.call("db", sql_op::kExec, ValueList{"count", ValueList{}}));
+
+    struct Attempt {
+        const char* what;
+        const char* handle;
+        i32 op;
+        Value request;
+        Status expected;
+    };
+    std::vector<Attempt> attempts = {
+        {"produce to a topic granted for consuming only", "payroll", topic_op::kProduce,
+         ValueList{"k", bytes_value("v"), Value(ValueMap{})}, Status::AccessDenied},
+        {"a statement the application declared but the handle lacks", "db", sql_op::kExec,
+         ValueList{"wipe", ValueList{}}, Status::AccessDenied},
+        {"a statement nobody declared", "db", sql_op::kExec,
+         ValueList{"drop_everything", ValueList{}}, Status::NotFound},
+        {"the key naming the prefix itself", "kv", kv_op::kGet, ValueList{""},
+         Status::AccessDenied},
+        {"an unregistered script", "kv", kv_op::kEval,
+         ValueList{"0123456789abcdef0123456789abcdef01234567", ValueList{"x"}, ValueList{}},
+         Status::NotFound},
+    };
+    for (const Attempt& attempt : attempts) {
+        u64 before = audit.records;
+        auto answer = harness.call(attempt.handle, attempt.op, attempt.request);
+        ASSERT_FALSE(answer) << attempt.what;
+        EXPECT_EQ(answer.error().code, attempt.expected) << attempt.what;
+        EXPECT_EQ(audit.records, before + 1) << attempt.what;
+        EXPECT_EQ(audit.last_event, "driver.denied") << attempt.what;
+    }
+    // What the grants allow still works afterwards.
+    EXPECT_EQ(harness.call("kv", kv_op::kGet, ValueList{"x"}).value_or(Value()), bytes_value("1"));
+}
+
+}  // namespace
+}  // namespace esta::drivers::testing
