@@ -189,8 +189,14 @@ Result<Outcome> Execution::resume(const ExecutionConfig& config) {
     if (!state.suspended) return Err(Status::InvalidArgs, "resume: nothing is suspended");
     configure(state, config);
     if (state.entry->is_host()) return call_host_directly(state, state.entry);
-    const i64 given = std::min(clamp_fuel(config.fuel), kMaxFuel - unspent(state));
-    const i64 available = unspent(state) + given;
+    // A budget adds to what is left; a slice is the whole allowance of this step, so what
+    // a preempted or blocked step left over is topped up to the slice, never added to it
+    // (otherwise the next slice could run for nearly two).
+    const i64 left = unspent(state);
+    const i64 fuel = clamp_fuel(config.fuel);
+    const i64 given = config.fuel_mode == FuelMode::Slice ? std::max<i64>(0, fuel - left)
+                                                          : std::min(fuel, kMaxFuel - left);
+    const i64 available = left + given;
     state.fuel += given;
     state.suspended = false;
     return drive(state, available, config.fuel_mode);

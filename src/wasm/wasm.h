@@ -196,7 +196,9 @@ struct StackLimits {
     u32 max_value_slots = 1u << 20;  // 64-bit slots: locals, operands, spilled frames.
 };
 
-// What happens when the fuel of an invocation runs out (REQUIREMENTS T-4, E-4).
+// What happens when the fuel of an invocation runs out (REQUIREMENTS T-4, E-4). resume()
+// in Budget mode adds `fuel` to what is left; in Slice mode `fuel` is the step's whole
+// allowance (a leftover counts towards it), so no step runs more than one slice.
 enum class FuelMode : u8 {
     Budget,  // Trap 3003 (fuel exhausted).
     Slice,   // The call is suspended; resume() continues it with new fuel.
