@@ -85,6 +85,7 @@ SendReceipt Mailbox::push(Message message, Admission admission) {
     }
     receipt.wake_receiver = m_waiter && matches(m_waiter->filter, message);
     if (receipt.wake_receiver) m_waiter.reset();
+    track(message);
     m_queues[message.priority].push_back(std::move(message));
     ++m_size;
     ++m_stats.queued;
@@ -120,7 +121,56 @@ Message Mailbox::evict_oldest() {
     Message evicted = std::move(oldest->front());
     oldest->pop_front();
     --m_size;
+    untrack(evicted);
     return evicted;
+}
+
+void Mailbox::track(const Message& message) {
+    if (!message.deadline) return;
+    m_deadlines.insert(*message.deadline);
+    if (!message.late) m_unmissed.emplace(*message.deadline, message.seq);
+}
+
+void Mailbox::untrack(const Message& message) {
+    if (!message.deadline) return;
+    auto it = m_deadlines.find(*message.deadline);
+    if (it != m_deadlines.end()) m_deadlines.erase(it);
+    m_unmissed.erase({*message.deadline, message.seq});
+}
+
+std::optional<Nanos> Mailbox::earliest_deadline() const {
+    if (m_deadlines.empty()) return std::nullopt;
+    return *m_deadlines.begin();
+}
+
+std::optional<Nanos> Mailbox::next_miss_check() const {
+    if (m_unmissed.empty()) return std::nullopt;
+    return m_unmissed.begin()->first;
+}
+
+void Mailbox::collect_missed(Nanos now) {
+    while (!m_unmissed.empty() && m_unmissed.begin()->first < now) {
+        const Nanos deadline = m_unmissed.begin()->first;
+        const u64 seq = m_unmissed.begin()->second;
+        m_unmissed.erase(m_unmissed.begin());
+        for (auto& queue : m_queues) {
+            auto it = std::find_if(queue.begin(), queue.end(),
+                                   [seq](const Message& m) { return m.seq == seq; });
+            if (it == queue.end()) continue;
+            DeadlineMiss miss{seq, it->type, it->sender, deadline, now, it->on_miss, std::nullopt};
+            if (it->on_miss == MissPolicy::DeliverLate) {
+                it->late = true;
+            } else {
+                Message removed = std::move(*it);
+                queue.erase(it);
+                --m_size;
+                untrack(removed);
+                miss.removed = std::move(removed);
+            }
+            m_misses.push_back(std::move(miss));
+            break;
+        }
+    }
 }
 
 std::optional<std::pair<u32, std::size_t>> Mailbox::find(MessageType filter) const {
@@ -141,6 +191,7 @@ const Message* Mailbox::peek(MessageType filter) const {
 
 Result<std::optional<Message>> Mailbox::receive(MessageType filter, const Timeout& timeout,
                                                 Nanos now, u32 buffer_capacity) {
+    collect_missed(now);
     if (auto position = find(filter)) {
         auto& queue = m_queues[position->first];
         auto it = queue.begin() + static_cast<std::ptrdiff_t>(position->second);
@@ -151,6 +202,7 @@ Result<std::optional<Message>> Mailbox::receive(MessageType filter, const Timeou
         Message message = std::move(*it);
         queue.erase(it);
         --m_size;
+        untrack(message);
         ++m_stats.received;
         return std::optional<Message>(std::move(message));
     }
@@ -162,6 +214,7 @@ Result<std::optional<Message>> Mailbox::receive(MessageType filter, const Timeou
 
 void Mailbox::requeue_front(Message message) {
     u32 priority = std::min<u32>(message.priority, kMaxMessagePriority);
+    track(message);
     m_queues[priority].push_front(std::move(message));
     ++m_size;
 }

@@ -19,6 +19,9 @@
 
 #include <deque>
 #include <optional>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "base/result.h"
 #include "kernel/message.h"
@@ -79,6 +82,18 @@ struct SendReceipt {
     std::optional<Message> discarded;  // The dropped or evicted message (its handles go with it).
 };
 
+// A queued message whose deadline passed (K-53), as the mailbox found it. DeliverLate
+// messages stay queued, marked late; Drop and Escalate ones are taken out and come here.
+struct DeadlineMiss {
+    u64 seq = 0;
+    MessageType type;
+    ProcessId sender;
+    Nanos deadline = 0;
+    Nanos found_at = 0;
+    MissPolicy policy = MissPolicy::DeliverLate;
+    std::optional<Message> removed;  // Drop / Escalate: never delivered.
+};
+
 struct MailboxStats {
     u64 queued = 0;
     u64 received = 0;
@@ -118,6 +133,18 @@ class Mailbox {
     // by the one message that was just taken out of it.
     void requeue_front(Message message);
 
+    // K-53. The earliest deadline among the queued messages (late ones included): how
+    // urgent this mailbox's process is under EDF. nullopt when none carries one.
+    std::optional<Nanos> earliest_deadline() const;
+    // The earliest deadline not yet found missed: when collect_missed() next has work.
+    std::optional<Nanos> next_miss_check() const;
+    // Finds the messages whose deadline passed before `now` (exactly at it is on time):
+    // DeliverLate ones are marked late, Drop/Escalate ones taken out; each is recorded once
+    // for take_misses(). receive() does this first, so it never hands out a dropped one.
+    void collect_missed(Nanos now);
+    // The misses found so far, oldest first (the kernel counts, reports and dead-letters).
+    std::vector<DeadlineMiss> take_misses() { return std::exchange(m_misses, {}); }
+
     // The message receive() would take, without taking it.
     const Message* peek(MessageType filter) const;
 
@@ -152,6 +179,9 @@ class Mailbox {
     // The queue and position of the first match, highest priority first.
     std::optional<std::pair<u32, std::size_t>> find(MessageType filter) const;
     Message evict_oldest();
+    // Keep the deadline indexes in step with the queues.
+    void track(const Message& message);
+    void untrack(const Message& message);
 
     MailboxConfig m_config;
     MailboxStats m_stats;
@@ -161,6 +191,9 @@ class Mailbox {
     bool m_closed = false;
     std::optional<Waiter> m_waiter;
     std::deque<ProcessId> m_blocked_senders;
+    std::multiset<Nanos> m_deadlines;            // Of every queued message that has one.
+    std::set<std::pair<Nanos, u64>> m_unmissed;  // (deadline, seq) not yet found missed.
+    std::vector<DeadlineMiss> m_misses;
 };
 
 }  // namespace esta::kernel

@@ -233,5 +233,63 @@ TEST(Mailbox, AttachRefusesAFifthHandle) {
     EXPECT_TRUE(fifth.valid());
 }
 
+Message with_deadline(u32 type, Nanos deadline, MissPolicy policy, u8 priority = 0) {
+    Message result = message(type, 1, priority);
+    result.deadline = deadline;
+    result.on_miss = policy;
+    return result;
+}
+
+TEST(Mailbox, K53_EarliestDeadlineFollowsTheQueuedMessages) {
+    Mailbox mailbox;
+    EXPECT_FALSE(mailbox.earliest_deadline().has_value());
+    ASSERT_TRUE(mailbox.send(message(1)));
+    ASSERT_TRUE(mailbox.send(with_deadline(2, 300, MissPolicy::DeliverLate)));
+    ASSERT_TRUE(mailbox.send(with_deadline(3, 100, MissPolicy::DeliverLate, 5)));
+    EXPECT_EQ(mailbox.earliest_deadline(), 100);
+    // Delivery order stays K-4's (priority, then FIFO); the urgency follows what is left.
+    auto first = mailbox.receive(kAny, Timeout::poll(), 0);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ((*first)->type.value(), 3u);
+    EXPECT_EQ(mailbox.earliest_deadline(), 300);
+    EXPECT_EQ(drain(mailbox), (std::vector<u32>{1, 2}));
+    EXPECT_FALSE(mailbox.earliest_deadline().has_value());
+    EXPECT_FALSE(mailbox.next_miss_check().has_value());
+}
+
+TEST(Mailbox, K53_MissedDeadlinesAreFoundOnceAndHandledByPolicy) {
+    Mailbox mailbox;
+    ASSERT_TRUE(mailbox.send(with_deadline(1, 100, MissPolicy::DeliverLate)));
+    ASSERT_TRUE(mailbox.send(with_deadline(2, 100, MissPolicy::Drop)));
+    ASSERT_TRUE(mailbox.send(with_deadline(3, 100, MissPolicy::Escalate)));
+    ASSERT_TRUE(mailbox.send(with_deadline(4, 200, MissPolicy::Drop)));
+    mailbox.collect_missed(100);  // Exactly at the deadline is on time.
+    EXPECT_TRUE(mailbox.take_misses().empty());
+    mailbox.collect_missed(101);
+    std::vector<DeadlineMiss> misses = mailbox.take_misses();
+    ASSERT_EQ(misses.size(), 3u);
+    EXPECT_EQ(misses[0].policy, MissPolicy::DeliverLate);
+    EXPECT_FALSE(misses[0].removed.has_value());
+    EXPECT_EQ(misses[1].policy, MissPolicy::Drop);
+    ASSERT_TRUE(misses[1].removed.has_value());
+    EXPECT_EQ(misses[1].removed->type.value(), 2u);
+    EXPECT_EQ(misses[2].policy, MissPolicy::Escalate);
+    EXPECT_EQ(misses[2].deadline, 100);
+    EXPECT_EQ(misses[2].found_at, 101);
+    EXPECT_EQ(mailbox.size(), 2u);
+    mailbox.collect_missed(150);  // Each miss is found once.
+    EXPECT_TRUE(mailbox.take_misses().empty());
+    EXPECT_EQ(mailbox.next_miss_check(), 200);
+    // A receive finds misses first: the dropped one is never handed out; the late one is,
+    // marked late.
+    auto late = mailbox.receive(kAny, Timeout::poll(), 250);
+    ASSERT_TRUE(late.has_value());
+    EXPECT_EQ((*late)->type.value(), 1u);
+    EXPECT_TRUE((*late)->late);
+    EXPECT_EQ(mailbox.take_misses().size(), 1u);  // Type 4, dropped.
+    EXPECT_EQ(mailbox.size(), 0u);
+    EXPECT_FALSE(mailbox.earliest_deadline().has_value());
+}
+
 }  // namespace
 }  // namespace esta::kernel

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "base/strong_id.h"
@@ -12,6 +13,7 @@
 #include "kernel/call_slot.h"
 #include "kernel/handle.h"
 #include "kernel/ids.h"
+#include "kernel/realtime/miss_policy.h"
 
 namespace esta::kernel {
 
@@ -67,6 +69,11 @@ struct Message {
     std::array<u8, 16> trace_id{};
     std::array<u8, 8> span_id{};
     u8 trace_flags = 0;
+    // K-53: handle by this kernel time (inclusive), else `on_miss` applies; `late` marks a
+    // DeliverLate message whose miss was already counted.
+    std::optional<Nanos> deadline;
+    MissPolicy on_miss = MissPolicy::DeliverLate;
+    bool late = false;
     std::vector<u8> payload;
     std::array<Handle, kMaxMessageHandles> handles;
     u32 handle_count = 0;
@@ -93,6 +100,9 @@ struct Message {
         copy.trace_id = trace_id;
         copy.span_id = span_id;
         copy.trace_flags = trace_flags;
+        copy.deadline = deadline;
+        copy.on_miss = on_miss;
+        copy.late = late;
         copy.payload = payload;
         copy.reply_to = reply_to;
         return copy;

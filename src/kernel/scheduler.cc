@@ -13,6 +13,21 @@ Priority effective_priority(Priority base, Nanos waited, const SchedulerConfig& 
     return static_cast<Priority>(std::min(level, static_cast<u32>(Priority::Realtime)));
 }
 
+std::optional<Nanos> process_deadline(Process& process) {
+    std::optional<Nanos> deadline = process.mailbox().earliest_deadline();
+    const std::optional<Message>& in_hand = process.message_in_hand();
+    if (in_hand && in_hand->deadline && (!deadline || *in_hand->deadline < *deadline))
+        deadline = in_hand->deadline;
+    return deadline;
+}
+
+namespace {
+// EDF order: a deadline before none; the earlier of two.
+bool earlier(std::optional<Nanos> a, std::optional<Nanos> b) {
+    return a && (!b || *a < *b);
+}
+}  // namespace
+
 Scheduler::Scheduler(SchedulerConfig config) : m_config(config) {}
 
 Result<void> Scheduler::add(Ref<Process> process, Nanos now) {
@@ -31,9 +46,15 @@ void Scheduler::make_ready(Entry& entry, Nanos now) {
     m_ready.push_back(entry.process->pid());
     if (m_running && m_processes.count(*m_running) != 0) {
         Nanos running_waited = 0;  // The running process is not waiting: no aging.
-        Priority running = effective_priority(m_processes.at(*m_running).process->priority(),
-                                              running_waited, m_config);
-        if (entry.process->priority() > running) m_preempt.store(true);
+        Process& current = *m_processes.at(*m_running).process;
+        Priority running = effective_priority(current.priority(), running_waited, m_config);
+        Priority ready = entry.process->priority();
+        if (ready > running) m_preempt.store(true);
+        // K-53: preemptive EDF within Realtime.
+        if (ready == Priority::Realtime && running == Priority::Realtime &&
+            earlier(process_deadline(*entry.process), process_deadline(current))) {
+            m_preempt.store(true);
+        }
     }
 }
 
@@ -67,14 +88,24 @@ Result<std::optional<SliceReport>> Scheduler::run_next(Nanos now) {
     return std::optional<SliceReport>(report);
 }
 
+bool Scheduler::runs_before(ProcessId a, ProcessId b, Nanos now) const {
+    Priority first = effective_priority_of(a, now);
+    Priority second = effective_priority_of(b, now);
+    if (first != second) return first > second;
+    if (first != Priority::Realtime) return false;
+    return earlier(process_deadline(*m_processes.at(a).process),
+                   process_deadline(*m_processes.at(b).process));
+}
+
 Ref<Process> Scheduler::pick(Nanos now) {
     m_now = now;
     expire_timeouts(now);
     if (m_ready.empty()) return nullptr;
-    // Highest effective priority; the earliest in arrival order among equals.
+    // Highest effective priority, EDF at Realtime; the earliest in arrival order among
+    // equals.
     auto best = m_ready.begin();
     for (auto it = m_ready.begin(); it != m_ready.end(); ++it) {
-        if (effective_priority_of(*it, now) > effective_priority_of(*best, now)) best = it;
+        if (runs_before(*it, *best, now)) best = it;
     }
     ProcessId pid = *best;
     m_ready.erase(best);

@@ -5,6 +5,11 @@
 // running guest's preempt flag as soon as a process of higher effective priority becomes
 // ready, so the guest stops at its next safepoint (K-6).
 //
+// Among processes at Realtime (K-53), earliest deadline first: a process's deadline is the
+// earliest among the message it is handling and the ones it has queued (Mailbox keeps it);
+// those with none come after every one with one; FIFO among equals. A Realtime process
+// becoming ready with an earlier deadline than the running Realtime one preempts it too.
+//
 // The runtime (runtime/kernel_runtime.h) gives each scheduler thread one Scheduler and holds
 // the kernel lock around pick() and finish(); the slice itself runs unlocked in between.
 // A wake() that arrives while its process is running (another thread sent to it after it
@@ -45,6 +50,10 @@ struct SliceReport {
 
 // K-2's aging rule as a function, so it is testable on its own.
 Priority effective_priority(Priority base, Nanos waited, const SchedulerConfig& config);
+
+// K-53: the earliest deadline of the message `process` is handling or has queued; nullopt
+// when none carries one.
+std::optional<Nanos> process_deadline(Process& process);
 
 class Scheduler final : public ProcessWaker {
   public:
@@ -95,6 +104,8 @@ class Scheduler final : public ProcessWaker {
     };
 
     void make_ready(Entry& entry, Nanos now);
+    // True when `a` is to run before `b` (priority, then EDF at Realtime); false for equals.
+    bool runs_before(ProcessId a, ProcessId b, Nanos now) const;
 
     SchedulerConfig m_config;
     std::map<ProcessId, Entry> m_processes;  // Ordered: iteration is deterministic.

@@ -21,6 +21,12 @@ const Bytes kWaitOnce = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0
                          'w',  'a',  'i',  't',  0x00, 0x00, 0x03, 0x02, 0x01, 0x00,
                          0x07, 0x0a, 0x01, 0x06, '_',  's',  't',  'a',  'r',  't',
                          0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b};
+// (import "t" "wait" (func)) (func (export "_start") (call 0) (loop (br 0)))
+const Bytes kWaitThenLoop = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01,
+                             0x60, 0x00, 0x00, 0x02, 0x0a, 0x01, 0x01, 't',  0x04, 'w',  'a',
+                             'i',  't',  0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x07, 0x0a, 0x01,
+                             0x06, '_',  's',  't',  'a',  'r',  't',  0x00, 0x01, 0x0a, 0x0b,
+                             0x01, 0x09, 0x00, 0x10, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b};
 
 // `wait` parks its process once (as a blocking recv would); `poke` wakes `target` once.
 class TestImports final : public ImportProvider {
@@ -168,6 +174,63 @@ TEST_F(SchedulerTest, K6_HigherPriorityBecomingReadyPreemptsAtTheNextSafepoint) 
     EXPECT_EQ(scheduler.stats().preemptions, 1u);
 }
 
+TEST_F(SchedulerTest, K6_AfterTheWakeTheLowerRunsAtMostOneSafepointInterval) {
+    // Low spins a full slice first, then pokes High awake mid-slice: from the poke to the
+    // preemption it runs at most one loop iteration (call + br: the safepoint interval).
+    Ref<Process> high = add(kWaitOnce, Priority::High);
+    Ref<Process> low = add(kPokeLoop, Priority::Low, 0, 5000);
+    EXPECT_EQ(run(), high->pid());
+    imports.target.reset();
+    auto spin = scheduler.run_next(0);
+    ASSERT_TRUE(spin.has_value() && spin->has_value());
+    EXPECT_EQ((*spin)->pid, low->pid());
+    u64 before = low->fuel_used();
+    imports.target = high->pid();
+    auto report = scheduler.run_next(0);
+    ASSERT_TRUE(report.has_value() && report->has_value());
+    EXPECT_EQ((*report)->pid, low->pid());
+    EXPECT_TRUE((*report)->preempted);
+    // One iteration of `(loop (call 0) (br 0))` costs 3 fuel: the poke's call, the branch
+    // back (a safepoint), and the loop header counted once more on re-entry at most.
+    EXPECT_LE(low->fuel_used() - before, 4u);
+    EXPECT_EQ(run(), high->pid());
+}
+
+TEST_F(SchedulerTest, K2_K6_NoSliceRunsMoreThanItsFuelAfterBlockingOrPreemption) {
+    // Blocked after two units of its slice: the next slice still has exactly one slice of
+    // fuel (the leftover is topped up, not added).
+    constexpr u64 kSlice = 5000;
+    Ref<Process> waiter = add(kWaitThenLoop, Priority::Normal, 0, kSlice);
+    auto first = scheduler.run_next(0);
+    ASSERT_TRUE(first.has_value() && first->has_value());
+    EXPECT_EQ((*first)->state, ProcessState::Waiting);
+    EXPECT_LT((*first)->fuel_used, 10u);
+    scheduler.wake(waiter->pid());
+    for (int slice = 0; slice < 3; ++slice) {
+        auto report = scheduler.run_next(0);
+        ASSERT_TRUE(report.has_value() && report->has_value());
+        EXPECT_EQ((*report)->state, ProcessState::Ready);
+        EXPECT_LE((*report)->fuel_used, kSlice);
+        EXPECT_GT((*report)->fuel_used, kSlice - 10);
+    }
+    ASSERT_TRUE(scheduler.remove(waiter->pid()));
+
+    // Preempted a few units into its slice: the next one is again at most one slice.
+    Ref<Process> high = add(kWaitOnce, Priority::High);
+    Ref<Process> low = add(kPokeLoop, Priority::Low, 0, kSlice);
+    EXPECT_EQ(run(), high->pid());
+    imports.target = high->pid();
+    auto preempted = scheduler.run_next(0);
+    ASSERT_TRUE(preempted.has_value() && preempted->has_value());
+    EXPECT_TRUE((*preempted)->preempted);
+    EXPECT_EQ(run(), high->pid());
+    auto next = scheduler.run_next(0);
+    ASSERT_TRUE(next.has_value() && next->has_value());
+    EXPECT_EQ((*next)->pid, low->pid());
+    EXPECT_LE((*next)->fuel_used, kSlice);
+    EXPECT_GT((*next)->fuel_used, kSlice - 10);
+}
+
 TEST_F(SchedulerTest, K3_ExpiredReceiveDeadlineMakesTheProcessReady) {
     Ref<Process> waiter = add(kWaitOnce, Priority::Normal);
     EXPECT_EQ(run(), waiter->pid());
@@ -188,6 +251,66 @@ TEST_F(SchedulerTest, K7_StatisticsCountStatesAndSwitches) {
     EXPECT_EQ(stats.ready, 0u);
     EXPECT_EQ(stats.waiting, 1u);
     EXPECT_EQ(stats.context_switches, 2u);
+}
+
+void queue_with_deadline(Process& process, std::optional<Nanos> deadline) {
+    Message message;
+    message.type = MessageType(0x10);
+    message.deadline = deadline;
+    ASSERT_TRUE(process.mailbox().send(std::move(message)));
+}
+
+TEST_F(SchedulerTest, K53_EarliestDeadlineFirstAmongRealtime) {
+    Ref<Process> high = add(returns(), Priority::High);
+    Ref<Process> none = add(returns(), Priority::Realtime);
+    Ref<Process> late = add(returns(), Priority::Realtime);
+    Ref<Process> soon = add(returns(), Priority::Realtime);
+    Ref<Process> also_soon = add(returns(), Priority::Realtime);
+    queue_with_deadline(*none, std::nullopt);
+    queue_with_deadline(*late, 3000);
+    queue_with_deadline(*soon, 1000);
+    queue_with_deadline(*also_soon, 1000);
+    queue_with_deadline(*high, 10);  // Below Realtime a deadline does not reorder.
+    EXPECT_EQ(run(), soon->pid());
+    EXPECT_EQ(run(), also_soon->pid());  // FIFO among equal deadlines.
+    EXPECT_EQ(run(), late->pid());
+    EXPECT_EQ(run(), none->pid());  // No deadline: after every one with one.
+    EXPECT_EQ(run(), high->pid());
+}
+
+TEST_F(SchedulerTest, K53_AnAgedProcessCompetesByDeadlineAtRealtime) {
+    // The aged one arrived later: only its earlier deadline puts it first.
+    Ref<Process> realtime = add(returns(), Priority::Realtime, 0);
+    Ref<Process> aged = add(returns(), Priority::High, 0);
+    queue_with_deadline(*aged, 500);
+    queue_with_deadline(*realtime, 900);
+    EXPECT_EQ(scheduler.effective_priority_of(aged->pid(), kNanosPerSecond), Priority::Realtime);
+    EXPECT_EQ(run(kNanosPerSecond), aged->pid());
+}
+
+TEST_F(SchedulerTest, K53_AnEarlierDeadlineBecomingReadyPreemptsTheRunningRealtime) {
+    Ref<Process> urgent = add(kWaitOnce, Priority::Realtime);
+    Ref<Process> relaxed = add(kWaitOnce, Priority::Realtime);
+    Ref<Process> running = add(kPokeLoop, Priority::Realtime, 0, 100'000);
+    EXPECT_EQ(run(), urgent->pid());
+    EXPECT_EQ(run(), relaxed->pid());
+    queue_with_deadline(*running, 500);
+    queue_with_deadline(*relaxed, 900);
+    queue_with_deadline(*urgent, 100);
+
+    imports.target = relaxed->pid();  // A later deadline does not preempt.
+    auto report = scheduler.run_next(0);
+    ASSERT_TRUE(report.has_value() && report->has_value());
+    EXPECT_EQ((*report)->pid, running->pid());
+    EXPECT_FALSE((*report)->preempted);
+
+    imports.target = urgent->pid();  // An earlier one does, at the next safepoint.
+    report = scheduler.run_next(0);
+    ASSERT_TRUE(report.has_value() && report->has_value());
+    EXPECT_EQ((*report)->pid, running->pid());
+    EXPECT_TRUE((*report)->preempted);
+    EXPECT_LT((*report)->fuel_used, 10u);
+    EXPECT_EQ(run(), urgent->pid());
 }
 
 }  // namespace

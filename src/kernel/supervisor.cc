@@ -102,9 +102,9 @@ Result<MessageDisposition> PoisonFilter::on_handler_trap(ProcessId process, cons
         return MessageDisposition::Retry;
     }
 
-    DeadLetterRecord record{process,   message.type,   message.sender,   message.seq,
-                            trap.kind, trap.function,  trap.code_offset, attempts,
-                            now,       message.payload};
+    DeadLetterRecord record{process,   message.type,    message.sender,   message.seq,
+                            trap.kind, trap.function,   trap.code_offset, attempts,
+                            now,       message.payload, std::nullopt};
     ESTA_TRY(m_sink.add(std::move(record)));
     if (found != m_attempts.end()) m_attempts.erase(found);
     return MessageDisposition::DeadLettered;

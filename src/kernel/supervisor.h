@@ -13,6 +13,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,7 @@ struct DeadLetterRecord {
     u32 attempts = 0;  // Deliveries made, the trapping ones included.
     Nanos time = 0;    // Kernel time of the decision.
     std::vector<u8> payload;
+    std::optional<Nanos> deadline;  // Set when it expired unhandled (K-53), not a trap.
 };
 
 // Where poison messages go. The kernel depends on this interface only; the durable

@@ -1,5 +1,6 @@
 #include "kernel/persistence/durable_dead_letters.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace esta::kernel {
@@ -53,6 +54,15 @@ Result<std::unique_ptr<DurableDeadLetters>> DurableDeadLetters::open(protocol::F
 
 Result<void> DurableDeadLetters::add(DeadLetterRecord record) {
     protocol::Envelope envelope = dead_letter_envelope(record, m_ids.next());
+    if (record.deadline) {
+        // A missed deadline (K-53): expired unhandled; the code is how late, in ms.
+        u64 late_ms =
+            static_cast<u64>(std::max<Nanos>(0, record.time - *record.deadline) / kNanosPerMilli);
+        u32 code = static_cast<u32>(std::min<u64>(late_ms, ~u32{0}));
+        ESTA_TRY(m_queue->add(protocol::DeadLetterReason::Expired, code, record.attempts,
+                              "message deadline missed", envelope));
+        return Ok();
+    }
     ESTA_TRY(m_queue->add(protocol::DeadLetterReason::Trap, wasm::trap_code(record.trap),
                           record.attempts, trap_note(record), envelope));
     return Ok();

@@ -7,18 +7,6 @@ ESTA_COUNTER(kDeadlineMisses, "kernel.deadline_misses",
 ESTA_GAUGE(kDeadlineDepth, "kernel.deadline_queue_depth", "Messages waiting with a deadline.",
            "queue");
 
-std::string_view miss_policy_name(MissPolicy policy) {
-    switch (policy) {
-        case MissPolicy::DeliverLate:
-            return "deliver_late";
-        case MissPolicy::Drop:
-            return "drop";
-        case MissPolicy::Escalate:
-            return "escalate";
-    }
-    return "unknown";
-}
-
 DeadlineQueue::DeadlineQueue(std::string name, DeadlineQueueConfig config,
                              observe::MetricsRegistry& metrics, SafetySink& sink)
     : m_name(std::move(name)), m_config(config), m_metrics(metrics), m_sink(sink) {

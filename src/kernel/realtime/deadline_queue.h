@@ -23,12 +23,10 @@
 #include "base/types.h"
 #include "kernel/guardrails/safety_sink.h"
 #include "kernel/ids.h"
+#include "kernel/realtime/miss_policy.h"
 #include "observe/metrics.h"
 
 namespace esta::kernel {
-
-enum class MissPolicy : u8 { DeliverLate, Drop, Escalate };
-std::string_view miss_policy_name(MissPolicy policy);
 
 struct DeadlineEntry {
     u64 message_id = 0;

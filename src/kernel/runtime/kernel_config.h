@@ -1,6 +1,7 @@
 // The runtime's settings (REQUIREMENTS K-2, K-7, K-43) with their defaults.
 #pragma once
 
+#include "kernel/guardrails/safety_sink.h"
 #include "kernel/ids.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscalls/syscalls.h"
@@ -26,6 +27,9 @@ struct KernelConfig {
     Nanos shutdown_grace = 1 * kNanosPerSecond;    // Wall clock for processes to finish.
     SchedulerConfig scheduler{};
     SyscallConfig syscalls{};
+    // Borrowed, may be null: where missed message deadlines are reported (K-53) beside
+    // the kernel's own counts.
+    SafetySink* safety = nullptr;
 };
 
 // K-2's slice for `priority` in fuel (System: to completion, bounded only by the budget).

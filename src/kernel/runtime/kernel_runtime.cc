@@ -163,6 +163,13 @@ Ref<KernelObject> Kernel::module_object(std::string name,
 }
 
 Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority) {
+    SendOptions options;
+    options.priority = priority;
+    return send(pid, type, std::move(payload), options);
+}
+
+Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payload,
+                         SendOptions options) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     auto it = m_records.find(pid);
     if (it == m_records.end()) return Err(Status::NotFound, "kernel.send: no such process");
@@ -171,8 +178,10 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
     Message message;
     message.type = type;
     message.sender = kKernelProcess;
-    message.priority = priority;
+    message.priority = options.priority;
     message.time = m_clock.now_ns();
+    message.deadline = options.deadline;
+    message.on_miss = options.on_miss;
     message.payload = std::move(payload);
     auto admission = endpoint.mailbox().admit(message);
     if (!admission || *admission == Admission::BlockSender) {
@@ -194,6 +203,7 @@ Result<u64> Kernel::send(ProcessId pid, MessageType type, std::vector<u8> payloa
                                  message_facts(message, pid, endpoint.mailbox().size() + 1)));
     }
     SendReceipt receipt = endpoint.mailbox().push(std::move(message), *admission);
+    if (options.deadline) watch_deadlines(pid, endpoint.mailbox());
     if (m_observer && receipt.discarded) {
         m_observer->message_refused(
             message_facts(*receipt.discarded, pid, endpoint.mailbox().size()),
@@ -232,6 +242,7 @@ Result<bool> Kernel::run_one(u32 index) {
         std::lock_guard<std::recursive_mutex> lock(m_lock);
         now = m_clock.now_ns();
         start_due_restarts(now);
+        sweep_deadlines(now);
         process = worker.scheduler.pick(now);
         if (!process) return false;
         picked = now;
@@ -299,6 +310,7 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
     }
     settle_reply(process);
     wake_orphaned_callers(*process.endpoint());
+    handle_misses(process, now);
 }
 
 void Kernel::wake_orphaned_callers(Endpoint& endpoint) {
@@ -404,6 +416,9 @@ KernelStats Kernel::stats() {
     stats.watchdog_interrupts = m_watchdog.fired();
     stats.retried_messages = m_retried;
     stats.dead_lettered = m_dead_lettered;
+    stats.deadline_misses_by_policy = m_deadline_misses;
+    for (u64 misses : m_deadline_misses)
+        stats.deadline_misses += misses;
     stats.fairness = m_fairness.current();
     stats.fairness_last = m_fairness.last();
     return stats;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,6 +85,14 @@ struct CrashReport {
     std::optional<Nanos> restart_at;       // Supervised: when the restart is due.
 };
 
+// A message from the kernel itself (Kernel::send): its priority 0..7 and, for K-53, an
+// absolute deadline on the kernel clock with what to do if it passes unhandled.
+struct SendOptions {
+    u8 priority = 0;
+    std::optional<Nanos> deadline;
+    MissPolicy on_miss = MissPolicy::DeliverLate;
+};
+
 struct ProcessInfo {
     ProcessState state;
     Priority priority;
@@ -103,6 +112,9 @@ struct KernelStats {
     u64 watchdog_interrupts = 0;
     u64 retried_messages = 0;  // T-4 / K-31: redeliveries after a 3001/3002.
     u64 dead_lettered = 0;
+    // K-53: missed message deadlines, in all and by MissPolicy (DeliverLate, Drop, Escalate).
+    u64 deadline_misses = 0;
+    std::array<u64, 3> deadline_misses_by_policy{};
     double context_switches_per_second = 0;  // Over the current fairness window.
     std::array<std::optional<double>, kPriorityCount> fairness{};  // Current window (K-7).
     std::array<std::optional<double>, kPriorityCount> fairness_last{};
@@ -132,6 +144,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // A message from the kernel itself (external input; kernel types allowed). Errors are
     // the mailbox's, NOT_FOUND for an unknown or ended process.
     Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, u8 priority = 0);
+    Result<u64> send(ProcessId pid, MessageType type, std::vector<u8> payload, SendOptions options);
     // Up to `max` messages processes sent to `endpoint`, oldest first: an endpoint no process
     // receives on, which the host reads (a node's sink). Taken under the kernel lock, so
     // it is safe while the threads run; a sender parked on the full mailbox is woken.
@@ -214,6 +227,12 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     void worker_loop(u32 worker);
     void watchdog_loop();
 
+    // kernel_deadlines.cc (K-53): misses found by sweeps on the kernel clock before each
+    // slice, and by receives during one, are counted, reported and handled by policy.
+    void watch_deadlines(ProcessId pid, const Mailbox& mailbox);
+    void sweep_deadlines(Nanos now);
+    void handle_misses(Process& process, Nanos now);
+
     // kernel_supervision.cc
     void on_crash(Process& process, Nanos now);
     void start_due_restarts(Nanos now);
@@ -241,6 +260,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     u64 m_retried = 0;
     u64 m_dead_lettered = 0;
     u64 m_window_switches_base = 0;
+    std::set<std::pair<Nanos, ProcessId>> m_deadline_watch;  // (next miss check, pid).
+    std::array<u64, 3> m_deadline_misses{};                  // By MissPolicy.
 
     bool m_shutting_down = false;  // No restarts once shutdown() began.
     bool m_threads_running = false;
