@@ -255,6 +255,43 @@ void BM_SyscallRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_SyscallRoundTrip)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
+// ---- scheduling ---------------------------------------------------------------------
+
+class NoImports final : public ImportProvider {
+  public:
+    void define_imports(wasm::Store&, Process&, wasm::Linker&) override {}
+};
+
+// One pick + finish among 64 ready processes: Realtime ones with a queued deadline each
+// (EDF, K-53) against Normal ones (priority and FIFO only), in the same run.
+void BM_SchedulerPick(benchmark::State& state) {
+    bool edf = state.range(0) != 0;
+    testing::RecordingAudit audit;
+    CapTree tree(audit);
+    ObjectIdAllocator ids;
+    NoImports imports;
+    Scheduler scheduler;
+    Module module = testing::minimal_module();
+    for (u32 i = 0; i < 64; ++i) {
+        SpawnRequest request;
+        request.module = module;
+        request.priority = edf ? Priority::Realtime : Priority::Normal;
+        auto process = Process::spawn(std::move(request), ProcessId(i + 1), ids, tree, imports);
+        if (!process) return state.SkipWithError(process.error().to_string().c_str());
+        Message message;
+        message.type = MessageType(0x40);
+        if (edf) message.deadline = static_cast<Nanos>((i * 7919) % 64) * kNanosPerMilli;
+        (void)(*process)->mailbox().send(std::move(message));
+        (void)scheduler.add(*process, 0);
+    }
+    for (auto _ : state) {
+        Ref<Process> picked = scheduler.pick(0);
+        auto finished = scheduler.finish(picked->pid(), SliceResult{ProcessState::Ready, 0}, 0);
+        benchmark::DoNotOptimize(finished);
+    }
+}
+BENCHMARK(BM_SchedulerPick)->Arg(0)->Arg(1);
+
 // ---- spawn --------------------------------------------------------------------------
 
 void BM_Spawn_SmallModule(benchmark::State& state) {

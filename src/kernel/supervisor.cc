@@ -163,7 +163,20 @@ Result<RestartPlan> Supervisor::on_child_failure(std::size_t child, Nanos now) {
         return Err(Status::InvalidArgs, "supervisor.no_such_child", {.index = child});
     Child& failed = m_children[child];
     RestartPlan plan;
+    EscalationLevel before = failed.escalation.level();
     plan.level = failed.escalation.record_failure(now);
+    if (m_at_supervisor_level) plan.level = EscalationLevel::RestartSystem;
+    // A new level is a new kind of restart: its first is immediate again. (Counting on
+    // would space restarts 30 s apart at the cap, so three could never fall within 60 s
+    // and the levels above L3 could never be reached.)
+    if (plan.level > before) failed.restarts = 0;
+    if (plan.level == EscalationLevel::RestartSupervisor) {
+        // A restarted supervisor's other children start over; the failed one stays at L4
+        // and the supervisor stays marked until they are stable again.
+        for (Child& each : m_children)
+            if (&each != &failed) each.escalation.reset();
+        m_at_supervisor_level = true;
+    }
     plan.restart = ++failed.restarts;
     plan.not_before = now + restart_delay(plan.restart);
     // L4 and L5 restart the supervisor (or more), which takes every child with it.
@@ -178,7 +191,18 @@ Result<void> Supervisor::on_child_stable(std::size_t child) {
         return Err(Status::InvalidArgs, "supervisor.no_such_child", {.index = child});
     m_children[child].escalation.reset();
     m_children[child].restarts = 0;
+    bool settled = std::all_of(m_children.begin(), m_children.end(),
+                               [](const Child& each) { return each.restarts == 0; });
+    if (settled) m_at_supervisor_level = false;
     return Ok();
+}
+
+void Supervisor::reset() {
+    for (Child& child : m_children) {
+        child.escalation.reset();
+        child.restarts = 0;
+    }
+    m_at_supervisor_level = false;
 }
 
 }  // namespace esta::kernel

@@ -152,10 +152,21 @@ enum class RestartStrategy : u8 {
 std::vector<std::size_t> children_to_restart(RestartStrategy strategy, std::size_t child_count,
                                              std::size_t failed);
 
+// What each level means to the kernel (runtime/kernel_supervision.cc):
+//   L1  a new instance on the same endpoint: queued messages are kept (the state the
+//       kernel holds for a process); the message in hand per K-31.
+//   L2  as L1, but clean: the queued messages go to the dead-letter sink (an operator can
+//       replay them) instead of being delivered to the new instance.
+//   L3  as L2, after loading and validating the module again (ProcessSpec::reload).
+//   L4  the supervisor restarts: every child as at L3, and the supervisor's state starts
+//       over, but it stays marked: any failure of any child before they are all stable
+//       again is answered at L5 (K-30's "any failure at L4 goes to L5").
+//   L5  the system: every supervised child of the kernel restarts as at L3, every
+//       supervisor starts over, and the node is told (SystemEscalation).
 struct RestartPlan {
     EscalationLevel level = EscalationLevel::RestartWithState;
     std::vector<std::size_t> children;  // In start order; all of them at L4 and L5.
-    u32 restart = 0;                    // The failed child's restart number (1-based).
+    u32 restart = 0;                    // The failed child's restart number at this level.
     Nanos not_before = 0;               // now + restart_delay(restart).
 };
 
@@ -173,9 +184,14 @@ class Supervisor {
     // "supervisor.no_such_child" for an index past the list.
     Result<RestartPlan> on_child_failure(std::size_t child, Nanos now);
 
-    // The child has been healthy long enough (the caller's policy): its escalation and
-    // restart count start over.
+    // The child has been healthy long enough (the kernel's stable_after): its escalation
+    // and restart count start over; once no child has a restart left to live down, the
+    // supervisor's L4 mark clears.
     Result<void> on_child_stable(std::size_t child);
+    // Every child back to L1 with no history, the L4 mark cleared (a system restart).
+    void reset();
+    // Restarted at L4 and not yet stable again: the next failure is the system's.
+    bool at_supervisor_level() const { return m_at_supervisor_level; }
 
   private:
     struct Child {
@@ -188,6 +204,15 @@ class Supervisor {
 
     RestartStrategy m_strategy;
     std::vector<Child> m_children;
+    bool m_at_supervisor_level = false;
+};
+
+// Where L5 goes beyond the kernel: the node (its host restarts the kernel's process, or an
+// operator is paged). Called with the kernel lock held; must not block.
+class SystemEscalation {
+  public:
+    virtual ~SystemEscalation() = default;
+    virtual void restart_system(ProcessId failed, Nanos now) = 0;
 };
 
 }  // namespace esta::kernel

@@ -49,6 +49,27 @@ TEST(Supervisor, K30_AnyFailureAtL4GoesToL5AndL5Stays) {
     EXPECT_EQ(escalation_level_name(L::ReloadModule), "L3 reload module");
 }
 
+TEST(Supervisor, K30_AfterAnL4RestartAnyChildsFailureGoesToL5UntilStable) {
+    Supervisor supervisor =
+        std::move(*Supervisor::create(RestartStrategy::OneForOne, {"a", "b", "c"}));
+    Nanos now = kStart;
+    while (supervisor.level(0) < L::RestartSupervisor)
+        ASSERT_TRUE(supervisor.on_child_failure(0, now += kSecond));
+    EXPECT_TRUE(supervisor.at_supervisor_level());
+    // A sibling that never failed: its first failure is the system's.
+    auto sibling = supervisor.on_child_failure(2, now += kSecond);
+    EXPECT_EQ(sibling->level, L::RestartSystem);
+    EXPECT_EQ(sibling->children, (std::vector<std::size_t>{0, 1, 2}));
+    // Once every child that restarted has been stable, the mark clears.
+    ASSERT_TRUE(supervisor.on_child_stable(0));
+    EXPECT_TRUE(supervisor.at_supervisor_level());  // Child 2 restarted too.
+    ASSERT_TRUE(supervisor.on_child_stable(2));
+    EXPECT_FALSE(supervisor.at_supervisor_level());
+    EXPECT_EQ(supervisor.on_child_failure(1, now += kSecond)->level, L::RestartWithState);
+    supervisor.reset();
+    EXPECT_EQ(supervisor.level(1), L::RestartWithState);
+}
+
 TEST(Supervisor, K31_RestartBackoffDoublesToCap) {
     EXPECT_EQ(restart_delay(0), 0);
     EXPECT_EQ(restart_delay(1), 0);
@@ -185,7 +206,12 @@ TEST(Supervisor, K32_SupervisorPlansCombineStrategyEscalationAndBackoff) {
     EXPECT_EQ(second->not_before, kStart + 2 * kSecond);
     auto third = supervisor.on_child_failure(1, kStart + 2 * kSecond);
     EXPECT_EQ(third->level, L::RestartClean);
-    EXPECT_EQ(third->not_before, kStart + 4 * kSecond);
+    // The first restart at a new level is immediate; the backoff counts again from there.
+    EXPECT_EQ(third->restart, 1u);
+    EXPECT_EQ(third->not_before, kStart + 2 * kSecond);
+    auto fourth = supervisor.on_child_failure(1, kStart + 3 * kSecond);
+    EXPECT_EQ(fourth->level, L::RestartClean);
+    EXPECT_EQ(fourth->not_before, kStart + 4 * kSecond);
     // The other children keep their own state.
     EXPECT_EQ(supervisor.level(0), L::RestartWithState);
 
@@ -198,6 +224,7 @@ TEST(Supervisor, K32_SupervisorPlansCombineStrategyEscalationAndBackoff) {
     EXPECT_EQ(system->children, (std::vector<std::size_t>{0, 1, 2}));
 
     ASSERT_TRUE(supervisor.on_child_stable(1));
+    EXPECT_FALSE(supervisor.at_supervisor_level());
     auto fresh = supervisor.on_child_failure(1, now += kSecond);
     EXPECT_EQ(fresh->level, L::RestartWithState);
     EXPECT_EQ(fresh->restart, 1u);

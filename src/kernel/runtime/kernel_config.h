@@ -4,6 +4,7 @@
 #include "kernel/guardrails/safety_sink.h"
 #include "kernel/ids.h"
 #include "kernel/scheduler.h"
+#include "kernel/supervisor.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -27,9 +28,14 @@ struct KernelConfig {
     Nanos shutdown_grace = 1 * kNanosPerSecond;    // Wall clock for processes to finish.
     SchedulerConfig scheduler{};
     SyscallConfig syscalls{};
-    // Borrowed, may be null: where missed message deadlines are reported (K-53) beside
-    // the kernel's own counts.
+    // K-30: a restarted child that has run this long without failing is stable again (its
+    // escalation and backoff start over).
+    Nanos stable_after = kEscalationWindow;
+    // Borrowed, may be null: where missed message deadlines (K-53) and system restarts
+    // (K-30 L5) are reported beside the kernel's own counts.
     SafetySink* safety = nullptr;
+    // Borrowed, may be null: the node, told of an L5 escalation.
+    SystemEscalation* system = nullptr;
 };
 
 // K-2's slice for `priority` in fuel (System: to completion, bounded only by the budget).

@@ -39,22 +39,26 @@ void Kernel::handle_misses(Process& process, Nanos now) {
                                                 .at = now});
         }
         if (!miss.removed) continue;  // DeliverLate: delivered, marked late.
-        Message& message = *miss.removed;
-        DeadLetterRecord record;
-        record.process = process.pid();
-        record.type = message.type;
-        record.sender = message.sender;
-        record.seq = message.seq;
-        record.time = now;
-        record.payload = std::move(message.payload);
-        record.deadline = miss.deadline;
-        // A sink error leaves the count and the report as the trace of the loss.
-        if (m_dead_letters.add(std::move(record))) ++m_dead_lettered;
-        if (m_persistent != nullptr) (void)m_persistent->consumed(process.pid(), message.seq);
-        // Its caller, if it was a call, hears now rather than at its own timeout.
-        if (message.reply_to && message.reply_to->fail()) wake(message.reply_to->caller());
+        dead_letter_unhandled(process.pid(), *miss.removed, now, miss.deadline);
     }
     watch_deadlines(process.pid(), process.mailbox());
+}
+
+void Kernel::dead_letter_unhandled(ProcessId pid, Message& message, Nanos now,
+                                   std::optional<Nanos> deadline) {
+    DeadLetterRecord record;
+    record.process = pid;
+    record.type = message.type;
+    record.sender = message.sender;
+    record.seq = message.seq;
+    record.time = now;
+    record.payload = std::move(message.payload);
+    record.deadline = deadline;
+    // A sink error leaves the count and the report as the trace of the loss.
+    if (m_dead_letters.add(std::move(record))) ++m_dead_lettered;
+    if (m_persistent != nullptr) (void)m_persistent->consumed(pid, message.seq);
+    // Its caller, if it was a call, hears now rather than at its own timeout.
+    if (message.reply_to && message.reply_to->fail()) wake(message.reply_to->caller());
 }
 
 }  // namespace esta::kernel

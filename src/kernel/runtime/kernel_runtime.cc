@@ -242,6 +242,7 @@ Result<bool> Kernel::run_one(u32 index) {
         std::lock_guard<std::recursive_mutex> lock(m_lock);
         now = m_clock.now_ns();
         start_due_restarts(now);
+        settle_stable_children(now);
         sweep_deadlines(now);
         process = worker.scheduler.pick(now);
         if (!process) return false;
@@ -416,6 +417,7 @@ KernelStats Kernel::stats() {
     stats.watchdog_interrupts = m_watchdog.fired();
     stats.retried_messages = m_retried;
     stats.dead_lettered = m_dead_lettered;
+    stats.system_restarts = m_system_restarts;
     stats.deadline_misses_by_policy = m_deadline_misses;
     for (u64 misses : m_deadline_misses)
         stats.deadline_misses += misses;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,9 @@ struct ProcessSpec {
     // it is given the same module: a name ("" for none) and the module's SHA-256 (V-2).
     std::string name;
     std::array<u8, 32> module_sha256{};
+    // Loads and validates the module again (from its file or store), for an L3+ restart
+    // (K-30); without it the compiled module in memory is reused.
+    std::function<Result<std::shared_ptr<const wasm::CompiledModule>>()> reload;
     std::string entry = "_start";
     Priority priority = Priority::Normal;
     // fuel_per_slice is replaced by K-2's slice for the priority (KernelConfig's
@@ -112,6 +116,7 @@ struct KernelStats {
     u64 watchdog_interrupts = 0;
     u64 retried_messages = 0;  // T-4 / K-31: redeliveries after a 3001/3002.
     u64 dead_lettered = 0;
+    u64 system_restarts = 0;  // K-30 L5.
     // K-53: missed message deadlines, in all and by MissPolicy (DeliverLate, Drop, Escalate).
     u64 deadline_misses = 0;
     std::array<u64, 3> deadline_misses_by_policy{};
@@ -200,6 +205,12 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     struct PendingRestart {
         ProcessId pid;
         Nanos not_before = 0;
+        EscalationLevel level = EscalationLevel::RestartWithState;
+    };
+    struct StableCheck {
+        ProcessId pid;
+        Nanos due = 0;
+        u32 restarts = 0;  // Record::restarts then: a later failure cancels the check.
     };
 
     // ProcessWaker / KernelSpawner (called with the lock held, from syscalls).
@@ -232,10 +243,19 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     void watch_deadlines(ProcessId pid, const Mailbox& mailbox);
     void sweep_deadlines(Nanos now);
     void handle_misses(Process& process, Nanos now);
+    // A message that will never be handled (a miss, a clean restart) goes to the
+    // dead-letter sink; its journal entry is spent and a waiting caller told.
+    void dead_letter_unhandled(ProcessId pid, Message& message, Nanos now,
+                               std::optional<Nanos> deadline);
 
     // kernel_supervision.cc
     void on_crash(Process& process, Nanos now);
+    void schedule_restart(ProcessId pid, Nanos not_before, EscalationLevel level);
+    void restart_system(ProcessId failed, Nanos not_before, Nanos now);
     void start_due_restarts(Nanos now);
+    Result<void> prepare_restart(Record& record, Mailbox& mailbox, EscalationLevel level,
+                                 Nanos now);
+    void settle_stable_children(Nanos now);
 
     const protocol::Clock& m_clock;
     KernelConfig m_config;
@@ -255,6 +275,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     std::map<ProcessId, Record> m_records;
     std::vector<Group> m_groups;
     std::vector<PendingRestart> m_restarts;
+    std::vector<StableCheck> m_stable_checks;
+    u64 m_system_restarts = 0;
     std::vector<CrashReport> m_crashes;
     u32 m_next_pid = 1;
     u64 m_retried = 0;

@@ -273,6 +273,135 @@ TEST_F(KernelRuntime, K32_OneForAllRestartsTheSiblingsToo) {
     EXPECT_EQ(kernel.process(pids[1])->state, ProcessState::Waiting);  // A new incarnation.
 }
 
+// Sends a poison message to `pid`, runs until it crashed, then lets the kernel clock
+// reach the restart and runs the new incarnation. Returns the crash's report.
+CrashReport crash_once(Kernel& kernel, protocol::ManualClock& clock, ProcessId pid) {
+    std::size_t before = kernel.crash_reports().size();
+    EXPECT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
+    EXPECT_TRUE(kernel.run_until_idle());
+    std::vector<CrashReport> crashes = kernel.crash_reports();
+    EXPECT_EQ(crashes.size(), before + 1);
+    CrashReport report = crashes.back();
+    if (report.restart_at && *report.restart_at > clock.now_ns()) clock.set(*report.restart_at);
+    EXPECT_TRUE(kernel.run_until_idle());
+    return report;
+}
+
+class RecordingNode final : public SystemEscalation {
+  public:
+    void restart_system(ProcessId failed, Nanos now) override { calls.emplace_back(failed, now); }
+    std::vector<std::pair<ProcessId, Nanos>> calls;
+};
+
+TEST_F(KernelRuntime, K30_TheLadderClimbsToL5AndTellsTheNode) {
+    ESTA_BUILD(fragile, "fragile", kFragile);
+    testing::RecordingSink safety;
+    RecordingNode node;
+    config.safety = &safety;
+    config.system = &node;
+    Kernel kernel(clock, audit, dead_letters, config);
+    u32 reloads_a = 0;
+    u32 reloads_b = 0;
+    ProcessSpec a = spec(fragile);
+    a.reload = [&reloads_a, fragile]() -> Result<Module> {
+        ++reloads_a;
+        return fragile;
+    };
+    ProcessSpec b = spec(fragile);
+    b.reload = [&reloads_b, fragile]() -> Result<Module> {
+        ++reloads_b;
+        return fragile;
+    };
+    auto pids = *kernel.supervise(RestartStrategy::OneForOne, {{"a", a}, {"b", b}});
+    ASSERT_TRUE(kernel.run_until_idle());
+
+    using L = EscalationLevel;
+    const std::vector<L> expected = {L::RestartWithState, L::RestartWithState, L::RestartClean,
+                                     L::RestartClean,     L::RestartClean,     L::ReloadModule,
+                                     L::ReloadModule,     L::ReloadModule,     L::RestartSupervisor,
+                                     L::RestartSystem};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        Nanos at = clock.now_ns();
+        CrashReport report = crash_once(kernel, clock, pids[0]);
+        EXPECT_EQ(report.level, expected[i]) << "failure " << i + 1;
+        // K-31 per level: the first restart at a level is immediate.
+        if (i == 2 || i == 5 || i == 8) {
+            EXPECT_EQ(report.restart_at, at) << "failure " << i + 1;
+        }
+    }
+    EXPECT_EQ(reloads_a, 5u);  // Three L3 restarts, then L4 and L5.
+    EXPECT_EQ(reloads_b, 2u);  // The sibling: with the supervisor (L4) and the system (L5).
+    EXPECT_EQ(kernel.process(pids[1])->restarts, 2u);
+    ASSERT_EQ(node.calls.size(), 1u);
+    EXPECT_EQ(node.calls[0].first, pids[0]);
+    EXPECT_EQ(kernel.stats().system_restarts, 1u);
+    EXPECT_EQ(safety.count("supervision.system_restart"), 1u);
+    // The system restarted: its supervisors start over at L1.
+    EXPECT_EQ(crash_once(kernel, clock, pids[0]).level, L::RestartWithState);
+}
+
+TEST_F(KernelRuntime, K30_AnL2RestartIsCleanAnL1RestartKeepsTheQueue) {
+    ESTA_BUILD(fragile, "fragile", kFragile);
+    Kernel kernel(clock, audit, dead_letters, config);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    // L1: the message queued behind the poison one is handled by the new incarnation.
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'k'}));
+    ASSERT_TRUE(kernel.run_until_idle());
+    EXPECT_EQ(kernel.process(pid)->restarts, 1u);
+    EXPECT_GT(kernel.process(pid)->fuel_used, 0u);
+    EXPECT_EQ(dead_letters.records().size(), 1u);  // Only the poison one.
+    crash_once(kernel, clock, pid);
+    // The third failure within 60 s is answered at L2: what is queued is not delivered.
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'a'}));
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'b'}));
+    ASSERT_TRUE(kernel.run_until_idle());
+    EXPECT_EQ(kernel.crash_reports().back().level, EscalationLevel::RestartClean);
+    ASSERT_EQ(dead_letters.records().size(), 5u);
+    EXPECT_EQ(dead_letters.records()[3].payload, std::vector<u8>{'a'});
+    EXPECT_EQ(dead_letters.records()[4].payload, std::vector<u8>{'b'});
+    EXPECT_EQ(dead_letters.records()[4].trap, wasm::TrapKind::None);  // Never handled.
+    EXPECT_EQ(kernel.process(pid)->state, ProcessState::Waiting);
+    EXPECT_EQ(kernel.process(pid)->fuel_used, 0u);
+}
+
+TEST_F(KernelRuntime, K30_AChildStableForTheWindowStartsOver) {
+    ESTA_BUILD(fragile, "fragile", kFragile);
+    config.stable_after = 10 * kNanosPerSecond;
+    Kernel kernel(clock, audit, dead_letters, config);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    crash_once(kernel, clock, pid);
+    crash_once(kernel, clock, pid);  // Restart 2 waited 1 s.
+    // Not yet stable: the next crash would be restart 3 (2 s) and the third in 60 s (L2).
+    clock.advance(10 * kNanosPerSecond - 1);
+    ASSERT_TRUE(kernel.run_until_idle());
+    clock.advance(1);
+    ASSERT_TRUE(kernel.run_until_idle());  // Stable now: escalation and backoff start over.
+    Nanos at = clock.now_ns();
+    CrashReport report = crash_once(kernel, clock, pid);
+    EXPECT_EQ(report.level, EscalationLevel::RestartWithState);
+    EXPECT_EQ(report.restart_at, at);  // Immediate again.
+}
+
+TEST_F(KernelRuntime, K30_AFailureBeforeStableKeepsTheHistory) {
+    ESTA_BUILD(fragile, "fragile", kFragile);
+    config.stable_after = 10 * kNanosPerSecond;
+    Kernel kernel(clock, audit, dead_letters, config);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    crash_once(kernel, clock, pid);
+    crash_once(kernel, clock, pid);
+    clock.advance(10 * kNanosPerSecond - 2);
+    Nanos at = clock.now_ns();
+    CrashReport report = crash_once(kernel, clock, pid);
+    EXPECT_EQ(report.level, EscalationLevel::RestartClean);
+    EXPECT_EQ(report.restart_at, at);  // First at L2: immediate.
+    Nanos second_at = clock.now_ns();
+    report = crash_once(kernel, clock, pid);
+    EXPECT_EQ(report.level, EscalationLevel::RestartClean);
+    EXPECT_EQ(report.restart_at, second_at + kNanosPerSecond);  // Second at L2: 1000 ms.
+}
+
 TEST_F(KernelRuntime, K1_ShutdownTellsEveryProcessAndKillsTheRest) {
     ESTA_BUILD(aware, "aware", kShutdownAware);
     ESTA_BUILD(looper, "looper", guest::kLooper);

@@ -108,17 +108,78 @@ void Kernel::on_crash(Process& process, Nanos now) {
     }
     report.level = plan->level;
     report.restart_at = plan->not_before;
-    for (std::size_t index : plan->children) {
-        ProcessId restart = group.children[index];
-        bool pending = false;
-        for (PendingRestart& existing : m_restarts) {
-            if (existing.pid != restart) continue;
-            existing.not_before = std::max(existing.not_before, plan->not_before);
-            pending = true;
-        }
-        if (!pending) m_restarts.push_back(PendingRestart{restart, plan->not_before});
+    if (plan->level == EscalationLevel::RestartSystem) {
+        restart_system(pid, plan->not_before, now);
+    } else {
+        for (std::size_t index : plan->children)
+            schedule_restart(group.children[index], plan->not_before, plan->level);
     }
     m_crashes.push_back(std::move(report));
+}
+
+void Kernel::schedule_restart(ProcessId pid, Nanos not_before, EscalationLevel level) {
+    for (PendingRestart& existing : m_restarts) {
+        if (existing.pid != pid) continue;
+        existing.not_before = std::max(existing.not_before, not_before);
+        existing.level = std::max(existing.level, level);
+        return;
+    }
+    m_restarts.push_back(PendingRestart{pid, not_before, level});
+}
+
+void Kernel::restart_system(ProcessId failed, Nanos not_before, Nanos now) {
+    // K-30 L5: what the kernel can do itself is restart every supervised child, clean and
+    // reloaded, under supervisors that start over; the node decides the rest.
+    ++m_system_restarts;
+    for (Group& group : m_groups) {
+        group.supervisor.reset();
+        for (ProcessId child : group.children)
+            schedule_restart(child, not_before, EscalationLevel::RestartSystem);
+    }
+    if (m_config.safety != nullptr) {
+        m_config.safety->report(SafetyEvent{.event = "supervision.system_restart",
+                                            .subject = "kernel.supervisor",
+                                            .detail = "L5 restart system",
+                                            .severity = SafetySeverity::Alarm,
+                                            .actual = static_cast<i64>(failed.value()),
+                                            .limit = 0,
+                                            .at = now});
+    }
+    if (m_config.system != nullptr) m_config.system->restart_system(failed, now);
+}
+
+Result<void> Kernel::prepare_restart(Record& record, Mailbox& mailbox, EscalationLevel level,
+                                     Nanos now) {
+    if (level >= EscalationLevel::RestartClean) {
+        // Clean: nothing queued is handed to the new instance; it goes to the dead-letter
+        // sink, where an operator can replay it, and waiting callers hear now.
+        while (true) {
+            auto next = mailbox.receive(message_types::kAny, Timeout::poll(), now);
+            if (!next || !next->has_value()) break;
+            dead_letter_unhandled(record.process->pid(), **next, now, std::nullopt);
+        }
+    }
+    if (level >= EscalationLevel::ReloadModule && record.spec.reload) {
+        record.spec.module = ESTA_TRY(record.spec.reload());
+    }
+    return Ok();
+}
+
+void Kernel::settle_stable_children(Nanos now) {
+    for (auto it = m_stable_checks.begin(); it != m_stable_checks.end();) {
+        if (it->due > now) {
+            ++it;
+            continue;
+        }
+        Record& record = m_records.at(it->pid);
+        // Still the incarnation the check was set for, and alive: stable (K-30).
+        if (record.supervision && record.restarts == it->restarts &&
+            record.process->state() != ProcessState::Completed) {
+            auto [group, child] = *record.supervision;
+            (void)m_groups[group].supervisor.on_child_stable(child);
+        }
+        it = m_stable_checks.erase(it);
+    }
 }
 
 void Kernel::start_due_restarts(Nanos now) {
@@ -147,8 +208,11 @@ void Kernel::start_due_restarts(Nanos now) {
             settle_reply(old);
         }
         Ref<Endpoint> endpoint = old.endpoint();
+        EscalationLevel level = it->level;
         it = m_restarts.erase(it);
-        auto started = start_process(pid, record, endpoint);
+        auto prepared = prepare_restart(record, endpoint->mailbox(), level, now);
+        auto started = prepared ? start_process(pid, record, endpoint)
+                                : Result<Ref<Process>>(prepared.error());
         if (!started) {
             // The module no longer starts: the child stays down, its endpoint closes.
             endpoint->detach_receiver();
@@ -162,6 +226,7 @@ void Kernel::start_due_restarts(Nanos now) {
         }
         ++record.restarts;
         if (m_observer) m_observer->process_restarted(pid.value(), record.restarts);
+        m_stable_checks.push_back(StableCheck{pid, now + m_config.stable_after, record.restarts});
     }
 }
 
