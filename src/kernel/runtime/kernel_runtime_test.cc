@@ -294,7 +294,7 @@ class RecordingNode final : public SystemEscalation {
 };
 
 TEST_F(KernelRuntime, K30_TheLadderClimbsToL5AndTellsTheNode) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     testing::RecordingSink safety;
     RecordingNode node;
     config.safety = &safety;
@@ -302,12 +302,12 @@ TEST_F(KernelRuntime, K30_TheLadderClimbsToL5AndTellsTheNode) {
     Kernel kernel(clock, audit, dead_letters, config);
     u32 reloads_a = 0;
     u32 reloads_b = 0;
-    ProcessSpec a = spec(fragile);
+    ProcessSpec a = spec_of(fragile);
     a.reload = [&reloads_a, fragile]() -> Result<Module> {
         ++reloads_a;
         return fragile;
     };
-    ProcessSpec b = spec(fragile);
+    ProcessSpec b = spec_of(fragile);
     b.reload = [&reloads_b, fragile]() -> Result<Module> {
         ++reloads_b;
         return fragile;
@@ -341,9 +341,9 @@ TEST_F(KernelRuntime, K30_TheLadderClimbsToL5AndTellsTheNode) {
 }
 
 TEST_F(KernelRuntime, K30_AnL2RestartIsCleanAnL1RestartKeepsTheQueue) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec_of(fragile)}})->at(0);
     // L1: the message queued behind the poison one is handled by the new incarnation.
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'X'}));
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'k'}));
@@ -367,10 +367,10 @@ TEST_F(KernelRuntime, K30_AnL2RestartIsCleanAnL1RestartKeepsTheQueue) {
 }
 
 TEST_F(KernelRuntime, K30_AChildStableForTheWindowStartsOver) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     config.stable_after = 10 * kNanosPerSecond;
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec_of(fragile)}})->at(0);
     crash_once(kernel, clock, pid);
     crash_once(kernel, clock, pid);  // Restart 2 waited 1 s.
     // Not yet stable: the next crash would be restart 3 (2 s) and the third in 60 s (L2).
@@ -385,10 +385,10 @@ TEST_F(KernelRuntime, K30_AChildStableForTheWindowStartsOver) {
 }
 
 TEST_F(KernelRuntime, K30_AFailureBeforeStableKeepsTheHistory) {
-    ESTA_BUILD(fragile, "fragile", kFragile);
+    ESTA_BUILD(fragile, "fragile", guest::kFragile);
     config.stable_after = 10 * kNanosPerSecond;
     Kernel kernel(clock, audit, dead_letters, config);
-    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec(fragile)}})->at(0);
+    ProcessId pid = kernel.supervise(RestartStrategy::OneForOne, {{"f", spec_of(fragile)}})->at(0);
     crash_once(kernel, clock, pid);
     crash_once(kernel, clock, pid);
     clock.advance(10 * kNanosPerSecond - 2);
