@@ -12,9 +12,16 @@
 #include <filesystem>
 #include <vector>
 
+#include "encoding_exporter.h"
+#include "kernel/observe_clock.h"
+#include "kernel/observer_bridge.h"
 #include "kernel/persistence/journaled_answers.h"
 #include "kernel/runtime/test_guests.h"
 #include "kernel/runtime/test_harness.h"
+#include "observe/kernel_telemetry.h"
+#include "observe/trace/batch_span_processor.h"
+#include "observe/trace/id_source.h"
+#include "observe/trace/sampler.h"
 
 namespace {
 
@@ -176,6 +183,45 @@ void BM_PingPong_OneThread_Journaled(benchmark::State& state) {
 BENCHMARK(BM_PingPong_OneThread_Journaled)
     ->Arg(static_cast<int>(protocol::FsyncPolicy::Interval))
     ->Arg(static_cast<int>(protocol::FsyncPolicy::Batch));
+
+// The same host-driven round trip under an observed kernel (O-4, O-5): range(0) -1 = no
+// observer (the baseline), -2 = metrics only, else tracing as well with
+// ParentBased(TraceIdRatioBased(range(0) / 10 000)); the host's send starts each trace.
+void BM_PingPong_Observed(benchmark::State& state) {
+    Module ping = compile_guest("driven_ping", kDrivenPing);
+    Module pong = compile_guest("pong", guest::pong(0));
+    if (!ping || !pong) return state.SkipWithError("clang-14/wasm-ld missing");
+    const i64 mode = state.range(0);
+    protocol::SystemClock clock;
+    ObserveClock time(clock);
+    observe::MetricsRegistry metrics;
+    bench::EncodingExporter exporter;
+    observe::BatchSpanProcessor processor(exporter, metrics);
+    observe::SeededIdSource ids(11);
+    observe::ParentBasedSampler sampler(std::make_unique<observe::TraceIdRatioBasedSampler>(
+        mode >= 0 ? static_cast<f64>(mode) / 10'000.0 : 0.0));
+    observe::Tracer tracer(time, ids, sampler, processor);
+    observe::KernelTelemetry telemetry({&metrics, &time, mode >= 0 ? &tracer : nullptr, nullptr});
+    testing::RecordingAudit recorded;
+    ObservedCapabilityAudit observed(telemetry, &recorded);
+    SyscallServices services;
+    if (mode != -1) services.observer = &telemetry;
+    InMemoryDeadLetters dead_letters;
+    CapabilityAudit& audit = mode != -1 ? static_cast<CapabilityAudit&>(observed) : recorded;
+    Kernel kernel(clock, audit, dead_letters, KernelConfig{.threads = 1}, services);
+    ProcessId ping_pid = testing::spawn_pair(kernel, ping, pong).first;
+    (void)kernel.run_until_idle();
+    for (auto _ : state) {
+        (void)kernel.send(ping_pid, MessageType(0x12), {});
+        benchmark::DoNotOptimize(kernel.run_until_idle());
+    }
+    processor.flush();
+    const auto stats = processor.stats();
+    state.counters["spans_exported"] = static_cast<double>(stats.exported);
+    state.counters["spans_dropped"] = static_cast<double>(stats.dropped_queue_full);
+    state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_PingPong_Observed)->Arg(-1)->Arg(-2)->Arg(0)->Arg(100)->Arg(10'000);
 
 // kFreeRounds round trips as fast as they go, on `threads` scheduler threads.
 void BM_PingPong_Free(benchmark::State& state) {

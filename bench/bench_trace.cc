@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/trace_propagation.h"
+#include "encoding_exporter.h"
 #include "observe/metrics.h"
 #include "observe/trace/batch_span_processor.h"
 #include "observe/trace/otlp_json.h"
@@ -23,18 +24,6 @@ using namespace esta;
 ESTA_COUNTER(kSent, "bench.messages_sent", "Messages sent.");
 ESTA_COUNTER(kReceived, "bench.messages_received", "Messages received.");
 ESTA_HISTOGRAM(kHopLatency, "bench.hop_latency_seconds", "Hop latency.", observe::kLatencyBuckets);
-
-// The exporter does the real encoding work (on the processor's thread) and discards it.
-class EncodingExporter final : public observe::SpanExporter {
-  public:
-    Result<void> export_batch(std::span<const observe::SpanData> spans) override {
-        benchmark::DoNotOptimize(observe::encode_otlp_traces(m_resource, spans));
-        return {};
-    }
-
-  private:
-    observe::TraceResource m_resource;
-};
 
 struct Hop {
     protocol::ManualClock clock{1'764'000'000'000'000'000};
@@ -90,7 +79,7 @@ void BM_PingPong_Traced(benchmark::State& state) {
     const f64 ratio = static_cast<f64>(state.range(0)) / 10'000.0;
     Hop hop;
     observe::MetricsRegistry metrics;
-    EncodingExporter exporter;
+    bench::EncodingExporter exporter;
     observe::BatchSpanProcessor processor(exporter, metrics);
     observe::ManualClock clock(1'764'000'000'000'000'000);
     observe::SeededIdSource ids(11);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -75,8 +76,12 @@ class KernelObserver {
     // `reason` is ExitReason's text; a trap gives its ABI code (4001 ..).
     virtual void process_exited(u32 pid, std::string_view reason, std::optional<u32> trap_code) = 0;
     virtual void process_restarted(u32 pid, u32 restarts) = 0;
-    // After every slice: what it burnt, and how many processes are in each state.
-    virtual void slice_ended(u32 pid, u64 fuel, const ProcessCounts& counts) = 0;
+    // After every slice: the fuel it burnt.
+    virtual void slice_ended(u32 pid, u64 fuel) = 0;
+    // How to count processes by state, asked when metrics are collected (not per slice,
+    // which would cost a walk over every process); null detaches (the kernel's destructor).
+    // The source takes the kernel's lock, so it is never called under the observer's.
+    virtual void process_counts_source(std::function<ProcessCounts()> source) = 0;
 
     // Messages. message_sent returns the trace the message carries (the producer span's
     // context, a child of what the sender is handling). message_received: `pid` starts

@@ -105,6 +105,7 @@ struct KernelTelemetry::ProcessTrace {
     i64 driver_started_ns = 0;
     std::string driver_name;
     std::unique_ptr<GuestSpans> guest;
+    Gauge* depth = nullptr;  // esta_kernel_mailbox_depth{process=pid}, looked up once.
 };
 
 struct KernelTelemetry::Counters {
@@ -230,19 +231,36 @@ void KernelTelemetry::process_restarted(u32 pid, u32 restarts) {
     audit("process.restarted", {{"pid", integer(pid)}, {"restarts", integer(restarts)}});
 }
 
-void KernelTelemetry::slice_ended(u32, u64 fuel, const ProcessCounts& counts) {
+void KernelTelemetry::slice_ended(u32, u64 fuel) {
     m_counters->fuel.inc(fuel);
+}
+
+void KernelTelemetry::process_counts_source(std::function<ProcessCounts()> source) {
+    std::lock_guard lock(m_source_mutex);
+    m_counts_source = std::move(source);
+}
+
+void KernelTelemetry::collect() {
+    std::lock_guard lock(m_source_mutex);
+    if (!m_counts_source) return;
+    const ProcessCounts counts = m_counts_source();
     m_counters->ready.set(counts.ready);
     m_counters->running.set(counts.running);
     m_counters->waiting.set(counts.waiting);
     m_counters->blocked.set(counts.blocked);
 }
 
+Gauge& KernelTelemetry::depth_locked(ProcessTrace& process, u32 pid) {
+    if (!process.depth)
+        process.depth = &m_counters->metrics.gauge(kMailboxDepth, {std::to_string(pid)});
+    return *process.depth;
+}
+
 MessageTrace KernelTelemetry::message_sent(const MessageFacts& message) {
     m_counters->sent.inc();
-    m_counters->metrics.gauge(kMailboxDepth, {std::to_string(message.receiver)})
-        .set(message.mailbox_depth);
     std::lock_guard lock(m_mutex);
+    depth_locked(process_locked(message.receiver), message.receiver).set(message.mailbox_depth);
+    if (!m_parts.tracer) return {};
     const std::string target = destination(message.receiver);
     Span span =
         start_locked(target + " publish", SpanKind::Producer, parent_locked(message.sender));
@@ -267,10 +285,10 @@ void KernelTelemetry::message_refused(const MessageFacts&, i32 status) {
 
 void KernelTelemetry::message_received(const MessageFacts& message, const MessageTrace& trace) {
     m_counters->received.inc();
-    m_counters->metrics.gauge(kMailboxDepth, {std::to_string(message.receiver)})
-        .set(message.mailbox_depth);
     std::lock_guard lock(m_mutex);
     ProcessTrace& process = process_locked(message.receiver);
+    depth_locked(process, message.receiver).set(message.mailbox_depth);
+    if (!m_parts.tracer) return;
     process.handling.end();  // An actor's previous message is done when it takes the next.
     process.remote_parent = from_message_trace(trace);
     const SpanContext* parent = process.remote_parent.valid() ? &process.remote_parent : nullptr;

@@ -47,7 +47,8 @@ class KernelTelemetry final : public KernelObserver {
     void process_spawned(u32 pid, u32 parent, std::string_view entry) override;
     void process_exited(u32 pid, std::string_view reason, std::optional<u32> trap_code) override;
     void process_restarted(u32 pid, u32 restarts) override;
-    void slice_ended(u32 pid, u64 fuel, const ProcessCounts& counts) override;
+    void slice_ended(u32 pid, u64 fuel) override;
+    void process_counts_source(std::function<ProcessCounts()> source) override;
     MessageTrace message_sent(const MessageFacts& message) override;
     void message_refused(const MessageFacts& message, i32 status) override;
     void message_received(const MessageFacts& message, const MessageTrace& trace) override;
@@ -62,6 +63,10 @@ class KernelTelemetry final : public KernelObserver {
     Result<i64> guest_span_begin(u32 pid, std::string_view name) override;
     Result<void> guest_span_end(u32 pid, i64 span_id, i32 status) override;
 
+    // Brings the gauges that are counted on demand (processes by state) up to date; call it
+    // before rendering the registry (/metrics).
+    void collect();
+
     // The context a process's work currently hangs under (invalid: none). For tests.
     SpanContext current_context(u32 pid) const;
 
@@ -73,11 +78,14 @@ class KernelTelemetry final : public KernelObserver {
     const SpanContext* parent_locked(u32 pid);
     Span start_locked(std::string_view name, SpanKind kind, const SpanContext* parent);
     void audit(std::string_view event, Value::Map data);
+    Gauge& depth_locked(ProcessTrace& process, u32 pid);
 
     KernelTelemetryParts m_parts;
     std::unique_ptr<Counters> m_counters;
     mutable std::mutex m_mutex;
     std::map<u32, std::unique_ptr<ProcessTrace>> m_processes;
+    std::mutex m_source_mutex;  // Apart from m_mutex: the source takes the kernel's lock.
+    std::function<ProcessCounts()> m_counts_source;
 };
 
 // The trace fields of a message from a span's context and back (a remote parent).

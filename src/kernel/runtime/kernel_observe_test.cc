@@ -15,6 +15,7 @@
 
 #include "kernel/driver_port.h"
 #include "kernel/guardrails/safety_sink.h"
+#include "kernel/observe_clock.h"
 #include "kernel/observer_bridge.h"
 #include "kernel/realtime/deadline_queue.h"
 #include "kernel/runtime/guest_test.h"
@@ -91,16 +92,6 @@ __attribute__((export_name("_start"))) void start(void) {
 }
 )";
 
-// The kernel's clock as observe's.
-class KernelTime final : public observe::Clock {
-  public:
-    explicit KernelTime(const protocol::Clock& clock) : m_clock(clock) {}
-    i64 now_ns() const override { return m_clock.now_ns(); }
-
-  private:
-    const protocol::Clock& m_clock;
-};
-
 struct ExportedSpan {
     std::string trace_id;
     std::string span_id;
@@ -155,7 +146,7 @@ TEST_F(KernelObserved, O4_TraceCrossesThreeProcessesAndADriverCall) {
     ESTA_BUILD(store, "store", kStore);
     observe::test_support::OtlpTestReceiver receiver;
     protocol::ManualClock clock(1'700'000'000'000'000'000);
-    KernelTime time(clock);
+    ObserveClock time(clock);
     observe::MetricsRegistry metrics;
     observe::SeededIdSource ids(7);
     observe::AlwaysOnSampler sampler;
@@ -331,7 +322,7 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
     ESTA_BUILD(intruder, "intruder", kIntruder);
 
     protocol::ManualClock clock(1'000'000);
-    KernelTime time(clock);
+    ObserveClock time(clock);
     observe::MetricsRegistry metrics;
     observe::KernelTelemetry telemetry({&metrics, &time, nullptr, nullptr});
     ObservedCapabilityAudit audit(telemetry);
@@ -352,7 +343,11 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
     options.port = 0;
     options.public_metrics = true;
     auto http = observe::ObserveHttpServer::start(
-        options, [&] { return metrics.render_prometheus(); },
+        options,
+        [&] {
+            telemetry.collect();
+            return metrics.render_prometheus();
+        },
         [] { return observe::HealthStatus{}; }, [] { return observe::HealthStatus{}; });
     ASSERT_TRUE(http.has_value()) << http.error().to_string();
     httplib::Client client("127.0.0.1", (*http)->port());

@@ -45,9 +45,17 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
     for (u32 i = 0; i < thread_count(config.threads); ++i)
         m_workers.push_back(std::make_unique<Worker>(config.scheduler));
     roll_window(clock.now_ns());
+    if (m_observer) {
+        m_observer->process_counts_source([this] {
+            std::lock_guard<std::recursive_mutex> lock(m_lock);
+            SchedulerStats all = scheduler_totals();
+            return observe::ProcessCounts{all.ready, all.running, all.waiting, all.blocked};
+        });
+    }
 }
 
 Kernel::~Kernel() {
+    if (m_observer) m_observer->process_counts_source(nullptr);
     shutdown();
 }
 
@@ -320,15 +328,7 @@ void Kernel::wake_orphaned_callers(Endpoint& endpoint) {
 }
 
 void Kernel::observe_slice(Process& process, const SliceReport& report) {
-    observe::ProcessCounts counts;
-    for (const auto& worker : m_workers) {
-        SchedulerStats one = worker->scheduler.stats();
-        counts.ready += one.ready;
-        counts.running += one.running;
-        counts.waiting += one.waiting;
-        counts.blocked += one.blocked;
-    }
-    m_observer->slice_ended(process.pid().value(), report.fuel_used, counts);
+    m_observer->slice_ended(process.pid().value(), report.fuel_used);
     if (process.state() != ProcessState::Completed) return;
     const ExitReason& exit = *process.exit_reason();
     std::optional<u32> trap;
@@ -394,18 +394,30 @@ std::optional<ProcessInfo> Kernel::process(ProcessId pid) {
                        it->second.restarts};
 }
 
+SchedulerStats Kernel::scheduler_totals() const {
+    SchedulerStats all;
+    for (const auto& worker : m_workers) {
+        SchedulerStats one = worker->scheduler.stats();
+        all.running += one.running;
+        all.ready += one.ready;
+        all.waiting += one.waiting;
+        all.blocked += one.blocked;
+        all.context_switches += one.context_switches;
+        all.preemptions += one.preemptions;
+    }
+    return all;
+}
+
 KernelStats Kernel::stats() {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     KernelStats stats;
-    for (const auto& worker : m_workers) {
-        SchedulerStats one = worker->scheduler.stats();
-        stats.running += one.running;
-        stats.ready += one.ready;
-        stats.waiting += one.waiting;
-        stats.blocked += one.blocked;
-        stats.context_switches += one.context_switches;
-        stats.preemptions += one.preemptions;
-    }
+    SchedulerStats all = scheduler_totals();
+    stats.running = all.running;
+    stats.ready = all.ready;
+    stats.waiting = all.waiting;
+    stats.blocked = all.blocked;
+    stats.context_switches = all.context_switches;
+    stats.preemptions = all.preemptions;
     Nanos now = m_clock.now_ns();
     roll_window(now);
     Nanos elapsed = now - m_fairness.window_start();

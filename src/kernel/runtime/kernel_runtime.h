@@ -235,6 +235,8 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // Callers whose requests were queued at an endpoint that closed: their call fails.
     void wake_orphaned_callers(Endpoint& endpoint);
     bool idle_locked() const;
+    // Every scheduler's counts added up (kernel lock held).
+    SchedulerStats scheduler_totals() const;
     void worker_loop(u32 worker);
     void watchdog_loop();
 
