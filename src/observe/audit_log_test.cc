@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -499,6 +500,46 @@ TEST(AuditLog, O2_ConcurrentAppendsFormOneValidChain) {
     EXPECT_TRUE(report->ok()) << report->summary();
     EXPECT_EQ(report->records, 1u + kThreads * kEach);
     EXPECT_EQ(report->checkpoints, 13u);  // 1201 records: 12 full intervals and a shutdown.
+}
+
+}  // namespace
+}  // namespace esta::observe
+
+namespace esta::observe {
+namespace {
+
+// An untouched log verifies at size (O-2: 1 000 000 records, label `slow` through
+// ESTA_AUDIT_RECORDS; the unit run writes 12 000, past the first checkpoint of 10 000).
+TEST(AuditLog, O2_UntouchedLogOfManyRecordsVerifies) {
+    const char* wanted = std::getenv("ESTA_AUDIT_RECORDS");
+    const u64 events = wanted ? std::strtoull(wanted, nullptr, 10) : 12'000;
+    const auto dir = test_directory() / "audit_many";
+    fs::remove_all(dir);
+    auto key = Ed25519PrivateKey::generate();
+    ASSERT_TRUE(key);
+    const Ed25519PublicKey public_key = key->public_key();
+    ManualClock clock(1'000'000);
+    AuditLogOptions options;
+    options.directory = dir.string();
+    options.node = "node-many";
+    auto log = AuditLog::open(options, std::move(*key), clock, nullptr);
+    ASSERT_TRUE(log) << log.error().to_string();
+    for (u64 i = 1; i <= events; ++i) {
+        clock.advance(1000);
+        Value::Map data{{"employee", Value::text("E-" + std::to_string(i % 5000))},
+                        {"hours", Value::decimal(static_cast<i64>(i % 4000), 2)},
+                        {"n", Value::integer(static_cast<i64>(i))}};
+        ASSERT_TRUE((*log)->append("accrual.decision", data));
+    }
+    ASSERT_TRUE((*log)->close());
+    AuditVerifyOptions verify;
+    verify.trusted_key = public_key;
+    auto report = verify_audit_log(dir.string(), verify);
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_TRUE(report->ok()) << report->summary();
+    EXPECT_EQ(report->records, events + 1);
+    EXPECT_GE(report->checkpoints, events / 10'000);
+    fs::remove_all(dir);
 }
 
 }  // namespace
