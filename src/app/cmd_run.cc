@@ -22,6 +22,7 @@
 #include "app/commands.h"
 #include "app/manifest/manifest.h"
 #include "app/run/ingress.h"
+#include "app/run/kafka_source.h"
 #include "app/run/node.h"
 #include "app/version.h"
 #include "workload.h"
@@ -251,7 +252,7 @@ void print_summary(const manifest::AppManifest& manifest, const run::Node& node,
 
 int run_app(const RunOptions& options) {
     int sources = (options.generate > 0) + !options.events.empty() + options.serve;
-    if (sources != 1) {
+    if (sources > 1) {
         std::fprintf(stderr,
                      "estalogic run: give exactly one of --generate N, --events FILE.jsonl or "
                      "--serve (see --help)\n");
@@ -268,6 +269,17 @@ int run_app(const RunOptions& options) {
     }
     auto manifest = load_manifest(options);
     if (!manifest) return kExitConfig;
+    // A manifest with a Kafka input takes its events from there (run/kafka_source.h).
+    const bool consume = !manifest->drivers.topics.input.empty();
+    if ((sources == 0) != consume) {
+        std::fprintf(stderr,
+                     consume ? "estalogic run: %s consumes its events from Kafka "
+                               "([drivers.topics] input); give no event source\n"
+                             : "estalogic run: %s: give exactly one of --generate N, "
+                               "--events FILE.jsonl or --serve (see --help)\n",
+                     options.manifest.c_str());
+        return kExitUsage;
+    }
 
     SignalWatcher signals;  // Before any thread starts, so every thread inherits the mask.
     Diagnostics problems;
@@ -311,6 +323,7 @@ int run_app(const RunOptions& options) {
 
     auto started = std::chrono::steady_clock::now();
     Result<void> fed = {};
+    std::string consumed;  // The Kafka input's summary.
     {
         Progress progress(**node, static_cast<u64>(options.generate), options.quiet);
         auto feed = [&](std::string_view line) {
@@ -327,6 +340,9 @@ int run_app(const RunOptions& options) {
             } catch (const StopFeeding&) {
                 // The generator has no way to stop early but this one.
             }
+        } else if (consume) {
+            fed = run::consume_events(
+                *manifest, **node, [&signals] { return signals.stopped(); }, consumed);
         } else if (options.serve) {
             while (!signals.stopped())
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -345,6 +361,7 @@ int run_app(const RunOptions& options) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto stopped = (*node)->stop();
     print_summary(*manifest, **node, seconds, signals.stopped());
+    if (!consumed.empty()) std::printf("  kafka       %s\n", consumed.c_str());
     if (!fed) {
         std::fprintf(stderr, "estalogic run: feeding events failed: %s\n",
                      fed.error().to_string().c_str());

@@ -134,10 +134,16 @@ struct KvDriverSpec {
 struct SqlDriverSpec {
     DriverBackend backend = DriverBackend::Embedded;
     drivers::PgConfig postgres{};  // When External.
+    // Where `estalogic run` writes the decisions of consumed events (idempotency key unique).
+    std::string decisions_table = "decisions";
 };
 struct TopicDriverSpec {
     DriverBackend backend = DriverBackend::Embedded;
     drivers::KafkaConfig kafka{};  // When External.
+    // The topic `estalogic run` consumes its events from ("": none), in consumer group
+    // `group` ("": the application's name).
+    std::string input;
+    std::string group;
 };
 
 struct Drivers {

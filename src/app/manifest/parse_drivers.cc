@@ -60,6 +60,24 @@ std::string lower(std::string_view text) {
     return result;
 }
 
+// A topic, group or table name: 1 to 63 of a-z, 0-9, '_', '-' (no '-' in a table name), not
+// starting with a digit, so it needs no quoting in SQL or in a Kafka request.
+std::optional<std::string> read_identifier(TableReader& table, std::string_view key) {
+    auto name = table.string(key);
+    if (!name) return std::nullopt;
+    bool sql = key == "decisions_table";
+    bool ok = !name->empty() && name->size() <= 63 && !((*name)[0] >= '0' && (*name)[0] <= '9');
+    for (char c : *name)
+        ok = ok &&
+             ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c == '-' && !sql));
+    if (!ok) {
+        table.error(key, in_quotes(*name) + " is not a name; allowed: 1 to 63 of a-z, 0-9, '_'" +
+                             (sql ? "" : ", '-'") + ", not starting with a digit");
+        return std::nullopt;
+    }
+    return name;
+}
+
 Nanos millis(i64 ms) {
     return ms * kNanosPerMilli;
 }
@@ -270,12 +288,18 @@ void parse_drivers(ParseContext& context, TableReader& root) {
     drivers.kv.backend = parse_driver_slot(context, reader, "kv", "redis", [&](TableReader& t) {
         parse_redis(context, t, drivers.kv.redis);
     });
-    drivers.sql.backend = parse_driver_slot(
-        context, reader, "sql", "postgres",
-        [&](TableReader& t) { parse_postgres(context, t, drivers.sql.postgres); });
+    drivers.sql.backend =
+        parse_driver_slot(context, reader, "sql", "postgres", [&](TableReader& t) {
+            parse_postgres(context, t, drivers.sql.postgres);
+            if (auto table = read_identifier(t, "decisions_table"))
+                drivers.sql.decisions_table = *table;
+        });
     drivers.topics.backend =
-        parse_driver_slot(context, reader, "topics", "kafka",
-                          [&](TableReader& t) { parse_kafka(context, t, drivers.topics.kafka); });
+        parse_driver_slot(context, reader, "topics", "kafka", [&](TableReader& t) {
+            parse_kafka(context, t, drivers.topics.kafka);
+            if (auto input = read_identifier(t, "input")) drivers.topics.input = *input;
+            if (auto group = read_identifier(t, "group")) drivers.topics.group = *group;
+        });
     reader.finish();
 }
 

@@ -16,8 +16,8 @@
 
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
+#include "app/run/node_drivers.h"
 #include "app/run/node_status.h"
-#include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
 #include "drivers/secrets.h"
@@ -260,9 +260,13 @@ Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& g
 }
 
 Result<void> Node::Parts::start_processes(Diagnostics& problems) {
-    kv = std::make_unique<drivers::KvDriver>(std::make_unique<drivers::MemoryKv>(clock),
-                                             std::vector<drivers::KvScript>{}, nullptr);
-    ESTA_TRY(kv->start());
+    auto kv_started = start_kv_driver(manifest.drivers.kv, clock);
+    if (!kv_started) {
+        problems.push_back(
+            problem("the key-value driver did not start: " + kv_started.error().to_string()));
+        return kv_started.error();
+    }
+    kv = std::move(*kv_started);
     audit_object = make_ref<AuditLogObject>(next_host_id(), "audit", *audit);
 
     // Sinks: one endpoint each, read by the drain thread.
@@ -523,15 +527,7 @@ Node::~Node() {
 
 Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
                                           const NodeOptions& options, Diagnostics& problems) {
-    if (manifest.drivers.kv.backend != manifest::DriverBackend::Embedded ||
-        manifest.drivers.sql.backend != manifest::DriverBackend::Embedded ||
-        manifest.drivers.topics.backend != manifest::DriverBackend::Embedded) {
-        problems.push_back(problem(
-            manifest.path +
-            ": [drivers] names an external service; `estalogic run` runs the embedded drivers "
-            "only so far (remove the [drivers.kv], [drivers.sql] and [drivers.topics] tables)"));
-        return Err(Status::NotSupported, "run.external_drivers");
-    }
+    ESTA_TRY(check_node_drivers(manifest, problems));
     if (manifest.processes.empty()) {
         problems.push_back(problem(manifest.path + ": no processes to run"));
         return Err(Status::Invalid, "run.no_processes");
@@ -588,7 +584,7 @@ Result<void> Node::Parts::send_event(ProcessId pid, u32 type, std::string_view l
     return {};
 }
 
-Result<void> Node::submit(std::string_view line) {
+Result<void> Node::submit(std::string_view line, std::shared_ptr<Answer> answer) {
     Parts& p = *m_parts;
     {
         std::unique_lock<std::mutex> lock(p.flow_mutex);
@@ -599,7 +595,8 @@ Result<void> Node::submit(std::string_view line) {
                    p.window;
         });
     }
-    return p.send_event(p.partition(p.input_name, line), p.options.message_type, line, nullptr);
+    return p.send_event(p.partition(p.input_name, line), p.options.message_type, line,
+                        std::move(answer));
 }
 
 Result<std::string> Node::call(const std::string& process, u32 type, std::string_view body,

@@ -109,8 +109,9 @@ class Node {
     Node& operator=(const Node&) = delete;
 
     // Journals one event and sends it to the input process; waits while the window is full.
-    // Errors: the journal's or the kernel's (the process ended).
-    Result<void> submit(std::string_view line);
+    // `answer`, when given, gets the event's sink line or its failure. Errors: the journal's
+    // or the kernel's (the process ended).
+    Result<void> submit(std::string_view line, std::shared_ptr<Answer> answer = nullptr);
     // Sends `body` to `process` as a message of `type` (journaled like an event) and waits
     // up to `timeout_ms` for the sink line it produces. Errors: NotFound (no such process),
     // Timeout, Invalid (the handler failed it), ShuttingDown, the kernel's (a full mailbox).

@@ -6,11 +6,6 @@ namespace esta::drivers {
 
 namespace {
 
-struct ConfDestroy {
-    void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
-};
-using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDestroy>;
-
 struct PartitionListDestroy {
     void operator()(rd_kafka_topic_partition_list_t* list) const {
         rd_kafka_topic_partition_list_destroy(list);
@@ -105,39 +100,46 @@ void KafkaTopics::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, vo
     found->second.offset = message->offset;
 }
 
-Result<RdKafkaHandle> KafkaTopics::make_handle(rd_kafka_type_t type, const std::string& group) {
-    ConfHandle conf(rd_kafka_conf_new());
-    ESTA_TRY(set(conf.get(), "bootstrap.servers", m_config.bootstrap));
+Result<RdKafkaConf> kafka_conf(const KafkaConfig& config, rd_kafka_type_t type,
+                               const std::string& group) {
+    RdKafkaConf conf(rd_kafka_conf_new());
+    ESTA_TRY(set(conf.get(), "bootstrap.servers", config.bootstrap));
     ESTA_TRY(set(conf.get(), "client.id", "estalogic-driver"));
-    ESTA_TRY(
-        set(conf.get(), "socket.timeout.ms", std::to_string(millis(m_config.request_timeout))));
-    ESTA_TRY(set(conf.get(), "message.max.bytes", std::to_string(m_config.max_request_bytes)));
+    ESTA_TRY(set(conf.get(), "socket.timeout.ms", std::to_string(millis(config.request_timeout))));
+    ESTA_TRY(set(conf.get(), "message.max.bytes", std::to_string(config.max_request_bytes)));
     ESTA_TRY(set(conf.get(), "topic.metadata.refresh.interval.ms",
-                 std::to_string(millis(m_config.metadata_refresh))));
-    if (!m_config.sasl_username.empty()) {
-        ESTA_TRY(set(conf.get(), "sasl.username", m_config.sasl_username));
-        ESTA_TRY(set(conf.get(), "sasl.password", ESTA_TRY(read_secret(m_config.sasl_password))));
+                 std::to_string(millis(config.metadata_refresh))));
+    if (!config.sasl_username.empty()) {
+        ESTA_TRY(set(conf.get(), "sasl.username", config.sasl_username));
+        ESTA_TRY(set(conf.get(), "sasl.password", ESTA_TRY(read_secret(config.sasl_password))));
     }
-    for (const auto& [name, value] : m_config.settings)
+    for (const auto& [name, value] : config.settings)
         ESTA_TRY(set(conf.get(), name, value));
     if (type == RD_KAFKA_PRODUCER) {
-        const char* acks = m_config.acks == KafkaAcks::None     ? "0"
-                           : m_config.acks == KafkaAcks::Leader ? "1"
-                                                                : "all";
+        const char* acks = config.acks == KafkaAcks::None     ? "0"
+                           : config.acks == KafkaAcks::Leader ? "1"
+                                                              : "all";
         ESTA_TRY(set(conf.get(), "acks", acks));
-        ESTA_TRY(set(conf.get(), "enable.idempotence", m_config.idempotent ? "true" : "false"));
-        ESTA_TRY(set(conf.get(), "delivery.timeout.ms",
-                     std::to_string(millis(m_config.produce_timeout))));
+        ESTA_TRY(set(conf.get(), "enable.idempotence", config.idempotent ? "true" : "false"));
+        ESTA_TRY(
+            set(conf.get(), "delivery.timeout.ms", std::to_string(millis(config.produce_timeout))));
         ESTA_TRY(set(conf.get(), "linger.ms", "0"));
-        rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaTopics::on_delivery);
-        rd_kafka_conf_set_opaque(conf.get(), this);
     } else {
         ESTA_TRY(set(conf.get(), "group.id", group));
         ESTA_TRY(set(conf.get(), "enable.auto.commit", "false"));
         ESTA_TRY(set(conf.get(), "enable.auto.offset.store", "false"));
         ESTA_TRY(set(conf.get(), "auto.offset.reset", "earliest"));
-        ESTA_TRY(set(conf.get(), "session.timeout.ms",
-                     std::to_string(millis(m_config.session_timeout))));
+        ESTA_TRY(
+            set(conf.get(), "session.timeout.ms", std::to_string(millis(config.session_timeout))));
+    }
+    return conf;
+}
+
+Result<RdKafkaHandle> KafkaTopics::make_handle(rd_kafka_type_t type, const std::string& group) {
+    RdKafkaConf conf = ESTA_TRY(kafka_conf(m_config, type, group));
+    if (type == RD_KAFKA_PRODUCER) {
+        rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaTopics::on_delivery);
+        rd_kafka_conf_set_opaque(conf.get(), this);
     }
     char error[512];
     rd_kafka_t* raw = rd_kafka_new(type, conf.get(), error, sizeof error);

@@ -43,6 +43,18 @@ struct RdKafkaDestroy {
 };
 using RdKafkaHandle = std::unique_ptr<rd_kafka_t, RdKafkaDestroy>;
 
+struct RdKafkaConfDestroy {
+    void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+using RdKafkaConf = std::unique_ptr<rd_kafka_conf_t, RdKafkaConfDestroy>;
+
+// The configuration of a producer, or of a consumer in `group` (auto-commit and offset store
+// off: offsets are committed explicitly after the handler succeeded; a new group starts at
+// the earliest record), with the SASL password read from its secret. Errors: Invalid (a
+// setting librdkafka refuses), the secret's.
+Result<RdKafkaConf> kafka_conf(const KafkaConfig& config, rd_kafka_type_t type,
+                               const std::string& group);
+
 // A librdkafka error code as a Status: 0 is success (the prototype got that wrong);
 // transient broker states are Unavailable, timeouts Timeout, size limits PayloadTooLarge,
 // unknown topics or partitions NotFound, everything else DriverError.

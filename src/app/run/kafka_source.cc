@@ -1,0 +1,311 @@
+#include "app/run/kafka_source.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include <unistd.h>
+
+#include "app/run/pg_decisions.h"
+#include "drivers/kafka/kafka_topics.h"
+
+namespace esta::app::run {
+
+namespace {
+
+constexpr std::size_t kBatch = 500;
+constexpr int kPollMs = 100;
+constexpr u64 kFinishMs = 60'000;   // An event in flight when partitions go or the node stops.
+constexpr int kStoreRetryMs = 500;  // PostgreSQL unreachable: try the batch again.
+constexpr int kCloseRetries = 20;   // At the end: then give up (the records come again).
+
+struct MessageDestroy {
+    void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDestroy>;
+
+struct PartitionListDestroy {
+    void operator()(rd_kafka_topic_partition_list_t* list) const {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDestroy>;
+
+// One consumed record on its way: submitted to the node (answer), or found stored already.
+struct InFlight {
+    i32 partition = 0;
+    i64 offset = 0;
+    std::string key;
+    std::shared_ptr<Answer> answer;  // Null: its decision was stored before (redelivered).
+};
+
+}  // namespace
+
+struct KafkaSource::State {
+    State(Node& n, const protocol::Clock& c) : node(n), clock(c) {}
+
+    Node& node;
+    const protocol::Clock& clock;
+    std::string topic;
+    std::unique_ptr<PgDecisions> store;
+    drivers::RdKafkaHandle consumer;
+    std::deque<InFlight> in_flight;
+    std::set<std::string> keys_in_flight;  // A repeated id is decided once (P-5).
+    Result<void> failure = {};  // What ended run() early (inside a rebalance callback too).
+    const std::function<bool()>* stop = nullptr;
+
+    std::atomic<u64> consumed{0};
+    std::atomic<u64> stored{0};
+    std::atomic<u64> redelivered{0};
+    std::atomic<u64> failed{0};
+    std::atomic<u64> commits{0};
+    std::atomic<u64> commit_failures{0};
+    std::atomic<u64> rebalances{0};
+
+    static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
+                             rd_kafka_topic_partition_list_t* partitions, void* opaque);
+    bool stopping() const { return stop != nullptr && (*stop)(); }
+    Result<void> take(std::vector<MessageHandle> batch);
+    Result<void> finish(bool wait);
+    Result<void> store_rows(const std::vector<DecisionRow>& rows, bool closing);
+    void commit(std::size_t count);
+};
+
+void KafkaSource::State::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
+                                      rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+    auto* self = static_cast<State*>(opaque);
+    self->rebalances.fetch_add(1, std::memory_order_relaxed);
+    bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle), "COOPERATIVE") == 0;
+    std::string names;
+    for (int i = 0; i < partitions->cnt; ++i)
+        names += (i == 0 ? "" : ",") + std::to_string(partitions->elems[i].partition);
+    bool assign = error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    // One line per change: which node owns what is an operator's first question.
+    std::fprintf(stderr, "kafka: %s partitions %s of %s\n", assign ? "assigned" : "revoked",
+                 names.empty() ? "(none)" : names.c_str(), self->topic.c_str());
+    if (assign) {
+        if (cooperative) {
+            if (rd_kafka_error_t* failed = rd_kafka_incremental_assign(handle, partitions))
+                rd_kafka_error_destroy(failed);
+        } else {
+            rd_kafka_assign(handle, partitions);
+        }
+        return;
+    }
+    // Partitions are going: what was consumed from them is decided, stored and committed
+    // first, so the next owner starts after it.
+    auto finished = self->finish(true);
+    if (!finished && self->failure) self->failure = finished;
+    if (cooperative) {
+        if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle, partitions))
+            rd_kafka_error_destroy(failed);
+    } else {
+        rd_kafka_assign(handle, nullptr);
+    }
+}
+
+// Submits a polled batch: records whose decision is stored already are passed through.
+Result<void> KafkaSource::State::take(std::vector<MessageHandle> batch) {
+    std::vector<std::string> keys;
+    for (const auto& message : batch) {
+        std::string_view line(static_cast<const char*>(message->payload), message->len);
+        std::string key = json_field(line, "id");
+        if (key.empty()) {
+            key = topic + "/" + std::to_string(message->partition) + "/" +
+                  std::to_string(message->offset);
+        }
+        keys.push_back(std::move(key));
+    }
+    auto known = store->decided(keys);
+    while (!known) {
+        if (stopping()) return known.error();
+        std::this_thread::sleep_for(std::chrono::milliseconds(kStoreRetryMs));
+        known = store->decided(keys);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto& message = batch[i];
+        InFlight item{message->partition, message->offset, std::move(keys[i]), nullptr};
+        consumed.fetch_add(1, std::memory_order_relaxed);
+        if (known->count(item.key) != 0 || keys_in_flight.count(item.key) != 0) {
+            redelivered.fetch_add(1, std::memory_order_relaxed);
+        } else if (message->payload != nullptr && message->len != 0) {
+            item.answer = std::make_shared<Answer>();
+            keys_in_flight.insert(item.key);
+            std::string_view line(static_cast<const char*>(message->payload), message->len);
+            ESTA_TRY(node.submit(line, item.answer));
+        }
+        in_flight.push_back(std::move(item));
+    }
+    return {};
+}
+
+Result<void> KafkaSource::State::store_rows(const std::vector<DecisionRow>& rows, bool closing) {
+    auto written = store->write(rows);
+    for (int attempt = 0; !written; ++attempt) {
+        if (closing ? attempt >= kCloseRetries : stopping()) return written.error();
+        if (attempt == 0) {
+            std::fprintf(stderr,
+                         "warning: storing %zu decisions in PostgreSQL failed (%s); "
+                         "retrying, nothing is committed meanwhile\n",
+                         rows.size(), written.error().to_string().c_str());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(kStoreRetryMs));
+        written = store->write(rows);
+    }
+    stored.fetch_add(*written, std::memory_order_relaxed);
+    return {};
+}
+
+// The first `count` records in flight are stored: their partitions resume after them.
+void KafkaSource::State::commit(std::size_t count) {
+    std::map<i32, i64> next;
+    for (std::size_t i = 0; i < count; ++i)
+        next[in_flight[i].partition] =
+            std::max(next[in_flight[i].partition], in_flight[i].offset + 1);
+    PartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
+    for (const auto& [partition, offset] : next)
+        rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset = offset;
+    // Synchronous: once it returns, the group resumes after these records.
+    rd_kafka_resp_err_t error = rd_kafka_commit(consumer.get(), offsets.get(), 0);
+    if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        commits.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        commit_failures.fetch_add(1, std::memory_order_relaxed);
+    }
+    for (std::size_t i = 0; i < count; ++i)
+        if (in_flight[i].answer) keys_in_flight.erase(in_flight[i].key);
+    in_flight.erase(in_flight.begin(), in_flight.begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+// Stores the decisions of the records decided so far, in consumption order, then commits
+// them. With `wait`, waits for every record in flight.
+Result<void> KafkaSource::State::finish(bool wait) {
+    std::vector<DecisionRow> rows;
+    std::size_t done = 0;
+    for (const auto& item : in_flight) {
+        if (item.answer) {
+            auto line = item.answer->wait(wait ? kFinishMs : 0);
+            if (!line && line.error().code == Status::Timeout) {
+                if (!wait) break;
+                return Err(Status::Timeout, "run.event_not_decided");
+            }
+            if (line) {
+                rows.push_back(DecisionRow{item.key, topic, item.partition, item.offset, *line});
+            } else {
+                failed.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
+        ++done;
+    }
+    if (done == 0) return {};
+    ESTA_TRY(store_rows(rows, wait));
+    commit(done);
+    return {};
+}
+
+KafkaSource::KafkaSource(std::unique_ptr<State> state) : m_state(std::move(state)) {}
+
+KafkaSource::~KafkaSource() {
+    if (m_state->consumer) rd_kafka_consumer_close(m_state->consumer.get());
+}
+
+Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const manifest::AppManifest& manifest,
+                                                       Node& node, const protocol::Clock& clock) {
+    const auto& drivers = manifest.drivers;
+    auto state = std::make_unique<State>(node, clock);
+    state->topic = drivers.topics.input;
+    char host[256] = {};
+    (void)gethostname(host, sizeof host - 1);
+    state->store =
+        ESTA_TRY(PgDecisions::open(drivers.sql.postgres, drivers.sql.decisions_table,
+                                   std::string(host) + "/" + std::to_string(getpid()), clock));
+    std::string group = drivers.topics.group.empty() ? manifest.name : drivers.topics.group;
+    drivers::RdKafkaConf conf =
+        ESTA_TRY(drivers::kafka_conf(drivers.topics.kafka, RD_KAFKA_CONSUMER, group));
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &State::on_rebalance);
+    rd_kafka_conf_set_opaque(conf.get(), state.get());
+    char error[512];
+    rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error);
+    if (raw == nullptr) return Err(Status::Invalid, "run.kafka_consumer");
+    (void)conf.release();  // rd_kafka_new took it.
+    state->consumer.reset(raw);
+    rd_kafka_poll_set_consumer(raw);
+    PartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), state->topic.c_str(), RD_KAFKA_PARTITION_UA);
+    ESTA_TRY(drivers::kafka_status(rd_kafka_subscribe(raw, topics.get()), "run.kafka_subscribe"));
+    return std::unique_ptr<KafkaSource>(new KafkaSource(std::move(state)));
+}
+
+Result<void> KafkaSource::run(const std::function<bool()>& stop) {
+    State& s = *m_state;
+    s.stop = &stop;
+    while (!stop() && s.failure) {
+        std::vector<MessageHandle> batch;
+        while (batch.size() < kBatch) {
+            MessageHandle message(
+                rd_kafka_consumer_poll(s.consumer.get(), batch.empty() ? kPollMs : 0));
+            if (!message) break;
+            if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                batch.push_back(std::move(message));
+            } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                std::fprintf(stderr, "warning: kafka: %s\n",
+                             rd_kafka_message_errstr(message.get()));
+            }
+        }
+        if (!batch.empty()) {
+            auto taken = s.take(std::move(batch));
+            if (!taken) {
+                s.failure = taken;
+                break;
+            }
+        }
+        auto finished = s.finish(false);
+        if (!finished && s.failure) s.failure = finished;
+    }
+    auto finished = s.finish(true);
+    if (!finished && s.failure) s.failure = finished;
+    // Leaving the group revokes the partitions (nothing is in flight by now).
+    rd_kafka_consumer_close(s.consumer.get());
+    s.consumer.reset();
+    s.stop = nullptr;
+    return s.failure;
+}
+
+ConsumeStats KafkaSource::stats() const {
+    const State& s = *m_state;
+    ConsumeStats stats;
+    stats.consumed = s.consumed.load();
+    stats.stored = s.stored.load();
+    stats.redelivered = s.redelivered.load();
+    stats.failed = s.failed.load();
+    stats.commits = s.commits.load();
+    stats.commit_failures = s.commit_failures.load();
+    stats.rebalances = s.rebalances.load();
+    return stats;
+}
+
+Result<void> consume_events(const manifest::AppManifest& manifest, Node& node,
+                            const std::function<bool()>& stop, std::string& report) {
+    protocol::SystemClock clock;
+    auto source = KafkaSource::open(manifest, node, clock);
+    if (!source) {
+        report = "not started: " + source.error().to_string();
+        return source.error();
+    }
+    auto ran = (*source)->run(stop);
+    ConsumeStats stats = (*source)->stats();
+    report = "topic " + manifest.drivers.topics.input + ": " + std::to_string(stats.consumed) +
+             " records consumed, " + std::to_string(stats.stored) + " decisions stored in " +
+             manifest.drivers.sql.decisions_table + ", " + std::to_string(stats.redelivered) +
+             " redelivered and stored before, " + std::to_string(stats.failed) + " failed, " +
+             std::to_string(stats.commits) + " commits (" + std::to_string(stats.commit_failures) +
+             " failed), " + std::to_string(stats.rebalances) + " rebalances";
+    return ran;
+}
+
+}  // namespace esta::app::run

@@ -1,0 +1,65 @@
+// A node's events from Kafka (docs/OPERATIONS.md "Real services"): one consumer in the
+// manifest's group reads the input topic; each record's value is one event line, submitted
+// to the node like any other event. The decisions of a batch go to PostgreSQL in one
+// transaction (pg_decisions.h), and only then are the records' offsets committed, so a
+// record is either decided and stored, or consumed again.
+//
+// Nodes in one group split the topic's partitions. When partitions are taken away (another
+// node joins, or this one leaves), the events in flight are finished, stored and committed
+// before they go. When a node dies, its partitions move to the others after the group's
+// session timeout and its uncommitted records are consumed again: a record whose decision
+// is already stored is skipped (found by its idempotency key), and the key's unique
+// constraint keeps a decision stored once whatever happens.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/manifest/model.h"
+#include "app/run/node.h"
+#include "protocol/clock.h"
+
+namespace esta::app::run {
+
+struct ConsumeStats {
+    u64 consumed = 0;     // Records read.
+    u64 stored = 0;       // Decisions written to PostgreSQL (new rows).
+    u64 redelivered = 0;  // Records whose decision was stored already (skipped).
+    u64 failed = 0;       // Events the handler failed (dead letters): committed, not stored.
+    u64 commits = 0;
+    u64 commit_failures = 0;  // Harmless: the records are found stored when consumed again.
+    u64 rebalances = 0;
+};
+
+class KafkaSource {
+  public:
+    // Connects to PostgreSQL (creating the decisions table) and joins the consumer group.
+    // `node` and `clock` are borrowed. Errors: Unavailable, DriverError, Invalid (a Kafka
+    // setting).
+    static Result<std::unique_ptr<KafkaSource>> open(const manifest::AppManifest& manifest,
+                                                     Node& node, const protocol::Clock& clock);
+    ~KafkaSource();
+    KafkaSource(const KafkaSource&) = delete;
+    KafkaSource& operator=(const KafkaSource&) = delete;
+
+    // Consumes until `stop` says so, then finishes the events in flight, stores and commits
+    // them and leaves the group. Errors: the node's (submitting failed), or storing failed
+    // at the end (those records are consumed again later).
+    Result<void> run(const std::function<bool()>& stop);
+
+    ConsumeStats stats() const;
+
+  private:
+    struct State;
+    explicit KafkaSource(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
+};
+
+// `estalogic run` with a Kafka input: opens a source on the node and runs it until `stop`;
+// `report` gets a one-line summary. Errors: open()'s and run()'s.
+Result<void> consume_events(const manifest::AppManifest& manifest, Node& node,
+                            const std::function<bool()>& stop, std::string& report);
+
+}  // namespace esta::app::run

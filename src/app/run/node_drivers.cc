@@ -1,0 +1,60 @@
+#include "app/run/node_drivers.h"
+
+#include "drivers/embedded/memory_kv.h"
+#include "drivers/redis/redis_kv.h"
+
+namespace esta::app::run {
+
+namespace {
+
+Diagnostic refusal(const manifest::AppManifest& manifest, std::string message) {
+    return Diagnostic{
+        Status::NotSupported, manifest.path + ": " + std::move(message), {}, {}, {}, {}};
+}
+
+}  // namespace
+
+Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnostics& problems) {
+    const auto& drivers = manifest.drivers;
+    std::size_t before = problems.size();
+    bool kafka = drivers.topics.backend == manifest::DriverBackend::External;
+    bool postgres = drivers.sql.backend == manifest::DriverBackend::External;
+    if (kafka && drivers.topics.input.empty()) {
+        problems.push_back(
+            refusal(manifest,
+                    "drivers.topics: `estalogic run` consumes its events from Kafka; name the "
+                    "topic: input = \"TOPIC\" (and group = \"GROUP\", default the app's name)"));
+    }
+    if (kafka && !postgres) {
+        problems.push_back(
+            refusal(manifest,
+                    "drivers.topics: events consumed from Kafka are decided into PostgreSQL "
+                    "(an offset is committed once its decision is stored there); set "
+                    "[drivers.sql] backend = \"postgres\""));
+    }
+    if (postgres && !kafka) {
+        problems.push_back(
+            refusal(manifest,
+                    "drivers.sql: PostgreSQL stores the decisions of events consumed from "
+                    "Kafka; set [drivers.topics] backend = \"kafka\" with an input topic, or "
+                    "remove [drivers.sql]"));
+    }
+    if (problems.size() != before) return Err(Status::NotSupported, "run.drivers_not_supported");
+    return {};
+}
+
+Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::KvDriverSpec& spec,
+                                                           const protocol::Clock& clock) {
+    std::unique_ptr<drivers::KvStore> store;
+    if (spec.backend == manifest::DriverBackend::External) {
+        store = std::make_unique<drivers::RedisKv>(spec.redis, clock);
+    } else {
+        store = std::make_unique<drivers::MemoryKv>(clock);
+    }
+    auto kv = std::make_unique<drivers::KvDriver>(std::move(store),
+                                                  std::vector<drivers::KvScript>{}, nullptr);
+    ESTA_TRY(kv->start());
+    return kv;
+}
+
+}  // namespace esta::app::run

@@ -1,0 +1,25 @@
+// The drivers a node runs, as its manifest's [drivers] section names them: the embedded
+// ones by default, Redis for the key-value grants, and PostgreSQL and Kafka for a node that
+// consumes its events from a topic (kafka_source.h). Credentials are read from where the
+// manifest points (environment or a protected file, S-2) when a driver starts.
+#pragma once
+
+#include <memory>
+
+#include "app/manifest/model.h"
+#include "base/diagnostic.h"
+#include "drivers/kv_driver.h"
+#include "protocol/clock.h"
+
+namespace esta::app::run {
+
+// Whether `estalogic run` can drive the manifest's [drivers]; each reason it cannot goes to
+// `problems` (Status::NotSupported).
+Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnostics& problems);
+
+// The key-value driver the kv grants share, started: the embedded store or Redis. Errors:
+// the store's (Redis unreachable: Unavailable; its password unreadable).
+Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::KvDriverSpec& spec,
+                                                           const protocol::Clock& clock);
+
+}  // namespace esta::app::run

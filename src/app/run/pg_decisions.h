@@ -1,0 +1,58 @@
+// The decisions table in PostgreSQL (docs/OPERATIONS.md "Real services"): one row per
+// consumed event, keyed by its idempotency key (the event's "id", or the record's
+// topic/partition/offset when it has none). A batch is written in one transaction with
+// ON CONFLICT DO NOTHING, so an event decided again after a failover or a redelivery keeps
+// its first decision and is stored once.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "drivers/postgres/pg_pool.h"
+
+namespace esta::app::run {
+
+struct DecisionRow {
+    std::string key;  // Idempotency key.
+    std::string topic;
+    i32 partition = 0;
+    i64 offset = 0;
+    std::string decision;  // The sink line (JSON, with module_sha256).
+};
+
+class PgDecisions {
+  public:
+    // Connects and creates the table when it does not exist. `table` is a checked identifier
+    // (manifest: drivers.sql.decisions_table); `node` names this node in the rows it stores.
+    // Errors: Unavailable, DriverError.
+    static Result<std::unique_ptr<PgDecisions>> open(const drivers::PgConfig& config,
+                                                     std::string table, std::string node,
+                                                     const protocol::Clock& clock);
+    ~PgDecisions();
+    PgDecisions(const PgDecisions&) = delete;
+    PgDecisions& operator=(const PgDecisions&) = delete;
+
+    // Which of `keys` have a decision already.
+    Result<std::set<std::string>> decided(const std::vector<std::string>& keys);
+    // Stores `rows` in one transaction; returns how many were new.
+    Result<u64> write(const std::vector<DecisionRow>& rows);
+
+  private:
+    PgDecisions(std::unique_ptr<drivers::PgPool> pool, std::string table, std::string node,
+                const protocol::Clock& clock);
+    Result<drivers::PgResultHandle> exec(PGconn* connection, const std::string& sql,
+                                         const std::vector<const char*>& params);
+
+    std::unique_ptr<drivers::PgPool> m_pool;
+    std::string m_table;
+    std::string m_node;
+    const protocol::Clock& m_clock;
+};
+
+// The value of the top-level string field `name` in a flat JSON line, as written (escapes
+// kept), or "" when absent.
+std::string json_field(std::string_view line, std::string_view name);
+
+}  // namespace esta::app::run
