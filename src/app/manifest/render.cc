@@ -310,6 +310,7 @@ toml::table to_toml(const AppManifest& manifest) {
         sql.insert_or_assign("max_wait_ms", ms(pg.max_wait));
         sql.insert_or_assign("connect_timeout_ms", ms(pg.connect_timeout));
         sql.insert_or_assign("statement_hard_limit_ms", ms(pg.statement_hard_limit));
+        sql.insert_or_assign("decisions_table", drivers.sql.decisions_table);
     } else {
         sql.insert_or_assign("backend", "embedded");
     }
@@ -319,6 +320,8 @@ toml::table to_toml(const AppManifest& manifest) {
         const auto& kafka = drivers.topics.kafka;
         topics.insert_or_assign("backend", "kafka");
         topics.insert_or_assign("bootstrap", kafka.bootstrap);
+        if (!drivers.topics.input.empty()) topics.insert_or_assign("input", drivers.topics.input);
+        if (!drivers.topics.group.empty()) topics.insert_or_assign("group", drivers.topics.group);
         topics.insert_or_assign("acks", acks_key(kafka.acks));
         topics.insert_or_assign("idempotent", kafka.idempotent);
         if (!kafka.sasl_username.empty())

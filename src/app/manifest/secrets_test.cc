@@ -47,6 +47,26 @@ TEST(ManifestSecrets, S2_RejectsSecretInKafkaSettings) {
                      "\"PATH\" }");
 }
 
+// `estalogic run` consumes `input` in `group` and stores decisions in `decisions_table`.
+TEST(ManifestDrivers, D3_KafkaInputGroupAndDecisionsTable) {
+    auto outcome = parse_test_manifest(
+        with("[drivers.topics]\nbackend = \"kafka\"\nbootstrap = \"k:9092\"\n"
+             "input = \"esta-events\"\ngroup = \"esta-accrual\"\n"
+             "[drivers.sql]\nbackend = \"postgres\"\nconninfo = \"dbname=esta\"\n"
+             "decisions_table = \"esta_decisions\"\n"));
+    ASSERT_TRUE(outcome.manifest) << (outcome.errors.empty() ? "" : outcome.errors[0].to_string());
+    EXPECT_EQ(outcome.manifest->drivers.topics.input, "esta-events");
+    EXPECT_EQ(outcome.manifest->drivers.topics.group, "esta-accrual");
+    EXPECT_EQ(outcome.manifest->drivers.sql.decisions_table, "esta_decisions");
+
+    auto bad = parse_test_manifest(
+        with("[drivers.sql]\nbackend = \"postgres\"\nconninfo = \"dbname=esta\"\n"
+             "decisions_table = \"esta-decisions; DROP\"\n"));
+    expect_one_error(bad, at(8, 19),
+                     "drivers.sql.decisions_table: \"esta-decisions; DROP\" is not a name; "
+                     "allowed: 1 to 63 of a-z, 0-9, '_', not starting with a digit");
+}
+
 // Found by fuzzing: toml++ prints a key with a tab bare, so `manifest show` made a file
 // that did not parse. Property names are librdkafka's spelling only.
 TEST(ManifestDrivers, KafkaSettingNameIsAPropertyName) {
