@@ -24,6 +24,7 @@
 #include "app/run/ingress.h"
 #include "app/run/kafka_source.h"
 #include "app/run/node.h"
+#include "app/run/node_role.h"
 #include "app/version.h"
 #include "workload.h"
 
@@ -36,6 +37,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 64;      // EX_USAGE
 constexpr int kExitDataError = 65;  // EX_DATAERR: a module the kernel refuses.
 constexpr int kExitNoInput = 66;    // EX_NOINPUT
+constexpr int kExitFenced = 75;     // EX_TEMPFAIL: a newer primary fenced this one.
 constexpr int kExitConfig = 78;     // EX_CONFIG: the manifest is wrong.
 constexpr int kExitInterrupted = 130;
 constexpr u64 kSettleMs = 60'000;
@@ -52,6 +54,7 @@ struct RunOptions {
     i32 employers = 100;
     run::NodeOptions node;
     run::IngressOptions ingress;
+    run::RoleFlags role;
     bool serve = false;
     bool quiet = false;
 };
@@ -281,9 +284,27 @@ int run_app(const RunOptions& options) {
         return kExitUsage;
     }
 
+    auto role_options = run::role_options(*manifest, options.role, options.node);
+    if (!role_options) {
+        std::fprintf(stderr, "estalogic run: %s\n", role_options.error().context);
+        return kExitUsage;
+    }
+    if (*role_options && consume) {
+        std::fprintf(stderr,
+                     "estalogic run: a primary or standby takes its events from "
+                     "--generate or --events so far, not from Kafka\n");
+        return kExitUsage;
+    }
+    run::NodeOptions node_options = options.node;
+    run::RoleBoard board;
+    if (*role_options) {
+        node_options.hold_sinks = true;  // The role writes them, fenced.
+        node_options.status_fields = [&board] { return board.fields(); };
+    }
+
     SignalWatcher signals;  // Before any thread starts, so every thread inherits the mask.
     Diagnostics problems;
-    auto node = run::Node::start(*manifest, options.node, problems);
+    auto node = run::Node::start(*manifest, node_options, problems);
     if (!node) {
         print_diagnostics("error: ", problems);
         if (problems.empty()) {
@@ -307,8 +328,25 @@ int run_app(const RunOptions& options) {
         }
     }
 
+    std::unique_ptr<run::NodeRole> role;
+    if (*role_options) {
+        auto started_role = run::NodeRole::start(**node, **role_options, board);
+        if (!started_role) {
+            std::fprintf(stderr, "estalogic run: cannot take the %s role: %s\n",
+                         options.role.role.c_str(), started_role.error().to_string().c_str());
+            return kExitFailure;
+        }
+        role = std::move(*started_role);
+    }
+    auto stop = [&signals] { return signals.stopped(); };
+    auto submit = [&](std::string_view line) {
+        return role ? role->feed(line, stop) : (*node)->submit(line);
+    };
+
     std::unique_ptr<run::Ingress> ingress;
-    if (manifest->ingress.enabled && options.node.http) {
+    if (role && manifest->ingress.enabled) {
+        std::fprintf(stderr, "note: the ingress is not served by a primary/standby node yet\n");
+    } else if (manifest->ingress.enabled && options.node.http) {
         auto opened = run::Ingress::start(*manifest, **node, options.ingress);
         if (opened) {
             ingress = std::move(*opened);
@@ -328,7 +366,7 @@ int run_app(const RunOptions& options) {
         Progress progress(**node, static_cast<u64>(options.generate), options.quiet);
         auto feed = [&](std::string_view line) {
             if (!fed || signals.stopped()) throw StopFeeding{};
-            if (!line.empty()) fed = (*node)->submit(line);
+            if (!line.empty()) fed = submit(line);
         };
         if (options.generate > 0) {
             workload::Options workload;
@@ -344,14 +382,17 @@ int run_app(const RunOptions& options) {
             fed = run::consume_events(
                 *manifest, **node, [&signals] { return signals.stopped(); }, consumed);
         } else if (options.serve) {
-            while (!signals.stopped())
+            while (!role && !signals.stopped())
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         } else {
             std::istream& in = options.events == "-" ? std::cin : events_file;
             std::string line;
             while (fed && !signals.stopped() && std::getline(in, line))
-                if (!line.empty()) fed = (*node)->submit(line);
+                if (!line.empty()) fed = submit(line);
         }
+        // A primary or standby keeps its role after the source ended, until stopped.
+        if (role && fed) fed = role->idle(stop);
+        if (role && !fed && fed.error().code == Status::ShuttingDown) fed = {};
         // What is in flight is still decided; a second signal cannot cut it short.
         if (ingress) ingress->stop();
         (*node)->settle(kSettleMs);
@@ -362,6 +403,13 @@ int run_app(const RunOptions& options) {
     auto stopped = (*node)->stop();
     print_summary(*manifest, **node, seconds, signals.stopped());
     if (!consumed.empty()) std::printf("  kafka       %s\n", consumed.c_str());
+    if (!fed && fed.error().code == Status::Revoked) {
+        std::fprintf(stderr,
+                     "estalogic run: fenced: a newer primary leads (%s); restart this node to "
+                     "rejoin as a standby\n",
+                     fed.error().to_string().c_str());
+        return kExitFenced;
+    }
     if (!fed) {
         std::fprintf(stderr, "estalogic run: feeding events failed: %s\n",
                      fed.error().to_string().c_str());
@@ -419,6 +467,13 @@ void register_run_command(CLI::App& root, CommandContext& context) {
     command->add_flag("!--no-http", options->node.http,
                       "Serve no HTTP: neither the observability endpoint (/healthz, /readyz, "
                       "/metrics, /v1/status) nor the ingress");
+    command->add_option("--role", options->role.role,
+                        "primary or standby: run as one of a pair (K-61; also [redundancy] role)");
+    command->add_option("--peer", options->role.peer, "The other node's HOST:PORT (with --role)");
+    command->add_option("--listen", options->role.listen,
+                        "Where this node listens for its peer, HOST:PORT (with --role)");
+    command->add_option("--lock-file", options->role.lock_file,
+                        "The leadership witness on one host (with --role)");
     command->add_option("--http-port", options->node.http_port,
                         "Serve the observability endpoint on this port instead (0: any free)");
     command->footer(
@@ -433,6 +488,9 @@ void register_run_command(CLI::App& root, CommandContext& context) {
         "events in flight finish, closes the journal and the audit log (exit 130).\n"
         "With an [ingress] table it serves POST /v1/invoke/{route} too; --serve feeds\n"
         "nothing else and serves until Ctrl-C.\n"
+        "With --role primary|standby (or [redundancy]) it runs as one of a pair: the\n"
+        "primary replicates each event to the standby before its decision is written; the\n"
+        "standby re-executes and takes over when the primary dies (docs/OPERATIONS.md).\n"
         "Example:\n"
         "  estalogic run examples/esta-accrual/app.toml --generate 100000 --seed 1\n"
         "  estalogic verify-log examples/esta-accrual/var/audit\n"

@@ -82,6 +82,27 @@ u64 number(const nlohmann::json& status, const char* key) {
     return it != status.end() && it->is_number_unsigned() ? it->get<u64>() : 0;
 }
 
+// A primary's or standby's role (`estalogic run --role`, docs/OPERATIONS.md).
+void print_redundancy(const nlohmann::json& status) {
+    auto it = status.find("redundancy");
+    if (it == status.end() || !it->is_object()) return;
+    const nlohmann::json& role = *it;
+    std::printf(
+        "  role %s, epoch %s; lease epoch %s held by %s\n", role.value("role", "?").c_str(),
+        thousands(number(role, "epoch")).c_str(), thousands(number(role, "lease_epoch")).c_str(),
+        role.value("lease_holder", "").empty() ? "nobody" : role.value("lease_holder", "").c_str());
+    std::printf(
+        "  journal %s, lag %s entries, divergences %s, decisions written %s, writes "
+        "refused %s\n",
+        thousands(number(role, "last_sequence")).c_str(),
+        thousands(number(role, "lag_entries")).c_str(),
+        thousands(number(role, "divergences")).c_str(), thousands(number(role, "written")).c_str(),
+        thousands(number(role, "refused_writes")).c_str());
+    if (role.contains("takeover_ms"))
+        std::printf("  took over %s ms after the primary was last heard\n",
+                    thousands(number(role, "takeover_ms")).c_str());
+}
+
 void print_status(const nlohmann::json& status, const std::string& state, const std::string& from) {
     std::printf("%s: %s (pid %lld%s%s; from %s)\n", status.value("app", "?").c_str(), state.c_str(),
                 static_cast<long long>(status.value("pid", 0LL)),
@@ -101,6 +122,7 @@ void print_status(const nlohmann::json& status, const std::string& state, const 
         }
         std::printf("  decisions by kind: %s\n", kinds.c_str());
     }
+    print_redundancy(status);
 }
 
 int run_status(const StatusOptions& options) {

@@ -51,7 +51,7 @@ void settle_effects(FileLedger& ledger, u64 epoch, u64 through) {
     LockFileWitness witness((dir / "lease").string());
     FileLedger ledger((dir / "ledger").string());
     testing::SumMachine machine;
-    NodeOptions options{id, socket_of(dir, id), socket_of(dir, 3 - id), {}};
+    NodeOptions options{id, socket_of(dir, id), socket_of(dir, 3 - id), false, {}};
     options.config.batch_interval = 0;  // Ship each input at once (synchronous clients).
     ReplicationNode node(options, clock, machine, witness);
     if (!node.start()) _exit(2);

@@ -14,7 +14,9 @@ void ReplicationNode::lead(Lease lease, ReplicaLog log) {
 
 Result<void> ReplicationNode::start() {
     m_listener = ESTA_TRY(Listener::listen(m_options.listen));
-    auto lease = m_witness.acquire(m_options.node);
+    auto lease = m_options.start_as_standby
+                     ? Result<Lease>(Err(Status::Unavailable, "node: starts as a standby"))
+                     : m_witness.acquire(m_options.node);
     if (lease) {
         lead(*lease, {});
     } else {

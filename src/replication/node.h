@@ -25,6 +25,9 @@ struct NodeOptions {
     u64 node = 0;
     std::string listen;  // "HOST:PORT" or "unix:PATH": where this node accepts a standby.
     std::string peer;    // Where the other node listens.
+    // Starts as a standby even when the lease is free (`--role standby`): it leads only
+    // after the timeout passes without a primary.
+    bool start_as_standby = false;
     ReplicationConfig config;
 };
 

@@ -19,7 +19,9 @@ void Standby::drop_link() {
 Result<void> Standby::attach(std::unique_ptr<Link> link) {
     m_link = std::move(link);
     m_reader = MessageReader();
-    m_last_heard = m_clock.now_ns();
+    // Connecting is not hearing from a primary: whoever listens at the peer's address may
+    // be a node restarting as a standby, and the silence since the primary was last heard
+    // still counts toward the timeout.
     auto sent = send_message(*m_link, Message{m_epoch, Hello{m_log.last() + 1}});
     if (!sent) drop_link();
     return sent;
@@ -55,7 +57,11 @@ Result<void> Standby::handle(const Message& message) {
     }
     m_epoch = message.epoch;
     m_last_heard = m_clock.now_ns();
+    if (const auto* heartbeat = std::get_if<Heartbeat>(&message.body))
+        m_primary_last = heartbeat->last_sequence;
     if (const auto* entries = std::get_if<Entries>(&message.body)) {
+        if (!entries->entries.empty())
+            m_primary_last = std::max(m_primary_last, entries->entries.back().record.sequence);
         for (const Entry& entry : entries->entries)
             ESTA_TRY(apply(entry));
         // Acknowledged only once applied: an acknowledged input is on this node too.

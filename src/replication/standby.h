@@ -15,6 +15,7 @@
 // its own unacknowledged tail is discarded, and it catches up from the new primary.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -51,6 +52,9 @@ class Standby {
     std::optional<Nanos> promoted_at() const { return m_promoted_at; }
     u64 last_sequence() const { return m_log.last(); }
     u64 known_epoch() const { return m_epoch; }
+    // The primary's last sequence as its latest heartbeat or batch showed it (the lag is
+    // this minus last_sequence()).
+    u64 primary_last() const { return std::max(m_primary_last, m_log.last()); }
     const StandbyStats& stats() const { return m_stats; }
     const ReplicaLog& log() const { return m_log; }
     // Called for each divergence: (sequence, primary's digest, ours).
@@ -74,6 +78,7 @@ class Standby {
     std::unique_ptr<Link> m_link;
     MessageReader m_reader;
     u64 m_epoch = 0;
+    u64 m_primary_last = 0;
     Nanos m_last_heard;
     std::optional<Lease> m_lease;
     std::optional<Nanos> m_promoted_at;

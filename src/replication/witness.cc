@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <iterator>
+
+#include "replication/epoch_file.h"
 
 namespace esta::replication {
 
@@ -39,18 +43,11 @@ Result<Lease> LockFileWitness::acquire(u64 node) {
         if (error == EWOULDBLOCK) return Err(Status::Unavailable, "witness: the lease is held");
         return Err(Status::IoError, "witness: flock", Detail{.actual = u64(error)});
     }
-    u8 bytes[8] = {};
-    ssize_t got = ::pread(fd, bytes, sizeof bytes, 0);
-    u64 epoch = 0;
-    if (got == static_cast<ssize_t>(sizeof bytes)) {
-        for (int i = 7; i >= 0; --i)
-            epoch = (epoch << 8) | bytes[i];
-    }
-    ++epoch;
-    for (int i = 0; i < 8; ++i)
-        bytes[i] = static_cast<u8>(epoch >> (8 * i));
-    if (::pwrite(fd, bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes) ||
-        ::fsync(fd) != 0) {
+    auto stored = read_epoch_at(fd);
+    u64 epoch = stored ? *stored + 1 : 0;
+    // The holder's label follows the epoch, for `estalogic status` on either node.
+    if (!stored || !write_epoch_at(fd, epoch) || ::ftruncate(fd, 8) != 0 ||
+        ::pwrite(fd, m_label.data(), m_label.size(), 8) != static_cast<ssize_t>(m_label.size())) {
         ::close(fd);
         return Err(Status::IoError, "witness: writing the epoch");
     }
@@ -58,6 +55,18 @@ Result<Lease> LockFileWitness::acquire(u64 node) {
     m_node = node;
     m_lease = Lease{epoch};
     return m_lease;
+}
+
+Result<LeaseView> LockFileWitness::peek(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Err(Status::NotFound, "witness: no lock file");
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    LeaseView view;
+    if (bytes.size() < 8) return view;
+    for (int i = 7; i >= 0; --i)
+        view.epoch = (view.epoch << 8) | static_cast<u8>(bytes[static_cast<std::size_t>(i)]);
+    view.holder = bytes.substr(8);
+    return view;
 }
 
 void LockFileWitness::release(u64 node) {

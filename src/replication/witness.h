@@ -50,11 +50,19 @@ class MemoryWitness final : public Witness {
     u64 m_grants = 0;
 };
 
-// The lock file's first 8 bytes are the last epoch granted (little-endian). The lock is
-// released by the operating system when the holder's process ends, however it ends.
+// What a lock file says: the last epoch granted and the label its holder gave.
+struct LeaseView {
+    u64 epoch = 0;
+    std::string holder;
+};
+
+// The lock file's first 8 bytes are the last epoch granted (little-endian), then the
+// holder's label. The lock is released by the operating system when the holder's process
+// ends, however it ends.
 class LockFileWitness final : public Witness {
   public:
-    explicit LockFileWitness(std::string path) : m_path(std::move(path)) {}
+    explicit LockFileWitness(std::string path, std::string label = {})
+        : m_path(std::move(path)), m_label(std::move(label)) {}
     ~LockFileWitness() override;
     LockFileWitness(const LockFileWitness&) = delete;
     LockFileWitness& operator=(const LockFileWitness&) = delete;
@@ -62,9 +70,12 @@ class LockFileWitness final : public Witness {
     Result<Lease> acquire(u64 node) override;
     bool holds(u64 node) const override { return m_fd >= 0 && m_node == node; }
     void release(u64 node) override;
+    // Reads `path` without locking it (the epoch and label of the last grant).
+    static Result<LeaseView> peek(const std::string& path);
 
   private:
     std::string m_path;
+    std::string m_label;
     int m_fd = -1;
     u64 m_node = 0;
     Lease m_lease;

@@ -21,10 +21,14 @@ std::string_view kind_of(std::string_view line) {
 }  // namespace
 
 Result<std::unique_ptr<DecisionSink>> DecisionSink::open(std::string name, std::string path,
-                                                         kernel::Ref<kernel::Endpoint> endpoint) {
-    std::FILE* file = std::fopen(path.c_str(), "wb");
-    if (file == nullptr) return Err(Status::IoError, "sink.cannot_open");
-    std::setvbuf(file, nullptr, _IOFBF, kFileBuffer);
+                                                         kernel::Ref<kernel::Endpoint> endpoint,
+                                                         bool hold) {
+    std::FILE* file = nullptr;
+    if (!hold) {
+        file = std::fopen(path.c_str(), "wb");
+        if (file == nullptr) return Err(Status::IoError, "sink.cannot_open");
+        std::setvbuf(file, nullptr, _IOFBF, kFileBuffer);
+    }
     return std::unique_ptr<DecisionSink>(
         new DecisionSink(std::move(name), std::move(path), std::move(endpoint), file));
 }
@@ -41,7 +45,7 @@ DecisionSink::~DecisionSink() {
 }
 
 void DecisionSink::write(const kernel::Message& message) {
-    if (m_file == nullptr) return;
+    if (m_closed) return;
     std::string_view text(reinterpret_cast<const char*>(message.payload.data()),
                           message.payload.size());
     m_line.clear();
@@ -55,7 +59,8 @@ void DecisionSink::write(const kernel::Message& message) {
         m_line.append(text);
     }
     m_line += '\n';
-    if (std::fwrite(m_line.data(), 1, m_line.size(), m_file) != m_line.size()) m_failed = true;
+    if (m_file != nullptr && std::fwrite(m_line.data(), 1, m_line.size(), m_file) != m_line.size())
+        m_failed = true;
     std::string_view kind = kind_of(text);
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_by_kind.find(kind);
@@ -64,6 +69,7 @@ void DecisionSink::write(const kernel::Message& message) {
 }
 
 Result<void> DecisionSink::close() {
+    m_closed = true;
     if (m_file == nullptr) return {};
     bool ok = std::fflush(m_file) == 0 && !m_failed;
     ok = std::fclose(m_file) == 0 && ok;

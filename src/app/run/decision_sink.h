@@ -15,9 +15,11 @@ namespace esta::app::run {
 
 class DecisionSink {
   public:
-    // Opens (truncating) `path`. Errors: IoError.
+    // Opens (truncating) `path`; with `hold`, opens nothing: write() makes the line (for
+    // last_line()) and counts it, and the owner writes it elsewhere. Errors: IoError.
     static Result<std::unique_ptr<DecisionSink>> open(std::string name, std::string path,
-                                                      kernel::Ref<kernel::Endpoint> endpoint);
+                                                      kernel::Ref<kernel::Endpoint> endpoint,
+                                                      bool hold = false);
     ~DecisionSink();
     DecisionSink(const DecisionSink&) = delete;
     DecisionSink& operator=(const DecisionSink&) = delete;
@@ -36,6 +38,7 @@ class DecisionSink {
                               : std::string_view(m_line).substr(0, m_line.size() - 1);
     }
     const kernel::Ref<kernel::Endpoint>& endpoint() const { return m_endpoint; }
+    const std::string& name() const { return m_name; }
     const std::string& path() const { return m_path; }
     // Decision kind -> count; a snapshot, safe from any thread.
     std::map<std::string, u64, std::less<>> by_kind() const;
@@ -53,6 +56,7 @@ class DecisionSink {
     std::map<std::string, u64, std::less<>> m_by_kind;
     std::string m_line;  // Reused.
     bool m_failed = false;
+    bool m_closed = false;
 };
 
 }  // namespace esta::app::run

@@ -130,8 +130,10 @@ NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& o
                                    ? fs::absolute(options.sink_file).string()
                                    : (fs::path(paths.data_dir) / (sink->name + ".jsonl")).string();
             if (std::find(paths.sink_files.begin(), paths.sink_files.end(), file) ==
-                paths.sink_files.end())
+                paths.sink_files.end()) {
                 paths.sink_files.push_back(file);
+                paths.sink_names.push_back(sink->name);
+            }
         }
     }
     return paths;
@@ -214,6 +216,9 @@ struct Node::Parts {
     void start_http();
     void write_status(bool running);
     NodeStats snapshot(bool latency) const;
+    std::string status_fields() const {
+        return options.status_fields ? options.status_fields() : std::string();
+    }
 };
 
 Result<void> Node::Parts::open_files() {
@@ -280,7 +285,7 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
                 ProcessId(kSinkReceiverBase + static_cast<u32>(sinks.size())),
                 MailboxConfig{.capacity = kSinkCapacity, .overflow = OverflowMode::BlockSender});
             auto opened = ESTA_TRY(DecisionSink::open(sink->name, paths.sink_files[file_index++],
-                                                      std::move(endpoint)));
+                                                      std::move(endpoint), options.hold_sinks));
             sink_by_name[sink->name] = opened.get();
             sinks.push_back(std::move(opened));
         }
@@ -460,7 +465,7 @@ bool Node::Parts::drain_once() {
             auto& queue = pending[message.sender];
             if (queue.empty()) continue;
             latencies.push_back(static_cast<u64>(now - queue.front().at));
-            if (queue.front().answer) queue.front().answer->give(sink->last_line());
+            if (queue.front().answer) queue.front().answer->give(sink->last_line(), sink->name());
             queue.pop_front();
         }
         decisions.fetch_add(messages.size(), std::memory_order_relaxed);
@@ -600,14 +605,16 @@ Result<void> Node::submit(std::string_view line, std::shared_ptr<Answer> answer)
 }
 
 Result<std::string> Node::call(const std::string& process, u32 type, std::string_view body,
-                               u64 timeout_ms) {
+                               u64 timeout_ms, std::string* sink) {
     Parts& p = *m_parts;
     auto pid = p.pids.find(process);
     if (pid == p.pids.end()) return Err(Status::NotFound, "run.no_such_process");
     if (p.stopped) return Err(Status::ShuttingDown, "run.stopping");
     auto answer = std::make_shared<Answer>();
     ESTA_TRY(p.send_event(p.partition(process, body), type, body, answer));
-    return answer->wait(timeout_ms);
+    auto line = answer->wait(timeout_ms);
+    if (line && sink != nullptr) *sink = answer->sink();
+    return line;
 }
 
 Result<u64> Node::audit(std::string_view kind, const observe::Value::Map& data) {
@@ -681,17 +688,18 @@ void Node::Parts::start_http() {
     http = std::move(*started);
     identity.http = std::string(http->tls() ? "https://" : "http://") + server.host + ":" +
                     std::to_string(http->port());
-    http->add_route(
-        "GET", "/v1/status", observe::RouteAccess::Public, [this](const observe::HttpRequestView&) {
-            return observe::HttpReply{200, "application/json",
-                                      render_status_json(identity, snapshot(false), !stopped,
-                                                         clock.now_ns() / kNanosPerMilli)};
-        });
+    http->add_route("GET", "/v1/status", observe::RouteAccess::Public,
+                    [this](const observe::HttpRequestView&) {
+                        return observe::HttpReply{
+                            200, "application/json",
+                            render_status_json(identity, snapshot(false), !stopped,
+                                               clock.now_ns() / kNanosPerMilli, status_fields())};
+                    });
 }
 
 void Node::Parts::write_status(bool running) {
-    std::string text =
-        render_status_json(identity, snapshot(false), running, clock.now_ns() / kNanosPerMilli);
+    std::string text = render_status_json(identity, snapshot(false), running,
+                                          clock.now_ns() / kNanosPerMilli, status_fields());
     (void)write_file_atomically((fs::path(paths.data_dir) / kStatusFile).string(), text);
 }
 

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 #include "app/manifest/model.h"
@@ -36,6 +37,11 @@ struct NodeOptions {
     bool http = true;              // Serve the manifest's observability endpoint.
     std::optional<int> http_port;  // Instead of the manifest's port (0: any free one).
     u32 window = 256;              // Events in flight at most (bounded by half the mailbox).
+    // The sinks' lines go only to the callers waiting for them (call()); the owner writes
+    // them where they land, fenced (a primary/standby pair: node_role.h).
+    bool hold_sinks = false;
+    // More fields for the status document (",\"key\":..." JSON), from any thread.
+    std::function<std::string()> status_fields;
 };
 
 // A snapshot for progress lines and the summary.
@@ -60,6 +66,7 @@ struct NodePaths {
     std::string node_key;      // The audit log's signing key, when the manifest names none.
     std::string module_store;  // Every module run, as SHA256.wasm (V-2).
     std::vector<std::string> sink_files;
+    std::vector<std::string> sink_names;  // The sink each file is for.
 };
 
 NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& options);
@@ -68,9 +75,10 @@ NodePaths node_paths(const manifest::AppManifest& manifest, const NodeOptions& o
 // or a failure, or nothing by the deadline.
 class Answer {
   public:
-    void give(std::string_view line) {
+    void give(std::string_view line, std::string_view sink) {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_line = std::string(line);
+        m_sink = std::string(sink);
         m_state = State::Given;
         m_ready.notify_all();
     }
@@ -80,6 +88,11 @@ class Answer {
         m_ready.notify_all();
     }
     // Errors: Timeout (nothing by then), Invalid (the handler failed the message).
+    // The sink the line went to (once given).
+    std::string sink() {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_sink;
+    }
     Result<std::string> wait(u64 timeout_ms) {
         std::unique_lock<std::mutex> lock(m_mutex);
         if (!m_ready.wait_for(lock, std::chrono::milliseconds(timeout_ms),
@@ -95,6 +108,7 @@ class Answer {
     std::condition_variable m_ready;
     State m_state = State::Waiting;
     std::string m_line;
+    std::string m_sink;
 };
 
 class Node {
@@ -113,10 +127,11 @@ class Node {
     // or the kernel's (the process ended).
     Result<void> submit(std::string_view line, std::shared_ptr<Answer> answer = nullptr);
     // Sends `body` to `process` as a message of `type` (journaled like an event) and waits
-    // up to `timeout_ms` for the sink line it produces. Errors: NotFound (no such process),
-    // Timeout, Invalid (the handler failed it), ShuttingDown, the kernel's (a full mailbox).
+    // up to `timeout_ms` for the sink line it produces (and names its sink in `sink`).
+    // Errors: NotFound (no such process), Timeout, Invalid (the handler failed it),
+    // ShuttingDown, the kernel's (a full mailbox).
     Result<std::string> call(const std::string& process, u32 type, std::string_view body,
-                             u64 timeout_ms);
+                             u64 timeout_ms, std::string* sink = nullptr);
     // Appends a record of the node's own to the audit log (the ingress's refusals).
     Result<u64> audit(std::string_view kind, const observe::Value::Map& data);
     // Waits (wall clock) until every submitted event is decided or failed. True when so.

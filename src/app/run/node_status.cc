@@ -33,7 +33,7 @@ void metric(std::string& out, const char* name, const char* help, u64 value) {
 }  // namespace
 
 std::string render_status_json(const NodeIdentity& identity, const NodeStats& stats, bool running,
-                               i64 now_unix_ms) {
+                               i64 now_unix_ms, std::string_view more) {
     std::string out = "{\"v\":1,\"app\":";
     observe::append_json_string(out, identity.app);
     out += ",\"state\":";
@@ -56,7 +56,9 @@ std::string render_status_json(const NodeIdentity& identity, const NodeStats& st
         observe::append_json_string(out, kind);
         out += ':' + std::to_string(count);
     }
-    out += "}}\n";
+    out += '}';
+    out += more;
+    out += "}\n";
     return out;
 }
 

@@ -18,9 +18,10 @@ struct NodeIdentity {
     std::string http;  // "http://host:port", or "" when not serving.
 };
 
-// {"v":1,"app":...,"state":"running"|"stopped",...,"events":N,"decisions":N,...}
+// {"v":1,"app":...,"state":"running"|"stopped",...,"events":N,"decisions":N,...}; `more`
+// (",\"key\":value...") goes in before the closing brace (the redundancy role's fields).
 std::string render_status_json(const NodeIdentity& identity, const NodeStats& stats, bool running,
-                               i64 now_unix_ms);
+                               i64 now_unix_ms, std::string_view more = {});
 std::string render_metrics_text(const NodeStats& stats);
 // Writes `text` to `path` through a temporary file and a rename (readers never see half).
 Result<void> write_file_atomically(const std::string& path, const std::string& text);

@@ -1,0 +1,385 @@
+// `estalogic run --role primary|standby` end to end (K-61): two estalogic processes on
+// loopback share a lock file (the witness) and the decisions file (the sink, fenced by
+// epoch). The primary is killed with SIGKILL in mid-stream: the standby takes over (the time
+// is printed), every decision written before the kill stays, every event is decided once,
+// and the old primary, restarted, rejoins as a standby and re-executes without a divergence.
+// The split-brain test blocks the replication link (a proxy the test holds) while both
+// nodes reach the witness. The kill loop repeats the failover ESTA_ROLE_KILLS times (2 by
+// default; 20 under label slow).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <thread>
+
+#include "replication/fenced_file.h"
+#include "run_harness.h"
+#include "tiny_json.h"
+
+namespace esta::test {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::string loopback(int port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    auto until = SteadyClock::now() + limit;
+    while (SteadyClock::now() < until) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return done();
+}
+
+std::uint64_t count_lines(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return static_cast<std::uint64_t>(
+        std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n'));
+}
+
+// The epoch the sink's fence file announces (0 when none).
+std::uint64_t fence_epoch(const fs::path& sink) {
+    std::ifstream in(sink.string() + ".fence", std::ios::binary);
+    unsigned char bytes[8] = {};
+    if (!in.read(reinterpret_cast<char*>(bytes), 8)) return 0;
+    std::uint64_t epoch = 0;
+    for (int i = 7; i >= 0; --i)
+        epoch = (epoch << 8) | bytes[i];
+    return epoch;
+}
+
+// The role fields of a node's status file ("" values when it has none yet).
+JsonObject role_of(const fs::path& state) {
+    std::string text = read_text(state / "data" / "status.json");
+    try {
+        JsonObject status = parse_flat_json(text);
+        return parse_flat_json(status["redundancy"].text);
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+struct SinkCheck {
+    std::vector<std::uint64_t> sequences;
+    std::vector<std::uint64_t> epochs;
+};
+
+// Each line's "epoch":E,"seq":S (the fenced sink appends them last).
+SinkCheck read_sink(const fs::path& path) {
+    SinkCheck check;
+    for (const auto& line : read_lines(path)) {
+        JsonObject decision = parse_flat_json(line);
+        check.epochs.push_back(std::stoull(decision["epoch"].text));
+        check.sequences.push_back(std::stoull(decision["seq"].text));
+    }
+    return check;
+}
+
+// A primary/standby pair of estalogic processes over one lock file and one decisions file.
+class RolePair : public RunE2e {
+  protected:
+    struct Slot {
+        int listen = 0;
+        int peer = 0;
+        fs::path state;
+        pid_t pid = -1;
+    };
+
+    void SetUp() override {
+        RunE2e::SetUp();
+        m_sink = m_dir / "decisions.jsonl";
+        m_slots[0] = Slot{free_port(), 0, m_dir / "a", -1};
+        m_slots[1] = Slot{free_port(), 0, m_dir / "b", -1};
+        m_slots[0].peer = m_slots[1].listen;
+        m_slots[1].peer = m_slots[0].listen;
+    }
+    void TearDown() override {
+        for (auto& slot : m_slots)
+            stop(slot, SIGKILL);
+        RunE2e::TearDown();
+    }
+
+    // Starts slot `i` as `role`, feeding `events` generated events.
+    void start(int i, const std::string& role, std::int64_t events) {
+        Slot& slot = m_slots[i];
+        std::vector<std::string> args = {ESTALOGIC,
+                                         "run",
+                                         example(),
+                                         "--role",
+                                         role,
+                                         "--listen",
+                                         loopback(slot.listen),
+                                         "--peer",
+                                         loopback(slot.peer),
+                                         "--lock-file",
+                                         (m_dir / "lease").string(),
+                                         "--state-dir",
+                                         slot.state.string(),
+                                         "--decisions",
+                                         m_sink.string(),
+                                         "--generate",
+                                         std::to_string(events),
+                                         "--seed",
+                                         "7",
+                                         "--http-port",
+                                         "0",
+                                         "--quiet"};
+        std::string log = (m_dir / ("node" + std::to_string(i) + ".log")).string();
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            std::vector<char*> argv;
+            for (auto& arg : args)
+                argv.push_back(arg.data());
+            argv.push_back(nullptr);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        slot.pid = pid;
+    }
+    void stop(Slot& slot, int signal) {
+        if (slot.pid <= 0) return;
+        ::kill(slot.pid, signal);
+        ::waitpid(slot.pid, nullptr, 0);
+        slot.pid = -1;
+    }
+    // Kills the leader of `epoch` with SIGKILL; waits for the other to lead at epoch + 1.
+    // The takeover time in milliseconds, or -1.
+    double fail_over(int leader, std::uint64_t epoch) {
+        auto killed = SteadyClock::now();
+        stop(m_slots[leader], SIGKILL);
+        if (!wait_until([&] { return fence_epoch(m_sink) > epoch; }, std::chrono::seconds(10)))
+            return -1;
+        return std::chrono::duration<double, std::milli>(SteadyClock::now() - killed).count();
+    }
+    // Every event 1..events decided exactly once, in order.
+    void expect_each_decided_once(std::int64_t events) {
+        SinkCheck sink = read_sink(m_sink);
+        ASSERT_EQ(sink.sequences.size(), static_cast<std::size_t>(events));
+        for (std::size_t i = 0; i < sink.sequences.size(); ++i)
+            ASSERT_EQ(sink.sequences[i], i + 1) << "line " << i;
+        EXPECT_TRUE(std::is_sorted(sink.epochs.begin(), sink.epochs.end()));
+    }
+
+    fs::path m_sink;
+    Slot m_slots[2];
+};
+
+TEST_F(RolePair, K61_KillNineThePrimaryTheStandbyTakesOverEveryEventDecidedOnce) {
+    constexpr std::int64_t kEvents = 6000;
+    start(0, "primary", kEvents);
+    ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
+    start(1, "standby", kEvents);
+    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 1500; }, std::chrono::seconds(30)))
+        << read_text(m_dir / "node0.log");
+
+    double takeover = fail_over(0, 1);
+    auto before = read_lines(m_sink);  // Final for epoch 1: its writer is dead.
+    ASSERT_GT(takeover, 0) << "no takeover; " << read_text(m_dir / "node1.log");
+    std::printf("takeover after kill -9: %.0f ms (%zu decisions written before)\n", takeover,
+                before.size());
+    EXPECT_LT(takeover, 5000.0);  // K-61: RTO 5000 ms.
+
+    start(0, "primary", kEvents);  // The old primary: the lease is taken, so a standby.
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines(m_sink) >= kEvents; }, std::chrono::seconds(30)))
+        << read_text(m_dir / "node1.log");
+    ASSERT_TRUE(wait_until(
+        [&] { return role_of(m_slots[0].state)["last_sequence"].text == std::to_string(kEvents); },
+        std::chrono::seconds(30)));
+
+    // Nothing written before the kill was lost or rewritten; every event decided once.
+    auto after = read_lines(m_sink);
+    ASSERT_GE(after.size(), before.size());
+    for (std::size_t i = 0; i < before.size(); ++i)
+        ASSERT_EQ(after[i], before[i]) << "line " << i;
+    expect_each_decided_once(kEvents);
+    EXPECT_EQ(read_sink(m_sink).epochs.back(), 2u);
+
+    // Roles as `estalogic status` reports them.
+    JsonObject rejoined = role_of(m_slots[0].state);
+    EXPECT_EQ(rejoined["role"].text, "standby");
+    EXPECT_EQ(rejoined["epoch"].text, "2");
+    EXPECT_EQ(rejoined["divergences"].text, "0");
+    EXPECT_EQ(rejoined["written"].text, "0");
+    Outcome status = estalogic("status --state-dir " + m_slots[1].state.string());
+    EXPECT_EQ(status.exit, 0) << status.err;
+    EXPECT_NE(status.out.find("role primary, epoch 2"), std::string::npos) << status.out;
+}
+
+// Forwards one TCP connection at a time from `port` to `target` until blocked: then it
+// reads nothing, so nothing arrives either way while both ends stay connected.
+class Proxy {
+  public:
+    Proxy(int port, int target) : m_target(target) {
+        m_listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        ::setsockopt(m_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        ::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
+        ::listen(m_listener, 4);
+        m_thread = std::thread([this] { loop(); });
+    }
+    ~Proxy() {
+        m_done = true;
+        m_thread.join();
+        ::close(m_listener);
+    }
+    void block(bool blocked) { m_blocked = blocked; }
+
+  private:
+    void loop() {
+        int ends[2] = {-1, -1};
+        while (!m_done) {
+            pollfd fds[3] = {{m_listener, POLLIN, 0}, {ends[0], POLLIN, 0}, {ends[1], POLLIN, 0}};
+            int count = m_blocked ? 1 : 3;
+            if (::poll(fds, static_cast<nfds_t>(count), 10) <= 0) continue;
+            if (fds[0].revents & POLLIN) {
+                int client = ::accept(m_listener, nullptr, nullptr);
+                int server = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in address{};
+                address.sin_family = AF_INET;
+                address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                address.sin_port = htons(static_cast<std::uint16_t>(m_target));
+                if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+                    ::close(client);
+                    ::close(server);
+                    continue;
+                }
+                for (int& end : ends)
+                    if (end >= 0) ::close(end);
+                ends[0] = client;
+                ends[1] = server;
+            }
+            for (int side = 0; side < 2 && count == 3; ++side) {
+                if (!(fds[1 + side].revents & (POLLIN | POLLHUP))) continue;
+                char buffer[65536];
+                ssize_t n = ::read(ends[side], buffer, sizeof buffer);
+                if (n <= 0) {
+                    ::close(ends[0]);
+                    ::close(ends[1]);
+                    ends[0] = ends[1] = -1;
+                    break;
+                }
+                for (ssize_t sent = 0; sent < n;) {
+                    ssize_t w =
+                        ::write(ends[1 - side], buffer + sent, static_cast<size_t>(n - sent));
+                    if (w <= 0) break;
+                    sent += w;
+                }
+            }
+        }
+        for (int& end : ends)
+            if (end >= 0) ::close(end);
+    }
+
+    int m_target;
+    int m_listener = -1;
+    std::atomic<bool> m_done{false};
+    std::atomic<bool> m_blocked{false};
+    std::thread m_thread;
+};
+
+TEST_F(RolePair, K61_SplitBrainBlockedLinkOneLeaseHolderAndTheDeposedWriterIsRefused) {
+    constexpr std::int64_t kEvents = 200000;  // More than the test lasts: a stream.
+    int proxy_port = free_port();
+    Proxy proxy(proxy_port, m_slots[0].listen);
+    m_slots[1].peer = proxy_port;  // The standby reaches the primary only through it.
+    start(0, "primary", kEvents);
+    ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
+    start(1, "standby", kEvents);
+    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 300; }, std::chrono::seconds(30)));
+    // A writer of epoch 1 still open, as a primary that will be deposed holds one.
+    auto deposed = replication::FencedFile::open(m_sink.string());
+    ASSERT_TRUE(deposed && (*deposed)->fence(1));
+
+    // The link blocked for three timeouts: both nodes still reach the lock file.
+    proxy.block(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::uint64_t stalled = count_lines(m_sink);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    EXPECT_EQ(fence_epoch(m_sink), 1u) << "a second leader announced itself";
+    EXPECT_EQ(count_lines(m_sink), stalled) << "a decision landed without the standby's ack";
+    ASSERT_TRUE(wait_until([&] { return role_of(m_slots[1].state)["role"].text == "standby"; },
+                           std::chrono::seconds(3)));
+    EXPECT_EQ(role_of(m_slots[0].state)["role"].text, "primary");
+    EXPECT_EQ(role_of(m_slots[1].state)["lease_epoch"].text, "1");
+
+    // Unblocked, the stream goes on under the same leader.
+    proxy.block(false);
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines(m_sink) > stalled + 200; }, std::chrono::seconds(10)));
+    EXPECT_EQ(fence_epoch(m_sink), 1u);
+
+    // The primary dies; the standby leads at epoch 2, and epoch 1's writes are refused.
+    ASSERT_GT(fail_over(0, 1), 0);
+    std::vector<replication::FencedLine> late{{kEvents + 1, "{}"}};
+    auto refused = (*deposed)->append(late);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Status::Revoked);
+    SinkCheck sink = read_sink(m_sink);
+    EXPECT_EQ(std::count(sink.sequences.begin(), sink.sequences.end(), kEvents + 1), 0);
+}
+
+TEST_F(RolePair, K61_KillLoopEveryFailoverKeepsEveryDecisionOnce) {
+    const char* kills_text = std::getenv("ESTA_ROLE_KILLS");
+    int kills = kills_text != nullptr ? std::atoi(kills_text) : 2;
+    const std::int64_t events = 1500 + 700 * static_cast<std::int64_t>(kills);
+    start(0, "primary", events);
+    ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
+    start(1, "standby", events);
+    std::vector<double> takeovers;
+    int leader = 0;
+    for (int life = 0; life < kills; ++life) {
+        std::uint64_t from = count_lines(m_sink);
+        ASSERT_TRUE(
+            wait_until([&] { return count_lines(m_sink) >= from + 300; }, std::chrono::seconds(60)))
+            << "no progress in life " << life;
+        double takeover = fail_over(leader, static_cast<std::uint64_t>(life) + 1);
+        ASSERT_GT(takeover, 0) << "no takeover in life " << life;
+        takeovers.push_back(takeover);
+        start(leader, "primary", events);  // Rejoins as the standby.
+        leader = 1 - leader;
+    }
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines(m_sink) >= static_cast<std::uint64_t>(events); },
+                   std::chrono::seconds(120)));
+    expect_each_decided_once(events);
+    std::sort(takeovers.begin(), takeovers.end());
+    std::printf("failover: %d kills, takeover median %.0f ms, max %.0f ms\n", kills,
+                takeovers[takeovers.size() / 2], takeovers.back());
+    EXPECT_LT(takeovers.back(), 5000.0);
+}
+
+}  // namespace
+}  // namespace esta::test

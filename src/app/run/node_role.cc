@@ -1,0 +1,305 @@
+#include "app/run/node_role.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "app/run/role_machine.h"
+#include "observe/crypto.h"
+#include "observe/json.h"
+#include "replication/fenced_file.h"
+#include "replication/node.h"
+
+namespace esta::app::run {
+
+namespace {
+
+using replication::FencedFile;
+using replication::FencedLine;
+
+constexpr auto kIdlePause = std::chrono::microseconds(100);
+constexpr i64 kPublishEveryNs = 50'000'000;
+constexpr std::size_t kLatencySamples = 8192;
+
+i64 steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+void field(std::string& out, const char* key, u64 value) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+}
+
+void field(std::string& out, const char* key, std::string_view value) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    observe::append_json_string(out, value);
+}
+
+u64 percentile(std::vector<u64> samples, double q) {
+    if (samples.empty()) return 0;
+    auto at = samples.begin() + static_cast<std::ptrdiff_t>(q * double(samples.size() - 1));
+    std::nth_element(samples.begin(), at, samples.end());
+    return *at;
+}
+
+}  // namespace
+
+struct NodeRole::Parts {
+    Parts(Node& n, RoleOptions o, RoleBoard& b)
+        : node(n),
+          options(std::move(o)),
+          board(b),
+          machine(n, options.decide_timeout_ms, std::size_t{options.window} * 4 + 1024) {}
+
+    Node& node;
+    const RoleOptions options;
+    RoleBoard& board;
+    protocol::SystemClock clock;
+    std::unique_ptr<replication::LockFileWitness> witness;
+    RoleMachine machine;
+    std::unique_ptr<replication::ReplicationNode> replica;
+    std::map<std::string, std::unique_ptr<FencedFile>, std::less<>> sinks;  // By sink name.
+
+    u64 fed = 0;            // Events the source gave so far.
+    u64 leading_epoch = 0;  // The epoch the sinks were fenced at; 0 while not leading.
+    u64 written = 0;
+    u64 refused = 0;
+    u64 divergences = 0;
+    u64 link_errors = 0;
+    u64 promotions = 0;
+    std::optional<u64> takeover_ms;
+    protocol::Nanos last_heard = 0;               // While standby: when the primary was last heard.
+    std::deque<std::pair<u64, i64>> appended_at;  // Sequence, steady ns (until acknowledged).
+    std::vector<u64> ack_ns;                      // The latest samples, a ring.
+    std::size_t ack_next = 0;
+    i64 last_publish = 0;
+
+    Result<void> round();
+    Result<void> lead(replication::Primary& primary);
+    Result<void> release(replication::Primary& primary);
+    void publish(bool force);
+    Error fenced(Error error);
+};
+
+Error NodeRole::Parts::fenced(Error error) {
+    (void)node.audit("replication.fenced",
+                     {{"epoch", observe::Value::integer(static_cast<i64>(leading_epoch))},
+                      {"reason", observe::Value::text(error.to_string())}});
+    leading_epoch = 0;
+    publish(true);
+    return error;
+}
+
+Result<void> NodeRole::Parts::lead(replication::Primary& primary) {
+    u64 epoch = primary.epoch();
+    for (auto& [name, sink] : sinks) {
+        auto announced = sink->fence(epoch);
+        if (!announced) {
+            ++refused;
+            return fenced(announced.error());
+        }
+        // What the old primary wrote ends at the sink's last sequence; the rest of the
+        // journal is written from the decisions this node kept (release()).
+        if (primary.last_sequence() > sink->last_sequence() &&
+            machine.forgotten_through() > sink->last_sequence()) {
+            (void)node.audit(
+                "replication.decisions_forgotten",
+                {{"sink", observe::Value::text(name)},
+                 {"written_through", observe::Value::integer(i64(sink->last_sequence()))},
+                 {"kept_from", observe::Value::integer(i64(machine.forgotten_through() + 1))}});
+        }
+    }
+    if (replica->just_promoted()) {
+        ++promotions;
+        takeover_ms = static_cast<u64>((clock.now_ns() - last_heard) / protocol::kNanosPerMilli);
+    }
+    leading_epoch = epoch;
+    (void)node.audit("replication.leading",
+                     {{"epoch", observe::Value::integer(static_cast<i64>(epoch))},
+                      {"journal_end", observe::Value::integer(i64(primary.last_sequence()))}});
+    publish(true);
+    return {};
+}
+
+Result<void> NodeRole::Parts::release(replication::Primary& primary) {
+    i64 now = steady_ns();
+    while (!appended_at.empty() && appended_at.front().first <= primary.acknowledged()) {
+        u64 sample = static_cast<u64>(now - appended_at.front().second);
+        if (ack_ns.size() < kLatencySamples) {
+            ack_ns.push_back(sample);
+        } else {
+            ack_ns[ack_next] = sample;
+            ack_next = (ack_next + 1) % kLatencySamples;
+        }
+        appended_at.pop_front();
+    }
+    u64 through = options.config.synchronous ? primary.acknowledged() : primary.last_sequence();
+    auto& kept = machine.kept();
+    if (kept.empty() || kept.begin()->first > through) return {};
+    std::map<std::string_view, std::vector<FencedLine>> by_sink;
+    auto end = kept.upper_bound(through);
+    for (auto it = kept.begin(); it != end; ++it)
+        by_sink[it->second.sink].push_back(FencedLine{it->first, it->second.line});
+    for (auto& [name, lines] : by_sink) {
+        auto sink = sinks.find(name);
+        if (sink == sinks.end()) continue;  // Not a sink of this manifest: cannot happen.
+        auto appended = sink->second->append(lines);
+        if (!appended) {
+            if (appended.error().code != Status::Revoked) return appended.error();
+            ++refused;
+            return fenced(appended.error());
+        }
+        written += *appended;
+    }
+    kept.erase(kept.begin(), end);
+    return {};
+}
+
+Result<void> NodeRole::Parts::round() {
+    auto stepped = replica->step();
+    if (!stepped) {
+        if (stepped.error().code == Status::Revoked) return fenced(stepped.error());
+        ++link_errors;  // A dropped link: the next step reconnects.
+    }
+    if (auto* standby = replica->standby()) last_heard = standby->last_heard();
+    if (auto* primary = replica->primary()) {
+        if (primary->fenced()) return fenced(Err(Status::Revoked, "role: fenced"));
+        if (leading_epoch != primary->epoch()) ESTA_TRY(lead(*primary));
+        ESTA_TRY(release(*primary));
+    }
+    publish(false);
+    return {};
+}
+
+void NodeRole::Parts::publish(bool force) {
+    i64 now = steady_ns();
+    if (!force && now - last_publish < kPublishEveryNs) return;
+    last_publish = now;
+    std::string out = ",\"redundancy\":{\"role\":";
+    auto* primary = replica->primary();
+    auto* standby = replica->standby();
+    out += primary ? (primary->fenced() ? "\"fenced\"" : "\"primary\"") : "\"standby\"";
+    u64 epoch = primary ? primary->epoch() : standby ? standby->known_epoch() : 0;
+    field(out, "epoch", epoch);
+    auto lease = replication::LockFileWitness::peek(options.lock_file);
+    field(out, "lease_epoch", lease ? lease->epoch : 0);
+    field(out, "lease_holder", lease ? std::string_view(lease->holder) : std::string_view());
+    field(out, "listen", options.listen);
+    field(out, "peer", options.peer);
+    field(out, "synchronous", options.config.synchronous ? 1 : 0);
+    if (primary) {
+        field(out, "last_sequence", primary->last_sequence());
+        field(out, "acknowledged", primary->acknowledged());
+        field(out, "lag_entries", primary->last_sequence() - primary->acknowledged());
+        field(out, "connected", primary->connected() ? 1 : 0);
+    } else if (standby) {
+        field(out, "last_sequence", standby->last_sequence());
+        field(out, "primary_last", standby->primary_last());
+        field(out, "lag_entries", standby->primary_last() - standby->last_sequence());
+        field(out, "chain_failures", standby->stats().chain_failures);
+    }
+    field(out, "divergences", divergences);
+    field(out, "written", written);
+    field(out, "refused_writes", refused);
+    field(out, "link_errors", link_errors);
+    field(out, "promotions", promotions);
+    if (takeover_ms) field(out, "takeover_ms", *takeover_ms);
+    field(out, "ack_p50_us", percentile(ack_ns, 0.50) / 1000);
+    field(out, "ack_p99_us", percentile(ack_ns, 0.99) / 1000);
+    out += '}';
+    board.publish(std::move(out));
+}
+
+NodeRole::NodeRole(std::unique_ptr<Parts> parts) : m_parts(std::move(parts)) {}
+
+NodeRole::~NodeRole() {
+    m_parts->publish(true);
+}
+
+Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions options,
+                                                  RoleBoard& board) {
+    auto parts = std::make_unique<Parts>(node, std::move(options), board);
+    Parts& p = *parts;
+    const auto& paths = node.paths();
+    for (std::size_t i = 0; i < paths.sink_files.size(); ++i)
+        p.sinks[paths.sink_names[i]] = ESTA_TRY(FencedFile::open(paths.sink_files[i]));
+    std::string label = "pid " + std::to_string(::getpid()) + " at " + p.options.listen;
+    p.witness = std::make_unique<replication::LockFileWitness>(p.options.lock_file, label);
+    replication::NodeOptions replica;
+    replica.node = 1;  // One node per process: the witness tells the processes apart.
+    replica.listen = p.options.listen;
+    replica.peer = p.options.peer;
+    replica.config = p.options.config;
+    replica.config.checkpoint_every = 0;  // No kernel snapshot yet (role_machine.h).
+    // A node that finds an epoch granted before starts as a standby, whatever its role: a
+    // restarted primary rejoins as the standby of the node that took over (which waited
+    // for the timeout first, so it wins), and leads itself only if no primary shows up.
+    auto lease = replication::LockFileWitness::peek(p.options.lock_file);
+    replica.start_as_standby =
+        p.options.role == manifest::RedundancyRole::Standby || (lease && lease->epoch > 0);
+    p.replica =
+        std::make_unique<replication::ReplicationNode>(replica, p.clock, p.machine, *p.witness);
+    ESTA_TRY(p.replica->start());
+    if (auto* standby = p.replica->standby()) {
+        standby->on_divergence([&p](u64 sequence, const replication::Digest& primary,
+                                    const replication::Digest& ours) {
+            ++p.divergences;
+            (void)p.node.audit("replication.divergence",
+                               {{"sequence", observe::Value::integer(static_cast<i64>(sequence))},
+                                {"primary", observe::Value::text(observe::to_hex(primary))},
+                                {"standby", observe::Value::text(observe::to_hex(ours))}});
+        });
+    }
+    p.publish(true);
+    return std::unique_ptr<NodeRole>(new NodeRole(std::move(parts)));
+}
+
+Result<void> NodeRole::feed(std::string_view line, const std::function<bool()>& stop) {
+    Parts& p = *m_parts;
+    ++p.fed;
+    for (;;) {
+        if (stop()) return Err(Status::ShuttingDown, "role: stopped");
+        ESTA_TRY(p.round());
+        auto* primary = p.replica->primary();
+        if (primary != nullptr && p.leading_epoch == primary->epoch()) {
+            if (p.fed <= primary->last_sequence()) return {};  // In the journal already.
+            if (!p.options.config.synchronous ||
+                primary->last_sequence() - primary->acknowledged() < p.options.window) {
+                RoleEvent event{p.options.process, p.options.message_type, std::string(line)};
+                u64 sequence = ESTA_TRY(primary->append(encode_event(event)));
+                p.appended_at.emplace_back(sequence, steady_ns());
+                return {};
+            }
+        }
+        std::this_thread::sleep_for(kIdlePause);
+    }
+}
+
+Result<void> NodeRole::idle(const std::function<bool()>& stop) {
+    while (!stop()) {
+        ESTA_TRY(m_parts->round());
+        std::this_thread::sleep_for(kIdlePause);
+    }
+    return {};
+}
+
+bool NodeRole::leading() const {
+    return m_parts->leading_epoch != 0;
+}
+
+u64 NodeRole::epoch() const {
+    return m_parts->leading_epoch;
+}
+
+}  // namespace esta::app::run

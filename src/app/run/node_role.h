@@ -1,0 +1,103 @@
+// `estalogic run --role primary|standby` (REQUIREMENTS K-61; docs/OPERATIONS.md, "Run
+// primary/standby"): the node as one of a pair. It plays the role the witness allows (a
+// lock file on one host: src/replication/witness.h). As primary it admits each event of
+// its source into the replicated journal (executing it on its kernel), ships the journal to
+// the standby, and writes an event's decision to the sinks only once the standby
+// acknowledged the event (synchronous, the default) — the sink write is the event's
+// acknowledgement. As standby it re-executes every shipped event on its own kernel and
+// compares the decisions' digests (a difference is counted and audited as a divergence).
+// When the primary dies, the standby takes the lease (a higher epoch), writes what its old
+// primary had not, and continues the source from where the journal ends; the old primary,
+// restarted, finds the lease taken and rejoins as a standby.
+//
+// The sinks are fenced where they land (replication/fenced_file.h): each line carries the
+// epoch and the event's sequence, a new primary announces its epoch first, a write from an
+// older epoch is refused, and a sequence already written is not written again.
+//
+// Single-threaded: feed() and idle() run on the thread that feeds the node; the status
+// fields are published for other threads (RoleBoard).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "app/manifest/model.h"
+#include "app/run/node.h"
+#include "replication/replica_log.h"
+
+namespace esta::app::run {
+
+struct RoleOptions {
+    manifest::RedundancyRole role = manifest::RedundancyRole::Primary;
+    std::string listen;     // "HOST:PORT" (or "unix:PATH") the standby connects to.
+    std::string peer;       // Where the other node listens.
+    std::string lock_file;  // The witness.
+    replication::ReplicationConfig config;
+    std::string process;  // The events' process and message type.
+    u32 message_type = 0x0010;
+    u32 window = 1024;  // Events admitted and not yet acknowledged, at most.
+    u64 decide_timeout_ms = 60'000;
+};
+
+// What `estalogic run` was told on its command line (each beats the manifest's
+// [redundancy] table).
+struct RoleFlags {
+    std::string role;  // "primary", "standby", "single", or "" (the manifest's).
+    std::string peer;
+    std::string listen;
+    std::string lock_file;
+};
+
+// The role this run plays: nullopt for a single node. Errors (Invalid, with what to fix):
+// an unknown role, a role without peer, listen or lock file.
+Result<std::optional<RoleOptions>> role_options(const manifest::AppManifest& manifest,
+                                                const RoleFlags& flags, const NodeOptions& node);
+
+// The role's fields of the status document, readable from any thread.
+class RoleBoard {
+  public:
+    void publish(std::string fields) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_fields = std::move(fields);
+    }
+    std::string fields() const {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        return m_fields;
+    }
+
+  private:
+    mutable std::mutex m_mutex;
+    std::string m_fields;
+};
+
+class NodeRole {
+  public:
+    // `node` (started with hold_sinks) and `board` outlive the role. Errors: the listener's
+    // (an address in use), the sinks' files.
+    static Result<std::unique_ptr<NodeRole>> start(Node& node, RoleOptions options,
+                                                   RoleBoard& board);
+    ~NodeRole();
+    NodeRole(const NodeRole&) = delete;
+    NodeRole& operator=(const NodeRole&) = delete;
+
+    // The source's next event (the n-th call is event n). Plays the role until this node
+    // leads with room in the window; an event the journal holds already is skipped.
+    // Errors: Revoked (a newer primary fenced this one: restart it, it rejoins as a
+    // standby), ShuttingDown (`stop` became true), the kernel's.
+    Result<void> feed(std::string_view line, const std::function<bool()>& stop);
+    // Plays the role without a new event until `stop` (after the source ended). Errors as
+    // feed().
+    Result<void> idle(const std::function<bool()>& stop);
+
+    bool leading() const;
+    u64 epoch() const;
+
+  private:
+    struct Parts;
+    explicit NodeRole(std::unique_ptr<Parts> parts);
+    std::unique_ptr<Parts> m_parts;
+};
+
+}  // namespace esta::app::run

@@ -1,0 +1,61 @@
+// The replicated state machine of `estalogic run --role` (REQUIREMENTS K-61): a journal
+// record is one admitted event (the process it goes to, its message type and its line);
+// applying it sends the event to the node's kernel and waits for its decision. The output
+// digest is the SHA-256 of the sink's name and the decision line, so a standby that
+// re-executes compares what its kernel decided with what the primary's did. Decisions are
+// kept by sequence until the owner writes them where they land (node_role.h), so a promoted
+// standby can write those its old primary had not.
+//
+// The kernel has no snapshot of its state yet: snapshot() is empty and restore() refuses,
+// so the pair runs without checkpoints and a joining standby re-executes from the first
+// event (docs/OPERATIONS.md, "Run primary/standby").
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "app/run/node.h"
+#include "replication/replica_log.h"
+
+namespace esta::app::run {
+
+struct RoleEvent {
+    std::string process;
+    u32 type = 0;
+    std::string line;
+};
+
+protocol::JournalRecord encode_event(const RoleEvent& event);
+// Malformed when the record is not one encode_event() made.
+Result<RoleEvent> decode_event(const protocol::JournalRecord& record);
+
+struct KeptDecision {
+    std::string sink;
+    std::string line;
+};
+
+class RoleMachine final : public replication::StateMachine {
+  public:
+    RoleMachine(Node& node, u64 timeout_ms, std::size_t keep)
+        : m_node(node), m_timeout_ms(timeout_ms), m_keep(keep) {}
+
+    // Errors: a malformed record, or the node's (Timeout, ShuttingDown): the event was not
+    // decided. A handler that fails the event is an output too (no line).
+    Result<std::optional<replication::Digest>> apply(
+        const protocol::JournalRecord& record) override;
+    std::vector<u8> snapshot() const override { return {}; }
+    Result<void> restore(ByteSpan) override;
+
+    // Decisions not yet written, by sequence (at most `keep`: the oldest are forgotten).
+    std::map<u64, KeptDecision>& kept() { return m_kept; }
+    u64 forgotten_through() const { return m_forgotten_through; }
+
+  private:
+    Node& m_node;
+    u64 m_timeout_ms;
+    std::size_t m_keep;
+    std::map<u64, KeptDecision> m_kept;
+    u64 m_forgotten_through = 0;
+};
+
+}  // namespace esta::app::run
