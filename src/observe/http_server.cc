@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <thread>
 
@@ -80,12 +81,27 @@ struct ObserveHttpServer::Impl {
                                  "text/plain");
             return;
         }
-        const HttpReply reply =
-            handler(HttpRequestView{request.method, request.path, request.body});
+        HttpRequestView view{request.method, request.path, request.body};
+        for (const auto& [name, value] : request.headers) {
+            std::string lower = name;
+            for (char& c : lower)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (lower != "authorization") view.headers.emplace_back(std::move(lower), value);
+        }
+        const HttpReply reply = handler(view);
         response.status = reply.status;
+        for (const auto& [name, value] : reply.headers)
+            response.set_header(name, value);
         response.set_content(reply.body, reply.content_type.c_str());
     }
 };
+
+std::optional<std::string_view> HttpRequestView::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (key == name) return std::string_view(value);
+    }
+    return std::nullopt;
+}
 
 ObserveHttpServer::ObserveHttpServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -36,15 +38,32 @@ struct HttpServerOptions {
 };
 
 struct HttpRequestView {
+    HttpRequestView() = default;
+    HttpRequestView(std::string verb, std::string target, std::string content)
+        : method(std::move(verb)), path(std::move(target)), body(std::move(content)) {}
+
     std::string method;
     std::string path;
     std::string body;
+    // The request's headers, names in lower case; Authorization is checked by the server
+    // and not passed on.
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    // The first value of header `name` (lower case), or nullopt.
+    std::optional<std::string_view> header(std::string_view name) const;
 };
 
 struct HttpReply {
+    // A constructor rather than an aggregate, so `HttpReply{status, type, body}` needs no
+    // headers initializer.
+    HttpReply() = default;
+    HttpReply(int status_code, std::string type, std::string text)
+        : status(status_code), content_type(std::move(type)), body(std::move(text)) {}
+
     int status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // Added to the response.
 };
 
 class ObserveHttpServer {

@@ -1,9 +1,12 @@
 #include "app/run/ingress.h"
 
+#include <random>
 #include <set>
 
 #include "drivers/secrets.h"
 #include "observe/json.h"
+#include "observe/trace/id_source.h"
+#include "observe/trace/trace_context.h"
 
 namespace esta::app::run {
 
@@ -20,23 +23,93 @@ observe::HttpReply error_reply(int status, std::string_view message) {
     return json_reply(status, std::move(body));
 }
 
+// The request's trace: a valid W3C `traceparent` continues the caller's trace, anything
+// else starts a new one; either way the ingress gets its own span id. Trace ids are for
+// correlation only: nothing of them reaches a decision.
+observe::SpanContext request_trace(const observe::HttpRequestView& request,
+                                   observe::IdSource& ids) {
+    observe::SpanContext context;
+    context.trace_flags = observe::kTraceFlagSampled;
+    if (auto header = request.header("traceparent")) {
+        if (auto parent = observe::parse_traceparent(*header)) {
+            context.trace_id = parent->trace_id;
+            context.trace_flags = parent->trace_flags;
+        }
+    }
+    if (!context.trace_id.valid()) context.trace_id = ids.new_trace_id();
+    context.span_id = ids.new_span_id();
+    return context;
+}
+
+// The deadline a request asks for with Estalogic-Deadline-Ms, at most the node's; nullopt
+// when the header is not an integer in 1 .. the node's.
+std::optional<u64> request_deadline(const observe::HttpRequestView& request, u64 node_deadline) {
+    auto header = request.header("estalogic-deadline-ms");
+    if (!header) return node_deadline;
+    u64 value = 0;
+    if (header->empty() || header->size() > 12) return std::nullopt;
+    for (char c : *header) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + static_cast<u64>(c - '0');
+    }
+    if (value == 0 || value > node_deadline) return std::nullopt;
+    return value;
+}
+
+observe::HttpReply with_trace(observe::HttpReply reply, const observe::SpanContext& trace) {
+    reply.headers.emplace_back("traceparent", observe::format_traceparent(trace));
+    reply.headers.emplace_back("Estalogic-Trace-Id", trace.trace_id.hex());
+    return reply;
+}
+
+// A decision answered is also a record of the node's own (ingress.decision: route,
+// process, trace id, request and decision), whose id the reply carries, so a backend can
+// cite the audit log for the answer it got.
+observe::HttpReply answered(Node& node, const manifest::IngressRoute& route,
+                            const observe::HttpRequestView& request, std::string decision,
+                            const observe::SpanContext& trace) {
+    observe::Value::Map data;
+    data.emplace("route", observe::Value::text(route.name));
+    data.emplace("process", observe::Value::text(route.process));
+    data.emplace("trace_id", observe::Value::text(trace.trace_id.hex()));
+    data.emplace("request", observe::Value::text(request.body));
+    data.emplace("decision", observe::Value::text(decision));
+    auto record = node.audit("ingress.decision", data);
+    if (!record)
+        return error_reply(500, "the decision was made but its ingress record was not written: " +
+                                    record.error().to_string());
+    observe::HttpReply reply = json_reply(200, std::move(decision));
+    reply.headers.emplace_back("Estalogic-Audit-Record", std::to_string(*record));
+    return reply;
+}
+
 observe::HttpReply invoke(Node& node, const manifest::IngressRoute& route, u64 deadline_ms,
-                          const observe::HttpRequestView& request) {
-    if (request.body.empty()) return error_reply(400, "the body is empty; send one message");
+                          observe::IdSource& ids, const observe::HttpRequestView& request) {
+    const observe::SpanContext trace = request_trace(request, ids);
+    if (request.body.empty())
+        return with_trace(error_reply(400, "the body is empty; send one message"), trace);
     if (request.body.size() > kMaxIngressBody)
-        return error_reply(413, "the body is over 8192 bytes");
-    auto answer = node.call(route.process, route.message_type, request.body, deadline_ms);
-    if (answer) return json_reply(200, std::move(*answer));
+        return with_trace(error_reply(413, "the body is over 8192 bytes"), trace);
+    auto deadline = request_deadline(request, deadline_ms);
+    if (!deadline)
+        return with_trace(error_reply(400, "Estalogic-Deadline-Ms must be an integer from 1 to " +
+                                               std::to_string(deadline_ms)),
+                          trace);
+    auto answer = node.call(route.process, route.message_type, request.body, *deadline);
+    if (answer) return with_trace(answered(node, route, request, std::move(*answer), trace), trace);
     switch (answer.error().code) {
         case Status::Timeout:
-            return error_reply(504, "no decision within " + std::to_string(deadline_ms) + " ms");
+            return with_trace(
+                error_reply(504, "no decision within " + std::to_string(*deadline) + " ms"), trace);
         case Status::Invalid:
-            return error_reply(422, "the process failed the message (see the dead letters)");
+            return with_trace(
+                error_reply(422, "the process failed the message (see the dead letters)"), trace);
         case Status::ShuttingDown:
         case Status::MailboxFull:
-            return error_reply(503, "the node cannot take the message now; retry");
+            return with_trace(error_reply(503, "the node cannot take the message now; retry"),
+                              trace);
         default:
-            return error_reply(500, answer.error().to_string());
+            return with_trace(error_reply(500, answer.error().to_string()), trace);
     }
 }
 
@@ -49,7 +122,9 @@ observe::HttpReply refuse(Node& node, const std::string& process,
     auto record = node.audit("ingress.denied", data);
     std::string message = "the ingress holds no capability for process " + process;
     if (record) message += " (audit record " + std::to_string(*record) + ")";
-    return error_reply(403, message);
+    observe::HttpReply reply = error_reply(403, message);
+    if (record) reply.headers.emplace_back("Estalogic-Audit-Record", std::to_string(*record));
+    return reply;
 }
 
 }  // namespace
@@ -76,6 +151,9 @@ Result<std::unique_ptr<Ingress>> Ingress::start(const manifest::AppManifest& man
         [] {
             return observe::HealthStatus{true, "ingress"};
         }));
+    // Trace and span ids: seeded once from the OS, as production ids are (observe/trace).
+    auto ids = std::make_shared<observe::SeededIdSource>(
+        (static_cast<u64>(std::random_device{}()) << 32) ^ std::random_device{}());
     std::set<std::string> routed;
     for (const auto& route : manifest.ingress.routes) {
         routed.insert(route.name);
@@ -84,8 +162,8 @@ Result<std::unique_ptr<Ingress>> Ingress::start(const manifest::AppManifest& man
                            route.token.source == drivers::SecretRef::Source::None
                                ? observe::RouteAccess::Public
                                : observe::RouteAccess::Token,
-                           [&node, route, deadline](const observe::HttpRequestView& request) {
-                               return invoke(node, route, deadline, request);
+                           [&node, route, deadline, ids](const observe::HttpRequestView& request) {
+                               return invoke(node, route, deadline, *ids, request);
                            });
     }
     for (const auto& process : manifest.processes) {

@@ -2,10 +2,14 @@
 // a decision synchronously with POST /v1/invoke/{route}. The body goes to the route's
 // process as one message of the route's type, through the route the manifest grants; the
 // answer is the line the process sends to its sink (its decision), within a deadline.
-// Statuses: 200 the decision; 400 empty body; 413 body over 8 KiB; 401 a route with a token
-// and a wrong one; 403 a process the manifest gives the ingress no route to (and an
-// `ingress.denied` audit record); 404 no such process; 422 the handler failed the message;
-// 503 the node is stopping or the mailbox is full; 504 no answer by the deadline.
+// Statuses: 200 the decision; 400 empty body or a bad Estalogic-Deadline-Ms; 413 body over
+// 8 KiB; 401 a route with a token and a wrong one; 403 a process the manifest gives the
+// ingress no route to (and an `ingress.denied` audit record); 404 no such process; 422 the
+// handler failed the message; 503 the node is stopping or the mailbox is full; 504 no
+// answer by the deadline (the node's --deadline-ms, or less with Estalogic-Deadline-Ms).
+// Every reply to a route carries `traceparent` and Estalogic-Trace-Id (the caller's trace
+// when it sent a valid traceparent, else a new one); a 200 also Estalogic-Audit-Record, the
+// id of the `ingress.decision` record written for it (403: of the `ingress.denied` one).
 #pragma once
 
 #include <memory>
