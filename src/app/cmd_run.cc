@@ -344,10 +344,18 @@ int run_app(const RunOptions& options) {
     };
 
     std::unique_ptr<run::Ingress> ingress;
-    if (role && manifest->ingress.enabled) {
-        std::fprintf(stderr, "note: the ingress is not served by a primary/standby node yet\n");
+    run::IngressOptions ingress_options = options.ingress;
+    if (role) {
+        run::NodeRole* decider = role.get();
+        ingress_options.decide = [decider](const std::string& process, u32 type,
+                                           std::string_view body, u64 timeout_ms) {
+            return decider->request(process, type, body, timeout_ms);
+        };
+    }
+    if (role && manifest->ingress.enabled && !options.serve) {
+        std::fprintf(stderr, "note: a primary or standby serves the ingress with --serve only\n");
     } else if (manifest->ingress.enabled && options.node.http) {
-        auto opened = run::Ingress::start(*manifest, **node, options.ingress);
+        auto opened = run::Ingress::start(*manifest, **node, ingress_options);
         if (opened) {
             ingress = std::move(*opened);
             if (options.serve)

@@ -83,7 +83,8 @@ observe::HttpReply answered(Node& node, const manifest::IngressRoute& route,
     return reply;
 }
 
-observe::HttpReply invoke(Node& node, const manifest::IngressRoute& route, u64 deadline_ms,
+observe::HttpReply invoke(Node& node, const IngressOptions::Decide& decide,
+                          const manifest::IngressRoute& route, u64 deadline_ms,
                           observe::IdSource& ids, const observe::HttpRequestView& request) {
     const observe::SpanContext trace = request_trace(request, ids);
     if (request.body.empty())
@@ -95,7 +96,8 @@ observe::HttpReply invoke(Node& node, const manifest::IngressRoute& route, u64 d
         return with_trace(error_reply(400, "Estalogic-Deadline-Ms must be an integer from 1 to " +
                                                std::to_string(deadline_ms)),
                           trace);
-    auto answer = node.call(route.process, route.message_type, request.body, *deadline);
+    auto answer = decide ? decide(route.process, route.message_type, request.body, *deadline)
+                         : node.call(route.process, route.message_type, request.body, *deadline);
     if (answer) return with_trace(answered(node, route, request, std::move(*answer), trace), trace);
     switch (answer.error().code) {
         case Status::Timeout:
@@ -104,6 +106,8 @@ observe::HttpReply invoke(Node& node, const manifest::IngressRoute& route, u64 d
         case Status::Invalid:
             return with_trace(
                 error_reply(422, "the process failed the message (see the dead letters)"), trace);
+        case Status::Unavailable:
+            return with_trace(error_reply(503, "this node is the standby; ask the primary"), trace);
         case Status::ShuttingDown:
         case Status::MailboxFull:
             return with_trace(error_reply(503, "the node cannot take the message now; retry"),
@@ -162,8 +166,9 @@ Result<std::unique_ptr<Ingress>> Ingress::start(const manifest::AppManifest& man
                            route.token.source == drivers::SecretRef::Source::None
                                ? observe::RouteAccess::Public
                                : observe::RouteAccess::Token,
-                           [&node, route, deadline, ids](const observe::HttpRequestView& request) {
-                               return invoke(node, route, deadline, *ids, request);
+                           [&node, decide = options.decide, route, deadline,
+                            ids](const observe::HttpRequestView& request) {
+                               return invoke(node, decide, route, deadline, *ids, request);
                            });
     }
     for (const auto& process : manifest.processes) {

@@ -12,6 +12,7 @@
 // id of the `ingress.decision` record written for it (403: of the `ingress.denied` one).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,11 @@ inline constexpr std::size_t kMaxIngressBody = 8192;
 struct IngressOptions {
     std::optional<int> port;  // Instead of the manifest's (0: any free one).
     u64 deadline_ms = 5000;
+    // When set, each request is decided through it instead of Node::call (a primary
+    // answers once the standby acknowledged: node_role.h). Unavailable answers 503.
+    using Decide = std::function<Result<std::string>(const std::string& process, u32 type,
+                                                     std::string_view body, u64 timeout_ms)>;
+    Decide decide;
 };
 
 class Ingress {

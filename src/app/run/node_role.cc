@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -85,6 +86,19 @@ struct NodeRole::Parts {
     std::size_t ack_next = 0;
     i64 last_publish = 0;
 
+    // Ingress requests: queued by any thread, admitted by the role's, answered at release.
+    struct Request {
+        RoleEvent event;
+        std::shared_ptr<Answer> answer;
+    };
+    std::atomic<bool> leads{false};
+    std::mutex requests_mutex;
+    std::deque<Request> requests;
+    std::map<u64, std::shared_ptr<Answer>> waiting;  // By sequence.
+
+    void admit_requests(replication::Primary& primary);
+    void fail_requests();
+
     Result<void> round();
     Result<void> lead(replication::Primary& primary);
     Result<void> release(replication::Primary& primary);
@@ -92,7 +106,39 @@ struct NodeRole::Parts {
     Error fenced(Error error);
 };
 
+void NodeRole::Parts::admit_requests(replication::Primary& primary) {
+    std::deque<Request> taken;
+    {
+        std::lock_guard<std::mutex> lock(requests_mutex);
+        taken.swap(requests);
+    }
+    for (auto& request : taken) {
+        auto sequence = primary.append(encode_event(request.event));
+        if (!sequence) {
+            request.answer->fail();
+            continue;
+        }
+        appended_at.emplace_back(*sequence, steady_ns());
+        waiting[*sequence] = std::move(request.answer);
+    }
+}
+
+void NodeRole::Parts::fail_requests() {
+    leads = false;
+    std::deque<Request> taken;
+    {
+        std::lock_guard<std::mutex> lock(requests_mutex);
+        taken.swap(requests);
+    }
+    for (auto& request : taken)
+        request.answer->fail();
+    for (auto& [sequence, answer] : waiting)
+        answer->fail();
+    waiting.clear();
+}
+
 Error NodeRole::Parts::fenced(Error error) {
+    fail_requests();
     (void)node.audit("replication.fenced",
                      {{"epoch", observe::Value::integer(static_cast<i64>(leading_epoch))},
                       {"reason", observe::Value::text(error.to_string())}});
@@ -125,6 +171,7 @@ Result<void> NodeRole::Parts::lead(replication::Primary& primary) {
         takeover_ms = static_cast<u64>((clock.now_ns() - last_heard) / protocol::kNanosPerMilli);
     }
     leading_epoch = epoch;
+    leads = true;
     (void)node.audit("replication.leading",
                      {{"epoch", observe::Value::integer(static_cast<i64>(epoch))},
                       {"journal_end", observe::Value::integer(i64(primary.last_sequence()))}});
@@ -146,7 +193,9 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
     }
     u64 through = options.config.synchronous ? primary.acknowledged() : primary.last_sequence();
     auto& kept = machine.kept();
-    if (kept.empty() || kept.begin()->first > through) return {};
+    bool none_kept = kept.empty() || kept.begin()->first > through;
+    bool none_waiting = waiting.empty() || waiting.begin()->first > through;
+    if (none_kept && none_waiting) return {};
     std::map<std::string_view, std::vector<FencedLine>> by_sink;
     auto end = kept.upper_bound(through);
     for (auto it = kept.begin(); it != end; ++it)
@@ -162,6 +211,16 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
         }
         written += *appended;
     }
+    // Written: the waiting requests get their decisions (or, with none, a failure).
+    for (auto it = waiting.begin(); it != waiting.end() && it->first <= through;) {
+        auto decided = kept.find(it->first);
+        if (decided != kept.end()) {
+            it->second->give(decided->second.line, decided->second.sink);
+        } else {
+            it->second->fail();
+        }
+        it = waiting.erase(it);
+    }
     kept.erase(kept.begin(), end);
     return {};
 }
@@ -176,6 +235,7 @@ Result<void> NodeRole::Parts::round() {
     if (auto* primary = replica->primary()) {
         if (primary->fenced()) return fenced(Err(Status::Revoked, "role: fenced"));
         if (leading_epoch != primary->epoch()) ESTA_TRY(lead(*primary));
+        admit_requests(*primary);
         ESTA_TRY(release(*primary));
     }
     publish(false);
@@ -224,7 +284,20 @@ void NodeRole::Parts::publish(bool force) {
 NodeRole::NodeRole(std::unique_ptr<Parts> parts) : m_parts(std::move(parts)) {}
 
 NodeRole::~NodeRole() {
+    m_parts->fail_requests();
     m_parts->publish(true);
+}
+
+Result<std::string> NodeRole::request(const std::string& process, u32 type, std::string_view body,
+                                      u64 timeout_ms) {
+    Parts& p = *m_parts;
+    if (!p.leads) return Err(Status::Unavailable, "role: not the primary");
+    auto answer = std::make_shared<Answer>();
+    {
+        std::lock_guard<std::mutex> lock(p.requests_mutex);
+        p.requests.push_back(Parts::Request{RoleEvent{process, type, std::string(body)}, answer});
+    }
+    return answer->wait(timeout_ms);
 }
 
 Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions options,

@@ -91,6 +91,13 @@ class NodeRole {
     // feed().
     Result<void> idle(const std::function<bool()>& stop);
 
+    // An ingress request, from any thread: admitted as an event while this node leads and
+    // answered with its decision once the standby acknowledged it (and it was written).
+    // Errors: Unavailable (this node does not lead: ask the primary), Timeout, Invalid (the
+    // handler failed the event, or it could not be admitted), ShuttingDown.
+    Result<std::string> request(const std::string& process, u32 type, std::string_view body,
+                                u64 timeout_ms);
+
     bool leading() const;
     u64 epoch() const;
 

@@ -25,6 +25,7 @@
 #include "replication/fenced_file.h"
 #include "run_harness.h"
 #include "tiny_json.h"
+#include "workload.h"
 
 namespace esta::test {
 namespace {
@@ -126,6 +127,10 @@ class RolePair : public RunE2e {
 
     // Starts slot `i` as `role`, feeding `events` generated events.
     void start(int i, const std::string& role, std::int64_t events) {
+        start(i, role, {"--generate", std::to_string(events), "--seed", "7"});
+    }
+    // Starts slot `i` as `role` with `source` (the event source's arguments).
+    void start(int i, const std::string& role, const std::vector<std::string>& source) {
         Slot& slot = m_slots[i];
         std::vector<std::string> args = {ESTALOGIC,
                                          "run",
@@ -142,13 +147,10 @@ class RolePair : public RunE2e {
                                          slot.state.string(),
                                          "--decisions",
                                          m_sink.string(),
-                                         "--generate",
-                                         std::to_string(events),
-                                         "--seed",
-                                         "7",
                                          "--http-port",
                                          "0",
                                          "--quiet"};
+        args.insert(args.end(), source.begin(), source.end());
         std::string log = (m_dir / ("node" + std::to_string(i) + ".log")).string();
         pid_t pid = ::fork();
         if (pid == 0) {
@@ -349,6 +351,48 @@ TEST_F(RolePair, K61_SplitBrainBlockedLinkOneLeaseHolderAndTheDeposedWriterIsRef
     EXPECT_EQ(refused.error().code, Status::Revoked);
     SinkCheck sink = read_sink(m_sink);
     EXPECT_EQ(std::count(sink.sequences.begin(), sink.sequences.end(), kEvents + 1), 0);
+}
+
+TEST_F(RolePair, K61_TheIngressAnswersOnlyOnceTheStandbyAcknowledged) {
+    std::vector<std::string> events;
+    workload::Options workload;
+    workload.seed = 3;
+    workload.events = 8;
+    workload.employers = 2;
+    workload::generate(workload, [&](std::string_view line) { events.emplace_back(line); });
+    int proxy_port = free_port();
+    Proxy proxy(proxy_port, m_slots[0].listen);
+    m_slots[1].peer = proxy_port;
+    int ingress[2] = {free_port(), free_port()};
+    auto serve = [&](int i) {
+        return std::vector<std::string>{"--serve", "--ingress-port", std::to_string(ingress[i]),
+                                        "--deadline-ms", "1000"};
+    };
+    start(0, "primary", serve(0));
+    ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
+    start(1, "standby", serve(1));
+    ASSERT_TRUE(wait_until([&] { return role_of(m_slots[0].state)["connected"].text == "1"; },
+                           std::chrono::seconds(10)));
+
+    HttpAnswer first = post(ingress[0], "/v1/invoke/accrual", events[0]);
+    EXPECT_EQ(first.status, 200) << first.body;
+    EXPECT_NE(first.body.find("\"kind\""), std::string::npos) << first.body;
+    EXPECT_EQ(count_lines(m_sink), 1u);
+    // The standby sends the client to the primary.
+    EXPECT_EQ(post(ingress[1], "/v1/invoke/accrual", events[1]).status, 503);
+
+    // Without the standby's acknowledgement there is no answer, and nothing lands.
+    proxy.block(true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    HttpAnswer blocked = post(ingress[0], "/v1/invoke/accrual", events[1]);
+    EXPECT_EQ(blocked.status, 504) << blocked.body;
+    EXPECT_EQ(count_lines(m_sink), 1u);
+    proxy.block(false);
+    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) == 2; }, std::chrono::seconds(5)));
+    HttpAnswer after = post(ingress[0], "/v1/invoke/accrual", events[2]);
+    EXPECT_EQ(after.status, 200) << after.body;
+    EXPECT_EQ(count_lines(m_sink), 3u);
+    expect_each_decided_once(3);
 }
 
 TEST_F(RolePair, K61_KillLoopEveryFailoverKeepsEveryDecisionOnce) {
