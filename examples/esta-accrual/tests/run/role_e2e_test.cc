@@ -90,10 +90,14 @@ struct SinkCheck {
     std::vector<std::uint64_t> epochs;
 };
 
-// Each line's "epoch":E,"seq":S (the fenced sink appends them last).
+// Each complete line's "epoch":E,"seq":S (the fenced sink appends them last); a line
+// being written as the file is read is left out.
 SinkCheck read_sink(const fs::path& path) {
     SinkCheck check;
-    for (const auto& line : read_lines(path)) {
+    std::string text = read_text(path);
+    text.erase(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
         JsonObject decision = parse_flat_json(line);
         check.epochs.push_back(std::stoull(decision["epoch"].text));
         check.sequences.push_back(std::stoull(decision["seq"].text));
@@ -195,11 +199,11 @@ class RolePair : public RunE2e {
 };
 
 TEST_F(RolePair, K61_KillNineThePrimaryTheStandbyTakesOverEveryEventDecidedOnce) {
-    constexpr std::int64_t kEvents = 6000;
+    constexpr std::int64_t kEvents = 4000;
     start(0, "primary", kEvents);
     ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
     start(1, "standby", kEvents);
-    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 1500; }, std::chrono::seconds(30)))
+    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 1000; }, std::chrono::seconds(30)))
         << read_text(m_dir / "node0.log");
 
     double takeover = fail_over(0, 1);
