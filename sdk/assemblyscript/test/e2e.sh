@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A8 for the AssemblyScript SDK: builds the ESTA accrual module written in AssemblyScript
+# A8 for the AssemblyScript SDK: checks the SDK against docs/ABI.md and its value encoding
+# against the bytes ABI.md gives, builds the ESTA accrual module written in AssemblyScript
 # (examples/esta-accrual/) with asc from the npm lockfile, embeds its declaration, and runs
 # it under the kernel (`estalogic run` with the application's manifest) and the C module
 # (esta-decide --engine kernel) over the same generated workload: the decision lines must be
@@ -27,6 +28,10 @@ fi
 asc="$work/npm/node_modules/.bin/asc"
 
 node "$sdk/test/abi_check.mjs" "$docs_abi"
+# The value encoding on its own, under node: the bytes ABI.md specifies, malformed input.
+(cd "$sdk" && "$asc" test/value_selftest.ts -o "$work/value_selftest.wasm" -O1 --runtime stub \
+  --use abort=assembly/index/estalogicAbort)
+node "$sdk/test/value_selftest.mjs" "$work/value_selftest.wasm"
 
 # Build: asc, then the module's declaration (AssemblyScript cannot write custom sections).
 module="$work/esta_accrual_as.wasm"
