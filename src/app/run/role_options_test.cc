@@ -1,0 +1,66 @@
+// Which role `estalogic run` plays (K-61): the manifest's [redundancy] table, each
+// command-line flag beating it, and a clear refusal of a role without what it needs.
+#include <gtest/gtest.h>
+
+#include "app/run/node_role.h"
+
+namespace esta::app::run {
+namespace {
+
+manifest::AppManifest pair_manifest() {
+    manifest::AppManifest manifest;
+    manifest.processes.emplace_back();
+    manifest.processes.back().name = "accrual";
+    auto& redundancy = manifest.redundancy;
+    redundancy.role = manifest::RedundancyRole::Standby;
+    redundancy.listen = "127.0.0.1:7102";
+    redundancy.peer = "127.0.0.1:7101";
+    redundancy.lock_file = "/var/lib/esta/lease";
+    redundancy.heartbeat_ms = 50;
+    redundancy.timeout_ms = 300;
+    redundancy.synchronous = false;
+    return manifest;
+}
+
+TEST(RoleOptions, K61_TheRoleComesFromTheManifestAndEachFlagBeatsIt) {
+    NodeOptions node;
+    auto from_manifest = role_options(pair_manifest(), RoleFlags{}, node);
+    ASSERT_TRUE(from_manifest && *from_manifest);
+    const RoleOptions& role = **from_manifest;
+    EXPECT_EQ(role.role, manifest::RedundancyRole::Standby);
+    EXPECT_EQ(role.peer, "127.0.0.1:7101");
+    EXPECT_EQ(role.config.heartbeat, 50 * protocol::kNanosPerMilli);
+    EXPECT_EQ(role.config.timeout, 300 * protocol::kNanosPerMilli);
+    EXPECT_FALSE(role.config.synchronous);
+    EXPECT_EQ(role.process, "accrual");
+
+    RoleFlags flags{"primary", "127.0.0.1:9", "127.0.0.1:8", "/tmp/other-lease"};
+    auto flagged = role_options(pair_manifest(), flags, node);
+    ASSERT_TRUE(flagged && *flagged);
+    EXPECT_EQ((*flagged)->role, manifest::RedundancyRole::Primary);
+    EXPECT_EQ((*flagged)->peer, "127.0.0.1:9");
+    EXPECT_EQ((*flagged)->listen, "127.0.0.1:8");
+    EXPECT_EQ((*flagged)->lock_file, "/tmp/other-lease");
+
+    auto single = role_options(pair_manifest(), RoleFlags{"single", "", "", ""}, node);
+    ASSERT_TRUE(single);
+    EXPECT_FALSE(*single);
+}
+
+TEST(RoleOptions, K61_ARoleWithoutPeerListenOrWitnessIsRefused) {
+    NodeOptions node;
+    manifest::AppManifest manifest;  // [redundancy] absent: a single node.
+    auto single = role_options(manifest, RoleFlags{}, node);
+    ASSERT_TRUE(single);
+    EXPECT_FALSE(*single);
+    EXPECT_FALSE(role_options(manifest, RoleFlags{"primary", "", "127.0.0.1:1", "/tmp/l"}, node));
+    EXPECT_FALSE(role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "", "/tmp/l"}, node));
+    EXPECT_FALSE(
+        role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "127.0.0.1:2", ""}, node));
+    auto unknown = role_options(manifest, RoleFlags{"leader", "", "", ""}, node);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, Status::Invalid);
+}
+
+}  // namespace
+}  // namespace esta::app::run
