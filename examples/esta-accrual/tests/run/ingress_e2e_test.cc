@@ -1,6 +1,7 @@
 // The HTTP ingress of `estalogic run --serve` (docs/OPERATIONS.md "Ingress"): concurrent
 // requests each get their own decision within the deadline; a request for a process the
-// manifest gives the ingress no route to is refused (403) and audited.
+// manifest gives the ingress no route to is refused (403) and audited; answers carry the
+// request's trace id and the id of their audit record.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -109,8 +110,25 @@ TEST_F(RunE2e, S3_IngressRefusesAProcessItHoldsNoRouteToAndAuditsIt) {
     EXPECT_EQ(refused.status, 403) << refused.body;
     EXPECT_NE(refused.body.find("no capability for process accrual"), std::string::npos)
         << refused.body;
-    HttpAnswer allowed = post(node.port(), "/v1/invoke/approve", headcount_event(2));
+    EXPECT_NE(refused.headers.find("Estalogic-Audit-Record: "), std::string::npos);
+    // An answer carries the caller's trace (a valid traceparent continues it) and the id of
+    // its ingress.decision record; a request may shorten the deadline, not extend it.
+    const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    HttpAnswer allowed = post(
+        node.port(), "/v1/invoke/approve", headcount_event(2),
+        "traceparent: 00-" + trace + "-00f067aa0ba902b7-01\r\nEstalogic-Deadline-Ms: 9000\r\n");
     EXPECT_EQ(allowed.status, 200) << allowed.body;
+    EXPECT_NE(allowed.headers.find("Estalogic-Trace-Id: " + trace + "\r\n"), std::string::npos)
+        << allowed.headers;
+    EXPECT_NE(allowed.headers.find("Estalogic-Audit-Record: "), std::string::npos)
+        << allowed.headers;
+    HttpAnswer fresh = post(node.port(), "/v1/invoke/approve", headcount_event(3));
+    EXPECT_EQ(fresh.status, 200) << fresh.body;
+    EXPECT_EQ(fresh.headers.find(trace), std::string::npos) << fresh.headers;
+    EXPECT_NE(fresh.headers.find("Estalogic-Trace-Id: "), std::string::npos) << fresh.headers;
+    HttpAnswer too_long = post(node.port(), "/v1/invoke/approve", headcount_event(4),
+                               "Estalogic-Deadline-Ms: 3600000\r\n");
+    EXPECT_EQ(too_long.status, 400) << too_long.body;
     EXPECT_EQ(node.stop(), 130) << node.err();
 
     // The refusal is a record of the chained log, which verifies.
@@ -118,6 +136,7 @@ TEST_F(RunE2e, S3_IngressRefusesAProcessItHoldsNoRouteToAndAuditsIt) {
     for (const auto& entry : fs::directory_iterator(m_dir / "state" / "audit"))
         log += read_text(entry.path());
     EXPECT_NE(log.find("ingress.denied"), std::string::npos);
+    EXPECT_NE(log.find("ingress.decision"), std::string::npos);
     Outcome verified = estalogic("verify-log " + (m_dir / "state" / "audit").string());
     EXPECT_EQ(verified.exit, 0) << verified.out << verified.err;
 }

@@ -98,11 +98,14 @@ class RunE2e : public ::testing::Test {
 // POSTs `body` to 127.0.0.1:`port` (HTTP/1.0); status 0 when nothing answered.
 struct HttpAnswer {
     int status = 0;
+    std::string headers;  // The response's header lines, as sent.
     std::string body;
 };
 
-// One POST over a fresh connection (HTTP/1.0: the server closes when done).
-inline HttpAnswer post(int port, const std::string& path, const std::string& body) {
+// One POST over a fresh connection (HTTP/1.0: the server closes when done); `headers` are
+// extra request header lines, each ending in \r\n.
+inline HttpAnswer post(int port, const std::string& path, const std::string& body,
+                       const std::string& headers = "") {
     HttpAnswer answer;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return answer;
@@ -116,8 +119,8 @@ inline HttpAnswer post(int port, const std::string& path, const std::string& bod
         close(fd);
         return answer;
     }
-    std::string request = "POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string request = "POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers +
+                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
         close(fd);
         return answer;
@@ -130,7 +133,10 @@ inline HttpAnswer post(int port, const std::string& path, const std::string& bod
     if (response.rfind("HTTP/1.", 0) == 0 && response.size() > 12)
         answer.status = std::stoi(response.substr(9, 3));
     auto blank = response.find("\r\n\r\n");
-    if (blank != std::string::npos) answer.body = response.substr(blank + 4);
+    if (blank != std::string::npos) {
+        answer.headers = response.substr(0, blank + 2);
+        answer.body = response.substr(blank + 4);
+    }
     return answer;
 }
 
