@@ -480,6 +480,9 @@ void register_run_command(CLI::App& root, CommandContext& context) {
     command->add_option("--peer", options->role.peer, "The other node's HOST:PORT (with --role)");
     command->add_option("--listen", options->role.listen,
                         "Where this node listens for its peer, HOST:PORT (with --role)");
+    command->add_option("--witness-pg", options->role.witness_pg,
+                        "The leadership witness as a PostgreSQL advisory lock (libpq conninfo; "
+                        "instead of --lock-file)");
     command->add_option("--lock-file", options->role.lock_file,
                         "The leadership witness on one host (with --role)");
     command->add_option("--http-port", options->node.http_port,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/run/role_machine.h"
+#include "drivers/postgres/pg_witness.h"
 #include "observe/crypto.h"
 #include "observe/json.h"
 #include "replication/fenced_file.h"
@@ -25,6 +26,7 @@ using replication::FencedLine;
 
 constexpr auto kIdlePause = std::chrono::microseconds(100);
 constexpr i64 kPublishEveryNs = 50'000'000;
+constexpr i64 kLeaseEveryNs = 1'000'000'000;
 constexpr std::size_t kLatencySamples = 8192;
 
 i64 steady_ns() {
@@ -47,6 +49,17 @@ void field(std::string& out, const char* key, std::string_view value) {
     observe::append_json_string(out, value);
 }
 
+// The pair's advisory-lock key: FNV-1a of its name, so pairs of different applications on
+// one server do not share a lease.
+i64 pair_key(std::string_view name) {
+    u64 hash = 14695981039346656037ull;
+    for (char c : name) {
+        hash ^= static_cast<u8>(c);
+        hash *= 1099511628211ull;
+    }
+    return static_cast<i64>(hash >> 1);
+}
+
 u64 percentile(std::vector<u64> samples, double q) {
     if (samples.empty()) return 0;
     auto at = samples.begin() + static_cast<std::ptrdiff_t>(q * double(samples.size() - 1));
@@ -67,7 +80,11 @@ struct NodeRole::Parts {
     const RoleOptions options;
     RoleBoard& board;
     protocol::SystemClock clock;
-    std::unique_ptr<replication::LockFileWitness> witness;
+    std::unique_ptr<replication::Witness> witness;
+    i64 pg_key = 0;                // The advisory lock's key, with witness_pg.
+    replication::LeaseView lease;  // As last read, for the status.
+    i64 lease_checked = 0;
+    Result<replication::LeaseView> peek_lease() const;
     RoleMachine machine;
     std::unique_ptr<replication::ReplicationNode> replica;
     std::map<std::string, std::unique_ptr<FencedFile>, std::less<>> sinks;  // By sink name.
@@ -135,6 +152,11 @@ void NodeRole::Parts::fail_requests() {
     for (auto& [sequence, answer] : waiting)
         answer->fail();
     waiting.clear();
+}
+
+Result<replication::LeaseView> NodeRole::Parts::peek_lease() const {
+    if (options.witness_pg.empty()) return replication::LockFileWitness::peek(options.lock_file);
+    return drivers::PgWitness::peek(options.witness_pg, pg_key);
 }
 
 Error NodeRole::Parts::fenced(Error error) {
@@ -252,9 +274,14 @@ void NodeRole::Parts::publish(bool force) {
     out += primary ? (primary->fenced() ? "\"fenced\"" : "\"primary\"") : "\"standby\"";
     u64 epoch = primary ? primary->epoch() : standby ? standby->known_epoch() : 0;
     field(out, "epoch", epoch);
-    auto lease = replication::LockFileWitness::peek(options.lock_file);
-    field(out, "lease_epoch", lease ? lease->epoch : 0);
-    field(out, "lease_holder", lease ? std::string_view(lease->holder) : std::string_view());
+    // The witness is read at most once a second (for PostgreSQL, a session each time).
+    if (force || now - lease_checked > kLeaseEveryNs) {
+        auto peeked = peek_lease();
+        lease = peeked ? *peeked : replication::LeaseView{};
+        lease_checked = now;
+    }
+    field(out, "lease_epoch", lease.epoch);
+    field(out, "lease_holder", lease.holder);
     field(out, "listen", options.listen);
     field(out, "peer", options.peer);
     field(out, "synchronous", options.config.synchronous ? 1 : 0);
@@ -308,7 +335,12 @@ Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions option
     for (std::size_t i = 0; i < paths.sink_files.size(); ++i)
         p.sinks[paths.sink_names[i]] = ESTA_TRY(FencedFile::open(paths.sink_files[i]));
     std::string label = "pid " + std::to_string(::getpid()) + " at " + p.options.listen;
-    p.witness = std::make_unique<replication::LockFileWitness>(p.options.lock_file, label);
+    if (p.options.witness_pg.empty()) {
+        p.witness = std::make_unique<replication::LockFileWitness>(p.options.lock_file, label);
+    } else {
+        p.pg_key = pair_key(p.options.pair_name);
+        p.witness = std::make_unique<drivers::PgWitness>(p.options.witness_pg, p.pg_key, label);
+    }
     replication::NodeOptions replica;
     replica.node = 1;  // One node per process: the witness tells the processes apart.
     replica.listen = p.options.listen;
@@ -318,7 +350,7 @@ Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions option
     // A node that finds an epoch granted before starts as a standby, whatever its role: a
     // restarted primary rejoins as the standby of the node that took over (which waited
     // for the timeout first, so it wins), and leads itself only if no primary shows up.
-    auto lease = replication::LockFileWitness::peek(p.options.lock_file);
+    auto lease = p.peek_lease();
     replica.start_as_standby =
         p.options.role == manifest::RedundancyRole::Standby || (lease && lease->epoch > 0);
     p.replica =

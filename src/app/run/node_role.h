@@ -31,9 +31,11 @@ namespace esta::app::run {
 
 struct RoleOptions {
     manifest::RedundancyRole role = manifest::RedundancyRole::Primary;
-    std::string listen;     // "HOST:PORT" (or "unix:PATH") the standby connects to.
-    std::string peer;       // Where the other node listens.
-    std::string lock_file;  // The witness.
+    std::string listen;      // "HOST:PORT" (or "unix:PATH") the standby connects to.
+    std::string peer;        // Where the other node listens.
+    std::string lock_file;   // The witness on one host ...
+    std::string witness_pg;  // ... or a PostgreSQL advisory lock (libpq conninfo).
+    std::string pair_name;   // Names the pair's lock in PostgreSQL (the app's name).
     replication::ReplicationConfig config;
     std::string process;  // The events' process and message type.
     u32 message_type = 0x0010;
@@ -48,6 +50,7 @@ struct RoleFlags {
     std::string peer;
     std::string listen;
     std::string lock_file;
+    std::string witness_pg;
 };
 
 // The role this run plays: nullopt for a single node. Errors (Invalid, with what to fix):

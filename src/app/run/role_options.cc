@@ -29,10 +29,12 @@ Result<std::optional<RoleOptions>> role_options(const manifest::AppManifest& man
         return Err(Status::Invalid, "a primary or standby needs --peer HOST:PORT (the other node)");
     if (options.listen.empty())
         return Err(Status::Invalid, "a primary or standby needs --listen HOST:PORT (for its peer)");
-    if (options.lock_file.empty())
+    options.witness_pg = flags.witness_pg;
+    options.pair_name = manifest.name;
+    if (options.lock_file.empty() == options.witness_pg.empty())
         return Err(Status::Invalid,
-                   "a primary or standby needs a witness: --lock-file PATH (one host) or "
-                   "lock_file in [redundancy]");
+                   "a primary or standby needs one witness: --lock-file PATH (one host; or "
+                   "lock_file in [redundancy]) or --witness-pg CONNINFO");
     options.config.heartbeat = i64{redundancy.heartbeat_ms} * protocol::kNanosPerMilli;
     options.config.timeout = i64{redundancy.timeout_ms} * protocol::kNanosPerMilli;
     options.config.synchronous = redundancy.synchronous;

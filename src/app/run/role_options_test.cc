@@ -34,7 +34,7 @@ TEST(RoleOptions, K61_TheRoleComesFromTheManifestAndEachFlagBeatsIt) {
     EXPECT_FALSE(role.config.synchronous);
     EXPECT_EQ(role.process, "accrual");
 
-    RoleFlags flags{"primary", "127.0.0.1:9", "127.0.0.1:8", "/tmp/other-lease"};
+    RoleFlags flags{"primary", "127.0.0.1:9", "127.0.0.1:8", "/tmp/other-lease", ""};
     auto flagged = role_options(pair_manifest(), flags, node);
     ASSERT_TRUE(flagged && *flagged);
     EXPECT_EQ((*flagged)->role, manifest::RedundancyRole::Primary);
@@ -42,7 +42,7 @@ TEST(RoleOptions, K61_TheRoleComesFromTheManifestAndEachFlagBeatsIt) {
     EXPECT_EQ((*flagged)->listen, "127.0.0.1:8");
     EXPECT_EQ((*flagged)->lock_file, "/tmp/other-lease");
 
-    auto single = role_options(pair_manifest(), RoleFlags{"single", "", "", ""}, node);
+    auto single = role_options(pair_manifest(), RoleFlags{"single", "", "", "", ""}, node);
     ASSERT_TRUE(single);
     EXPECT_FALSE(*single);
 }
@@ -53,11 +53,21 @@ TEST(RoleOptions, K61_ARoleWithoutPeerListenOrWitnessIsRefused) {
     auto single = role_options(manifest, RoleFlags{}, node);
     ASSERT_TRUE(single);
     EXPECT_FALSE(*single);
-    EXPECT_FALSE(role_options(manifest, RoleFlags{"primary", "", "127.0.0.1:1", "/tmp/l"}, node));
-    EXPECT_FALSE(role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "", "/tmp/l"}, node));
     EXPECT_FALSE(
-        role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "127.0.0.1:2", ""}, node));
-    auto unknown = role_options(manifest, RoleFlags{"leader", "", "", ""}, node);
+        role_options(manifest, RoleFlags{"primary", "", "127.0.0.1:1", "/tmp/l", ""}, node));
+    EXPECT_FALSE(
+        role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "", "/tmp/l", ""}, node));
+    EXPECT_FALSE(
+        role_options(manifest, RoleFlags{"primary", "127.0.0.1:1", "127.0.0.1:2", "", ""}, node));
+    // One witness: a lock file or PostgreSQL, not both.
+    auto pg = role_options(
+        manifest, RoleFlags{"standby", "127.0.0.1:1", "127.0.0.1:2", "", "dbname=esta"}, node);
+    ASSERT_TRUE(pg && *pg);
+    EXPECT_EQ((*pg)->witness_pg, "dbname=esta");
+    EXPECT_FALSE(role_options(
+        manifest, RoleFlags{"standby", "127.0.0.1:1", "127.0.0.1:2", "/tmp/l", "dbname=esta"},
+        node));
+    auto unknown = role_options(manifest, RoleFlags{"leader", "", "", "", ""}, node);
     ASSERT_FALSE(unknown);
     EXPECT_EQ(unknown.error().code, Status::Invalid);
 }

@@ -26,6 +26,9 @@ Result<replication::Lease> PgWitness::acquire(u64 node) {
         if (m_node != node) return Err(Status::Unavailable, "pg_witness: held for another node");
         m_session.reset();  // The session died: try again on a new one.
     }
+    auto now = std::chrono::steady_clock::now();
+    if (now < m_retry_after) return Err(Status::Unavailable, "pg_witness: retried too soon");
+    m_retry_after = now + std::chrono::milliseconds(100);
     PgConnHandle session(PQconnectdb(m_conninfo.c_str()));
     if (PQstatus(session.get()) != CONNECTION_OK)
         return Err(Status::IoError, "pg_witness: cannot connect");
@@ -65,6 +68,21 @@ bool PgWitness::holds(u64 node) const {
 
 void PgWitness::release(u64 node) {
     if (m_node == node) m_session.reset();  // Ending the session drops the lock.
+}
+
+Result<replication::LeaseView> PgWitness::peek(const std::string& conninfo, i64 key) {
+    PgConnHandle session(PQconnectdb(conninfo.c_str()));
+    if (PQstatus(session.get()) != CONNECTION_OK)
+        return Err(Status::IoError, "pg_witness: cannot connect");
+    auto found =
+        run(session.get(), "SELECT epoch, holder FROM esta_leases WHERE lock_key = $1::bigint",
+            {std::to_string(key)});
+    replication::LeaseView view;
+    // No table yet: nothing was ever granted.
+    if (!ok(found) || PQntuples(found.get()) != 1) return view;
+    view.epoch = std::stoull(PQgetvalue(found.get(), 0, 0));
+    view.holder = PQgetvalue(found.get(), 0, 1);
+    return view;
 }
 
 std::string PgWitness::epoch_guard_sql(u64 epoch) const {

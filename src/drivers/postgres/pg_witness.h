@@ -7,6 +7,7 @@
 // epoch-conditional write, epoch_guard_sql()) is refused once a newer leader exists.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "drivers/postgres/pg_pool.h"
@@ -32,12 +33,18 @@ class PgWitness final : public replication::Witness {
     // A condition for an effect's transaction: true only while `epoch` is the newest
     // (SELECT ... WHERE <this>), so a deposed leader's write changes nothing.
     std::string epoch_guard_sql(u64 epoch) const;
+    // The last grant (epoch and holder) as esta_leases has it, on a short session of its
+    // own; epoch 0 when none was granted. Errors: IoError.
+    static Result<replication::LeaseView> peek(const std::string& conninfo, i64 key);
 
   private:
     std::string m_conninfo;
     i64 m_key;
     std::string m_label;
     mutable PgConnHandle m_session;  // Holds the lock while open.
+    // A refused attempt is not retried for 100 ms: a standby asks at every poll, and each
+    // attempt here is a new session.
+    std::chrono::steady_clock::time_point m_retry_after{};
     u64 m_node = 0;
     replication::Lease m_lease;
 };

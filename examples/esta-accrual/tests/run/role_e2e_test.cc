@@ -24,6 +24,7 @@
 
 #include "replication/fenced_file.h"
 #include "run_harness.h"
+#include "services.h"
 #include "tiny_json.h"
 #include "workload.h"
 
@@ -122,6 +123,7 @@ class RolePair : public RunE2e {
         m_slots[1] = Slot{free_port(), 0, m_dir / "b", -1};
         m_slots[0].peer = m_slots[1].listen;
         m_slots[1].peer = m_slots[0].listen;
+        m_witness = {"--lock-file", (m_dir / "lease").string()};
     }
     void TearDown() override {
         for (auto& slot : m_slots)
@@ -145,8 +147,6 @@ class RolePair : public RunE2e {
                                          loopback(slot.listen),
                                          "--peer",
                                          loopback(slot.peer),
-                                         "--lock-file",
-                                         (m_dir / "lease").string(),
                                          "--state-dir",
                                          slot.state.string(),
                                          "--decisions",
@@ -155,6 +155,7 @@ class RolePair : public RunE2e {
                                          "0",
                                          "--quiet"};
         args.insert(args.end(), source.begin(), source.end());
+        args.insert(args.end(), m_witness.begin(), m_witness.end());
         std::string log = (m_dir / ("node" + std::to_string(i) + ".log")).string();
         pid_t pid = ::fork();
         if (pid == 0) {
@@ -196,6 +197,7 @@ class RolePair : public RunE2e {
 
     fs::path m_sink;
     Slot m_slots[2];
+    std::vector<std::string> m_witness;  // The witness flags both nodes get.
 };
 
 TEST_F(RolePair, K61_KillNineThePrimaryTheStandbyTakesOverEveryEventDecidedOnce) {
@@ -397,6 +399,30 @@ TEST_F(RolePair, K61_TheIngressAnswersOnlyOnceTheStandbyAcknowledged) {
     EXPECT_EQ(after.status, 200) << after.body;
     EXPECT_EQ(count_lines(m_sink), 3u);
     expect_each_decided_once(3);
+}
+
+TEST_F(RolePair, K61_APostgresWitnessHandsTheLeaseOverWhenThePrimaryDies) {
+    drivers::testing::PostgresDatabase db;
+    ESTA_NEED_SERVICE(db.available(), "PostgreSQL");
+    m_witness = {"--witness-pg", db.conninfo()};
+    constexpr std::int64_t kEvents = 2000;
+    start(0, "primary", kEvents);
+    ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)))
+        << read_text(m_dir / "node0.log");
+    start(1, "standby", kEvents);
+    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 500; }, std::chrono::seconds(30)));
+    EXPECT_EQ(db.query("SELECT epoch FROM esta_leases"), "1");
+    double takeover = fail_over(0, 1);  // The dead node's session, and its lock, end with it.
+    ASSERT_GT(takeover, 0) << read_text(m_dir / "node1.log");
+    std::printf("takeover with the PostgreSQL witness: %.0f ms\n", takeover);
+    EXPECT_EQ(db.query("SELECT epoch FROM esta_leases"), "2");
+    EXPECT_NE(db.query("SELECT holder FROM esta_leases").find(std::to_string(m_slots[1].listen)),
+              std::string::npos);
+    start(0, "primary", kEvents);  // Finds epoch 2 granted: rejoins as the standby.
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines(m_sink) >= kEvents; }, std::chrono::seconds(30)));
+    expect_each_decided_once(kEvents);
+    EXPECT_EQ(db.query("SELECT epoch FROM esta_leases"), "2");
 }
 
 TEST_F(RolePair, K61_KillLoopEveryFailoverKeepsEveryDecisionOnce) {
