@@ -354,9 +354,11 @@ ESTALOGIC_IMPORT(metric)
 esta_i32 esta_metric(const char* name_ptr, esta_u32 name_len, esta_f64 value);
 
 /*
- * audit: Appends a compliance record of a kind to the integrity-chained audit log. Needs: WRITE
- * on the audit-log handle from cap_lookup("audit"). Returns: the record's id in the integrity
- * log, or -status.
+ * audit: Appends a compliance record of a kind to the integrity-chained audit log, where it is
+ * kept as kind "app." + KIND, so a guest's record cannot pass for one of the kernel's; KIND is
+ * 1 to 64 ASCII letters, digits, '.', '_' or '-', else INVALID_ARGS. Needs: WRITE on the
+ * audit-log handle from cap_lookup("audit"). Returns: the record's id in the integrity log, or
+ * -status.
  */
 ESTALOGIC_IMPORT(audit)
 esta_i64 esta_audit(const char* kind_ptr, esta_u32 kind_len, const void* ptr, esta_u32 len);

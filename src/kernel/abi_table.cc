@@ -163,7 +163,9 @@ constexpr Function kFunctions[] = {
      "undeclared name.",
      "", "esta_metric(\"hours\", 5, 1.5);"},
     {"audit", kAudit, I64, kValue, "the record's id in the integrity log",
-     "Appends a compliance record of a kind to the integrity-chained audit log.",
+     "Appends a compliance record of a kind to the integrity-chained audit log, where it is "
+     "kept as kind \"app.\" + KIND, so a guest's record cannot pass for one of the kernel's; "
+     "KIND is 1 to 64 ASCII letters, digits, '.', '_' or '-', else INVALID_ARGS.",
      "WRITE on the audit-log handle from cap_lookup(\"audit\")",
      "esta_i64 id = esta_audit(\"accrual\", 7, rec, rec_len);"},
 };

@@ -6,6 +6,9 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "app/run/audit_bridge.h"
 #include "kernel/observer_bridge.h"
@@ -38,21 +41,31 @@ __attribute__((export_name("_start"))) void start(void) {
 
 class KernelAudit : public kernel::testing::GuestTest {};
 
-TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
-    ESTA_BUILD(writer, "writer", kWriter);
-    ESTA_BUILD(fragile, "fragile", kernel::testing::guest::kFragile);
-    const auto dir = std::filesystem::path(::testing::TempDir()) /
-                     ("esta_kernel_audit_" + std::to_string(::getpid()));
+std::filesystem::path scratch(const std::string& prefix) {
+    auto dir = std::filesystem::path(::testing::TempDir()) / (prefix + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
+    return dir;
+}
 
-    observe::ManualClock time(1'700'000'000'000'000'000);
-    auto key = observe::Ed25519PrivateKey::generate();
-    ASSERT_TRUE(key.has_value());
-    observe::Ed25519PublicKey public_key = key->public_key();
+// A new log under a fresh key in `dir`; the key's public half goes to `public_key`.
+Result<std::unique_ptr<observe::AuditLog>> open_log(
+    const std::filesystem::path& dir, const observe::Clock& time,
+    std::optional<observe::Ed25519PublicKey>& public_key) {
+    auto key = ESTA_TRY(observe::Ed25519PrivateKey::generate());
+    public_key = key.public_key();
     observe::AuditLogOptions options;
     options.directory = dir.string();
     options.node = "node-test";
-    auto log = observe::AuditLog::open(options, std::move(*key), time, nullptr);
+    return observe::AuditLog::open(options, std::move(key), time, nullptr);
+}
+
+TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
+    ESTA_BUILD(writer, "writer", kWriter);
+    ESTA_BUILD(fragile, "fragile", kernel::testing::guest::kFragile);
+    const auto dir = scratch("esta_kernel_audit_");
+    observe::ManualClock time(1'700'000'000'000'000'000);
+    std::optional<observe::Ed25519PublicKey> public_key;
+    auto log = open_log(dir, time, public_key);
     ASSERT_TRUE(log.has_value()) << log.error().to_string();
 
     observe::MetricsRegistry metrics;
@@ -87,7 +100,7 @@ TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
     ASSERT_TRUE((*log)->close());
 
     observe::AuditVerifyOptions verify;
-    verify.trusted_key = public_key;
+    verify.trusted_key = *public_key;
     auto report = observe::verify_audit_log(dir.string(), verify);
     ASSERT_TRUE(report.has_value());
     EXPECT_TRUE(report->ok()) << report->summary();
@@ -100,7 +113,7 @@ TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
         const observe::Value* event = record.body.find("event");
         if (!event || !event->as_text()) continue;
         ++events[*event->as_text()];
-        if (*event->as_text() == "accrual") accrual = record.body.find("data");
+        if (*event->as_text() == "app.accrual") accrual = record.body.find("data");
     }
     EXPECT_EQ(events["process.spawned"], 3);  // The writer, the child and its restart.
     EXPECT_GE(events["capability.create"], 1);
@@ -108,7 +121,7 @@ TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
     EXPECT_EQ(events["process.crashed"], 1);
     EXPECT_EQ(events["message.dead_lettered"], 1);
     EXPECT_EQ(events["process.restarted"], 1);
-    ASSERT_EQ(events["accrual"], 1);
+    ASSERT_EQ(events["app.accrual"], 1);
     ASSERT_NE(accrual, nullptr);
     // The guest's record as written, with the writer the kernel knows.
     const observe::Value* bytes = accrual->find("record");
@@ -118,6 +131,54 @@ TEST_F(KernelAudit, O2_KernelDecisionsAndTheAuditImportAreChainedRecords) {
     // Denials are counted for /metrics too.
     EXPECT_NE(metrics.render_prometheus().find("esta_kernel_capability_denials_total{status="),
               std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+// Tries to pass its records off as the kernel's, and a kind the log must not hold.
+constexpr const char* kImpostor = R"(#include "estalogic.h"
+static unsigned char record[1] = {ESTA_VALUE_NULL};
+__attribute__((export_name("_start"))) void start(void) {
+    if (esta_audit("capability.create", 17, record, 1) < 0) esta_exit(90);
+    if (esta_audit("audit.read", 10, record, 1) < 0) esta_exit(91);
+    if (esta_audit("bad kind", 8, record, 1) != -ESTA_INVALID_ARGS) esta_exit(92);
+    if (esta_audit("\xff", 1, record, 1) != -ESTA_INVALID_ARGS) esta_exit(93);
+    esta_exit(0);
+}
+)";
+
+TEST_F(KernelAudit, O2_GuestAuditKindsAreNamespacedAndCannotPassForTheKernels) {
+    ESTA_BUILD(impostor, "impostor", kImpostor);
+    const auto dir = scratch("esta_guest_kinds_");
+    observe::ManualClock time(1'700'000'000'000'000'000);
+    std::optional<observe::Ed25519PublicKey> public_key;
+    auto log = open_log(dir, time, public_key);
+    ASSERT_TRUE(log.has_value()) << log.error().to_string();
+    AuditBridge bridge(**log);
+    auto audit_object =
+        make_ref<kernel::AuditLogObject>(kernel::ObjectId(1'000'000), "audit", bridge);
+    kernel::NullCapabilityAudit capability_audit;
+    kernel::InMemoryDeadLetters dead_letters;
+    protocol::ManualClock clock(1'000'000);
+    kernel::KernelConfig config;
+    config.threads = 1;
+    {
+        kernel::Kernel kernel(clock, capability_audit, dead_letters, config);
+        kernel::ProcessSpec spec = kernel::testing::spec_of(impostor);
+        spec.grants.push_back(kernel::GrantSpec{"audit", audit_object, kernel::Right::Write});
+        auto pid = kernel.spawn(spec);
+        ASSERT_TRUE(pid.has_value());
+        ASSERT_TRUE(kernel.run_until_idle());
+        EXPECT_EQ(kernel::testing::exit_of(kernel, *pid), "normal");
+    }
+    ASSERT_TRUE((*log)->close());
+    auto records = observe::read_audit_records(dir.string(), 0, UINT64_MAX, 100);
+    ASSERT_TRUE(records.has_value());
+    std::vector<std::string> events;
+    for (const observe::RecordView& record : *records) {
+        const observe::Value* event = record.body.find("event");
+        if (event && event->as_text()) events.push_back(*event->as_text());
+    }
+    EXPECT_EQ(events, (std::vector<std::string>{"app.capability.create", "app.audit.read"}));
     std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,8 @@
 // audit (ABI.md "Functions"): a compliance record appended through the audit-log handle
 // granted as "audit", which must carry WRITE.
+#include <string>
+#include <string_view>
+
 #include "kernel/audit_log_object.h"
 #include "kernel/safety_hooks.h"
 #include "kernel/syscalls/syscalls.h"
@@ -9,6 +12,19 @@ namespace esta::kernel {
 namespace {
 constexpr u32 kMaxAuditKindBytes = 64;
 constexpr u32 kMaxAuditRecordBytes = 64 * 1024;
+// A guest's kind is namespaced, so no guest record can read as one of the kernel's
+// (capability.create, process.crashed, audit.read, ...): "accrual" is logged "app.accrual".
+constexpr std::string_view kGuestKindPrefix = "app.";
+
+// ASCII letters, digits, '.', '_' and '-': a kind is a name, not text to render.
+bool valid_kind(std::string_view kind) {
+    for (char c : kind) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
 }  // namespace
 
 SyscallResult Syscalls::audit(Call& call) {
@@ -21,6 +37,9 @@ SyscallResult Syscalls::audit(Call& call) {
     if (record_length > kMaxAuditRecordBytes) return SyscallResult::failed(Status::PayloadTooLarge);
     auto kind = guest_range(call.memory, call.u32_arg(0), kind_length);
     if (!kind) return SyscallResult::failed(kind.error().code);
+    std::string kind_text(kGuestKindPrefix);
+    kind_text.append(reinterpret_cast<const char*>(kind->data()), kind->size());
+    if (!valid_kind(kind_text)) return SyscallResult::failed(Status::InvalidArgs);
     auto record = guest_range(call.memory, call.u32_arg(2), record_length);
     if (!record) return SyscallResult::failed(record.error().code);
     // (2) Check: a process without the grant holds no right to audit.
@@ -31,7 +50,6 @@ SyscallResult Syscalls::audit(Call& call) {
     auto used = call.process.handles().consume_use(*value, call.context);
     if (!used) return SyscallResult::failed(used.error().code);
     // (3) Invoke.
-    std::string_view kind_text(reinterpret_cast<const char*>(kind->data()), kind->size());
     Nanos appending = m_clock.now_ns();
     auto id = (*log)->append(call.process.pid(), kind_text, *record);
     if (!id) return SyscallResult::failed(id.error().code);

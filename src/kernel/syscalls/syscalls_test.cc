@@ -518,7 +518,7 @@ TEST_F(AuditSyscallTest, K20_AuditNeedsWriteOnTheAuditHandleAndReturnsTheRecordI
     EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(20), w32(2)}).value, 1);
     EXPECT_EQ(call(writer, "audit", {w32(10), w32(7), w32(20), w32(2)}).value, 2);
     ASSERT_EQ(log.records.size(), 2u);
-    EXPECT_EQ(log.records[0], std::to_string(writer.process->pid().value()) + ":accrual:5h");
+    EXPECT_EQ(log.records[0], std::to_string(writer.process->pid().value()) + ":app.accrual:5h");
 
     Guest reader = audited(Right::Read);
     reader.write_text(10, "accrual");

@@ -218,7 +218,7 @@ TEST(AccrualModule, V1_DecisionsAndRecordsCarryTheModuleHash) {
     EXPECT_EQ(field(parsed, "rule").rfind("MI-ESTA-2025.1/", 0), 0u) << *decision;
     // The module's compliance record is stamped with the same hash.
     const AuditEntry& last = host->audit_records().back();
-    EXPECT_EQ(last.kind, "esta.decision");
+    EXPECT_EQ(last.kind, "app.esta.decision");
     EXPECT_NE(last.process, 0u);  // Written by the module's process, not the kernel.
     EXPECT_EQ(last.module_sha256_hex, hash);
 }
