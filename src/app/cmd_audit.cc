@@ -23,6 +23,7 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitDataError = 65;   // EX_DATAERR
 constexpr int kExitNoInput = 66;     // EX_NOINPUT
+constexpr int kExitTempFail = 75;    // EX_TEMPFAIL: the log is in use.
 constexpr int kExitPermission = 77;  // EX_NOPERM
 constexpr u64 kDefaultLimit = 1000;
 
@@ -161,6 +162,13 @@ int run_audit(AuditOperation operation, const AuditOptions& options) {
     observe::AuditLogOptions log_options;
     log_options.directory = options.directory;
     auto log = observe::AuditLog::open(log_options, std::move(*key), clock, nullptr);
+    if (!log && log.error().code == Status::Unavailable) {
+        return fail(kExitTempFail,
+                    "error: the audit log %s is open by a running node (%s holds its lock).\n"
+                    "A read is itself recorded in the log, and only the node may append while "
+                    "it runs: stop the node and try again.\n",
+                    options.directory, observe::kAuditLockFile);
+    }
     if (!log) {
         return fail(kExitDataError, "error: cannot open the audit log %s (%s).\n%s",
                     options.directory,
@@ -227,7 +235,8 @@ void register_audit_command(CLI::App& root, CommandContext& context) {
         "Every read, allowed or denied, is appended to the log as an audit.read or\n"
         "audit.read_denied record naming a digest of the token.\n"
         "Exit codes: 0 done; 1 failed; 2 usage error; 65 key or log unusable; 66 a file cannot\n"
-        "be read; 77 the token is not allowed (or a secret file is readable by others).\n");
+        "be read; 75 a running node holds the log; 77 the token is not allowed (or a secret\n"
+        "file is readable by others).\n");
 
     CLI::App* show = audit->add_subcommand("show", "Print records as JSON lines.");
     add_access_options(show, *options);

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
+#include "app/cli_test_support.h"
 #include "kernel/persistence/journaled_answers.h"
 #include "kernel/runtime/kernel_runtime.h"
 #include "kernel/runtime/test_guests.h"
@@ -38,11 +38,7 @@ __attribute__((export_name("_start"))) void start(void) {
 )";
 
 int run(std::vector<std::string> args) {
-    args.insert(args.begin(), "estalogic");
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-        argv.push_back(arg.data());
-    return run_cli(static_cast<int>(argv.size()), argv.data());
+    return run_estalogic(std::move(args));
 }
 
 class ReplayCommand : public ::testing::Test {

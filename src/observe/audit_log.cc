@@ -1,7 +1,11 @@
 #include "observe/audit_log.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 
 #include "observe/audit_verify.h"
@@ -16,6 +20,23 @@ AuditLog::AuditLog(Passkey, AuditLogOptions options, Ed25519PrivateKey key, cons
       m_clock(clock),
       m_exporter(std::move(exporter)) {}
 
+namespace {
+
+// The one-writer lock: held for as long as the descriptor stays open (the OS drops it when
+// the process dies, so a crashed node never leaves its log locked).
+Result<UniqueFd> lock_directory(const std::string& directory) {
+    const std::string path = (std::filesystem::path(directory) / kAuditLockFile).string();
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd.valid()) return Err(Status::IoError, "audit.lock_file");
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) return Err(Status::Unavailable, "audit.in_use");
+        return Err(Status::IoError, "audit.lock_file");
+    }
+    return fd;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<AuditLog>> AuditLog::open(AuditLogOptions options, Ed25519PrivateKey key,
                                                  const Clock& clock,
                                                  std::unique_ptr<CheckpointExporter> exporter) {
@@ -28,6 +49,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(AuditLogOptions options, Ed2551
     auto log = std::make_unique<AuditLog>(Passkey{}, std::move(options), std::move(key), clock,
                                           std::move(exporter));
     std::lock_guard lock(log->m_mutex);
+    log->m_lock = ESTA_TRY(lock_directory(log->m_options.directory));
     const auto segments = ESTA_TRY(list_segments(log->m_options.directory));
     if (segments.empty()) {
         ESTA_TRY(log->create_locked());
@@ -231,6 +253,7 @@ Result<void> AuditLog::close() {
     m_closed = true;
     Result<void> result = checkpoint_locked(CheckpointReason::Shutdown);
     m_segment.reset();
+    m_lock.reset();
     return result;
 }
 

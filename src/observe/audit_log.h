@@ -22,6 +22,8 @@
 
 namespace esta::observe {
 
+inline constexpr const char* kAuditLockFile = "audit.lock";
+
 enum class AuditDurability : u8 {
     SyncEachRecord,    // fdatasync after every record: nothing acknowledged is ever lost.
     SyncAtCheckpoint,  // fdatasync at checkpoints only: faster; a crash may lose the tail.
@@ -43,6 +45,9 @@ class AuditLog final : public AuditSink {
     // verification (run `estalogic verify-log` to see why); Invalid for bad options. A
     // partial frame at the very end (a crash mid-write) is cut off, and the cut is recorded
     // as an `audit.torn_frame_removed` record.
+    // One writer per log: the log holds an exclusive lock on DIRECTORY/audit.lock until
+    // close(), and another open() meanwhile (a second node, `estalogic audit show` against a
+    // running node) fails with Unavailable "audit.in_use" instead of forking the chain.
     // `clock` must outlive the log; `exporter` may be null.
     static Result<std::unique_ptr<AuditLog>> open(AuditLogOptions options, Ed25519PrivateKey key,
                                                   const Clock& clock,
@@ -80,6 +85,7 @@ class AuditLog final : public AuditSink {
     std::unique_ptr<CheckpointExporter> m_exporter;
 
     mutable std::mutex m_mutex;
+    UniqueFd m_lock;  // flock(LOCK_EX) on audit.lock while open.
     UniqueFd m_segment;
     u64 m_segment_bytes = 0;
     u64 m_next_seq = 0;
