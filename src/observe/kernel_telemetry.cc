@@ -182,6 +182,10 @@ void KernelTelemetry::process_spawned(u32 pid, u32 parent, std::string_view entr
         if (m_parts.tracer && !process.guest)
             process.guest = std::make_unique<GuestSpans>(*m_parts.tracer);
     }
+    if (m_parts.log) {
+        m_parts.log->log(Severity::Info, CategoryKind::Process, "process spawned",
+                         {{"parent", parent}, {"entry", entry}}, u64{pid});
+    }
     audit("process.spawned", {{"pid", integer(pid)},
                               {"parent", integer(parent)},
                               {"entry", Value::text(std::string(entry))}});
@@ -210,6 +214,12 @@ void KernelTelemetry::process_exited(u32 pid, std::string_view reason,
             m_processes.erase(found);
         }
     }
+    if (m_parts.log) {
+        m_parts.log->log(trap_code ? Severity::Error : Severity::Info, CategoryKind::Process,
+                         trap_code ? "process crashed" : "process exited",
+                         {{"reason", reason}, {"trap", trap_code.value_or(0)}}, u64{pid});
+    }
+    if (trap_code && m_parts.crashed) m_parts.crashed(pid);
     if (trap_code) {
         audit("process.crashed", {{"pid", integer(pid)},
                                   {"reason", Value::text(std::string(reason))},
@@ -227,6 +237,10 @@ void KernelTelemetry::process_restarted(u32 pid, u32 restarts) {
         ProcessTrace& process = process_locked(pid);
         if (m_parts.tracer && !process.guest)
             process.guest = std::make_unique<GuestSpans>(*m_parts.tracer);
+    }
+    if (m_parts.log) {
+        m_parts.log->log(Severity::Warning, CategoryKind::Process, "process restarted",
+                         {{"restarts", restarts}}, u64{pid});
     }
     audit("process.restarted", {{"pid", integer(pid)}, {"restarts", integer(restarts)}});
 }
@@ -279,8 +293,13 @@ MessageTrace KernelTelemetry::message_sent(const MessageFacts& message) {
     return trace;
 }
 
-void KernelTelemetry::message_refused(const MessageFacts&, i32 status) {
+void KernelTelemetry::message_refused(const MessageFacts& message, i32 status) {
     m_counters->metrics.counter(kMessagesDropped, {status_text(status)}).inc();
+    if (m_parts.log) {
+        ESTA_LOG(*m_parts.log, Severity::Warning, CategoryKind::Message, "message refused",
+                 {"sender", message.sender}, {"receiver", message.receiver}, {"type", message.type},
+                 {"status", status_text(status)});
+    }
 }
 
 void KernelTelemetry::message_received(const MessageFacts& message, const MessageTrace& trace) {
@@ -318,6 +337,11 @@ void KernelTelemetry::message_handled(u32 pid) {
 
 void KernelTelemetry::dead_lettered(const MessageFacts& message, std::string_view reason) {
     m_counters->metrics.counter(kMessagesDropped, {"dead_letter"}).inc();
+    if (m_parts.log) {
+        ESTA_LOG(*m_parts.log, Severity::Warning, CategoryKind::Message, "message dead-lettered",
+                 {"sender", message.sender}, {"receiver", message.receiver}, {"type", message.type},
+                 {"seq", message.seq}, {"reason", reason});
+    }
     audit("message.dead_lettered", {{"receiver", integer(message.receiver)},
                                     {"sender", integer(message.sender)},
                                     {"type", integer(message.type)},
@@ -399,8 +423,14 @@ void KernelTelemetry::driver_call_ended(u32 caller, i32 status) {
 }
 
 void KernelTelemetry::capability(const CapabilityFacts& decision) {
-    if (decision.kind == "validate_denied")
+    if (decision.kind == "validate_denied") {
         m_counters->metrics.counter(kCapabilityDenials, {status_text(decision.status)}).inc();
+        if (m_parts.log) {
+            ESTA_LOG(*m_parts.log, Severity::Warning, CategoryKind::Security, "capability denied",
+                     {"process", decision.process}, {"cap", decision.cap},
+                     {"status", status_text(decision.status)});
+        }
+    }
     Value::Map data{{"at", Value::timestamp(decision.at)},
                     {"process", integer(decision.process)},
                     {"cap", integer(decision.cap)},

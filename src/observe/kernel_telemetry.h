@@ -13,6 +13,9 @@
 // to the AuditSink (a failed append is counted in esta_observe_audit_append_failures_total;
 // the kernel never waits on the log's outcome).
 //
+// Log: with a Logger, the same events are logged (category process, message or security),
+// and a crash is reported to `crashed` (the node dumps its flight recorder).
+//
 // Thread-safe (one mutex); every piece is optional except the registry.
 #pragma once
 
@@ -23,6 +26,7 @@
 #include "observe/audit_sink.h"
 #include "observe/clock.h"
 #include "observe/kernel_observer.h"
+#include "observe/log.h"
 #include "observe/metrics.h"
 #include "observe/trace/guest_spans.h"
 #include "observe/trace/tracer.h"
@@ -34,6 +38,12 @@ struct KernelTelemetryParts {
     const Clock* clock = nullptr;        // Required: latency histograms.
     Tracer* tracer = nullptr;            // Null: no spans; span_begin answers NOT_SUPPORTED.
     AuditSink* audit = nullptr;          // Null: no audit records.
+    // Null: nothing logged. Otherwise process life, dead letters, refused messages and
+    // capability denials are logged (the flight recorder's view of what led to a crash).
+    const Logger* log = nullptr;
+    // Called when a process ends by a trap, under the kernel's lock: must not block (the
+    // node flags a flight-recorder dump for its own thread).
+    std::function<void(u32 pid)> crashed = nullptr;
 };
 
 class KernelTelemetry final : public KernelObserver {

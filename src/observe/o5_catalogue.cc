@@ -64,4 +64,14 @@ std::vector<const O5Family*> missing_o5_families(std::string_view exposition) {
     return missing;
 }
 
+std::string o5_declarations(std::string_view exposition) {
+    std::string out;
+    for (const O5Family* family : missing_o5_families(exposition)) {
+        const std::string name(family->exposition_name);
+        out += "# HELP " + name + " O-5 " + std::string(family->item) + " (none so far).\n";
+        out += "# TYPE " + name + " " + std::string(type_word(family->type)) + "\n";
+    }
+    return out;
+}
+
 }  // namespace esta::observe

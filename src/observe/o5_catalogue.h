@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,5 +24,9 @@ std::span<const O5Family> o5_families();
 // The families of o5_families() that `exposition` (Prometheus text format) does not
 // declare with their type, in catalogue order.
 std::vector<const O5Family*> missing_o5_families(std::string_view exposition);
+
+// HELP and TYPE lines for the missing families, to append to `exposition`: a scrape then
+// names every family even before its first series (no trap, drop or replica so far).
+std::string o5_declarations(std::string_view exposition);
 
 }  // namespace esta::observe
