@@ -17,7 +17,9 @@
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
 #include "app/run/node_drivers.h"
+#include "app/run/node_observe.h"
 #include "app/run/node_status.h"
+#include "drivers/guarded_driver.h"
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
 #include "drivers/secrets.h"
@@ -154,12 +156,13 @@ struct Node::Parts {
     std::unique_ptr<AuditBridge> audit;
     std::unique_ptr<protocol::Journal> journal;
     std::unique_ptr<DurableDeadLetters> dead_letters;
-    NullCapabilityAudit cap_audit;
+    std::unique_ptr<NodeObservability> observability;  // Before the kernel, which uses it.
     std::unique_ptr<Kernel> kernel;
     u64 host_objects = 0;
 
     // Embedded key-value store: one driver, one bridge and port per grant.
-    std::unique_ptr<drivers::KvDriver> kv;
+    drivers::ThreadSleeper sleeper;
+    std::unique_ptr<drivers::Driver> kv;
     std::vector<std::unique_ptr<drivers::KernelDriverBridge>> bridges;
     Ref<AuditLogObject> audit_object;
 
@@ -207,6 +210,7 @@ struct Node::Parts {
     Result<void> send_event(ProcessId pid, u32 type, std::string_view line,
                             std::shared_ptr<Answer> answer);
     void settle_failures(ProcessId pid, u64 count);
+    f64 oldest_pending_seconds() const;
     ProcessId partition(const std::string& process, std::string_view line) const;
     Result<void> start_processes(Diagnostics& problems);
     Result<Ref<KernelObject>> grant_object(const manifest::GrantSpec& grant);
@@ -271,7 +275,12 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             problem("the key-value driver did not start: " + kv_started.error().to_string()));
         return kv_started.error();
     }
-    kv = std::move(*kv_started);
+    // D-2: the breaker fails calls fast while the store is down (/metrics shows its state);
+    // no retries, which would sleep on a scheduler thread.
+    drivers::GuardOptions guard = drivers::default_guard_options(drivers::DriverKind::KeyValue);
+    guard.retry.max_retries = 0;
+    kv = std::make_unique<drivers::GuardedDriver>(std::move(*kv_started), clock, sleeper, guard);
+    observability->watch_driver("kv", *kv);
     audit_object = make_ref<AuditLogObject>(next_host_id(), "audit", *audit);
 
     // Sinks: one endpoint each, read by the drain thread.
@@ -495,6 +504,15 @@ void Node::Parts::count_failures() {
     }
 }
 
+// Journal lag: how long the oldest journaled event still waiting for its decision has waited.
+f64 Node::Parts::oldest_pending_seconds() const {
+    std::lock_guard<std::mutex> lock(flow_mutex);
+    i64 oldest = 0;
+    for (const auto& [pid, queue] : pending)
+        if (!queue.empty() && (oldest == 0 || queue.front().at < oldest)) oldest = queue.front().at;
+    return oldest == 0 ? 0.0 : static_cast<f64>(steady_ns() - oldest) / 1e9;
+}
+
 void Node::Parts::settle_failures(ProcessId pid, u64 count) {
     std::lock_guard<std::mutex> lock(flow_mutex);
     auto& queue = pending[pid];
@@ -546,9 +564,15 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
                                    opened.error().to_string()));
         return opened.error();
     }
+    p.observability = ESTA_TRY(NodeObservability::start(
+        manifest.observability, NodeObserveOptions{manifest.name, p.paths.data_dir}, p.clock,
+        p.audit_log.get()));
+    p.observability->feeds().add_journal_lag("input", [&p] { return p.oldest_pending_seconds(); });
     KernelConfig config;
     config.threads = options.threads;
-    p.kernel = std::make_unique<Kernel>(p.clock, p.cap_audit, *p.dead_letters, config);
+    p.kernel = std::make_unique<Kernel>(p.clock, p.observability->capability_audit(),
+                                        *p.dead_letters, config, p.observability->services());
+    p.observability->watch_kernel(*p.kernel);
     ESTA_TRY(p.start_processes(problems));
     ESTA_TRY(p.kernel->start());
     p.identity.app = manifest.name;
@@ -638,6 +662,7 @@ Result<void> Node::stop() {
     p.drain_stop = true;
     if (p.drain_thread.joinable()) p.drain_thread.join();
     if (p.kernel) p.kernel->shutdown();
+    if (p.observability) p.observability->stop();
     Result<void> outcome = {};
     for (auto& sink : p.sinks) {
         auto closed = sink->close();
@@ -653,6 +678,8 @@ Result<void> Node::stop() {
         auto closed = p.audit_log->close();
         if (!closed && outcome) outcome = closed;
     }
+    if (!outcome && p.observability)
+        p.observability->fatal("the node stopped with an error: " + outcome.error().to_string());
     p.write_status(false);
     return outcome;
 }
@@ -670,7 +697,8 @@ void Node::Parts::start_http() {
         if (token) server.bearer_tokens.push_back(*token);
     }
     auto started = observe::ObserveHttpServer::start(
-        server, [this] { return render_metrics_text(snapshot(false)); },
+        server,
+        [this] { return render_metrics_text(snapshot(false)) + observability->metrics_text(); },
         [this] {
             auto info = kernel->process(input);
             bool alive = info && info->state != ProcessState::Completed;

@@ -102,10 +102,10 @@ struct HttpAnswer {
     std::string body;
 };
 
-// One POST over a fresh connection (HTTP/1.0: the server closes when done); `headers` are
+// One request over a fresh connection (HTTP/1.0: the server closes when done); `headers` are
 // extra request header lines, each ending in \r\n.
-inline HttpAnswer post(int port, const std::string& path, const std::string& body,
-                       const std::string& headers = "") {
+inline HttpAnswer request(int port, const std::string& method, const std::string& path,
+                          const std::string& body, const std::string& headers = "") {
     HttpAnswer answer;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return answer;
@@ -119,9 +119,9 @@ inline HttpAnswer post(int port, const std::string& path, const std::string& bod
         close(fd);
         return answer;
     }
-    std::string request = "POST " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers +
-                          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    if (send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
+    std::string text = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" + headers +
+                       "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (send(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
         close(fd);
         return answer;
     }
@@ -138,6 +138,11 @@ inline HttpAnswer post(int port, const std::string& path, const std::string& bod
         answer.body = response.substr(blank + 4);
     }
     return answer;
+}
+
+inline HttpAnswer post(int port, const std::string& path, const std::string& body,
+                       const std::string& headers = "") {
+    return request(port, "POST", path, body, headers);
 }
 
 inline std::string summary_sha256(const std::string& out) {

@@ -1,0 +1,83 @@
+// What `estalogic run` observes (docs/TRACING.md, "estalogic run"): the kernel's observer
+// (KernelTelemetry) writing the kernel's decisions to the node's audit log (O-2), spans
+// under the manifest's sampler exported as OTLP/HTTP JSON to [observability.tracing]
+// otlp_endpoint (O-4; the export runs on its own thread and drops with a counter), the O-5
+// families for the node's /metrics, and the flight recorder (O-3): the last 10 000 entries /
+// 10 MiB at info and above, written to DATA_DIR/flight-recorder.jsonl every 60 s and at stop,
+// and to DATA_DIR/flight-recorder-crash.jsonl when a process crashes or the node fails.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/manifest/model.h"
+#include "base/result.h"
+#include "drivers/contract.h"
+#include "kernel/cap_audit.h"
+#include "kernel/runtime/kernel_runtime.h"
+#include "kernel/syscalls/services.h"
+#include "observe/audit_sink.h"
+#include "observe/flight_recorder.h"
+#include "observe/log.h"
+#include "observe/o5_feeds.h"
+#include "protocol/clock.h"
+
+namespace esta::app::run {
+
+inline constexpr const char* kFlightRecorderFile = "flight-recorder.jsonl";
+inline constexpr const char* kFlightCrashFile = "flight-recorder-crash.jsonl";
+
+struct NodeObserveOptions {
+    std::string service_name;  // The resource's service.name in exported spans.
+    std::string data_dir;      // Where the flight recorder is written.
+    observe::FlightRecorderConfig recorder{};
+    // How often the housekeeping thread looks for a crash to dump (wall clock; the dump's
+    // content does not depend on it).
+    i64 poll_ms = 100;
+};
+
+class NodeObservability {
+  public:
+    // `clock` (the kernel's) and `audit` (null: no records) outlive the result. Errors:
+    // Invalid for an otlp_endpoint the exporter refuses.
+    static Result<std::unique_ptr<NodeObservability>> start(const manifest::Observability& config,
+                                                            NodeObserveOptions options,
+                                                            const protocol::Clock& clock,
+                                                            observe::AuditSink* audit);
+    ~NodeObservability();  // stop()
+    NodeObservability(const NodeObservability&) = delete;
+    NodeObservability& operator=(const NodeObservability&) = delete;
+
+    // For the kernel: its capability audit, and its services with the observer and the
+    // guests' log set. Both live as long as this.
+    kernel::CapabilityAudit& capability_audit();
+    kernel::SyscallServices services();
+
+    observe::O5Feeds& feeds();
+    // The driver's circuit (when it has a breaker) as esta_drivers_circuit_state{driver}.
+    void watch_driver(std::string name, const drivers::Driver& driver);
+    // The kernel's deadline misses (K-53) by miss policy, as esta_kernel_deadline_misses_total
+    // {queue="kernel"}. `kernel` outlives every later metrics_text().
+    void watch_kernel(kernel::Kernel& kernel);
+    // Everything the kernel, the exporter and the feeds count, as Prometheus text.
+    std::string metrics_text();
+
+    const observe::Logger& log() const;
+    observe::FlightRecorder& recorder();
+    // The node failed: logged at fatal and the flight recorder dumped at once.
+    void fatal(std::string_view what);
+    // Crash dumps written so far.
+    u64 crash_dumps() const;
+
+    // Ends the export (what is queued is sent once) and writes the recorder a last time.
+    // Idempotent; call after the kernel has stopped.
+    void stop();
+
+  private:
+    struct Parts;
+    explicit NodeObservability(std::unique_ptr<Parts> parts);
+    std::unique_ptr<Parts> m_parts;
+};
+
+}  // namespace esta::app::run
