@@ -777,6 +777,10 @@ const NodePaths& Node::paths() const {
     return m_parts->paths;
 }
 
+NodeObservability& Node::observability() {
+    return *m_parts->observability;
+}
+
 const std::map<std::string, std::string>& Node::module_hashes() const {
     return m_parts->module_hashes;
 }

@@ -111,6 +111,8 @@ class Answer {
     std::string m_sink;
 };
 
+class NodeObservability;
+
 class Node {
   public:
     // Errors: a module that does not load or whose needs the grants do not cover (each
@@ -145,6 +147,8 @@ class Node {
     const NodePaths& paths() const;
     // What did not stop the node but should be said (an HTTP port in use).
     const std::vector<std::string>& warnings() const;
+    // What the node observes (node_observe.h): for a role to add its readings to /metrics.
+    NodeObservability& observability();
     // Module name -> its SHA-256 (hex), as loaded.
     const std::map<std::string, std::string>& module_hashes() const;
 

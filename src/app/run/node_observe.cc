@@ -1,6 +1,8 @@
 #include "app/run/node_observe.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -182,6 +184,19 @@ void NodeObservability::watch_kernel(kernel::Kernel& kernel) {
             "kernel", std::string(kernel::miss_policy_name(policy)),
             [&kernel, i] { return kernel.stats().deadline_misses_by_policy[i]; });
     }
+}
+
+void NodeObservability::watch_replica(std::shared_ptr<const ReplicaReadings> readings) {
+    m_parts->feeds.add_divergences("replica", "report",
+                                   [readings] { return readings->divergences.load(); });
+    m_parts->feeds.add_journal_lag("replication", [readings] {
+        const i64 since = readings->oldest_unacknowledged_ns.load();
+        if (since == 0) return 0.0;
+        const i64 now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+        return static_cast<f64>(std::max<i64>(0, now - since)) / 1e9;
+    });
 }
 
 std::string NodeObservability::metrics_text() {

@@ -7,6 +7,7 @@
 // and to DATA_DIR/flight-recorder-crash.jsonl when a process crashes or the node fails.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +38,15 @@ struct NodeObserveOptions {
     i64 poll_ms = 100;
 };
 
+// What a node's replication role publishes for /metrics (written by the role's thread, read
+// at scrape time). Shared, so a scrape after the role ended reads the last values.
+struct ReplicaReadings {
+    std::atomic<u64> divergences{0};
+    // steady_clock ns when the oldest entry the standby has not acknowledged was appended;
+    // 0 when none waits.
+    std::atomic<i64> oldest_unacknowledged_ns{0};
+};
+
 class NodeObservability {
   public:
     // `clock` (the kernel's) and `audit` (null: no records) outlive the result. Errors:
@@ -60,6 +70,10 @@ class NodeObservability {
     // The kernel's deadline misses (K-53) by miss policy, as esta_kernel_deadline_misses_total
     // {queue="kernel"}. `kernel` outlives every later metrics_text().
     void watch_kernel(kernel::Kernel& kernel);
+    // A replica's divergences (esta_kernel_lockstep_divergences_total{process="replica",
+    // decision="report"}) and how long its oldest unacknowledged entry has waited
+    // (esta_protocol_journal_lag_seconds{journal="replication"}).
+    void watch_replica(std::shared_ptr<const ReplicaReadings> readings);
     // Everything the kernel, the exporter and the feeds count, as Prometheus text.
     std::string metrics_text();
 

@@ -158,6 +158,23 @@ TEST(NodeObserveFiles, O5_CircuitStateJournalLagAndDivergencesMoveOnMetrics) {
                      "esta_kernel_lockstep_divergences_total{process=\"replica.standby\","
                      "decision=\"report\"}"),
               "3");
+    // A replication role's readings.
+    auto replica = std::make_shared<ReplicaReadings>();
+    observability.watch_replica(replica);
+    text = observability.metrics_text();
+    EXPECT_EQ(sample(text, "esta_protocol_journal_lag_seconds{journal=\"replication\"}"), "0");
+    replica->divergences.store(2);
+    replica->oldest_unacknowledged_ns.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            (std::chrono::steady_clock::now() - std::chrono::seconds(3)).time_since_epoch())
+            .count());
+    text = observability.metrics_text();
+    EXPECT_GE(std::stod(sample(text, "esta_protocol_journal_lag_seconds{journal=\"replication\"}")),
+              3.0);
+    EXPECT_EQ(sample(text,
+                     "esta_kernel_lockstep_divergences_total{process=\"replica\","
+                     "decision=\"report\"}"),
+              "2");
     divergences = 4;
     text = observability.metrics_text();
     EXPECT_EQ(sample(text,

@@ -1,5 +1,7 @@
 #include "app/run/node_role.h"
 
+#include "app/run/node_observe.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +96,7 @@ struct NodeRole::Parts {
     u64 written = 0;
     u64 refused = 0;
     u64 divergences = 0;
+    std::shared_ptr<ReplicaReadings> readings = std::make_shared<ReplicaReadings>();  // /metrics
     u64 link_errors = 0;
     u64 promotions = 0;
     std::optional<u64> takeover_ms;
@@ -213,6 +216,7 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
         }
         appended_at.pop_front();
     }
+    readings->oldest_unacknowledged_ns.store(appended_at.empty() ? 0 : appended_at.front().second);
     u64 through = options.config.synchronous ? primary.acknowledged() : primary.last_sequence();
     auto& kept = machine.kept();
     bool none_kept = kept.empty() || kept.begin()->first > through;
@@ -360,12 +364,14 @@ Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions option
         standby->on_divergence([&p](u64 sequence, const replication::Digest& primary,
                                     const replication::Digest& ours) {
             ++p.divergences;
+            p.readings->divergences.fetch_add(1);
             (void)p.node.audit("replication.divergence",
                                {{"sequence", observe::Value::integer(static_cast<i64>(sequence))},
                                 {"primary", observe::Value::text(observe::to_hex(primary))},
                                 {"standby", observe::Value::text(observe::to_hex(ours))}});
         });
     }
+    node.observability().watch_replica(p.readings);
     p.publish(true);
     return std::unique_ptr<NodeRole>(new NodeRole(std::move(parts)));
 }
@@ -384,6 +390,8 @@ Result<void> NodeRole::feed(std::string_view line, const std::function<bool()>& 
                 RoleEvent event{p.options.process, p.options.message_type, std::string(line)};
                 u64 sequence = ESTA_TRY(primary->append(encode_event(event)));
                 p.appended_at.emplace_back(sequence, steady_ns());
+                if (p.appended_at.size() == 1)
+                    p.readings->oldest_unacknowledged_ns.store(p.appended_at.front().second);
                 return {};
             }
         }
