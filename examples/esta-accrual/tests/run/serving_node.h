@@ -14,65 +14,6 @@
 
 namespace esta::test {
 
-// `estalogic run --serve` in the background, for the end-to-end tests.
-#pragma once
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <cstdio>
-#include <string>
-#include <thread>
-
-#include "run_harness.h"
-
-namespace esta::test {
-
-struct HttpAnswer {
-    int status = 0;
-    std::string body;
-};
-
-// One request over a fresh connection (HTTP/1.0: the server closes when done).
-inline HttpAnswer request(int port, const std::string& method, const std::string& path,
-                          const std::string& body) {
-    HttpAnswer answer;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return answer;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval timeout{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        close(fd);
-        return answer;
-    }
-    std::string text = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n\r\n" + body;
-    if (send(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-        close(fd);
-        return answer;
-    }
-    std::string response;
-    char buffer[4096];
-    for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;)
-        response.append(buffer, static_cast<std::size_t>(n));
-    close(fd);
-    if (response.rfind("HTTP/1.", 0) == 0 && response.size() > 12)
-        answer.status = std::stoi(response.substr(9, 3));
-    auto blank = response.find("\r\n\r\n");
-    if (blank != std::string::npos) answer.body = response.substr(blank + 4);
-    return answer;
-}
-
-inline HttpAnswer post(int port, const std::string& path, const std::string& body) {
-    return request(port, "POST", path, body);
-}
-
 // `estalogic run MANIFEST --serve` in the background; the ingress port from its stderr.
 class ServingNode {
   public:
