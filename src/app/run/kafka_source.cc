@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/run/pg_decisions.h"
+#include "app/run/staged_kv.h"
 #include "drivers/kafka/kafka_topics.h"
 
 namespace esta::app::run {
@@ -41,7 +43,11 @@ struct InFlight {
     i32 partition = 0;
     i64 offset = 0;
     std::string key;
-    std::shared_ptr<Answer> answer;  // Null: its decision was stored before (redelivered).
+    std::shared_ptr<Answer> answer;  // Null: not decided here (see below).
+    // Its decision, found in a done record of the staged store (a node died after writing
+    // the batch's state, before storing it in PostgreSQL): stored as it is.
+    std::optional<std::string> recovered;
+    bool owns_key = false;  // In keys_in_flight until committed.
 };
 
 }  // namespace
@@ -53,6 +59,7 @@ struct KafkaSource::State {
     const protocol::Clock& clock;
     std::string topic;
     std::unique_ptr<PgDecisions> store;
+    StagedKv* staged = nullptr;  // The node's key-value store.
     drivers::RdKafkaHandle consumer;
     std::deque<InFlight> in_flight;
     std::set<std::string> keys_in_flight;  // A repeated id is decided once (P-5).
@@ -62,6 +69,7 @@ struct KafkaSource::State {
     std::atomic<u64> consumed{0};
     std::atomic<u64> stored{0};
     std::atomic<u64> redelivered{0};
+    std::atomic<u64> recovered{0};
     std::atomic<u64> failed{0};
     std::atomic<u64> commits{0};
     std::atomic<u64> commit_failures{0};
@@ -71,8 +79,9 @@ struct KafkaSource::State {
                              rd_kafka_topic_partition_list_t* partitions, void* opaque);
     bool stopping() const { return stop != nullptr && (*stop)(); }
     Result<void> take(std::vector<MessageHandle> batch);
-    Result<void> finish(bool wait);
-    Result<void> store_rows(const std::vector<DecisionRow>& rows, bool closing);
+    Result<void> finish();
+    template <class Step>
+    Result<void> retry(const char* what, std::size_t count, Step&& step);
     void commit(std::size_t count);
 };
 
@@ -99,7 +108,7 @@ void KafkaSource::State::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t er
     }
     // Partitions are going: what was consumed from them is decided, stored and committed
     // first, so the next owner starts after it.
-    auto finished = self->finish(true);
+    auto finished = self->finish();
     if (!finished && self->failure) self->failure = finished;
     if (cooperative) {
         if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle, partitions))
@@ -127,15 +136,29 @@ Result<void> KafkaSource::State::take(std::vector<MessageHandle> batch) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kStoreRetryMs));
         known = store->decided(keys);
     }
+    std::vector<std::string> unknown;
+    for (const auto& key : keys)
+        if (known->count(key) == 0) unknown.push_back(key);
+    auto done = staged->done(unknown);
+    while (!done) {
+        if (stopping()) return done.error();
+        std::this_thread::sleep_for(std::chrono::milliseconds(kStoreRetryMs));
+        done = staged->done(unknown);
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const auto& message = batch[i];
-        InFlight item{message->partition, message->offset, std::move(keys[i]), nullptr};
+        InFlight item{message->partition, message->offset, std::move(keys[i]), nullptr, {}, false};
         consumed.fetch_add(1, std::memory_order_relaxed);
+        auto found = done->find(item.key);
         if (known->count(item.key) != 0 || keys_in_flight.count(item.key) != 0) {
             redelivered.fetch_add(1, std::memory_order_relaxed);
+        } else if (found != done->end()) {
+            recovered.fetch_add(1, std::memory_order_relaxed);
+            item.recovered = found->second;
+            item.owns_key = keys_in_flight.insert(item.key).second;
         } else if (message->payload != nullptr && message->len != 0) {
             item.answer = std::make_shared<Answer>();
-            keys_in_flight.insert(item.key);
+            item.owns_key = keys_in_flight.insert(item.key).second;
             std::string_view line(static_cast<const char*>(message->payload), message->len);
             ESTA_TRY(node.submit(line, item.answer));
         }
@@ -144,20 +167,22 @@ Result<void> KafkaSource::State::take(std::vector<MessageHandle> batch) {
     return {};
 }
 
-Result<void> KafkaSource::State::store_rows(const std::vector<DecisionRow>& rows, bool closing) {
-    auto written = store->write(rows);
-    for (int attempt = 0; !written; ++attempt) {
-        if (closing ? attempt >= kCloseRetries : stopping()) return written.error();
+// Runs `step` until it succeeds; gives up when the node stops (then nothing more of the
+// batch happens, and its records are consumed again).
+template <class Step>
+Result<void> KafkaSource::State::retry(const char* what, std::size_t count, Step&& step) {
+    auto outcome = step();
+    for (int attempt = 0; !outcome; ++attempt) {
+        if (stopping() && attempt >= kCloseRetries) return outcome.error();
         if (attempt == 0) {
             std::fprintf(stderr,
-                         "warning: storing %zu decisions in PostgreSQL failed (%s); "
-                         "retrying, nothing is committed meanwhile\n",
-                         rows.size(), written.error().to_string().c_str());
+                         "warning: %s for %zu events failed (%s); retrying, nothing is "
+                         "committed meanwhile\n",
+                         what, count, outcome.error().to_string().c_str());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(kStoreRetryMs));
-        written = store->write(rows);
+        outcome = step();
     }
-    stored.fetch_add(*written, std::memory_order_relaxed);
     return {};
 }
 
@@ -178,33 +203,43 @@ void KafkaSource::State::commit(std::size_t count) {
         commit_failures.fetch_add(1, std::memory_order_relaxed);
     }
     for (std::size_t i = 0; i < count; ++i)
-        if (in_flight[i].answer) keys_in_flight.erase(in_flight[i].key);
+        if (in_flight[i].owns_key) keys_in_flight.erase(in_flight[i].key);
     in_flight.erase(in_flight.begin(), in_flight.begin() + static_cast<std::ptrdiff_t>(count));
 }
 
-// Stores the decisions of the records decided so far, in consumption order, then commits
-// them. With `wait`, waits for every record in flight.
-Result<void> KafkaSource::State::finish(bool wait) {
+// Waits until every record in flight is decided, then writes the batch's balances and done
+// records to the key-value store in one transaction, stores the decisions in PostgreSQL,
+// and commits the offsets: in that order, so whatever step a crash interrupts, the next
+// owner of the partitions decides each event once on the balances it started from.
+Result<void> KafkaSource::State::finish() {
+    if (in_flight.empty()) return {};
     std::vector<DecisionRow> rows;
-    std::size_t done = 0;
+    std::vector<std::pair<std::string, std::string>> done;
     for (const auto& item : in_flight) {
-        if (item.answer) {
-            auto line = item.answer->wait(wait ? kFinishMs : 0);
-            if (!line && line.error().code == Status::Timeout) {
-                if (!wait) break;
+        if (item.recovered) {
+            rows.push_back(
+                DecisionRow{item.key, topic, item.partition, item.offset, *item.recovered});
+        } else if (item.answer) {
+            auto line = item.answer->wait(kFinishMs);
+            if (!line && line.error().code == Status::Timeout)
                 return Err(Status::Timeout, "run.event_not_decided");
-            }
             if (line) {
                 rows.push_back(DecisionRow{item.key, topic, item.partition, item.offset, *line});
+                done.emplace_back(item.key, *line);
             } else {
                 failed.fetch_add(1, std::memory_order_relaxed);
             }
         }
-        ++done;
     }
-    if (done == 0) return {};
-    ESTA_TRY(store_rows(rows, wait));
-    commit(done);
+    ESTA_TRY(retry("writing the balances and decisions to the key-value store", done.size(),
+                   [&] { return staged->flush(done); }));
+    ESTA_TRY(retry("storing the decisions in PostgreSQL", rows.size(), [&]() -> Result<void> {
+        auto written = store->write(rows);
+        if (!written) return written.error();
+        stored.fetch_add(*written, std::memory_order_relaxed);
+        return {};
+    }));
+    commit(in_flight.size());
     return {};
 }
 
@@ -219,6 +254,8 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const manifest::AppManife
     const auto& drivers = manifest.drivers;
     auto state = std::make_unique<State>(node, clock);
     state->topic = drivers.topics.input;
+    state->staged = node.staged_state();
+    if (state->staged == nullptr) return Err(Status::NotSupported, "run.kafka_needs_staged_kv");
     char host[256] = {};
     (void)gethostname(host, sizeof host - 1);
     state->store =
@@ -264,10 +301,10 @@ Result<void> KafkaSource::run(const std::function<bool()>& stop) {
                 break;
             }
         }
-        auto finished = s.finish(false);
+        auto finished = s.finish();
         if (!finished && s.failure) s.failure = finished;
     }
-    auto finished = s.finish(true);
+    auto finished = s.finish();
     if (!finished && s.failure) s.failure = finished;
     // Leaving the group revokes the partitions (nothing is in flight by now).
     rd_kafka_consumer_close(s.consumer.get());
@@ -282,6 +319,7 @@ ConsumeStats KafkaSource::stats() const {
     stats.consumed = s.consumed.load();
     stats.stored = s.stored.load();
     stats.redelivered = s.redelivered.load();
+    stats.recovered = s.recovered.load();
     stats.failed = s.failed.load();
     stats.commits = s.commits.load();
     stats.commit_failures = s.commit_failures.load();
@@ -302,7 +340,8 @@ Result<void> consume_events(const manifest::AppManifest& manifest, Node& node,
     report = "topic " + manifest.drivers.topics.input + ": " + std::to_string(stats.consumed) +
              " records consumed, " + std::to_string(stats.stored) + " decisions stored in " +
              manifest.drivers.sql.decisions_table + ", " + std::to_string(stats.redelivered) +
-             " redelivered and stored before, " + std::to_string(stats.failed) + " failed, " +
+             " stored before, " + std::to_string(stats.recovered) +
+             " recovered from the key-value store, " + std::to_string(stats.failed) + " failed, " +
              std::to_string(stats.commits) + " commits (" + std::to_string(stats.commit_failures) +
              " failed), " + std::to_string(stats.rebalances) + " rebalances";
     return ran;

@@ -1,15 +1,18 @@
 // A node's events from Kafka (docs/OPERATIONS.md "Real services"): one consumer in the
 // manifest's group reads the input topic; each record's value is one event line, submitted
-// to the node like any other event. The decisions of a batch go to PostgreSQL in one
-// transaction (pg_decisions.h), and only then are the records' offsets committed, so a
-// record is either decided and stored, or consumed again.
+// to the node like any other event. A batch is finished as a whole: its balances and done
+// records go to the key-value store in one transaction (staged_kv.h), its decisions to
+// PostgreSQL in one transaction (pg_decisions.h), and only then are its offsets committed,
+// so a record is either decided and stored, or consumed again on the balances it started
+// from.
 //
 // Nodes in one group split the topic's partitions. When partitions are taken away (another
 // node joins, or this one leaves), the events in flight are finished, stored and committed
 // before they go. When a node dies, its partitions move to the others after the group's
 // session timeout and its uncommitted records are consumed again: a record whose decision
-// is already stored is skipped (found by its idempotency key), and the key's unique
-// constraint keeps a decision stored once whatever happens.
+// is already stored is skipped (found by its idempotency key), one whose done record is in
+// the key-value store gets that decision stored, and the key's unique constraint keeps a
+// decision stored once whatever happens.
 #pragma once
 
 #include <atomic>
@@ -26,7 +29,8 @@ namespace esta::app::run {
 struct ConsumeStats {
     u64 consumed = 0;     // Records read.
     u64 stored = 0;       // Decisions written to PostgreSQL (new rows).
-    u64 redelivered = 0;  // Records whose decision was stored already (skipped).
+    u64 redelivered = 0;  // Records whose decision was stored already (skipped), or repeated.
+    u64 recovered = 0;    // Decided by a node that died: their done records stored instead.
     u64 failed = 0;       // Events the handler failed (dead letters): committed, not stored.
     u64 commits = 0;
     u64 commit_failures = 0;  // Harmless: the records are found stored when consumed again.

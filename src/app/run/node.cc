@@ -163,6 +163,7 @@ struct Node::Parts {
     // Embedded key-value store: one driver, one bridge and port per grant.
     drivers::ThreadSleeper sleeper;
     std::unique_ptr<drivers::Driver> kv;
+    StagedKv* staged = nullptr;  // kv's store, for a node consuming from Kafka.
     std::vector<std::unique_ptr<drivers::KernelDriverBridge>> bridges;
     Ref<AuditLogObject> audit_object;
 
@@ -269,7 +270,7 @@ Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& g
 }
 
 Result<void> Node::Parts::start_processes(Diagnostics& problems) {
-    auto kv_started = start_kv_driver(manifest.drivers.kv, clock);
+    auto kv_started = start_kv_driver(manifest, clock, staged);
     if (!kv_started) {
         problems.push_back(
             problem("the key-value driver did not start: " + kv_started.error().to_string()));
@@ -771,6 +772,10 @@ NodeStats Node::Parts::snapshot(bool latency) const {
         if (entry.is_regular_file(error)) stats.journal_bytes += entry.file_size(error);
     }
     return stats;
+}
+
+StagedKv* Node::staged_state() const {
+    return m_parts->staged;
 }
 
 const NodePaths& Node::paths() const {

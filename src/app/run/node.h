@@ -26,6 +26,8 @@
 
 namespace esta::app::run {
 
+class StagedKv;
+
 struct NodeOptions {
     // Runtime files (audit log, journal, dead letters, sinks, node key) go here instead of
     // the manifest's data_dir and audit_dir; "" keeps the manifest's.
@@ -149,6 +151,8 @@ class Node {
     const std::vector<std::string>& warnings() const;
     // What the node observes (node_observe.h): for a role to add its readings to /metrics.
     NodeObservability& observability();
+    // The staged key-value store of a node consuming from Kafka (staged_kv.h), or null.
+    StagedKv* staged_state() const;
     // Module name -> its SHA-256 (hex), as loaded.
     const std::map<std::string, std::string>& module_hashes() const;
 

@@ -1,5 +1,6 @@
 #include "app/run/node_drivers.h"
 
+#include "app/run/staged_kv.h"
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/redis/redis_kv.h"
 
@@ -32,6 +33,13 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
                     "(an offset is committed once its decision is stored there); set "
                     "[drivers.sql] backend = \"postgres\""));
     }
+    if (kafka && drivers.kv.backend != manifest::DriverBackend::External) {
+        problems.push_back(
+            refusal(manifest,
+                    "drivers.kv: nodes consuming from Kafka keep the balances in Redis, "
+                    "where every node of the group sees them; set [drivers.kv] backend = "
+                    "\"redis\""));
+    }
     if (postgres && !kafka) {
         problems.push_back(
             refusal(manifest,
@@ -43,13 +51,23 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
     return {};
 }
 
-Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::KvDriverSpec& spec,
-                                                           const protocol::Clock& clock) {
+Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppManifest& manifest,
+                                                           const protocol::Clock& clock,
+                                                           StagedKv*& staged) {
+    const auto& spec = manifest.drivers.kv;
     std::unique_ptr<drivers::KvStore> store;
     if (spec.backend == manifest::DriverBackend::External) {
         store = std::make_unique<drivers::RedisKv>(spec.redis, clock);
     } else {
         store = std::make_unique<drivers::MemoryKv>(clock);
+    }
+    staged = nullptr;
+    if (!manifest.drivers.topics.input.empty()) {
+        // Done records live beside the app's keys, under a prefix no grant can name.
+        auto wrapped = std::make_unique<StagedKv>(
+            std::move(store), "estalogic\x1f" + manifest.name + "\x1f" + "done\x1f", clock);
+        staged = wrapped.get();
+        store = std::move(wrapped);
     }
     auto kv = std::make_unique<drivers::KvDriver>(std::move(store),
                                                   std::vector<drivers::KvScript>{}, nullptr);

@@ -17,9 +17,13 @@ namespace esta::app::run {
 // `problems` (Status::NotSupported).
 Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnostics& problems);
 
-// The key-value driver the kv grants share, started: the embedded store or Redis. Errors:
-// the store's (Redis unreachable: Unavailable; its password unreadable).
-Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::KvDriverSpec& spec,
-                                                           const protocol::Clock& clock);
+class StagedKv;
+
+// The key-value driver the kv grants share, started: the embedded store or Redis; for a
+// node that consumes from Kafka, staged (staged_kv.h), and `staged` set to it. Errors: the
+// store's (Redis unreachable: Unavailable; its password unreadable).
+Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppManifest& manifest,
+                                                           const protocol::Clock& clock,
+                                                           StagedKv*& staged);
 
 }  // namespace esta::app::run
