@@ -212,7 +212,8 @@ void KafkaSource::State::commit(std::size_t count) {
 // and commits the offsets: in that order, so whatever step a crash interrupts, the next
 // owner of the partitions decides each event once on the balances it started from.
 Result<void> KafkaSource::State::finish() {
-    if (in_flight.empty()) return {};
+    // Writes of ingress calls between batches are not kept waiting for the next one.
+    if (in_flight.empty()) return staged->flush({});
     std::vector<DecisionRow> rows;
     std::vector<std::pair<std::string, std::string>> done;
     for (const auto& item : in_flight) {
