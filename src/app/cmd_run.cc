@@ -319,14 +319,6 @@ int run_app(const RunOptions& options) {
     }
     for (const auto& warning : (*node)->warnings())
         std::fprintf(stderr, "warning: %s\n", warning.c_str());
-    for (const auto& process : manifest->processes) {
-        if (process.critical) {
-            std::fprintf(stderr,
-                         "note: process %s is critical (lockstep); `estalogic run` runs it "
-                         "once for now\n",
-                         process.name.c_str());
-        }
-    }
 
     std::unique_ptr<run::NodeRole> role;
     if (*role_options) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kernel/message_trace.h"
+#include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/syscalls/services.h"
 
 namespace esta::kernel {
@@ -73,6 +74,8 @@ Process::Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, Spaw
     m_recorder = request.recorder;
 }
 
+Process::~Process() = default;
+
 Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectIdAllocator& ids,
                                     CapTree& tree, ImportProvider& imports) {
     // (1) Check the request before building anything.
@@ -95,6 +98,16 @@ Result<Ref<Process>> Process::spawn(SpawnRequest request, ProcessId pid, ObjectI
     // (2) Instantiate in the process's own store.
     auto process = make_ref<Process>(Key{}, pid, ids, tree, request);
     ESTA_TRY(process->instantiate(request.module, request.entry, imports));
+    if (request.lockstep != nullptr) {
+        // K-60: the checker replica, starting from the leader's state after its init.
+        if (process->m_style != ModuleStyle::Reactive)
+            return Err(Status::InvalidArgs, "spawn: a critical process must be reactive");
+        const std::string handler =
+            request.entry == "_start" ? std::string("estalogic_handle") : request.entry;
+        process->m_lockstep = ESTA_TRY(LockstepGate::create(
+            request.module, handler, "process." + std::to_string(pid.value()), *request.lockstep));
+        ESTA_TRY(process->m_lockstep->attach(*process->m_instance));
+    }
     // (3) Install the grants; the insertions cannot fail after the limit check above.
     for (Grant& grant : request.grants) {
         HandleValue value = ESTA_TRY(process->m_handles.insert(std::move(grant.handle)));
@@ -223,14 +236,20 @@ Result<SliceResult> Process::begin_slice() {
     ESTA_TRY(transition(ProcessState::Running));
     m_pending_wait.reset();
     if (m_style == ModuleStyle::Reactive && !m_started) {
-        // Between messages: take the next one for the handler, or wait for one.
-        auto next = mailbox().receive(message_types::kAny, Timeout::poll(), m_current_time);
-        if (!next) {
-            mailbox().park_receiver(message_types::kAny, Timeout::forever());
-            ESTA_TRY(transition(ProcessState::Waiting));
-            return SliceResult{m_state, 0};
+        // Between messages: take the next one for the handler (or the one the lockstep
+        // replicas disagreed on, again), or wait for one.
+        if (m_redo && m_lockstep_copy) {
+            m_current_message = m_lockstep_copy->copy_without_handles();
+            m_redo = false;
+        } else {
+            auto next = mailbox().receive(message_types::kAny, Timeout::poll(), m_current_time);
+            if (!next) {
+                mailbox().park_receiver(message_types::kAny, Timeout::forever());
+                ESTA_TRY(transition(ProcessState::Waiting));
+                return SliceResult{m_state, 0};
+            }
+            m_current_message = std::move(**next);
         }
-        m_current_message = std::move(**next);
         m_current_time = m_current_message->time;  // T-2: the handled message's time.
         m_message_in_hand = m_current_message->copy_without_handles();
         m_delivered_handles.clear();
@@ -240,6 +259,10 @@ Result<SliceResult> Process::begin_slice() {
                                          message_trace(*m_current_message));
         }
         if (m_recorder) m_recorder->delivered(m_pid, *m_current_message);
+        if (m_lockstep) {
+            m_lockstep_copy = m_current_message->copy_without_handles();
+            m_lockstep->message_taken(*m_instance, m_current_message->seq);
+        }
     }
     return SliceResult{m_state, 0};
 }
@@ -279,7 +302,12 @@ Result<SliceResult> Process::end_slice(Result<wasm::Outcome> outcome) {
     return SliceResult{m_state, outcome->fuel_used};
 }
 
+void Process::redo_message() {
+    m_redo = true;
+}
+
 void Process::finish_message(i32 code) {
+    m_last_code = code;
     if (code < 0) ++m_failed_messages;
     m_current_message.reset();  // Handles it carried and the handler did not take drop here.
     if (m_message_in_hand) m_finished_seq = m_message_in_hand->seq;
@@ -299,7 +327,8 @@ void Process::complete(ExitReason reason) {
     ESTA_ASSERT(m_state != ProcessState::Completed);
     m_state = ProcessState::Completed;
     m_exit = std::move(reason);
-    m_execution.reset();  // Abandon a suspended call.
+    m_execution.reset();                    // Abandon a suspended call.
+    if (m_lockstep) m_lockstep->discard();  // Nothing held of an unfinished message leaves.
     if (m_exit->trap && m_message_in_hand) reclaim_message_handles();
     m_current_message.reset();
     if (m_pending_call) m_pending_call->slot->abandon();

@@ -36,6 +36,8 @@
 namespace esta::kernel {
 
 class KernelAnswerRecorder;  // syscalls/services.h
+class LockstepGate;          // redundancy/lockstep_gate.h
+struct KernelLockstepSupport;
 
 // X(Name)
 #define ESTA_PROCESS_STATE_LIST(X) X(Created) X(Ready) X(Running) X(Waiting) X(Blocked) X(Completed)
@@ -106,6 +108,9 @@ struct SpawnRequest {
     observe::KernelObserver* observer = nullptr;
     // Borrowed, may be null: told each message a reactive handler starts on (T-1).
     KernelAnswerRecorder* recorder = nullptr;
+    // Set: the process is critical and runs in lockstep (K-60, redundancy/lockstep_gate.h);
+    // it must be reactive. Borrowed.
+    const KernelLockstepSupport* lockstep = nullptr;
 };
 
 // An endpoint `call` the process is parked in: the slot the reply lands in, and when the
@@ -152,6 +157,7 @@ class Process final : public KernelObject {
                                       CapTree& tree, ImportProvider& imports);
 
     Process(Key, ProcessId pid, ObjectIdAllocator& ids, CapTree& tree, SpawnRequest& request);
+    ~Process() override;
 
     ProcessId pid() const { return m_pid; }
     ProcessId parent() const { return m_parent; }
@@ -190,6 +196,16 @@ class Process final : public KernelObject {
         return m_pending_call->deadline && now >= *m_pending_call->deadline;
     }
     bool supervised() const { return m_supervised; }
+    // Critical (K-60): the gate holding its checker replica and its held effects; null
+    // for an ordinary process.
+    LockstepGate* lockstep() const { return m_lockstep.get(); }
+    // Critical: the code the last handler returned, and a retry of the message it handled
+    // (the lockstep replicas disagreed): the next slice runs the handler on it again.
+    i32 last_handler_code() const { return m_last_code; }
+    void redo_message();
+    const Message* lockstep_message() const {
+        return m_lockstep_copy ? &*m_lockstep_copy : nullptr;
+    }
     // Reactive: the sequence number of the message whose handler just returned (once).
     std::optional<u64> take_finished_seq() { return std::exchange(m_finished_seq, std::nullopt); }
 
@@ -268,6 +284,10 @@ class Process final : public KernelObject {
     observe::KernelObserver* m_observer = nullptr;
     KernelAnswerRecorder* m_recorder = nullptr;
     std::optional<u64> m_finished_seq;
+    std::unique_ptr<LockstepGate> m_lockstep;
+    std::optional<Message> m_lockstep_copy;  // The message in hand, kept for a retry.
+    bool m_redo = false;
+    i32 m_last_code = 0;
     u64 m_failed_messages = 0;
     std::optional<Timeout> m_recv_deadline;
     bool m_yield_pending = false;

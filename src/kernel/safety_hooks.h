@@ -46,6 +46,9 @@ class SafetyHooks {
     virtual void refused(ProcessId pid, const Error& error, Nanos now) = 0;
     // An audit record was serialized (`began` -> `serialized`) and appended (-> `written`).
     virtual void audit_written(ProcessId pid, Nanos began, Nanos serialized, Nanos written) = 0;
+    // K-60: a critical process's replicas disagreed twice on a message; the kernel stopped
+    // it. The guard quarantines its region.
+    virtual void lockstep_quarantined(ProcessId, Nanos) {}
 };
 
 }  // namespace esta::kernel

@@ -17,6 +17,7 @@
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
 #include "app/run/node_drivers.h"
+#include "app/run/node_lockstep.h"
 #include "app/run/node_observe.h"
 #include "app/run/node_status.h"
 #include "drivers/guarded_driver.h"
@@ -157,6 +158,7 @@ struct Node::Parts {
     std::unique_ptr<protocol::Journal> journal;
     std::unique_ptr<DurableDeadLetters> dead_letters;
     std::unique_ptr<NodeObservability> observability;  // Before the kernel, which uses it.
+    std::unique_ptr<NodeLockstep> lockstep;            // Critical processes' alarms (K-60).
     std::unique_ptr<Kernel> kernel;
     u64 host_objects = 0;
 
@@ -353,6 +355,7 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
         spec.budgets = process.budgets;
         spec.slice_fuel = process.budgets.fuel_per_slice;
         spec.mailbox = process.mailbox;
+        spec.critical = process.critical;
         for (const auto& grant : process.grants) {
             offered.push_back(OfferedGrant{
                 grant.name,
@@ -571,8 +574,11 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.observability->feeds().add_journal_lag("input", [&p] { return p.oldest_pending_seconds(); });
     KernelConfig config;
     config.threads = options.threads;
+    p.lockstep = std::make_unique<NodeLockstep>(*p.audit_log);
+    SyscallServices services = p.observability->services();
+    services.lockstep = p.lockstep->support();
     p.kernel = std::make_unique<Kernel>(p.clock, p.observability->capability_audit(),
-                                        *p.dead_letters, config, p.observability->services());
+                                        *p.dead_letters, config, services);
     p.observability->watch_kernel(*p.kernel);
     ESTA_TRY(p.start_processes(problems));
     ESTA_TRY(p.kernel->start());

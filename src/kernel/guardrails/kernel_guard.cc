@@ -234,4 +234,14 @@ void KernelGuard::audit_written(ProcessId, Nanos began, Nanos appending, Nanos w
     (void)m_realtime.audit(began, appending, written);
 }
 
+void KernelGuard::lockstep_quarantined(ProcessId pid, Nanos now) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto it = m_process_regions.find(pid);
+    if (it == m_process_regions.end()) return;
+    // The kernel is the caller: served at once, like a crash.
+    submit_and_serve_locked(
+        it->second,
+        GatewayEvent{.kind = GatewayEventKind::QuarantineRequest, .source = it->second, .at = now});
+}
+
 }  // namespace esta::kernel

@@ -93,6 +93,8 @@ class KernelGuard final : public SafetyHooks {
     void handled(ProcessId pid, u64 seq, Nanos taken, Nanos now) override;
     void refused(ProcessId pid, const Error& error, Nanos now) override;
     void audit_written(ProcessId pid, Nanos began, Nanos appending, Nanos written) override;
+    // K-60: the process's region is quarantined (its replicas disagreed twice).
+    void lockstep_quarantined(ProcessId pid, Nanos now) override;
 
   private:
     struct Region {

@@ -23,20 +23,20 @@ void DirtyPageTracker::note_page(u64 page) {
 
 void DirtyPageTracker::note_write(u64 address, u64 length) {
     if (length == 0) return;
-    u64 first = address / kWasmPageBytes;
+    u64 first = address / kDirtyPageBytes;
     // Overflow-safe last byte: address + length - 1 cannot wrap for wasm32 addresses, but
     // a u64 caller might pass anything.
     u64 last_byte = length - 1 > ~u64{0} - address ? ~u64{0} : address + length - 1;
-    u64 last = last_byte / kWasmPageBytes;
+    u64 last = last_byte / kDirtyPageBytes;
     for (u64 page = first; page <= last; ++page)
         note_page(page);
 }
 
 void DirtyPageTracker::note_diff(ByteSpan before, ByteSpan after) {
-    const u64 pages = (after.size() + kWasmPageBytes - 1) / kWasmPageBytes;
+    const u64 pages = (after.size() + kDirtyPageBytes - 1) / kDirtyPageBytes;
     for (u64 page = 0; page < pages; ++page) {
-        const u64 begin = page * kWasmPageBytes;
-        const u64 length = std::min<u64>(kWasmPageBytes, after.size() - begin);
+        const u64 begin = page * kDirtyPageBytes;
+        const u64 length = std::min<u64>(kDirtyPageBytes, after.size() - begin);
         if (begin + length > before.size() ||
             std::memcmp(before.data() + begin, after.data() + begin, length) != 0)
             note_page(page);
@@ -60,9 +60,9 @@ observe::Digest DirtyPageTracker::digest(ByteSpan memory) const {
     hash_u64(hasher, memory.size() / kWasmPageBytes);
     for (u64 page : pages()) {
         hash_u64(hasher, page);
-        u64 begin = page * kWasmPageBytes;
+        u64 begin = page * kDirtyPageBytes;
         if (begin >= memory.size()) continue;
-        u64 length = std::min<u64>(kWasmPageBytes, memory.size() - begin);
+        u64 length = std::min<u64>(kDirtyPageBytes, memory.size() - begin);
         hasher.update(memory.subspan(begin, length));
     }
     return hasher.finish();

@@ -1,11 +1,13 @@
-// DirtyPageTracker (REQUIREMENTS K-60): which 64 KiB wasm pages one message wrote, so the
-// lockstep comparison hashes only those. The engine feeds it: every store, memory.fill/copy/
-// init and memory.grow of a replica's LinearMemory calls note_write(address, length) (or the
-// engine marks pages from its own write barrier / mprotect fault handler); the kernel calls
-// digest() at the end of the message and clear() before the next.
+// DirtyPageTracker (REQUIREMENTS K-60): which 4 KiB pages of a replica's memory one message
+// wrote, so the lockstep comparison hashes only those. 4 KiB, not the 64 KiB wasm page:
+// a message typically touches a few kilobytes in a page or two, and hashing whole wasm
+// pages made the digest the largest cost of a lockstep message. The engine feeds it: every store,
+// memory.fill/copy/ init and memory.grow of a replica's LinearMemory calls note_write(address,
+// length) (or the engine marks pages from its own write barrier / mprotect fault handler); the
+// kernel calls digest() at the end of the message and clear() before the next.
 //
 // The digest covers, in ascending page order, each dirty page's index and its full contents
-// after the message, plus the memory's page count, so a replica that grew differently or
+// after the message, plus the memory's wasm page count, so a replica that grew differently or
 // wrote a different page diverges even if the bytes happen to match.
 #pragma once
 
@@ -18,6 +20,7 @@
 namespace esta::kernel {
 
 inline constexpr u64 kWasmPageBytes = 65536;
+inline constexpr u64 kDirtyPageBytes = 4096;  // The tracking granularity ("page" below).
 
 class DirtyPageTracker {
   public:
@@ -35,7 +38,7 @@ class DirtyPageTracker {
     u64 dirty_count() const { return m_dirty.size(); }
     // Dirty page indices in ascending order.
     std::vector<u64> pages() const;
-    // SHA-256 over (page count, then index and bytes of each dirty page). Pages beyond the
+    // SHA-256 over (wasm page count, then index and bytes of each dirty page). Pages beyond the
     // end of `memory` (the memory shrank, which wasm cannot do, or a bug) hash as absent.
     observe::Digest digest(ByteSpan memory) const;
 

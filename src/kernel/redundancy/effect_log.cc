@@ -14,6 +14,8 @@ std::string_view effect_kind_name(EffectKind kind) {
             return "dirty_pages";
         case EffectKind::Outcome:
             return "outcome";
+        case EffectKind::KernelRequest:
+            return "kernel_request";
     }
     return "unknown";
 }

@@ -15,7 +15,16 @@
 
 namespace esta::kernel {
 
-enum class EffectKind : u8 { MessageSent, DriverRequest, AuditRecord, DirtyPages, Outcome };
+// KernelRequest: any other syscall a replica made (the time, a receive, a log line): two
+// replicas must ask the kernel the same things in the same order.
+enum class EffectKind : u8 {
+    MessageSent,
+    DriverRequest,
+    AuditRecord,
+    DirtyPages,
+    Outcome,
+    KernelRequest
+};
 std::string_view effect_kind_name(EffectKind kind);
 
 struct Effect {
@@ -42,6 +51,7 @@ class EffectLog {
     // How the handler ended: `how` 0 returned, 1 trapped, 2 exited; `code` the returned
     // value, trap kind or exit code. A replica that trapped where the other did not diverges.
     void outcome(u64 how, u64 code);
+    void add(const Effect& effect) { m_effects.push_back(effect); }
 
     u64 message_sequence() const { return m_message_sequence; }
     const std::vector<Effect>& effects() const { return m_effects; }

@@ -72,13 +72,13 @@ TEST(EffectComparator, K60_MissingEffectAndWrongPairing) {
 
 TEST(DirtyPageTracker, K60_OnlyDirtiedPagesAreHashed) {
     DirtyPageTracker tracker;
-    tracker.note_write(kWasmPageBytes - 2, 4);  // Spans pages 0 and 1.
+    tracker.note_write(kDirtyPageBytes - 2, 4);  // Spans pages 0 and 1 (4 KiB each).
     EXPECT_EQ(tracker.pages(), (std::vector<u64>{0, 1}));
-    std::vector<u8> memory(3 * kWasmPageBytes, 0);
+    std::vector<u8> memory(kWasmPageBytes, 0);
     observe::Digest before = tracker.digest(bytes(memory));
-    memory[2 * kWasmPageBytes + 5] ^= 1;  // Page 2 is clean: not part of the digest.
+    memory[2 * kDirtyPageBytes + 5] ^= 1;  // Page 2 is clean: not part of the digest.
     EXPECT_EQ(tracker.digest(bytes(memory)), before);
-    memory[kWasmPageBytes + 5] ^= 1;
+    memory[kDirtyPageBytes + 5] ^= 1;
     EXPECT_NE(tracker.digest(bytes(memory)), before);
     tracker.clear();
     EXPECT_EQ(tracker.dirty_count(), 0u);
@@ -166,7 +166,7 @@ TEST(LockstepPolicy, K60_InjectedBitFlipsAreDetectedOrMasked) {
         u64 address = (next() % (a.memory.size() - 4));
         auto left = a.run(1, address, 42);
         auto right = b.run(1, address, 42);
-        bool reaches_effect = flip_at / kWasmPageBytes == address / kWasmPageBytes ||
+        bool reaches_effect = flip_at / kDirtyPageBytes == address / kDirtyPageBytes ||
                               (flip_at >= address && flip_at < address + 4);
         bool flipped_byte_overwritten = flip_at == address;
         auto divergence = first_divergence(left, right);

@@ -55,6 +55,36 @@ __attribute__((export_name("handle"))) int handle(void) {
 }
 )";
 
+// The same kind of work under the Kernel's ABI, as a reactive handler (what a critical
+// process runs in the kernel lockstep tests and bench): accrues each message's amounts into
+// a ledger that persists between messages, then audits and sends (to "sink") a record that
+// depends on the input and the whole ledger, so a flipped ledger bit changes what leaves.
+inline constexpr const char* kKernelAccrualGuest = R"(#include "estalogic.h"
+static esta_u32 amounts[256];
+static esta_u32 ledger[2048];
+static esta_u32 seen;
+static esta_info info;
+struct record { esta_u32 total, check, seen, pad; esta_i64 at; };
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_i32 length = esta_recv(ESTA_RECV_POLL, 0, amounts, sizeof amounts, &info);
+    if (length < 0) return length;
+    esta_i32 n = length / 4;
+    esta_u32 total = 0;
+    for (esta_i32 i = 0; i < n; ++i) {
+        total += amounts[i] * (esta_u32)(i + 1);
+        ledger[(seen + (esta_u32)i) % 2048] ^= amounts[i] + total;
+    }
+    seen += (esta_u32)n;
+    esta_u32 check = 0;
+    for (esta_i32 i = 0; i < 2048; ++i) check = check * 31u + ledger[i];
+    struct record r = {total, check, seen, 0, esta_now()};
+    if (esta_audit("accrual", 7, &r, sizeof r) < 0) return -2;
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    return 0;
+}
+)";
+
 // What the services saw: every released message and audit record, every driver call.
 struct LockstepWorld {
     std::vector<std::pair<u64, std::vector<u8>>> delivered;

@@ -32,9 +32,9 @@ void ReleasedState::update(const wasm::Instance& instance, const DirtyPageTracke
     ByteSpan bytes = memory_bytes(instance);
     m_memory.resize(bytes.size(), 0);
     for (u64 page : dirty.pages()) {
-        const u64 begin = page * kWasmPageBytes;
+        const u64 begin = page * kDirtyPageBytes;
         if (begin >= bytes.size()) continue;
-        const u64 length = std::min<u64>(kWasmPageBytes, bytes.size() - begin);
+        const u64 length = std::min<u64>(kDirtyPageBytes, bytes.size() - begin);
         std::memcpy(m_memory.data() + begin, bytes.data() + begin, length);
     }
     m_globals = global_slots(instance);
@@ -43,12 +43,14 @@ void ReleasedState::update(const wasm::Instance& instance, const DirtyPageTracke
 Result<void> ReleasedState::restore(wasm::Instance& instance) const {
     wasm::LinearMemory* memory = instance.memory(0);
     if (memory != nullptr) {
-        if (memory->size() > m_memory.size())
-            return Err(Status::Internal, "lockstep restore: the fresh memory is larger");
-        const u64 missing = (m_memory.size() - memory->size()) / kWasmPageBytes;
-        if (missing > 0 && memory->grow(static_cast<u32>(missing)) < 0)
-            return Err(Status::Limit, "lockstep restore: memory.grow");
+        if (memory->size() < m_memory.size()) {
+            const u64 missing = (m_memory.size() - memory->size()) / kWasmPageBytes;
+            if (memory->grow(static_cast<u32>(missing)) < 0)
+                return Err(Status::Limit, "lockstep restore: memory.grow");
+        }
+        // Wasm memory cannot shrink: pages a failed attempt grew read as zero again.
         std::memcpy(memory->base(), m_memory.data(), m_memory.size());
+        std::memset(memory->base() + m_memory.size(), 0, memory->size() - m_memory.size());
     }
     std::vector<wasm::GlobalInstance*> globals = wasm::instance_globals(instance);
     if (globals.size() != m_globals.size())

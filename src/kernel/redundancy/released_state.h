@@ -20,7 +20,8 @@ class ReleasedState {
     void capture(const wasm::Instance& instance);
     // The pages `dirty` of `instance`'s memory (it may have grown) and all globals.
     void update(const wasm::Instance& instance, const DirtyPageTracker& dirty);
-    // Writes the state into a freshly instantiated `instance` of the same module.
+    // Writes the state into an `instance` of the same module (fresh, or one whose attempt
+    // failed: memory it grew beyond the state reads as zero again).
     Result<void> restore(wasm::Instance& instance) const;
 
     ByteSpan memory() const { return ByteSpan(m_memory.data(), m_memory.size()); }

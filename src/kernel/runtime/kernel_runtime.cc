@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "kernel/message_trace.h"
+#include "kernel/redundancy/lockstep_gate.h"
 
 namespace esta::kernel {
 
@@ -19,6 +20,9 @@ SyscallConfig with_lock(SyscallConfig config, std::recursive_mutex& lock) {
     config.kernel_lock = &lock;
     return config;
 }
+
+// A critical spawn without lockstep support fails (LockstepGate::create says why).
+const KernelLockstepSupport kNoLockstep{};
 
 SyscallServices with_spawner(SyscallServices services, KernelSpawner& spawner) {
     services.spawner = &spawner;
@@ -36,6 +40,7 @@ Kernel::Kernel(const protocol::Clock& clock, CapabilityAudit& audit, DeadLetterS
       m_observer(services.observer),
       m_recorder(services.answers),
       m_safety(services.safety),
+      m_lockstep(services.lockstep),
       m_tree(audit),
       m_syscalls(m_tree, clock, *this, with_lock(config.syscalls, m_lock),
                  with_spawner(services, *this)),
@@ -71,6 +76,7 @@ SpawnRequest Kernel::request_for(const ProcessSpec& spec, ProcessId pid) {
     request.now = m_clock.now_ns();
     request.observer = m_observer;
     request.recorder = m_recorder;
+    if (spec.critical) request.lockstep = m_lockstep != nullptr ? m_lockstep : &kNoLockstep;
     for (const GrantSpec& grant : spec.grants) {
         request.grants.push_back(Grant{grant.name, m_tree.grant(grant.object, grant.rights, {}, pid,
                                                                 request.now, grant.badge)});
@@ -295,7 +301,10 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
     roll_window(now);
     m_fairness.record(process.pid(), process.priority(), report.fuel_used, report.state);
     if (m_observer) observe_slice(process, report);
-    if (auto seq = process.take_finished_seq()) {
+    std::optional<u64> finished = process.take_finished_seq();
+    if (finished && process.lockstep() != nullptr && !settle_lockstep(process, now))
+        finished.reset();  // Run again, or dead-lettered: not handled.
+    if (auto seq = finished) {
         m_poison.on_handled(process.pid(), *seq);
         auto it = m_records.find(process.pid());
         if (m_safety != nullptr && it != m_records.end() && it->second.taken &&
@@ -430,6 +439,8 @@ KernelStats Kernel::stats() {
     stats.retried_messages = m_retried;
     stats.dead_lettered = m_dead_lettered;
     stats.system_restarts = m_system_restarts;
+    stats.lockstep_retries = m_lockstep_retries;
+    stats.lockstep_quarantines = m_lockstep_quarantines;
     stats.deadline_misses_by_policy = m_deadline_misses;
     for (u64 misses : m_deadline_misses)
         stats.deadline_misses += misses;

@@ -31,6 +31,7 @@
 #include "kernel/cap_tree.h"
 #include "kernel/persistent_messages.h"
 #include "kernel/process.h"
+#include "kernel/redundancy/replica.h"
 #include "kernel/runtime/fairness.h"
 #include "kernel/runtime/kernel_config.h"
 #include "kernel/runtime/watchdog.h"
@@ -67,6 +68,9 @@ struct ProcessSpec {
     std::optional<u64> slice_fuel;
     std::optional<MailboxConfig> mailbox;
     std::vector<GrantSpec> grants;
+    // K-60: run as two lockstep replicas whose effects are compared before any leaves
+    // (redundancy/lockstep_gate.h); the module must be reactive.
+    bool critical = false;
 };
 
 struct ChildSpec {
@@ -117,6 +121,10 @@ struct KernelStats {
     u64 retried_messages = 0;  // T-4 / K-31: redeliveries after a 3001/3002.
     u64 dead_lettered = 0;
     u64 system_restarts = 0;  // K-30 L5.
+    // K-60: messages of critical processes run again after their replicas disagreed, and
+    // critical processes stopped after a second disagreement.
+    u64 lockstep_retries = 0;
+    u64 lockstep_quarantines = 0;
     // K-53: missed message deadlines, in all and by MissPolicy (DeliverLate, Drop, Escalate).
     u64 deadline_misses = 0;
     std::array<u64, 3> deadline_misses_by_policy{};
@@ -180,6 +188,9 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     u32 scheduler_of(ProcessId pid) const { return pid.value() % scheduler_count(); }
     // The watchdog, for tests that drive it with their own times.
     Watchdog& watchdog() { return m_watchdog; }
+    // K-60 tests and the fault campaign: a bit flip in one replica of a critical process's
+    // next message (LockstepGate::plan_fault). NotFound for a pid that is not critical.
+    Result<void> plan_lockstep_fault(ProcessId pid, const FaultPlan& fault);
 
   private:
     struct Worker {
@@ -232,6 +243,10 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // The observer's share of a finished slice: fuel, states, an ended process.
     void observe_slice(Process& process, const SliceReport& report);
     void settle_reply(Process& process);
+    // kernel_lockstep.cc (K-60): a critical process's handler finished a message;
+    // compares its replicas and releases, retries or quarantines. True when the message
+    // is done (released).
+    bool settle_lockstep(Process& process, Nanos now);
     // Callers whose requests were queued at an endpoint that closed: their call fails.
     void wake_orphaned_callers(Endpoint& endpoint);
     bool idle_locked() const;
@@ -262,10 +277,13 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     const protocol::Clock& m_clock;
     KernelConfig m_config;
     DeadLetterSink& m_dead_letters;
-    PersistentMessages* m_persistent;     // Borrowed from the services; may be null.
-    observe::KernelObserver* m_observer;  // Borrowed from the services; may be null.
-    KernelAnswerRecorder* m_recorder;     // Borrowed from the services; may be null.
-    SafetyHooks* m_safety;                // Borrowed from the services; may be null.
+    PersistentMessages* m_persistent;         // Borrowed from the services; may be null.
+    observe::KernelObserver* m_observer;      // Borrowed from the services; may be null.
+    KernelAnswerRecorder* m_recorder;         // Borrowed from the services; may be null.
+    SafetyHooks* m_safety;                    // Borrowed from the services; may be null.
+    const KernelLockstepSupport* m_lockstep;  // Borrowed from the services; may be null.
+    u64 m_lockstep_retries = 0;
+    u64 m_lockstep_quarantines = 0;
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "kernel/audit_log_object.h"
+#include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/safety_hooks.h"
 #include "kernel/syscalls/syscalls.h"
 
@@ -47,6 +48,27 @@ SyscallResult Syscalls::audit(Call& call) {
     if (!value) return SyscallResult::failed(Status::AccessDenied);
     auto log = call.process.handles().get<AuditLogObject>(*value, Right::Write, call.context);
     if (!log) return SyscallResult::failed(log.error().code);
+    if (LockstepGate* gate = holding(call.process)) {
+        // K-60: written once the replicas agree; the answer cannot be the record's id,
+        // which only the append assigns: it is 0.
+        auto held = std::make_shared<std::pair<std::string, std::vector<u8>>>(
+            std::string(reinterpret_cast<const char*>(kind->data()), kind->size()),
+            std::vector<u8>(record->begin(), record->end()));
+        Process* process = &call.process;
+        HandleValue handle = *value;
+        CheckContext context = call.context;
+        gate->hold(EffectKind::AuditRecord, [this, process, handle, held, context, began] {
+            auto log = process->handles().get<AuditLogObject>(handle, Right::Write, context);
+            if (!log || !process->handles().consume_use(handle, context)) return;
+            const Nanos appending = m_clock.now_ns();
+            auto id = (*log)->append(process->pid(), held->first,
+                                     std::span<const u8>(held->second.data(), held->second.size()));
+            if (id && m_services.safety != nullptr)
+                m_services.safety->audit_written(process->pid(), began, appending,
+                                                 m_clock.now_ns());
+        });
+        return SyscallResult::of(0);
+    }
     auto used = call.process.handles().consume_use(*value, call.context);
     if (!used) return SyscallResult::failed(used.error().code);
     // (3) Invoke.

@@ -7,6 +7,7 @@
 #include "kernel/endpoint.h"
 #include "kernel/message_trace.h"
 #include "kernel/persistent_messages.h"
+#include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/safety_hooks.h"
 #include "kernel/syscalls/syscalls.h"
 
@@ -102,13 +103,57 @@ SyscallResult Syscalls::send(Call& call) {
         return SyscallResult::block();  // Retried when woken.
     }
 
+    if (LockstepGate* gate = holding(sender)) {
+        // K-60: checked and answered now, queued once the replicas agree. The answer cannot
+        // be the mailbox sequence, which only the queueing assigns: it is 0.
+        if (handles_n != 0) return SyscallResult::failed(Status::NotSupported);
+        auto held = std::make_shared<Message>(std::move(message));
+        Process* from = &sender;
+        Ref<Endpoint> to(&destination);
+        CheckContext context = call.context;
+        gate->hold(EffectKind::MessageSent, [this, from, target, to, held, context, persistent] {
+            release_send(*from, target, to, std::move(*held), context, persistent);
+        });
+        return SyscallResult::of(0);
+    }
+    return queue_message(sender, target, destination, std::move(message), *admission, *moved,
+                         call.context, persistent);
+}
+
+void Syscalls::release_send(Process& sender, HandleValue target, Ref<Endpoint> destination,
+                            Message message, CheckContext context, bool persistent) {
+    if (!destination->receiver_alive()) return;
+    auto admission = destination->mailbox().admit(message);
+    if (!admission || *admission == Admission::BlockSender) {
+        Error refused = admission ? Error{Status::MailboxFull,
+                                          "lockstep: a held send found the "
+                                          "mailbox full at release"}
+                                  : admission.error();
+        if (m_services.observer)
+            m_services.observer->message_refused(
+                message_facts(message, destination->receiver(), destination->mailbox().size()),
+                static_cast<i32>(refused.code));
+        if (m_services.safety != nullptr)
+            m_services.safety->refused(sender.pid(), refused, message.time);
+        return;
+    }
+    (void)queue_message(sender, target, *destination, std::move(message), *admission,
+                        MovedHandles{}, context, persistent);
+}
+
+SyscallResult Syscalls::queue_message(Process& sender, HandleValue target, Endpoint& destination,
+                                      Message message, Admission admission,
+                                      const MovedHandles& moved, const CheckContext& context,
+                                      bool persistent) {
     // (3) Invoke: spend the endpoint's use, journal a persistent message (P-8: before the
     // sequence acknowledges it; handles could not survive a restart, so it carries none),
     // move the handles, queue. Only the journal append can fail below: then the use is
     // spent and nothing is queued, and the record was never written, so no restart
     // delivers a message whose send failed.
-    auto used = table.consume_use(target, call.context);
+    HandleTable& table = sender.handles();
+    auto used = table.consume_use(target, context);
     if (!used) return from(used.error());
+    observe::KernelObserver* observer = m_services.observer;
     if (observer) {
         // The producer span's context travels with the message (O-4).
         stamp_trace(message,
@@ -122,12 +167,12 @@ SyscallResult Syscalls::send(Call& call) {
         record = *journaled;
     }
     message.handle_count = 0;
-    for (u32 i = 0; i < handles_n; ++i) {
-        auto handle = table.take_for_transfer(moved->values[i], call.context);
+    for (u32 i = 0; i < moved.count; ++i) {
+        auto handle = table.take_for_transfer(moved.values[i], context);
         ESTA_ASSERT(handle.has_value());  // Checked in (2), nothing ran in between.
         message.attach(*handle);
     }
-    SendReceipt receipt = destination.mailbox().push(std::move(message), *admission);
+    SendReceipt receipt = destination.mailbox().push(std::move(message), admission);
     if (observer && receipt.discarded) {
         observer->message_refused(
             message_facts(*receipt.discarded, destination.receiver(), destination.mailbox().size()),

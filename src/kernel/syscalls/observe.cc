@@ -2,6 +2,7 @@
 // observe and be observed. Decode and check everything first; the service call is the last step.
 #include <cmath>
 
+#include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/syscalls/syscalls.h"
 
 namespace esta::kernel {
@@ -41,6 +42,14 @@ SyscallResult Syscalls::log(Call& call) {
     auto text = guest_range(call.memory, call.u32_arg(1), call.u32_arg(2));
     if (!text) return SyscallResult::failed(text.error().code);
     if (!m_services.logger) return SyscallResult::failed(Status::NotSupported);
+    if (LockstepGate* gate = holding(call.process)) {
+        auto line = std::make_shared<std::string>(as_text(*text));
+        ProcessId pid = call.process.pid();
+        gate->hold(EffectKind::KernelRequest, [this, pid, level, line] {
+            m_services.logger->log(pid, static_cast<LogLevel>(level), *line);
+        });
+        return SyscallResult::of(0);
+    }
     m_services.logger->log(call.process.pid(), static_cast<LogLevel>(level), as_text(*text));
     return SyscallResult::of(0);
 }
@@ -53,6 +62,14 @@ SyscallResult Syscalls::metric(Call& call) {
     double value = call.args[2].as_f64();
     if (!std::isfinite(value)) return SyscallResult::failed(Status::InvalidArgs);
     if (!m_services.metrics) return SyscallResult::failed(Status::NotSupported);
+    if (LockstepGate* gate = holding(call.process)) {
+        // Held: a name the manifest does not declare is dropped at release, unanswered.
+        auto held = std::make_shared<std::string>(as_text(*name));
+        ProcessId pid = call.process.pid();
+        gate->hold(EffectKind::KernelRequest,
+                   [this, pid, held, value] { (void)m_services.metrics->add(pid, *held, value); });
+        return SyscallResult::of(0);
+    }
     auto added = m_services.metrics->add(call.process.pid(), as_text(*name), value);
     if (!added) return SyscallResult::failed(added.error().code);
     return SyscallResult::of(0);

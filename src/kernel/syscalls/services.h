@@ -58,6 +58,7 @@ struct SpawnRequest;
 class Process;
 class PersistentMessages;
 class SafetyHooks;
+struct KernelLockstepSupport;
 
 // Starts a process for `spawn`: picks its pid, creates it and hands it to the scheduler.
 // Errors are Process::spawn's, or LIMIT when a spawn quota is reached.
@@ -79,6 +80,9 @@ struct SyscallServices {
     // span_end answer NOT_SUPPORTED without.
     observe::KernelObserver* observer = nullptr;
     SafetyHooks* safety = nullptr;  // Guardrails and real-time tracking (safety_hooks.h).
+    // Where critical processes' lockstep alarms and counters go (K-60); a critical spawn
+    // fails NOT_SUPPORTED without.
+    const KernelLockstepSupport* lockstep = nullptr;
 };
 
 }  // namespace esta::kernel

@@ -4,6 +4,7 @@
 
 #include "kernel/abi_signature.h"
 #include "kernel/abi_table.h"
+#include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/syscalls/syscall_capture.h"
 
 namespace esta::kernel {
@@ -91,7 +92,13 @@ bool Syscalls::implemented(std::string_view name) {
 SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::LinearMemory* memory,
                                std::span<const wasm::Value> args) {
     Handler handler = find_handler(name);
-    const abi::Function* function = m_services.answers ? abi::find_function(name) : nullptr;
+    // A critical process (K-60) makes only the syscalls whose effects can be held, and
+    // within a message each answer is journaled for its checker replica.
+    LockstepGate* gate = process.lockstep();
+    if (gate != nullptr && !LockstepGate::allowed(name)) handler = nullptr;
+    const bool to_gate = gate != nullptr && gate->in_message();
+    const abi::Function* function =
+        m_services.answers || to_gate ? abi::find_function(name) : nullptr;
     if (!function) {
         if (!handler) return SyscallResult::failed(Status::NotSupported);
         Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
@@ -106,13 +113,18 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
         result = (this->*handler)(call);
     }
     if (result.kind != SyscallResult::Kind::Block) {
-        m_services.answers->answered(
-            process.pid(),
-            std::move(capture).finish(result.value, result.kind == SyscallResult::Kind::Exit,
-                                      memory),
-            m_clock.now_ns());
+        protocol::SyscallAnswer answer = std::move(capture).finish(
+            result.value, result.kind == SyscallResult::Kind::Exit, memory);
+        if (to_gate && gate->in_message()) gate->answered(answer);
+        if (m_services.answers)
+            m_services.answers->answered(process.pid(), std::move(answer), m_clock.now_ns());
     }
     return result;
+}
+
+LockstepGate* Syscalls::holding(Process& process) {
+    LockstepGate* gate = process.lockstep();
+    return gate != nullptr && gate->in_message() ? gate : nullptr;
 }
 
 void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) {

@@ -56,6 +56,14 @@ struct SyscallResult {
     static SyscallResult exit(i32 code) { return {Kind::Exit, code}; }
 };
 
+class LockstepGate;  // redundancy/lockstep_gate.h
+
+// The handle values a send or reply moves (read_moved_handles below).
+struct MovedHandles {
+    std::array<HandleValue, kMaxMessageHandles> values{};
+    u32 count = 0;
+};
+
 class Syscalls final : public ImportProvider {
   public:
     // All three outlive the processes they serve. `clock` stamps messages and measures
@@ -127,6 +135,18 @@ class Syscalls final : public ImportProvider {
     // syscalls/spawn.cc
     SyscallResult spawn(Call& call);
 
+    // K-60: the gate that holds `process`'s effects while it handles a message in lockstep;
+    // null when its effects apply at once.
+    static LockstepGate* holding(Process& process);
+    // send's step (3): spend the use, journal a persistent message, move the handles, queue.
+    SyscallResult queue_message(Process& sender, HandleValue target, Endpoint& destination,
+                                Message message, Admission admission, const MovedHandles& moved,
+                                const CheckContext& context, bool persistent);
+    // A held send, applied once the replicas agreed: admitted again (a refusal now is
+    // reported and the message dropped, as the sender was told long ago), then queued.
+    void release_send(Process& sender, HandleValue target, Ref<Endpoint> destination,
+                      Message message, CheckContext context, bool persistent);
+
     using Handler = SyscallResult (Syscalls::*)(Call&);
     static Handler find_handler(std::string_view name);
 
@@ -148,10 +168,6 @@ Result<std::span<u8>> guest_range(wasm::LinearMemory* memory, u32 address, u32 l
 
 // The handle values a send or reply moves (handles_ptr, handles_n): more than four or one
 // named twice is INVALID_ARGS, a range outside memory OUT_OF_BOUNDS.
-struct MovedHandles {
-    std::array<HandleValue, kMaxMessageHandles> values{};
-    u32 count = 0;
-};
 Result<MovedHandles> read_moved_handles(wasm::LinearMemory* memory, u32 address, u32 count);
 // Each moved handle must be usable and hold TRANSFER (the ABI's check order, per handle in
 // turn); nothing changes.

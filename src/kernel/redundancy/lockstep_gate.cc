@@ -1,0 +1,347 @@
+#include "kernel/redundancy/lockstep_gate.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernel/abi_signature.h"
+#include "kernel/abi_table.h"
+#include "kernel/syscalls/syscall_capture.h"
+#include "wasm/fault_hooks.h"
+
+namespace esta::kernel {
+namespace {
+
+// How a handler ended, as the Outcome effect records it (ReplicaStop's numbering).
+constexpr u64 kReturned = static_cast<u64>(ReplicaStop::Kind::Returned);
+constexpr u64 kTrapped = static_cast<u64>(ReplicaStop::Kind::Trapped);
+constexpr u64 kExited = static_cast<u64>(ReplicaStop::Kind::Exited);
+
+void hash_u64(observe::Sha256& hasher, u64 value) {
+    u8 bytes[8];
+    for (int i = 0; i < 8; ++i)
+        bytes[i] = static_cast<u8>(value >> (8 * i));
+    hasher.update(ByteSpan(bytes, 8));
+}
+
+u64 name_target(std::string_view name) {
+    const observe::Digest digest =
+        observe::sha256(ByteSpan(reinterpret_cast<const u8*>(name.data()), name.size()));
+    u64 target = 0;
+    for (int i = 0; i < 8; ++i)
+        target = (target << 8) | digest[static_cast<std::size_t>(i)];
+    return target;
+}
+
+bool same_request(const protocol::SyscallAnswer& a, const protocol::SyscallAnswer& b) {
+    return a.function == b.function && a.args == b.args && a.request == b.request;
+}
+
+wasm::HostResult diverged() {
+    return wasm::HostResult::trap(wasm::TrapKind::Unreachable,
+                                  "lockstep: the checker asked what the leader did not");
+}
+
+}  // namespace
+
+void log_request(EffectLog& log, const protocol::SyscallAnswer& request) {
+    observe::Sha256 hasher;
+    hasher.update(
+        ByteSpan(reinterpret_cast<const u8*>(request.function.data()), request.function.size()));
+    u64 size = 0;
+    for (u64 arg : request.args)
+        hash_u64(hasher, arg);
+    for (const auto& bytes : request.request) {
+        hash_u64(hasher, bytes.size());
+        hasher.update(ByteSpan(bytes.data(), bytes.size()));
+        size += bytes.size();
+    }
+    EffectKind kind = EffectKind::KernelRequest;
+    u64 target = name_target(request.function);
+    if (request.function == "send") {
+        kind = EffectKind::MessageSent;
+        target = request.args.empty() ? 0 : request.args[0];  // The endpoint handle.
+    } else if (request.function == "audit") {
+        kind = EffectKind::AuditRecord;
+    } else if (request.function == "call") {
+        kind = EffectKind::DriverRequest;
+    }
+    log.add(Effect{kind, target, size, hasher.finish()});
+}
+
+bool LockstepGate::allowed(std::string_view function) {
+    // Held until the replicas agree: send, audit, log, metric. Journaled and compared, but
+    // acting at once (their answer is needed to go on): driver and endpoint calls, reply.
+    // Spawns and capability changes act on the kernel at once and cannot be replayed.
+    static constexpr std::string_view kAllowed[] = {
+        "recv", "send",  "now",  "random", "log",        "metric",  "audit",
+        "exit", "yield", "call", "reply",  "cap_lookup", "cap_info"};
+    return std::find(std::begin(kAllowed), std::end(kAllowed), function) != std::end(kAllowed);
+}
+
+LockstepGate::LockstepGate(std::shared_ptr<const wasm::CompiledModule> module, std::string subject,
+                           const KernelLockstepSupport& support)
+    : m_module(std::move(module)),
+      m_subject(std::move(subject)),
+      m_config(support.config),
+      m_policy(m_subject, support.config.policy, *support.metrics, *support.sink) {}
+
+LockstepGate::~LockstepGate() {
+    leader_done();
+    wait_checker();
+}
+
+Result<std::unique_ptr<LockstepGate>> LockstepGate::create(
+    std::shared_ptr<const wasm::CompiledModule> module, std::string entry, std::string subject,
+    const KernelLockstepSupport& support) {
+    if (support.metrics == nullptr || support.sink == nullptr)
+        return Err(Status::NotSupported, "lockstep: the kernel has no alarm sink or metrics");
+    std::unique_ptr<LockstepGate> gate(
+        new LockstepGate(std::move(module), std::move(subject), support));
+    gate->m_code_digest = wasm::lowered_code_digest(*gate->m_module);
+    ESTA_TRY(gate->instantiate(entry));
+    if (support.config.checker_thread)
+        gate->m_worker = std::make_unique<ReplicaWorker>(support.config.checker_core);
+    return gate;
+}
+
+Result<void> LockstepGate::instantiate(const std::string& entry) {
+    wasm::Linker linker;
+    for (const abi::Function& function : abi::functions()) {
+        const abi::Function* entry_function = &function;
+        auto host = [this, entry_function](wasm::HostContext& context,
+                                           std::span<const wasm::Value> args,
+                                           std::span<wasm::Value> results) {
+            return replay(*entry_function, context.memory(), args, results);
+        };
+        wasm::FuncRef ref = m_store.create_host_function(abi::wasm_signature(function), host);
+        linker.define(abi::kImportModule, function.name, wasm::Extern::of(ref));
+    }
+    // The start function may make syscalls; outside a message they answer "diverged", so
+    // a module whose start function calls the kernel traps here (the leader's ran live).
+    auto instantiated = wasm::instantiate(m_store, m_module, linker);
+    if (!instantiated) return instantiated.error();
+    if (instantiated->trap)
+        return Err(Status::Invalid, "lockstep: the checker's start function trapped");
+    m_instance = instantiated->instance;
+    m_handler = m_instance->function(entry);
+    if (m_handler == nullptr) return Err(Status::NotFound, "lockstep: no handler export");
+    m_execution.emplace(m_store);
+    return {};
+}
+
+Result<void> LockstepGate::attach(wasm::Instance& leader) {
+    m_released.capture(leader);
+    return m_released.restore(*m_instance);
+}
+
+void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
+    const bool retry = m_policy.state() == LockstepState::Retrying && seq == m_seq;
+    if (!retry) m_policy.begin(seq);
+    wait_checker();  // A checker of an abandoned message (none is expected) ends first.
+    m_in_message = true;
+    m_seq = seq;
+    m_journal.clear();
+    m_leader_done = false;
+    m_held.clear();
+    m_leader_log = EffectLog(seq);
+    m_checker_log = EffectLog(seq);
+    m_checker_fault.reset();
+    if (m_fault && m_fault->replica == 0) {
+        // The leader runs under the scheduler: its upset lands as the message is taken.
+        wasm::LinearMemory* memory = leader.memory(0);
+        if (memory != nullptr && memory->size() > 0) {
+            const u64 bit = m_fault->bit_seed % (memory->size() * 8);
+            memory->base()[bit / 8] ^= static_cast<u8>(1u << (bit % 8));
+        }
+    } else if (m_fault) {
+        m_checker_fault = m_fault;
+    }
+    if (m_fault && !m_fault->every_attempt) m_fault.reset();
+    if (m_worker) {
+        m_checker_running = true;
+        m_worker->start([this] { m_checker_outcome = run_checker(); });
+    }
+}
+
+const protocol::SyscallAnswer* LockstepGate::next_answer(std::size_t index) {
+    std::unique_lock lock(m_journal_mutex);
+    m_journal_changed.wait(lock, [&] { return index < m_journal.size() || m_leader_done; });
+    return index < m_journal.size() ? &m_journal[index] : nullptr;
+}
+
+void LockstepGate::leader_done() {
+    {
+        std::lock_guard lock(m_journal_mutex);
+        m_leader_done = true;
+    }
+    m_journal_changed.notify_all();
+}
+
+void LockstepGate::wait_checker() {
+    if (!m_checker_running) return;
+    m_worker->wait();
+    m_checker_running = false;
+}
+
+void LockstepGate::answered(protocol::SyscallAnswer answer) {
+    log_request(m_leader_log, answer);
+    {
+        std::lock_guard lock(m_journal_mutex);
+        m_journal.push_back(std::move(answer));
+    }
+    m_journal_changed.notify_all();
+}
+
+void LockstepGate::hold(EffectKind kind, std::function<void()> release) {
+    m_held.push_back(Held{kind, std::move(release)});
+}
+
+wasm::HostResult LockstepGate::replay(const abi::Function& function, wasm::LinearMemory* memory,
+                                      std::span<const wasm::Value> args,
+                                      std::span<wasm::Value> results) {
+    if (!m_in_message || m_checker_diverged) return diverged();
+    const protocol::SyscallAnswer got = capture_request(function, memory, args);
+    log_request(m_checker_log, got);
+    const protocol::SyscallAnswer* expected = next_answer(m_cursor);
+    if (expected == nullptr || !same_request(*expected, got)) {
+        m_checker_diverged = true;
+        return diverged();
+    }
+    ++m_cursor;
+    const protocol::SyscallAnswer& answer = *expected;
+    for (const auto& write : answer.writes) {
+        if (memory == nullptr || !memory->in_bounds(write.address, write.bytes.size())) {
+            m_checker_diverged = true;
+            return diverged();
+        }
+        std::memcpy(memory->base() + write.address, write.bytes.data(), write.bytes.size());
+    }
+    if (answer.exited) return wasm::HostResult::exit(static_cast<u32>(answer.result));
+    if (!results.empty()) {
+        results[0] = function.result == abi::ValType::I64
+                         ? wasm::Value::i64(static_cast<u64>(answer.result))
+                         : wasm::Value::i32(static_cast<u32>(answer.result));
+    }
+    return wasm::HostResult::ok();
+}
+
+std::pair<u64, u64> LockstepGate::run_checker() {
+    m_execution->reset();
+    m_cursor = 0;
+    m_checker_diverged = false;
+    std::optional<FaultPlan> fault = m_checker_fault;
+    bool started = false;
+    u64 given = 0;
+    for (;;) {
+        // A planned upset cuts the run into a slice ending at its instruction.
+        const bool to_fault = fault && fault->at_fuel < m_config.message_fuel;
+        const u64 target = to_fault ? fault->at_fuel : m_config.message_fuel;
+        wasm::ExecutionConfig config;
+        config.fuel = target > given ? target - given : 0;
+        config.fuel_mode = to_fault ? wasm::FuelMode::Slice : wasm::FuelMode::Budget;
+        given += config.fuel;
+        Result<wasm::Outcome> outcome =
+            started ? m_execution->resume(config) : m_execution->invoke(m_handler, {}, config);
+        started = true;
+        if (!outcome) return {kTrapped, 0};
+        switch (outcome->kind) {
+            case wasm::Outcome::Kind::Completed:
+                return {kReturned, outcome->results.empty() ? 0 : outcome->results[0].as_i32()};
+            case wasm::Outcome::Kind::Trapped:
+                return {kTrapped, static_cast<u64>(outcome->trap.kind)};
+            case wasm::Outcome::Kind::Exited:
+                return {kExited, outcome->exit_code};
+            case wasm::Outcome::Kind::Suspended:
+                if (!fault) return {kTrapped, 0};  // Only a fault slice suspends the checker.
+                const u64 bits = wasm::fault_bits(*m_execution, *m_instance, fault->target);
+                if (bits > 0) {
+                    (void)wasm::flip_bit(*m_execution, *m_instance, fault->target,
+                                         fault->bit_seed % bits);
+                }
+                fault.reset();
+                continue;
+        }
+    }
+}
+
+void LockstepGate::close_log(EffectLog& log, wasm::Instance& instance, u64 how, u64 code,
+                             DirtyPageTracker& dirty) {
+    log.outcome(how, code);
+    dirty.clear();
+    const wasm::LinearMemory* memory = instance.memory(0);
+    ByteSpan bytes = memory == nullptr ? ByteSpan() : ByteSpan(memory->base(), memory->size());
+    dirty.note_diff(m_released.memory(), bytes);
+    observe::Sha256 hasher;
+    const observe::Digest pages = dirty.digest(bytes);
+    const observe::Digest globals = globals_digest(instance);
+    hasher.update(ByteSpan(pages.data(), pages.size()));
+    hasher.update(ByteSpan(globals.data(), globals.size()));
+    log.dirty_pages(dirty.dirty_count(), hasher.finish());
+}
+
+Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nanos now) {
+    ESTA_ASSERT(m_in_message);
+    close_log(m_leader_log, leader, kReturned, static_cast<u32>(code), m_leader_dirty);
+    leader_done();
+    if (m_worker) {
+        wait_checker();
+    } else {
+        m_checker_outcome = run_checker();
+    }
+    const auto [how, checker_code] = m_checker_outcome;
+    close_log(m_checker_log, *m_instance, how, checker_code, m_checker_dirty);
+    ++m_messages;
+    LockstepDecision decision = m_policy.on_compared(m_leader_log, m_checker_log, now);
+    const bool after_mismatch = m_policy.attempts() > 0;
+    if (decision == LockstepDecision::Release &&
+        (after_mismatch ||
+         (m_config.code_check_interval > 0 && ++m_since_check >= m_config.code_check_interval))) {
+        m_since_check = 0;
+        ++m_code_checks;
+        // Both replicas run this code: a corrupt copy is a common-mode fault no comparison
+        // sees, and a retry would run it again. Nothing is released; the process stops.
+        if (wasm::lowered_code_digest(*m_module) != m_code_digest) {
+            decision = m_policy.on_integrity_failure("code_checksum", now);
+            while (decision == LockstepDecision::Retry)
+                decision = m_policy.on_integrity_failure("code_checksum", now);
+        }
+    }
+    LockstepCheck result{decision, 0};
+    switch (decision) {
+        case LockstepDecision::Release:
+            for (Held& held : m_held) {
+                held.release();
+                ++result.released;
+            }
+            m_released.update(leader, m_leader_dirty);
+            end_message();
+            break;
+        case LockstepDecision::Retry:
+            // Both from the last agreed state; the kernel hands the leader the message again.
+            m_held.clear();
+            m_in_message = false;
+            ESTA_TRY(m_released.restore(leader));
+            ESTA_TRY(m_released.restore(*m_instance));
+            break;
+        case LockstepDecision::Quarantine:
+            end_message();
+            break;
+    }
+    return result;
+}
+
+void LockstepGate::discard() {
+    leader_done();
+    wait_checker();
+    end_message();
+    // A later life of the process starts over; the checker follows the released state.
+    (void)m_released.restore(*m_instance);
+}
+
+void LockstepGate::end_message() {
+    m_in_message = false;
+    m_held.clear();
+    m_journal.clear();
+}
+
+}  // namespace esta::kernel

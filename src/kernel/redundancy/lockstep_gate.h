@@ -1,0 +1,193 @@
+// LockstepGate (REQUIREMENTS K-60): lockstep for a Kernel process spawned `critical`.
+//
+// The process itself is replica 0 (the leader): the scheduler runs it like any other, and
+// its syscalls reach the kernel. The gate owns replica 1 (the checker): a second instance
+// of the same module in a store of its own (its own memory, globals, value stack and
+// frames), whose syscalls never reach the kernel: each is answered from the leader's
+// journaled answer to the same request (results and the bytes the kernel wrote), like a
+// T-1 replay. Per message:
+//
+//   - while the leader handles it, every syscall it completes is journaled here (one entry
+//     of the leader's EffectLog each), and sends, audit records, logs and metrics are
+//     held: checked as usual, answered, but not applied. Driver and endpoint calls and
+//     replies are journaled and compared too, but act at once (the handler needs their
+//     answer to go on), so they can leave before a divergence is found;
+//   - when the leader's handler returns, check() runs the checker on its own copy of the
+//     message, comparing each request it makes with the leader's, then each replica's
+//     outcome and a digest of the 4 KiB pages the message dirtied plus the globals;
+//   - equal: the held effects are applied in order (release) and the released state takes
+//     the dirtied pages; different: nothing is applied, both replicas are restored to the
+//     released state and the leader handles the message again; a second difference
+//     quarantines the process (LockstepPolicy: alarm, metric; the kernel kills it and
+//     tells its region's guard).
+//
+// Common-mode guard: the lowered code (shared by both replicas) is checksummed at spawn and
+// re-verified every `code_check_interval` messages (counted, so deterministic) and after any
+// mismatch; a corrupt copy quarantines (the code both replicas run cannot be trusted).
+//
+// Two cores: with `checker_thread` (the default) the checker runs on a thread of its own
+// (ReplicaWorker, pinned to `checker_core` when set) from the moment the leader takes the
+// message, concurrently with it; each of its syscalls waits until the leader's answer to
+// the same request is journaled (or the leader finished without one: a divergence), so
+// the result never depends on the timing. Without it the checker runs after the leader,
+// on the thread that finished the leader's slice.
+// Critical processes are reactive (one handler run per message) and use the syscalls the
+// gate can journal (allowed()); spawns and capability changes answer NOT_SUPPORTED.
+//
+// Not thread-safe: the kernel calls it with its lock held, for one process.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "kernel/abi_table.h"
+#include "kernel/guardrails/safety_sink.h"
+#include "kernel/redundancy/effect_log.h"
+#include "kernel/redundancy/lockstep_policy.h"
+#include "kernel/redundancy/released_state.h"
+#include "kernel/redundancy/replica.h"
+#include "kernel/redundancy/replica_worker.h"
+#include "observe/metrics.h"
+#include "protocol/input_log.h"
+#include "wasm/wasm.h"
+
+namespace esta::kernel {
+
+struct KernelLockstepConfig {
+    u32 code_check_interval = 64;    // Messages; 0 checks only after a mismatch.
+    u64 message_fuel = 100'000'000;  // The checker's budget for one message.
+    bool checker_thread = true;      // Run the checker concurrently, on a thread of its own.
+    int checker_core = -1;           // Pin that thread to this core; < 0 leaves it unpinned.
+    LockstepConfig policy{};
+};
+
+// What the kernel gives critical processes: where alarms and counters go. Borrowed; outlives
+// the kernel.
+struct KernelLockstepSupport {
+    observe::MetricsRegistry* metrics = nullptr;
+    SafetySink* sink = nullptr;
+    KernelLockstepConfig config{};
+};
+
+struct LockstepCheck {
+    LockstepDecision decision = LockstepDecision::Release;
+    u32 released = 0;  // Effects applied (Release).
+};
+
+class LockstepGate {
+  public:
+    // The checker instance of `module` with `entry` as its handler. Errors: the
+    // instantiation's; NotFound without the handler export.
+    static Result<std::unique_ptr<LockstepGate>> create(
+        std::shared_ptr<const wasm::CompiledModule> module, std::string entry, std::string subject,
+        const KernelLockstepSupport& support);
+    ~LockstepGate();
+    LockstepGate(const LockstepGate&) = delete;
+    LockstepGate& operator=(const LockstepGate&) = delete;
+
+    // The syscalls a critical process may make.
+    static bool allowed(std::string_view function);
+
+    // The leader is instantiated (its init ran): its state is the first released state, and
+    // the checker starts from a copy of it.
+    Result<void> attach(wasm::Instance& leader);
+
+    // The leader's handler took message `seq` (again, for a retry). The checker gets the
+    // message the way the leader does, from recv's journaled answer.
+    void message_taken(wasm::Instance& leader, u64 seq);
+    bool in_message() const { return m_in_message; }
+    // A syscall the leader completed within the message, with the kernel's answer.
+    void answered(protocol::SyscallAnswer answer);
+    // An effect of the leader's current syscall (its request is in the log through
+    // answered()), applied by `release` only if the replicas agree, in the order held.
+    void hold(EffectKind kind, std::function<void()> release);
+
+    // The leader's handler returned `code`: runs the checker, compares and decides. Release
+    // applies the held effects; Retry restores both replicas (the kernel redelivers the
+    // message); Quarantine discards.
+    Result<LockstepCheck> check(wasm::Instance& leader, i32 code, Nanos now);
+    // The leader ended within the message (trap, exit): nothing of it is released.
+    void discard();
+
+    // Tests and the fault campaign: flips a bit in a replica of the next message (the
+    // leader's memory as the message is taken; the checker's memory, value stack, frame or
+    // lowered code after `at_fuel` instructions).
+    void plan_fault(const FaultPlan& fault) { m_fault = fault; }
+
+    const LockstepPolicy& policy() const { return m_policy; }
+    u64 messages() const { return m_messages; }
+    u64 code_checks() const { return m_code_checks; }
+
+  private:
+    struct Held {
+        EffectKind kind;
+        std::function<void()> release;
+    };
+    LockstepGate(std::shared_ptr<const wasm::CompiledModule> module, std::string subject,
+                 const KernelLockstepSupport& support);
+    Result<void> instantiate(const std::string& entry);
+    wasm::HostResult replay(const abi::Function& function, wasm::LinearMemory* memory,
+                            std::span<const wasm::Value> args, std::span<wasm::Value> results);
+    // Runs the checker's handler to its end; its outcome as (how, code).
+    std::pair<u64, u64> run_checker();
+    // The checker's `index`-th answer, once the leader journaled it; null when the leader
+    // finished the message without it.
+    const protocol::SyscallAnswer* next_answer(std::size_t index);
+    // The leader will journal nothing more for this message; the checker is done after.
+    void leader_done();
+    void wait_checker();
+    void close_log(EffectLog& log, wasm::Instance& instance, u64 how, u64 code,
+                   DirtyPageTracker& dirty);
+    void end_message();
+
+    std::shared_ptr<const wasm::CompiledModule> m_module;
+    std::string m_subject;
+    KernelLockstepConfig m_config;
+    LockstepPolicy m_policy;
+    observe::Digest m_code_digest{};
+    ReleasedState m_released;
+
+    // The checker.
+    wasm::Store m_store;
+    wasm::Instance* m_instance = nullptr;
+    wasm::FuncRef m_handler = nullptr;
+    std::optional<wasm::Execution> m_execution;
+
+    // The message in hand.
+    bool m_in_message = false;
+    u64 m_seq = 0;
+    // The leader's answers, appended under m_journal_mutex; a deque, so an answer the
+    // checker holds stays put while the leader appends.
+    std::mutex m_journal_mutex;
+    std::condition_variable m_journal_changed;
+    std::deque<protocol::SyscallAnswer> m_journal;
+    bool m_leader_done = false;
+    std::unique_ptr<ReplicaWorker> m_worker;
+    bool m_checker_running = false;
+    std::pair<u64, u64> m_checker_outcome{};
+    std::optional<FaultPlan> m_checker_fault;  // This attempt's, for the checker thread.
+    std::size_t m_cursor = 0;                  // The checker's next answer.
+    bool m_checker_diverged = false;
+    std::vector<Held> m_held;
+    EffectLog m_leader_log;
+    EffectLog m_checker_log;
+    DirtyPageTracker m_leader_dirty;
+    DirtyPageTracker m_checker_dirty;
+
+    std::optional<FaultPlan> m_fault;
+    u64 m_messages = 0;
+    u64 m_code_checks = 0;
+    u32 m_since_check = 0;
+};
+
+// An effect entry for a syscall request (the same for both replicas' identical requests).
+void log_request(EffectLog& log, const protocol::SyscallAnswer& request);
+
+}  // namespace esta::kernel
