@@ -52,8 +52,7 @@ SyscallResult Syscalls::audit(Call& call) {
         // K-60: written once the replicas agree; the answer cannot be the record's id,
         // which only the append assigns: it is 0.
         auto held = std::make_shared<std::pair<std::string, std::vector<u8>>>(
-            std::string(reinterpret_cast<const char*>(kind->data()), kind->size()),
-            std::vector<u8>(record->begin(), record->end()));
+            std::move(kind_text), std::vector<u8>(record->begin(), record->end()));
         Process* process = &call.process;
         HandleValue handle = *value;
         CheckContext context = call.context;
