@@ -26,12 +26,37 @@ if(ESTA_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# Precompiled headers for the heaviest third-party headers (gtest, CLI11, nlohmann/json): a
+# test file spends a third of its compile time parsing gtest. ccache cannot cache a compile
+# that reads a precompiled header, so a build through ccache keeps them off by default.
+set(esta_pch_default ON)
+if(CMAKE_CXX_COMPILER_LAUNCHER MATCHES "ccache")
+  set(esta_pch_default OFF)
+endif()
+option(ESTA_PCH "Precompile the heaviest third-party headers" ${esta_pch_default})
+
+# esta_precompile(TARGET HEADER...): C++ sources of TARGET get HEADERs precompiled.
+function(esta_precompile target)
+  if(ESTA_PCH)
+    foreach(header ${ARGN})
+      target_precompile_headers(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${header}>")
+    endforeach()
+  endif()
+endfunction()
+
+# esta_test_flags(TARGET): what every gtest executable shares.
+function(esta_test_flags target)
+  esta_target_flags(${target})
+  esta_precompile(${target} <gtest/gtest.h>)
+endfunction()
+
 function(esta_target_flags target)
   target_compile_options(${target} PRIVATE ${ESTA_COMMON_FLAGS} ${ESTA_WARNING_FLAGS})
 endfunction()
 
 # esta_library(NAME DEPS <targets...> [EXTRA_SOURCES ...] [LIBS ...])
-# Sources: every *.cc in the calling folder (recursively) except *_test.cc.
+# Sources: every *.cc in the calling folder (recursively) except *_test.cc and the folders
+# that are rooms of their own (a CMakeLists.txt of their own).
 # Tests: every *_test.cc, linked into one <NAME>_tests executable labelled `unit`.
 function(esta_library name)
   cmake_parse_arguments(ARG "" "" "DEPS;LIBS;INCLUDES" ${ARGN})
@@ -41,6 +66,13 @@ function(esta_library name)
     list(REMOVE_ITEM sources ${tests})
   endif()
   list(FILTER sources EXCLUDE REGEX "/main\\.cc$")
+  # A subfolder with its own CMakeLists.txt is a room of its own (its own library).
+  file(GLOB_RECURSE nested_rooms ${CMAKE_CURRENT_SOURCE_DIR}/*/CMakeLists.txt)
+  foreach(nested ${nested_rooms})
+    get_filename_component(nested_dir ${nested} DIRECTORY)
+    list(FILTER sources EXCLUDE REGEX "^${nested_dir}/")
+    list(FILTER tests EXCLUDE REGEX "^${nested_dir}/")
+  endforeach()
   if(NOT sources)
     # A room that so far has only headers.
     add_library(${name} INTERFACE)
@@ -55,7 +87,7 @@ function(esta_library name)
   if(ESTA_TESTS AND tests)
     add_executable(${name}_tests ${tests})
     target_link_libraries(${name}_tests PRIVATE ${name} GTest::gtest GTest::gtest_main)
-    esta_target_flags(${name}_tests)
+    esta_test_flags(${name}_tests)
     gtest_discover_tests(${name}_tests
       DISCOVERY_MODE PRE_TEST
       PROPERTIES LABELS unit ENVIRONMENT "ESTA_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
