@@ -39,6 +39,9 @@ option(ESTA_PCH "Precompile the heaviest third-party headers" ${esta_pch_default
 function(esta_precompile target)
   if(ESTA_PCH)
     foreach(header ${ARGN})
+      # C++ sources only (a target may mix in C); the header's closing '>' is spelled
+      # $<ANGLE-R> so that it does not end the generator expression.
+      string(REGEX REPLACE ">$" "$<ANGLE-R>" header "${header}")
       target_precompile_headers(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:${header}>")
     endforeach()
   endif()
