@@ -98,7 +98,19 @@ class ReplayCommand : public ::testing::Test {
 
 TEST_F(ReplayCommand, T1_ReplayCommandReportsIdenticalDifferentAndMissing) {
     record();
-    EXPECT_EQ(run({"replay", path("journal")}), 0);  // Lists the processes.
+    EXPECT_EQ(run({"replay", path("journal"), "--list"}), 0);
+    // Every process with its module from the store (beside the journal), by SHA-256.
+    EXPECT_EQ(run({"replay", path("journal")}), 66);  // No store yet.
+    const std::string sha = kernel::digest_hex(observe::sha256(ByteSpan(m_compiler.bytes("echo"))));
+    fs::create_directories(m_dir / "modules");
+    fs::copy_file(m_dir / "echo.wasm", m_dir / "modules" / (sha + ".wasm"));
+    EXPECT_EQ(run({"replay", path("journal")}), 0);
+    EXPECT_EQ(run({"replay", m_dir.string()}), 0);  // The folder holding the journal.
+    EXPECT_EQ(run({"replay", path("journal"), "--process", "echo"}), 0);
+    // Another module under that hash in the store: refused by its hash.
+    fs::copy_file(m_dir / "changed.wasm", m_dir / "modules" / (sha + ".wasm"),
+                  fs::copy_options::overwrite_existing);
+    EXPECT_EQ(run({"replay", path("journal")}), 1);
     EXPECT_EQ(run({"replay", path("journal"), "--module", path("echo.wasm")}), 0);
     EXPECT_EQ(run({"replay", path("journal"), "--process", "echo", "--module", path("echo.wasm")}),
               0);

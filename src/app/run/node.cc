@@ -17,6 +17,7 @@
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
 #include "app/run/node_drivers.h"
+#include "app/run/node_journal.h"
 #include "app/run/node_lockstep.h"
 #include "app/run/node_observe.h"
 #include "app/run/node_status.h"
@@ -156,6 +157,7 @@ struct Node::Parts {
     std::unique_ptr<observe::AuditLog> audit_log;
     std::unique_ptr<AuditBridge> audit;
     std::unique_ptr<protocol::Journal> journal;
+    std::unique_ptr<NodeJournal> recorder;  // Writes `journal` on its own thread (T-1).
     std::unique_ptr<DurableDeadLetters> dead_letters;
     std::unique_ptr<NodeObservability> observability;  // Before the kernel, which uses it.
     std::unique_ptr<NodeLockstep> lockstep;            // Critical processes' alarms (K-60).
@@ -248,6 +250,7 @@ Result<void> Node::Parts::open_files() {
     journal_options.fsync = protocol::FsyncPolicy::Interval;
     journal = ESTA_TRY(protocol::Journal::open(files, paths.journal_dir, clock, journal_options));
     journal_seq = journal->last_sequence();
+    recorder = std::make_unique<NodeJournal>(*journal, clock);
     dead_letters = ESTA_TRY(DurableDeadLetters::open(files, paths.dead_letter_dir, clock));
     return {};
 }
@@ -350,6 +353,8 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
         std::vector<OfferedGrant> offered;
         kernel::ProcessSpec spec;
         spec.module = module.compiled;
+        spec.name = process.name;  // Journaled with each start: replay finds it (T-1, V-2).
+        spec.module_sha256 = module.sha256;
         spec.entry = process.entry;
         spec.priority = process.priority;
         spec.budgets = process.budgets;
@@ -577,6 +582,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.lockstep = std::make_unique<NodeLockstep>(*p.audit_log);
     SyscallServices services = p.observability->services();
     services.lockstep = p.lockstep->support();
+    services.answers = p.recorder.get();  // The journal replay reads (T-1).
     p.kernel = std::make_unique<Kernel>(p.clock, p.observability->capability_audit(),
                                         *p.dead_letters, config, services);
     p.observability->watch_kernel(*p.kernel);
@@ -602,9 +608,8 @@ Result<void> Node::Parts::send_event(ProcessId pid, u32 type, std::string_view l
     envelope.type = "esta.0x" + std::to_string(type);
     envelope.payload.format = protocol::PayloadFormat::Json;
     envelope.payload.bytes.assign(line.begin(), line.end());
-    journal_seq =
-        ESTA_TRY(protocol::append_input(*journal, protocol::StreamId(pid.value()), now, envelope));
-    if ((journal_seq & 1023) == 0) ESTA_TRY(journal->tick());
+    ++journal_seq;  // The envelope ids' sequence: unique, rising.
+    ESTA_TRY(recorder->append_event(protocol::StreamId(pid.value()), now, std::move(envelope)));
     {
         std::lock_guard<std::mutex> lock(flow_mutex);
         pending[pid].push_back(Pending{steady_ns(), std::move(answer)});
@@ -677,8 +682,8 @@ Result<void> Node::stop() {
     }
     if (p.kv) p.kv->stop();
     if (p.http) p.http->stop();
-    if (p.journal) {
-        auto committed = p.journal->commit();
+    if (p.recorder) {
+        auto committed = p.recorder->close();  // Everything queued, written and fsynced.
         if (!committed && outcome) outcome = committed;
     }
     if (p.audit_log) {

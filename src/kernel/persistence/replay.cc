@@ -33,7 +33,7 @@ struct Step {
 struct Life {
     protocol::ProcessStart start;
     std::vector<Step> steps;
-    std::optional<protocol::ProcessEnd> end;  // When it ended on its own.
+    std::optional<protocol::ProcessEnd> end;  // When it ended (killed from outside too).
 };
 
 // Requests with an effect outside the process: what T-1 calls its outputs.
@@ -114,6 +114,13 @@ std::optional<std::string> compare(const SyscallAnswer& expected, const SyscallA
     }
     if (expected.request.size() != got.request.size()) return "the buffers of " + got.function;
     return std::nullopt;
+}
+
+// Ends no replay can reproduce, since the wall clock or the host decided them: killed from
+// outside, the K-43 watchdog (trap 3001), host memory (trap 3002).
+bool stopped_from_outside(const std::string& exit) {
+    return exit == ExitReason::killed().to_string() || exit == "crashed(trap 3001)" ||
+           exit == "crashed(trap 3002)";
 }
 
 // Answers one life's syscalls from its steps. Also the replayed process's recorder: a
@@ -287,6 +294,18 @@ Result<void> replay_life(const Life& life, u32 index,
     }
     if (session.stopped()) return Ok();
     const std::string fuel = " after " + std::to_string(process.fuel_used()) + " fuel";
+    // Stopped from outside: live, the life stopped where its stream stops; whatever the
+    // replay's would do next was never asked of a kernel.
+    if (life.end && stopped_from_outside(life.end->exit)) {
+        if (!session.at_end()) {
+            session.differ(
+                "the live process went on; the replay's ended", session.expected_next(),
+                (process.exit_reason() ? process.exit_reason()->to_string() : "waiting") + fuel);
+            return Ok();
+        }
+        report.end = life.end->exit + " (stopped from outside)";
+        return Ok();
+    }
     if (process.state() == ProcessState::Completed) {
         report.end = process.exit_reason()->to_string();
         if (!session.at_end()) {

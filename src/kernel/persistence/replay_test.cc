@@ -126,19 +126,13 @@ class ReplayTest : public ::testing::Test {
     // input).
     ProcessId run_live(const std::string& name, Module module, bool record_hash,
                        const std::vector<std::string>& messages) {
-        recorder = std::make_unique<JournaledAnswers>(*journal, clock);
-        live = std::make_unique<Kernel>(clock, audit, dead_letters, config,
-                                        SyscallServices{.answers = recorder.get()});
-        Kernel& kernel = *live;
-        ProcessSpec sink_spec;
-        sink_spec.module = sink;
-        auto sink_pid = kernel.spawn(sink_spec);
-        EXPECT_TRUE(sink_pid.has_value()) << sink_pid.error().to_string();
+        Kernel& kernel = start_live();
+        const ProcessId sink_pid = m_sink;
         ProcessSpec spec;
         spec.module = std::move(module);
         spec.name = name;
         if (record_hash) spec.module_sha256 = observe::sha256(ByteSpan(bytes(name)));
-        spec.grants.push_back(GrantSpec{"out", kernel.endpoint(*sink_pid), Right::Write, 7});
+        spec.grants.push_back(GrantSpec{"out", kernel.endpoint(sink_pid), Right::Write, 7});
         auto spawned = kernel.spawn(spec);
         EXPECT_TRUE(spawned.has_value()) << spawned.error().to_string();
         const ProcessId pid = *spawned;
@@ -154,6 +148,19 @@ class ReplayTest : public ::testing::Test {
         return pid;
     }
 
+    // A kernel journaling on `journal`, with the sink process (m_sink) spawned.
+    Kernel& start_live() {
+        recorder = std::make_unique<JournaledAnswers>(*journal, clock);
+        live = std::make_unique<Kernel>(clock, audit, dead_letters, config,
+                                        SyscallServices{.answers = recorder.get()});
+        ProcessSpec sink_spec;
+        sink_spec.module = sink;
+        auto sink_pid = live->spawn(sink_spec);
+        EXPECT_TRUE(sink_pid.has_value()) << sink_pid.error().to_string();
+        m_sink = sink_pid.value_or(ProcessId(0));
+        return *live;
+    }
+
     protocol::MemoryFileSystem fs;
     protocol::ManualClock clock{1'000 * kNanosPerSecond};
     testing::RecordingAudit audit;
@@ -162,6 +169,7 @@ class ReplayTest : public ::testing::Test {
     std::unique_ptr<protocol::Journal> journal;
     std::unique_ptr<JournaledAnswers> recorder;
     std::unique_ptr<Kernel> live;
+    ProcessId m_sink{0};
 
     static inline std::unique_ptr<testing::GuestCompiler> s_compiler;
     static inline std::string s_skip;
@@ -286,6 +294,72 @@ TEST_F(ReplayTest, T1_ReplayReproducesTheTrapAndTheFuel) {
     EXPECT_EQ(other->difference->expected.rfind("crashed(trap 4002) after ", 0), 0u)
         << other->difference->expected;
     EXPECT_EQ(other->difference->got.rfind("code(100) after ", 0), 0u) << other->difference->got;
+}
+
+// A process ended from outside gets an end record too ("killed"), and its replay stops
+// there: at the kernel's shutdown, and when a sibling's crash restarts its group.
+TEST_F(ReplayTest, T1_AKilledProcessEndsItsStreamAndReplaysToThatEnd) {
+    const ProcessId pid = run_live("worker", worker, true, {"alpha"});
+    live->shutdown();  // The worker waits for its second message: killed.
+    ASSERT_EQ(testing::exit_of(*live, pid), "killed");
+    auto history = protocol::read_history(*journal, protocol::StreamId(pid.value()));
+    ASSERT_TRUE(history.has_value());
+    ASSERT_FALSE(history->empty());
+    const auto* end = std::get_if<protocol::ProcessEnd>(&history->back().event);
+    ASSERT_NE(end, nullptr);
+    EXPECT_EQ(end->exit, "killed");
+    auto report = replay_process(*journal, pid, ByteSpan(bytes("worker")));
+    ASSERT_TRUE(report.has_value()) << report.error().to_string();
+    EXPECT_TRUE(report->identical()) << report->difference->what;
+    EXPECT_EQ(report->inputs, 1u);
+    EXPECT_EQ(report->end, "killed (stopped from outside)");
+}
+
+TEST_F(ReplayTest, T1_AChildKilledByItsGroupsRestartReplaysEveryLife) {
+    Kernel& kernel = start_live();
+    auto spec = [&](const std::string& name, Module module) {
+        ProcessSpec made;
+        made.module = std::move(module);
+        made.name = name;
+        made.module_sha256 = observe::sha256(ByteSpan(bytes(name)));
+        made.grants.push_back(GrantSpec{"out", kernel.endpoint(m_sink), Right::Write, 7});
+        return made;
+    };
+    auto pids = kernel.supervise(
+        RestartStrategy::OneForAll,
+        {{"handler", spec("handler", handler)}, {"trapper", spec("trapper", trapper)}});
+    ASSERT_TRUE(pids.has_value()) << pids.error().to_string();
+    const ProcessId handler_pid = pids->at(0);
+    const ProcessId trapper_pid = pids->at(1);
+    auto send = [&](ProcessId to, std::string text) {
+        clock.advance(kNanosPerMilli);
+        ASSERT_TRUE(kernel.send(to, MessageType(0x40), std::vector<u8>(text.begin(), text.end())));
+        ASSERT_TRUE(kernel.run_until_idle());
+    };
+    send(handler_pid, "one");
+    send(trapper_pid, "abc");  // Traps: the handler is killed with it and both restart.
+    clock.advance(kNanosPerSecond);
+    ASSERT_TRUE(kernel.run_until_idle());
+    send(handler_pid, "two");
+    EXPECT_EQ(recorder->failed_appends(), 0u);
+
+    auto history = protocol::read_history(*journal, protocol::StreamId(handler_pid.value()));
+    ASSERT_TRUE(history.has_value());
+    std::vector<std::string> ends;
+    u32 starts = 0;
+    for (const auto& step : *history) {
+        if (const auto* end = std::get_if<protocol::ProcessEnd>(&step.event))
+            ends.push_back(end->exit);
+        starts += std::holds_alternative<protocol::ProcessStart>(step.event) ? 1 : 0;
+    }
+    EXPECT_EQ(ends, std::vector<std::string>{"killed"});
+    EXPECT_EQ(starts, 2u);
+    auto report = replay_process(*journal, handler_pid, ByteSpan(bytes("handler")));
+    ASSERT_TRUE(report.has_value()) << report.error().to_string();
+    EXPECT_TRUE(report->identical()) << report->difference->what;
+    EXPECT_EQ(report->lives, 2u);
+    EXPECT_EQ(report->inputs, 2u);
+    EXPECT_EQ(report->outputs, 2u);
 }
 
 TEST_F(ReplayTest, T1_ReplayOfAnUnknownProcessIsNotFound) {

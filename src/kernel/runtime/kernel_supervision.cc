@@ -2,6 +2,7 @@
 // of the message it was handling, and its restart on the kernel clock. The decisions are
 // supervisor.h's; this file carries them out.
 #include "kernel/runtime/kernel_runtime.h"
+#include "kernel/runtime/kill_process.h"
 
 #include "kernel/message_trace.h"
 
@@ -31,7 +32,7 @@ Result<std::vector<ProcessId>> Kernel::supervise(RestartStrategy strategy,
             for (ProcessId earlier : pids) {
                 Record& done = m_records.at(earlier);
                 worker_of(earlier).scheduler.remove(earlier);
-                done.process->kill();
+                kill_process(*done.process, m_recorder, m_clock.now_ns());
                 done.process->endpoint()->detach_receiver();
                 done.supervision.reset();
             }
@@ -203,7 +204,7 @@ void Kernel::start_due_restarts(Nanos now) {
                 ++it;
                 continue;
             }
-            old.kill();
+            kill_process(old, m_recorder, now);
             m_syscalls.release_drivers(pid);
             settle_reply(old);
         }

@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "kernel/runtime/kernel_runtime.h"
+#include "kernel/runtime/kill_process.h"
 
 namespace esta::kernel {
 
@@ -125,11 +126,12 @@ void Kernel::shutdown() {
     // (4) Whatever did not finish is killed; no thread runs any process now.
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     m_restarts.clear();
+    const Nanos now = m_clock.now_ns();
     for (auto& [pid, record] : m_records) {
         Process& process = *record.process;
         if (process.state() == ProcessState::Completed) continue;
         worker_of(pid).scheduler.remove(pid);
-        process.kill();
+        kill_process(process, m_recorder, now);
         m_syscalls.release_drivers(pid);
         process.endpoint()->detach_receiver();
         settle_reply(process);

@@ -1,0 +1,218 @@
+// `estalogic replay` over what `estalogic run` journaled (T-1, V-2, P-8): every process of
+// the run re-executed with the module its journal names, found in the run's module store,
+// output for output; then one edited byte in a journaled input, or another module under
+// the recorded hash, is reported as the first difference with a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/crc32c.h"
+#include "protocol/frame.h"
+#include "run_harness.h"
+
+namespace esta::test {
+namespace {
+
+constexpr std::size_t kEvents = 2000;
+
+std::vector<std::uint8_t> read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in),
+                                     std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
+}
+
+std::uint32_t u32_at(const std::vector<std::uint8_t>& bytes, std::size_t at) {
+    std::uint32_t value = 0;
+    std::memcpy(&value, bytes.data() + at, 4);  // Little-endian, as the frame (x86/arm LE).
+    return value;
+}
+
+// The CRC32C of the frame at `at`: its first 8 header bytes and its body (frame.h).
+std::uint32_t checksum(const std::vector<std::uint8_t>& bytes, std::size_t at) {
+    const std::size_t body = u32_at(bytes, at + 4);
+    std::uint32_t crc = protocol::crc32c(ByteSpan(bytes.data() + at, 8));
+    return protocol::crc32c(ByteSpan(bytes.data() + at + protocol::kFrameHeaderBytes, body), crc);
+}
+
+void refresh_checksum(std::vector<std::uint8_t>& bytes, std::size_t at) {
+    const std::uint32_t crc = checksum(bytes, at);
+    std::memcpy(bytes.data() + at + 8, &crc, 4);
+}
+
+// Changes the byte `offset` bytes into `needle` to `to` in the frame of the journal's
+// segments that holds both `needle` and `marker`, and gives that frame a valid checksum
+// again: a record that says something else, not a damaged one. Returns false when no frame
+// holds both.
+bool rewrite_record(const fs::path& journal, const std::string& needle, const std::string& marker,
+                    std::size_t offset, char to) {
+    std::vector<fs::path> segments;
+    for (const auto& entry : fs::directory_iterator(journal))
+        if (entry.is_regular_file()) segments.push_back(entry.path());
+    std::sort(segments.begin(), segments.end());
+    for (auto segment = segments.rbegin(); segment != segments.rend(); ++segment) {
+        std::vector<std::uint8_t> bytes = read_bytes(*segment);
+        std::size_t found_frame = 0, found_at = 0;
+        bool found = false;
+        for (std::size_t at = 0; at + protocol::kFrameHeaderBytes <= bytes.size();) {
+            if (bytes[at] != protocol::kFrameMagic0 || bytes[at + 1] != protocol::kFrameMagic1)
+                break;
+            const std::size_t body = u32_at(bytes, at + 4);
+            const std::size_t end = at + protocol::kFrameHeaderBytes + body;
+            if (end > bytes.size()) break;
+            const auto first = bytes.begin() + static_cast<std::ptrdiff_t>(at);
+            const auto last = bytes.begin() + static_cast<std::ptrdiff_t>(end);
+            auto hit = std::search(first, last, needle.begin(), needle.end());
+            if (hit != last && std::search(first, last, marker.begin(), marker.end()) != last) {
+                found = true;
+                found_frame = at;
+                found_at = static_cast<std::size_t>(hit - bytes.begin());
+            }
+            at = end;
+        }
+        if (!found) continue;
+        // An envelope inside the record is a frame of its own (a checksum that holds before
+        // the edit tells it from bytes that only look like a header): its checksum too.
+        std::optional<std::size_t> inner_frame;
+        for (std::size_t inner = found_at; inner > found_frame + protocol::kFrameHeaderBytes;) {
+            --inner;
+            if (bytes[inner] != protocol::kFrameMagic0 ||
+                bytes[inner + 1] != protocol::kFrameMagic1)
+                continue;
+            const std::size_t end = inner + protocol::kFrameHeaderBytes + u32_at(bytes, inner + 4);
+            if (end <= found_at || end > bytes.size() ||
+                checksum(bytes, inner) != u32_at(bytes, inner + 8))
+                continue;
+            inner_frame = inner;
+            break;
+        }
+        bytes[found_at + offset] = static_cast<std::uint8_t>(to);
+        if (inner_frame) refresh_checksum(bytes, *inner_frame);
+        refresh_checksum(bytes, found_frame);
+        write_bytes(*segment, bytes);
+        return true;
+    }
+    return false;
+}
+
+class ReplayE2e : public RunE2e {
+  protected:
+    // `estalogic run` over kEvents generated events into m_dir/state; the module's SHA-256.
+    std::string run_once() {
+        Outcome run = estalogic("run " + example() + " --generate " + std::to_string(kEvents) +
+                                " --state-dir " + state().string() + " --quiet --no-http");
+        EXPECT_EQ(run.exit, 0) << run.out << run.err;
+        return summary_sha256(run.out);
+    }
+    fs::path state() const { return m_dir / "state"; }
+    fs::path journal() const { return state() / "data" / "journal"; }
+};
+
+TEST_F(ReplayE2e, T1_P8_ReplayOfARunProvesEveryOutputIdentical) {
+    const std::string sha = run_once();
+    ASSERT_EQ(sha.size(), 64u);
+    ASSERT_EQ(read_lines(state() / "data" / "decisions.jsonl").size(), kEvents);
+
+    // The state dir, as `estalogic run --state-dir` was given it.
+    Outcome replay = estalogic("replay " + state().string());
+    ASSERT_EQ(replay.exit, 0) << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("accrual (pid "), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find("OK: every output is identical"), std::string::npos) << replay.out;
+    // Every event was delivered to the accrual process once, and each gave a decision and
+    // its audit record: outputs compared, not just run.
+    const auto inputs_at = replay.out.find(" inputs replayed");
+    ASSERT_NE(inputs_at, std::string::npos) << replay.out;
+    const auto inputs_from = replay.out.rfind(' ', inputs_at - 1) + 1;
+    EXPECT_GE(std::stoull(replay.out.substr(inputs_from, inputs_at - inputs_from)), kEvents)
+        << replay.out;
+    const auto outputs_at = replay.out.find(" outputs identical");
+    ASSERT_NE(outputs_at, std::string::npos) << replay.out;
+    const auto outputs_from = replay.out.rfind(' ', outputs_at - 1) + 1;
+    EXPECT_GE(std::stoull(replay.out.substr(outputs_from, outputs_at - outputs_from)), 2 * kEvents)
+        << replay.out;
+
+    // The journal directory itself works too, and --list names the process and its module.
+    Outcome listed = estalogic("replay " + journal().string() + " --list");
+    EXPECT_EQ(listed.exit, 0) << listed.err;
+    EXPECT_NE(listed.out.find(sha), std::string::npos) << listed.out;
+}
+
+TEST_F(ReplayE2e, T1_P8_AnEditedRecordIsTheFirstDifference) {
+    ASSERT_EQ(run_once().size(), 64u);
+    // The id of an event near the middle (one the workload does not repeat) in the journaled
+    // audit record of its decision (the `audit` syscall's request, an output): its last
+    // character changed, the record's checksum made valid again.
+    const auto decisions = read_lines(state() / "data" / "decisions.jsonl");
+    ASSERT_EQ(decisions.size(), kEvents);
+    auto event_of = [](const std::string& decision) {
+        const auto at = decision.find("\"event\":\"");
+        if (at == std::string::npos) return std::string();
+        return decision.substr(at + 9, decision.find('"', at + 9) - (at + 9));
+    };
+    std::map<std::string, int> seen;
+    for (const auto& decision : decisions)
+        ++seen[event_of(decision)];
+    std::size_t index = kEvents / 2;
+    while (index < kEvents && seen[event_of(decisions[index])] != 1)
+        ++index;
+    ASSERT_LT(index, kEvents);
+    const std::string id = event_of(decisions[index]);
+    const std::string needle = "\"id\":\"" + id + "\"";
+    ASSERT_TRUE(rewrite_record(journal(), needle, "esta.decision", needle.size() - 2, 'Z'))
+        << needle;
+
+    Outcome replay = estalogic("replay " + state().string());
+    EXPECT_EQ(replay.exit, 1) << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("accrual (pid "), std::string::npos) << replay.out;
+    // That output, and none before it, differs: the journal's request has the edited id,
+    // the replay's the id as it was.
+    EXPECT_NE(
+        replay.out.find("DIFFERENT at life 0, after input " + std::to_string(index + 1) + ","),
+        std::string::npos)
+        << replay.out;
+    const auto expected_at = replay.out.find("expected: ");
+    const auto got_at = replay.out.find("got:      ");
+    ASSERT_NE(expected_at, std::string::npos) << replay.out;
+    ASSERT_NE(got_at, std::string::npos) << replay.out;
+    const std::string expected = replay.out.substr(expected_at, got_at - expected_at);
+    const std::string got = replay.out.substr(got_at);
+    const std::string changed_id = id.substr(0, id.size() - 1) + "Z";
+    EXPECT_NE(expected.find(changed_id), std::string::npos) << replay.out;
+    EXPECT_EQ(expected.find(id), std::string::npos) << replay.out;
+    EXPECT_NE(got.find(id), std::string::npos) << replay.out;
+    EXPECT_EQ(count_lines_with(replay.err, "estalogic replay: "), 1u) << replay.err;
+}
+
+TEST_F(ReplayE2e, V2_AnotherModuleUnderTheRecordedHashIsRefused) {
+    const std::string sha = run_once();
+    ASSERT_EQ(sha.size(), 64u);
+    // Another valid module (the smallest: an empty one) stored under the recorded hash.
+    const fs::path stored = state() / "data" / "modules" / (sha + ".wasm");
+    write_bytes(stored, {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00});
+    Outcome replay = estalogic("replay " + state().string());
+    EXPECT_EQ(replay.exit, 1) << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("the module changed"), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find("expected: module " + sha), std::string::npos) << replay.out;
+
+    // And a store without it: one clear message, no input.
+    fs::remove(stored);
+    Outcome missing = estalogic("replay " + state().string());
+    EXPECT_EQ(missing.exit, 66) << missing.out << missing.err;
+    EXPECT_NE(missing.err.find("not in the module store"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace esta::test
