@@ -11,6 +11,7 @@
 
 #include "app/cli_test_support.h"
 #include "kernel/persistence/journaled_answers.h"
+#include "kernel/persistence/replay.h"
 #include "kernel/runtime/kernel_runtime.h"
 #include "kernel/runtime/test_guests.h"
 #include "kernel/test_support.h"
