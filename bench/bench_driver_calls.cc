@@ -141,29 +141,29 @@ std::unique_ptr<GuardedDriver> guarded(std::unique_ptr<Driver> driver, DriverKin
                                            default_guard_options(kind));
 }
 
-void BM_RedisSetGet_GuestCall_InProcess(benchmark::State& state) {
+// A guarded Redis driver on 6379, started; null (the benchmark skipped) when the server is
+// not running.
+std::unique_ptr<GuardedDriver> started_redis(benchmark::State& state) {
     auto driver =
         guarded(std::make_unique<KvDriver>(std::make_unique<RedisKv>(RedisConfig{}, g_clock),
                                            std::vector<KvScript>{}, nullptr),
                 DriverKind::KeyValue);
     if (!driver->start()) {
         state.SkipWithError("redis-server on 6379 is not running (scripts/services start)");
-        return;
+        return nullptr;
     }
-    run_guest_loop(state, *driver);
+    return driver;
+}
+
+void BM_RedisSetGet_GuestCall_InProcess(benchmark::State& state) {
+    if (auto driver = started_redis(state)) run_guest_loop(state, *driver);
 }
 BENCHMARK(BM_RedisSetGet_GuestCall_InProcess)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // The same, the driver's work on its executor: the guest parks for each call (D-1).
 void BM_RedisSetGet_GuestCall_OnExecutor(benchmark::State& state) {
-    auto driver =
-        guarded(std::make_unique<KvDriver>(std::make_unique<RedisKv>(RedisConfig{}, g_clock),
-                                           std::vector<KvScript>{}, nullptr),
-                DriverKind::KeyValue);
-    if (!driver->start()) {
-        state.SkipWithError("redis-server on 6379 is not running (scripts/services start)");
-        return;
-    }
+    auto driver = started_redis(state);
+    if (!driver) return;
     DriverExecutor executor(1000);
     run_guest_loop(state, *driver, &executor);
 }

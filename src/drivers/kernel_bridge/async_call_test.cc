@@ -2,58 +2,15 @@
 // driver works on an executor the caller is parked and holds no scheduler thread; the
 // kernel delivers the answer and the guest's retried `call` returns it. The in-flight bound
 // is LIMIT; a process that ends is released on the executor after its calls.
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/guest_harness.h"
+#include "drivers/kernel_bridge/test_drivers.h"
 #include "drivers/kv_driver.h"
 
 namespace esta::drivers::testing {
 namespace {
-
-// Holds every call until the test opens the gate, then forwards it to `inner`.
-class GatedDriver final : public Driver {
-  public:
-    explicit GatedDriver(Driver& inner) : m_inner(inner) {}
-    DriverKind kind() const override { return m_inner.kind(); }
-    Result<void> start() override { return m_inner.start(); }
-    void stop() override { m_inner.stop(); }
-    Health health() const override { return m_inner.health(); }
-    Lifecycle lifecycle() const override { return m_inner.lifecycle(); }
-    Result<Value> call(u32 op, const Value& request, const CallContext& context) override {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        ++m_waiting;
-        m_changed.notify_all();
-        m_changed.wait(lock, [&] { return m_open; });
-        --m_waiting;
-        return m_inner.call(op, request, context);
-    }
-    void release(u64 binding) override {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        released.push_back(binding);
-    }
-
-    // Blocks until `n` calls wait at the gate.
-    void await_waiting(int n) {
-        std::unique_lock<std::mutex> lock(m_mutex);
-        m_changed.wait(lock, [&] { return m_waiting >= n; });
-    }
-    void open() {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_open = true;
-        m_changed.notify_all();
-    }
-    std::vector<u64> released;
-
-  private:
-    Driver& m_inner;
-    std::mutex m_mutex;
-    std::condition_variable m_changed;
-    int m_waiting = 0;
-    bool m_open = false;
-};
 
 class AsyncCall : public ::testing::Test {
   protected:
@@ -131,10 +88,10 @@ TEST_F(AsyncCall, D1_AFullExecutorIsLimitForTheGuest) {
     ASSERT_FALSE(served);
     EXPECT_EQ(served.error().code, Status::NotFound);
     side.release(kernel::ProcessId(50));  // Runs after the four on the executor.
-    while (answered.load() < 4 || gated.released.empty())
+    while (answered.load() < 4 || gated.released().empty())
         std::this_thread::yield();
-    ASSERT_EQ(gated.released.size(), 1u);
-    EXPECT_EQ(gated.released.front(), side.binding(kernel::ProcessId(50)));
+    ASSERT_EQ(gated.released().size(), 1u);
+    EXPECT_EQ(gated.released().front(), side.binding(kernel::ProcessId(50)));
 }
 
 }  // namespace

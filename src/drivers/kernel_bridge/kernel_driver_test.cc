@@ -2,10 +2,11 @@
 // executor while the guest is parked; run_until_idle waits for them at idle and delivers
 // the answers, so the run is the same every time; when the process ends, every driver it
 // called is released (after its calls, on the executor).
-#include <mutex>
+#include <thread>
 
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/guest_harness.h"
+#include "drivers/kernel_bridge/test_drivers.h"
 #include "drivers/kv_driver.h"
 #include "kernel/runtime/kernel_runtime.h"
 
@@ -43,36 +44,6 @@ __attribute__((export_name("_start"))) esta_i32 start(void) {
 }
 )";
 
-// Forwards to a driver and records what the kernel released.
-class RecordingDriver final : public Driver {
-  public:
-    explicit RecordingDriver(Driver& inner) : m_inner(inner) {}
-    DriverKind kind() const override { return m_inner.kind(); }
-    Result<void> start() override { return m_inner.start(); }
-    void stop() override { m_inner.stop(); }
-    Health health() const override { return m_inner.health(); }
-    Lifecycle lifecycle() const override { return m_inner.lifecycle(); }
-    Result<Value> call(u32 op, const Value& request, const CallContext& context) override {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        ++calls;
-        return m_inner.call(op, request, context);
-    }
-    void release(u64 binding) override {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        released.push_back(binding);
-    }
-    std::vector<u64> released_now() {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        return released;
-    }
-    int calls = 0;
-
-  private:
-    Driver& m_inner;
-    std::mutex m_mutex;
-    std::vector<u64> released;
-};
-
 TEST(KernelDriverCalls, D1_ParkedCallsResumeUnderRunUntilIdleAndTheEndedProcessIsReleased) {
     std::string log;
     auto module = compile_guest("kernel_caller", kCallerGuest, log);
@@ -83,7 +54,7 @@ TEST(KernelDriverCalls, D1_ParkedCallsResumeUnderRunUntilIdleAndTheEndedProcessI
     protocol::ManualClock clock{1'000'000};
     KvDriver kv{std::make_unique<MemoryKv>(clock), {}, nullptr};
     ASSERT_TRUE(kv.start());
-    RecordingDriver recording{kv};
+    ForwardingDriver recording{kv};
     DriverExecutor executor{16};
     kernel::testing::RecordingAudit audit;
     kernel::InMemoryDeadLetters dead_letters;
@@ -111,13 +82,13 @@ TEST(KernelDriverCalls, D1_ParkedCallsResumeUnderRunUntilIdleAndTheEndedProcessI
     ASSERT_TRUE(info->exit.has_value());
     // GET's reply is bytes "abc" (tag, u32 length, 3 bytes = 8); INCRBY's value is 2.
     EXPECT_EQ(info->exit->code, 8 * 100 + 2);
-    EXPECT_EQ(recording.calls, 3);
+    EXPECT_EQ(recording.calls(), 3);
     // Each call parked the guest: three slices besides the first, one per delivered answer.
     EXPECT_EQ(*slices, 4u);
     // The release runs on the executor after the calls; wait for it there.
     kernel.reset();
     std::vector<u64> released;
-    while ((released = recording.released_now()).empty())
+    while ((released = recording.released()).empty())
         std::this_thread::yield();
     EXPECT_EQ(released, std::vector<u64>{bridge.binding(*pid)});
 }
