@@ -33,6 +33,39 @@ Value record_value(const TopicRecord& record) {
     return Value(std::move(map));
 }
 
+Result<TopicRecord> record_from_value(const Value& value) {
+    const Value* partition = map_find(value, "partition");
+    const Value* offset = map_find(value, "offset");
+    const Value* timestamp = map_find(value, "timestamp");
+    if (partition == nullptr || partition->get<i64>() == nullptr || offset == nullptr ||
+        offset->get<i64>() == nullptr || *partition->get<i64>() < 0 ||
+        *partition->get<i64>() > INT32_MAX) {
+        return Err(Status::InvalidArgs, "topic.record");
+    }
+    TopicRecord record;
+    record.partition = static_cast<i32>(*partition->get<i64>());
+    record.offset = *offset->get<i64>();
+    if (timestamp != nullptr && timestamp->get<kernel::abi::Timestamp>() != nullptr) {
+        record.timestamp = timestamp->get<kernel::abi::Timestamp>()->ns;
+    }
+    for (const char* name : {"key", "value"}) {
+        const Value* field = map_find(value, name);
+        if (field == nullptr || field->is_null()) continue;
+        auto view = byte_view(*field);
+        if (!view) return Err(Status::InvalidArgs, "topic.record");
+        (name[0] == 'k' ? record.key : record.value) = std::string(*view);
+    }
+    const Value* headers = map_find(value, "headers");
+    if (headers != nullptr && headers->get<ValueMap>() != nullptr) {
+        for (const auto& [name, bytes] : *headers->get<ValueMap>()) {
+            auto view = byte_view(bytes);
+            if (!view) return Err(Status::InvalidArgs, "topic.record");
+            record.headers.emplace_back(name, std::string(*view));
+        }
+    }
+    return record;
+}
+
 TopicDriver::TopicDriver(std::unique_ptr<TopicBackend> backend, observe::AuditSink* audit)
     : m_backend(std::move(backend)), m_denials(audit) {}
 

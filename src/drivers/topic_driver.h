@@ -83,5 +83,7 @@ class TopicDriver final : public Driver {
 // A consumed record as the value the kernel delivers: {key, value, headers, partition,
 // offset, timestamp}.
 Value record_value(const TopicRecord& record);
+// The inverse, for the kernel's consumer: INVALID_ARGS when `value` is not such a map.
+Result<TopicRecord> record_from_value(const Value& value);
 
 }  // namespace esta::drivers

@@ -314,6 +314,8 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
         }
         // A lost marker means one more delivery after a restart, never a lost message.
         if (m_persistent != nullptr) (void)m_persistent->consumed(process.pid(), *seq);
+        for (HandledMessages* listener : m_handled)
+            listener->handled(process.pid(), *seq, process.last_handler_code() == 0);
     }
     if (process.state() == ProcessState::Completed) {
         m_syscalls.release_drivers(process.pid());
@@ -329,6 +331,16 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
     settle_reply(process);
     wake_orphaned_callers(*process.endpoint());
     handle_misses(process, now);
+}
+
+void Kernel::watch_handled(HandledMessages* listener) {
+    std::lock_guard lock(m_lock);
+    m_handled.push_back(listener);
+}
+
+void Kernel::unwatch_handled(HandledMessages* listener) {
+    std::lock_guard lock(m_lock);
+    std::erase(m_handled, listener);
 }
 
 void Kernel::wake_orphaned_callers(Endpoint& endpoint) {

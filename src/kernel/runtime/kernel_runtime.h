@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "kernel/cap_tree.h"
+#include "kernel/handled_messages.h"
 #include "kernel/persistent_messages.h"
 #include "kernel/process.h"
 #include "kernel/redundancy/replica.h"
@@ -191,6 +192,10 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // K-60 tests and the fault campaign: a bit flip in one replica of a critical process's
     // next message (LockstepGate::plan_fault). NotFound for a pid that is not critical.
     Result<void> plan_lockstep_fault(ProcessId pid, const FaultPlan& fault);
+    // Tells `listener` (borrowed; it outlives the kernel or is removed first) each message a
+    // handler finished without trapping.
+    void watch_handled(HandledMessages* listener);
+    void unwatch_handled(HandledMessages* listener);
 
   private:
     struct Worker {
@@ -284,6 +289,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     const KernelLockstepSupport* m_lockstep;  // Borrowed from the services; may be null.
     u64 m_lockstep_retries = 0;
     u64 m_lockstep_quarantines = 0;
+    std::vector<HandledMessages*> m_handled;  // Borrowed (watch_handled).
     mutable std::recursive_mutex m_lock;
     ObjectIdAllocator m_ids;
     CapTree m_tree;

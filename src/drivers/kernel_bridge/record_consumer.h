@@ -1,0 +1,75 @@
+// RecordConsumer: the kernel consuming a topic on a process's behalf (ABI.md "Driver calls",
+// topic; D-3). As one member of the grant's consumer group it polls the topic driver and
+// sends each record to the process as a message of type 0x0100 (record_message.h). A
+// record's offset is committed only once the process's handler returned 0 on it and on
+// every earlier record of its partition: at-least-once. A record whose handler failed or
+// trapped stays uncommitted, so the group delivers it again from there (to the next member
+// that takes the partition, e.g. after a restart); the records after it in its partition
+// are not committed past it either, and once `max_outstanding` records wait, polling stops.
+//
+// The kernel reports finished handlers (HandledMessages) under its lock; the consumer only
+// notes them there. pump() does the driver's work (commit, poll) outside the kernel lock.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "drivers/contract.h"
+#include "kernel/runtime/kernel_runtime.h"
+
+namespace esta::drivers {
+
+struct ConsumerOptions {
+    std::size_t max_batch = 32;         // Records asked for in one poll.
+    std::size_t max_outstanding = 256;  // Sent but not yet committed.
+};
+
+class RecordConsumer final : public kernel::HandledMessages {
+  public:
+    // `kernel`, `topics` (a topic driver) and `clock` (the driver's) are borrowed and outlive
+    // the consumer. `scope` is the consuming grant's; `member` names this group member.
+    RecordConsumer(kernel::Kernel& kernel, kernel::ProcessId target, Driver& topics, Scope scope,
+                   u64 member, const protocol::Clock& clock, ConsumerOptions options = {});
+    ~RecordConsumer() override;
+    RecordConsumer(const RecordConsumer&) = delete;
+    RecordConsumer& operator=(const RecordConsumer&) = delete;
+
+    // Commits what the handler finished, then polls (the driver waits up to `wait` for a
+    // first record) and sends what came. Returns the records sent. A record the process's
+    // mailbox refuses is not lost: its partition is sought back to it, and the refusal is
+    // returned.
+    Result<std::size_t> pump(Nanos wait);
+    // Commits the offsets the handler's successes allow so far.
+    Result<void> commit_finished();
+    // Records sent and not yet committed.
+    std::size_t outstanding() const;
+
+    void handled(kernel::ProcessId receiver, u64 seq, bool succeeded) override;
+
+  private:
+    struct Sent {
+        i64 offset = 0;
+        bool done = false;
+    };
+    Result<Value> call(u32 op, Value request, Nanos wait);
+    Result<void> send_record(const Value& record);
+
+    kernel::Kernel& m_kernel;
+    kernel::ProcessId m_target;
+    Driver& m_topics;
+    Scope m_scope;
+    u64 m_member;
+    const protocol::Clock& m_clock;
+    ConsumerOptions m_options;
+    mutable std::mutex m_mutex;
+    // Reported by the kernel, not yet applied: (sequence, succeeded).
+    std::vector<std::pair<u64, bool>> m_finished;
+    // Only pump()'s thread touches these.
+    std::map<u64, std::pair<i32, i64>> m_by_seq;  // Message sequence -> (partition, offset).
+    std::map<i32, std::deque<Sent>> m_sent;       // Per partition, in offset order.
+};
+
+}  // namespace esta::drivers
