@@ -48,10 +48,11 @@ struct DriverOptions {
     std::string manifest;
 };
 
-// What the application manifest declares for the driver: named statements (sql) and
-// topics (embedded topic). Without a manifest, none.
+// What the application manifest declares for the driver: named statements (sql), Redis
+// scripts (kv) and topics (embedded topic). Without a manifest, none.
 struct Declarations {
     std::vector<drivers::SqlStatement> statements;
+    std::vector<drivers::KvScript> scripts;
     std::vector<drivers::TopicSpec> topics;
 };
 
@@ -69,6 +70,7 @@ std::optional<Declarations> declarations_of(const DriverOptions& options) {
         return std::nullopt;
     }
     declared.statements = outcome.manifest->statements;
+    declared.scripts = outcome.manifest->scripts;
     for (const manifest::TopicSpec& topic : outcome.manifest->topics)
         declared.topics.push_back({topic.name, topic.partitions});
     return declared;
@@ -98,8 +100,7 @@ std::vector<drivers::TopicSpec> topic_specs(const std::vector<std::string>& topi
     return specs;
 }
 
-// Statements and topics come from the application manifest (`declared`). The manifest has
-// no Redis scripts yet, so the kv driver registers none (EVAL is NOT_FOUND).
+// Statements, scripts and topics come from the application manifest (`declared`).
 std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options, Declarations declared,
                                              const protocol::Clock& clock,
                                              drivers::Sleeper& sleeper, protocol::FileSystem& fs) {
@@ -115,7 +116,7 @@ std::unique_ptr<drivers::Driver> make_driver(const DriverOptions& options, Decla
         } else {
             store = std::make_unique<MemoryKv>(clock);
         }
-        return std::make_unique<KvDriver>(std::move(store), std::vector<KvScript>{}, nullptr);
+        return std::make_unique<KvDriver>(std::move(store), std::move(declared.scripts), nullptr);
     }
     if (options.kind == "sql") {
         std::unique_ptr<SqlBackend> backend;

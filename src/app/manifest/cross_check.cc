@@ -42,6 +42,10 @@ std::vector<std::string> names_of(ParseContext& context, ReferenceKind kind) {
             for (const auto& statement : manifest.statements)
                 names.push_back(statement.name);
             break;
+        case ReferenceKind::Script:
+            for (const auto& script : manifest.scripts)
+                names.push_back(script.name);
+            break;
     }
     return names;
 }
@@ -56,6 +60,8 @@ std::string_view kind_phrase(ReferenceKind kind) {
             return "topic";
         case ReferenceKind::Statement:
             return "statement";
+        case ReferenceKind::Script:
+            return "script";
     }
     return "name";
 }
@@ -70,6 +76,8 @@ std::string declare_hint(ReferenceKind kind, const std::string& name) {
             return "declare [topics." + key_segment(name) + "]";
         case ReferenceKind::Statement:
             return "declare [statements." + key_segment(name) + "]";
+        case ReferenceKind::Script:
+            return "declare [scripts." + key_segment(name) + "]";
     }
     return "";
 }

@@ -219,6 +219,7 @@ struct AppManifest {
     std::vector<ProcessSpec> processes;
     std::vector<TopicSpec> topics;
     std::vector<drivers::SqlStatement> statements;
+    std::vector<drivers::KvScript> scripts;  // [scripts]: registered by SHA-1 (D-5).
     Drivers drivers;
     Supervision supervision;
     Redundancy redundancy;

@@ -51,6 +51,7 @@ ParseOutcome parse_table(const toml::table& document, const std::string& path,
     parse_app_section(context, root);
     parse_modules(context, root);
     parse_topics_and_statements(context, root);
+    parse_scripts(context, root);
     parse_drivers(context, root);
     parse_processes(context, root);
     parse_supervision(context, root);

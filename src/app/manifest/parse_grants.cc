@@ -185,7 +185,8 @@ void parse_restrictions(ParseContext& context, TableReader& grant, GrantSpec& re
     }
 }
 
-void parse_kv(TableReader& grant, const std::string& prefix, GrantSpec& result) {
+void parse_kv(ParseContext& context, TableReader& grant, const std::string& prefix,
+              GrantSpec& result) {
     KvGrant kv;
     if (prefix.empty() || prefix.size() > kMaxPrefix) {
         grant.error("kv", "expected a key prefix of 1 to 256 characters, e.g. \"esta/accrual/\"");
@@ -209,6 +210,20 @@ void parse_kv(TableReader& grant, const std::string& prefix, GrantSpec& result) 
     } else {
         kv.scope.families = drivers::KvFamily::Strings | drivers::KvFamily::Counters |
                             drivers::KvFamily::Hashes | drivers::KvFamily::Keys;
+    }
+    // Registered scripts ([scripts.NAME]) the handle may run; listing them allows EVAL.
+    if (auto scripts = grant.strings("scripts")) {
+        for (const auto& name : *scripts) {
+            context.refer(ReferenceKind::Script, name, grant.child_path("scripts"),
+                          grant.position("scripts"));
+        }
+        if (!grant.has("families")) {
+            kv.scope.families = kv.scope.families | drivers::KvFamily::Scripts;
+        } else if ((kv.scope.families & static_cast<u32>(drivers::KvFamily::Scripts)) == 0 &&
+                   !scripts->empty()) {
+            grant.error("scripts", "lists scripts, but families leaves out \"scripts\"; add it");
+        }
+        kv.scope.scripts = *scripts;
     }
     result.resource = std::move(kv);
 }
@@ -251,7 +266,7 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
     }
     std::string kind = present.empty() ? "" : present.front();
     if (kind == "kv") {
-        if (auto prefix = grant.string("kv")) parse_kv(grant, *prefix, result);
+        if (auto prefix = grant.string("kv")) parse_kv(context, grant, *prefix, result);
     } else if (kind == "sql") {
         if (auto statements = grant.strings("sql")) {
             SqlGrant sql;
@@ -291,8 +306,11 @@ void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process
         std::string_view key;
         std::string_view kind;
     };
-    constexpr KindOption kKindOptions[] = {
-        {"families", "kv"}, {"produce", "topic"}, {"consume", "topic"}, {"group", "topic"}};
+    constexpr KindOption kKindOptions[] = {{"families", "kv"},
+                                           {"scripts", "kv"},
+                                           {"produce", "topic"},
+                                           {"consume", "topic"},
+                                           {"group", "topic"}};
     for (const auto& option : kKindOptions) {
         (void)grant.node(option.key);
         if (grant.has(option.key) && !kind.empty() && kind != option.kind) {

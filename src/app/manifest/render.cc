@@ -129,6 +129,8 @@ toml::table grant_table(const GrantSpec& grant) {
                 for (u32 i = 0; i < 5; ++i)
                     if ((resource.scope.families >> i) & 1u) families.push_back(kFamilies[i]);
                 table.insert_or_assign("families", std::move(families));
+                if (!resource.scope.scripts.empty())
+                    table.insert_or_assign("scripts", string_array(resource.scope.scripts));
             } else if constexpr (std::is_same_v<T, SqlGrant>) {
                 table.insert_or_assign("sql", string_array(resource.scope.statements));
             } else if constexpr (std::is_same_v<T, TopicGrant>) {
@@ -275,6 +277,18 @@ toml::table to_toml(const AppManifest& manifest) {
             statements.insert_or_assign(statement.name, std::move(table));
         }
         root.insert_or_assign("statements", std::move(statements));
+    }
+
+    if (!manifest.scripts.empty()) {
+        toml::table scripts;
+        for (const auto& script : manifest.scripts) {
+            toml::table table;
+            table.insert_or_assign("source", script.source);
+            table.insert_or_assign("sha1", script.sha1);
+            table.insert_or_assign("keys", string_array(script.keys));
+            scripts.insert_or_assign(script.name, std::move(table));
+        }
+        root.insert_or_assign("scripts", std::move(scripts));
     }
 
     const auto& drivers = manifest.drivers;

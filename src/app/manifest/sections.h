@@ -11,7 +11,7 @@
 
 namespace esta::app::manifest {
 
-enum class ReferenceKind : u8 { Module, Process, Topic, Statement };
+enum class ReferenceKind : u8 { Module, Process, Topic, Statement, Script };
 
 // A name used before we know whether it exists ("processes.accrual.module = \"acrual\"").
 struct Reference {
@@ -47,6 +47,8 @@ void parse_app_section(ParseContext& context, TableReader& root);
 void parse_modules(ParseContext& context, TableReader& root);
 void parse_processes(ParseContext& context, TableReader& root);
 void parse_topics_and_statements(ParseContext& context, TableReader& root);
+// [scripts.NAME]: Redis Lua scripts a kv grant may run (parse_scripts.cc).
+void parse_scripts(ParseContext& context, TableReader& root);
 void parse_drivers(ParseContext& context, TableReader& root);
 void parse_supervision(ParseContext& context, TableReader& root);
 void parse_redundancy(ParseContext& context, TableReader& root);

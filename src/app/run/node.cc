@@ -275,7 +275,8 @@ Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& g
 }
 
 Result<void> Node::Parts::start_processes(Diagnostics& problems) {
-    auto kv_started = start_kv_driver(manifest, clock, staged);
+    // Scope denials (an unregistered script among them) are audit records (D-2, D-5).
+    auto kv_started = start_kv_driver(manifest, clock, staged, audit_log.get());
     if (!kv_started) {
         problems.push_back(
             problem("the key-value driver did not start: " + kv_started.error().to_string()));

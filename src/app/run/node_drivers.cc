@@ -53,7 +53,8 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
 
 Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppManifest& manifest,
                                                            const protocol::Clock& clock,
-                                                           StagedKv*& staged) {
+                                                           StagedKv*& staged,
+                                                           observe::AuditSink* audit) {
     const auto& spec = manifest.drivers.kv;
     std::unique_ptr<drivers::KvStore> store;
     if (spec.backend == manifest::DriverBackend::External) {
@@ -69,8 +70,7 @@ Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppMa
         staged = wrapped.get();
         store = std::move(wrapped);
     }
-    auto kv = std::make_unique<drivers::KvDriver>(std::move(store),
-                                                  std::vector<drivers::KvScript>{}, nullptr);
+    auto kv = std::make_unique<drivers::KvDriver>(std::move(store), manifest.scripts, audit);
     ESTA_TRY(kv->start());
     return kv;
 }

@@ -9,6 +9,7 @@
 #include "app/manifest/model.h"
 #include "base/diagnostic.h"
 #include "drivers/kv_driver.h"
+#include "observe/audit_sink.h"
 #include "protocol/clock.h"
 
 namespace esta::app::run {
@@ -19,11 +20,14 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
 
 class StagedKv;
 
-// The key-value driver the kv grants share, started: the embedded store or Redis; for a
-// node that consumes from Kafka, staged (staged_kv.h), and `staged` set to it. Errors: the
-// store's (Redis unreachable: Unavailable; its password unreadable).
+// The key-value driver the kv grants share, started: the embedded store or Redis, with the
+// manifest's registered [scripts]; for a node that consumes from Kafka, staged
+// (staged_kv.h), and `staged` set to it. Scope denials go to `audit` (borrowed, may be
+// null). Errors: the store's (Redis unreachable: Unavailable; its password unreadable; a
+// script whose source does not match its SHA-1).
 Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppManifest& manifest,
                                                            const protocol::Clock& clock,
-                                                           StagedKv*& staged);
+                                                           StagedKv*& staged,
+                                                           observe::AuditSink* audit = nullptr);
 
 }  // namespace esta::app::run
