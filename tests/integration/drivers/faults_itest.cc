@@ -119,6 +119,7 @@ TEST_F(PostgresFaults, D4_PostgresGoingAwayOpensTheCircuitAndItsReturnClosesIt) 
     auto probe = log(4);
     ASSERT_TRUE(probe) << probe.error().to_string();
     EXPECT_EQ(driver->circuit().state(), CircuitState::Closed);
+    EXPECT_EQ(driver->health().state, HealthState::Healthy);
     // Everything acknowledged is there; what failed was not performed.
     EXPECT_EQ(logged(), "1,2,4");
 }
