@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "drivers/guarded_driver.h"
 #include "drivers/postgres/pg_sql.h"
@@ -171,6 +172,23 @@ TEST_F(PostgresFaults, D4_AStatementWhoseAnswerIsLostIsNotRunAgain) {
 
 // --- Redis --------------------------------------------------------------------------
 
+// Waits (up to 10 s) until the server answers PING: a restarted server loads its append-only
+// file before it serves.
+bool await_pong(int port) {
+    for (int i = 0; i < 200; ++i) {
+        RedisContextHandle context(redisConnect("127.0.0.1", port));
+        if (context && context->err == 0) {
+            auto* reply = static_cast<redisReply*>(redisCommand(context.get(), "PING"));
+            bool pong = reply != nullptr && reply->type == REDIS_REPLY_STATUS &&
+                        std::string(reply->str) == "PONG";
+            freeReplyObject(reply);
+            if (pong) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
 TEST(RedisFaults, D5_KilledRedisServerLosesNothingAcknowledged) {
     testing::RedisServer server(true);  // Append-only file, fsynced on every write.
     ESTA_NEED_SERVICE(server.start(), "redis-server");
@@ -178,8 +196,10 @@ TEST(RedisFaults, D5_KilledRedisServerLosesNothingAcknowledged) {
     ManualSleeper sleeper{clock};
     RedisConfig config;
     config.port = server.port();
-    config.connect_timeout = 200 * kNanosPerMilli;
-    config.read_timeout = 500 * kNanosPerMilli;
+    // Real-time bounds on the client's socket; a killed server refuses at once, so they
+    // only matter on a loaded machine.
+    config.connect_timeout = 2'000 * kNanosPerMilli;
+    config.read_timeout = 2'000 * kNanosPerMilli;
     GuardOptions options = default_guard_options(DriverKind::KeyValue);
     options.circuit = CircuitOptions{2, 1'000 * kNanosPerMilli};
     GuardedDriver driver(std::make_unique<KvDriver>(std::make_unique<RedisKv>(config, clock),
@@ -207,6 +227,7 @@ TEST(RedisFaults, D5_KilledRedisServerLosesNothingAcknowledged) {
     expect_fast_failure([&] { return call(kv_op::kGet, ValueList{"k0"}); });
 
     ASSERT_TRUE(server.start());  // Same port, same append-only file.
+    ASSERT_TRUE(await_pong(server.port()));
     clock.advance(2'000 * kNanosPerMilli);
     auto probe = call(kv_op::kIncrBy, ValueList{"n", i64{1}});
     ASSERT_TRUE(probe) << probe.error().to_string();
