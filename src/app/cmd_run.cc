@@ -13,8 +13,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +27,7 @@
 #include "app/run/kafka_source.h"
 #include "app/run/node.h"
 #include "app/run/node_role.h"
+#include "app/run/node_upgrade.h"
 #include "app/version.h"
 #include "workload.h"
 
@@ -105,14 +108,16 @@ std::optional<manifest::AppManifest> load_manifest(const RunOptions& options) {
     return std::move(outcome.manifest);
 }
 
-// SIGINT and SIGTERM are blocked in every thread and taken here, so no handler runs in an
-// arbitrary thread and nothing global is needed.
+// SIGINT and SIGTERM (and SIGHUP, which reloads the manifest's modules) are blocked in every
+// thread and taken here, so no handler runs in an arbitrary thread and nothing global is
+// needed.
 class SignalWatcher {
   public:
     SignalWatcher() {
         sigemptyset(&m_set);
         sigaddset(&m_set, SIGINT);
         sigaddset(&m_set, SIGTERM);
+        sigaddset(&m_set, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &m_set, &m_old);
         m_thread = std::thread([this] {
             timespec tick{0, 100'000'000};
@@ -121,6 +126,13 @@ class SignalWatcher {
                 if (signal == SIGINT || signal == SIGTERM) {
                     m_signal.store(signal);
                     return;
+                }
+                // A SIGHUP while the node starts is kept until there is one to reload.
+                std::lock_guard<std::mutex> lock(m_hangup_mutex);
+                if (signal == SIGHUP) m_hangup_pending = true;
+                if (m_hangup_pending && m_on_hangup) {
+                    m_hangup_pending = false;
+                    m_on_hangup();
                 }
             }
         });
@@ -131,6 +143,11 @@ class SignalWatcher {
         pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
     }
     bool stopped() const { return m_signal.load() != 0; }
+    // Runs on the watcher's thread for each SIGHUP; nullptr: SIGHUP is ignored.
+    void on_hangup(std::function<void()> work) {
+        std::lock_guard<std::mutex> lock(m_hangup_mutex);
+        m_on_hangup = std::move(work);
+    }
     const char* name() const { return m_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
   private:
@@ -138,6 +155,9 @@ class SignalWatcher {
     sigset_t m_old{};
     std::atomic<bool> m_done{false};
     std::atomic<int> m_signal{0};
+    std::mutex m_hangup_mutex;
+    std::function<void()> m_on_hangup;
+    bool m_hangup_pending = false;
     std::thread m_thread;
 };
 
@@ -359,6 +379,17 @@ int run_app(const RunOptions& options) {
         }
     }
 
+    // SIGHUP: the manifest is read again and each module whose file changed is upgraded
+    // live (docs/OPERATIONS.md "Upgrade").
+    signals.on_hangup([&options, &node] {
+        auto fresh = load_manifest(options);
+        if (!fresh) {
+            std::fprintf(stderr, "reload: the manifest has errors; nothing upgraded\n");
+            return;
+        }
+        for (const auto& line : (*node)->upgrades().reload(*fresh))
+            std::fprintf(stderr, "reload: %s\n", line.c_str());
+    });
     auto started = std::chrono::steady_clock::now();
     Result<void> fed = {};
     std::string consumed;  // The Kafka input's summary.
@@ -395,6 +426,7 @@ int run_app(const RunOptions& options) {
         if (role && !fed && fed.error().code == Status::ShuttingDown) fed = {};
         // What is in flight is still decided; a second signal cannot cut it short.
         if (ingress) ingress->stop();
+        signals.on_hangup(nullptr);
         (*node)->settle(kSettleMs);
         progress.finish();
     }

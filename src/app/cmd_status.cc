@@ -35,35 +35,6 @@ struct StatusOptions {
     bool json = false;
 };
 
-struct Url {
-    bool tls = false;
-    std::string host;
-    int port = 0;
-};
-
-std::optional<Url> parse_url(const std::string& text) {
-    Url url;
-    std::string rest = text;
-    if (rest.rfind("https://", 0) == 0) {
-        url.tls = true;
-        rest = rest.substr(8);
-    } else if (rest.rfind("http://", 0) == 0) {
-        rest = rest.substr(7);
-    }
-    auto slash = rest.find('/');
-    if (slash != std::string::npos) rest = rest.substr(0, slash);
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon == 0) return std::nullopt;
-    url.host = rest.substr(0, colon);
-    try {
-        url.port = std::stoi(rest.substr(colon + 1));
-    } catch (...) {
-        return std::nullopt;
-    }
-    if (url.port <= 0 || url.port > 65535) return std::nullopt;
-    return url;
-}
-
 std::optional<nlohmann::json> parse_status(const std::string& text) {
     auto value = nlohmann::json::parse(text, nullptr, false);
     if (value.is_discarded() || !value.is_object() || !value.contains("v")) return std::nullopt;
@@ -163,7 +134,7 @@ int run_status(const StatusOptions& options) {
             url = saved->value("http", "");
     }
 
-    if (auto target = parse_url(url)) {
+    if (auto target = run::parse_node_url(url)) {
         observe::HttpGetOptions get;
         get.tls = target->tls;
         get.verify_certificate = false;  // Asking a local node how it is; nothing is sent.

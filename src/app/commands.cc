@@ -16,6 +16,7 @@ void register_embed_command(CLI::App& root, CommandContext& context);       // c
 void register_sign_command(CLI::App& root, CommandContext& context);        // cmd_sign.cc
 void register_manifest_command(CLI::App& root, CommandContext& context);    // cmd_manifest.cc
 void register_replay_command(CLI::App& root, CommandContext& context);      // cmd_replay.cc
+void register_upgrade_command(CLI::App& root, CommandContext& context);     // cmd_upgrade.cc
 
 void register_all_commands(CLI::App& root, CommandContext& context) {
     // Subcommands register here as their rooms land (exec, wast, run, check, ...).
@@ -33,6 +34,7 @@ void register_all_commands(CLI::App& root, CommandContext& context) {
     register_sign_command(root, context);
     register_manifest_command(root, context);
     register_replay_command(root, context);
+    register_upgrade_command(root, context);
 }
 
 }  // namespace esta::app

@@ -265,6 +265,9 @@ constexpr Constant kRecvValues[] = {
 constexpr Constant kMessageTypes[] = {
     {"PING", message_types::kPing.value(), ""},
     {"PONG", message_types::kPong.value(), ""},
+    {"MODULE_UPGRADE", message_types::kModuleUpgrade.value(),
+     "a live upgrade's first message to the new version, handled by estalogic_migrate: a value "
+     "map of from_version (text) and from_sha256 (bytes)"},
     {"DRIVER_RECORD", message_types::kDriverRecord.value(),
      "a consumed topic record: a value record (key, headers, partition, offset), then the payload"},
     {"SYSTEM_SHUTDOWN", message_types::kSystemShutdown.value(), ""},
@@ -371,6 +374,10 @@ constexpr ModuleExport kModuleExports[] = {
     {"estalogic_handle", "() -> i32",
      "reactive style: called once per message; 0 = done, < 0 = failed"},
     {"estalogic_init", "() -> i32", "reactive style, optional: runs once after instantiation"},
+    {"estalogic_migrate", "() -> i32",
+     "reactive style, optional: on a live upgrade, runs once in the new version before it takes "
+     "messages, with the MODULE_UPGRADE message in hand; 0 = done, < 0 (or a trap) = refuse the "
+     "upgrade (the old version keeps running)"},
     {"_start", "() -> ()", "actor style: the process's own loop, blocking in recv"},
 };
 

@@ -26,6 +26,10 @@ namespace message_types {
 inline constexpr MessageType kAny{0x0000};  // As a receive filter: any type.
 inline constexpr MessageType kPing{0x0001};
 inline constexpr MessageType kPong{0x0002};
+// A live upgrade's first message to the new version: a reactive module's estalogic_migrate
+// (when exported) runs with it in hand; its payload is a value map with from_version (text)
+// and from_sha256 (bytes), the version it replaces.
+inline constexpr MessageType kModuleUpgrade{0x0003};
 inline constexpr MessageType kDriverRecord{0x0100};
 inline constexpr MessageType kSystemShutdown{0xFFFF};
 // The ESTA application's types (K-5), named here so tests and examples agree on them.

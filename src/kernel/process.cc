@@ -130,6 +130,7 @@ Result<void> Process::instantiate(std::shared_ptr<const wasm::CompiledModule> mo
     m_instance = instantiated.instance;
     ESTA_TRY(resolve_entry(entry));
     if (m_style == ModuleStyle::Reactive) {
+        ESTA_TRY(resolve_migrate());
         // estalogic_init runs once, to completion, within one slice of fuel.
         if (wasm::FuncRef init = m_instance->function("estalogic_init")) {
             auto outcome = wasm::invoke(*m_store, init, {}, start_config, m_budgets.stack);
@@ -160,6 +161,21 @@ Result<void> Process::resolve_entry(const std::string& entry) {
         return Err(Status::WrongType, "spawn: the entry must be () -> () or () -> i32");
     }
     m_entry = found->function;
+    return Ok();
+}
+
+// A live upgrade's migration hook (ABI.md "Module exports"): optional, () -> i32 like the
+// handler, so it runs the same way with the upgrade message in hand.
+Result<void> Process::resolve_migrate() {
+    auto found = m_instance->find_export("estalogic_migrate");
+    if (!found) return Ok();
+    const wasm::FuncType* type =
+        found->kind == wasm::ExternKind::Func ? &wasm::function_type(found->function) : nullptr;
+    if (!type || !type->params.empty() || type->results.size() != 1 ||
+        type->results[0] != wasm::ValType::I32) {
+        return Err(Status::WrongType, "spawn: estalogic_migrate must be () -> i32");
+    }
+    m_migrate = found->function;
     return Ok();
 }
 
@@ -222,7 +238,8 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
                                  .fuel_mode = wasm::FuelMode::Slice,
                                  .interrupt = interrupt,
                                  .preempt = preempt};
-    auto outcome = m_started ? m_execution.resume(config) : m_execution.invoke(m_entry, {}, config);
+    auto outcome =
+        m_started ? m_execution.resume(config) : m_execution.invoke(handler(), {}, config);
     m_started = true;
     OptionalLock lock(kernel_lock);
     return end_slice(std::move(outcome));
@@ -304,6 +321,11 @@ Result<SliceResult> Process::end_slice(Result<wasm::Outcome> outcome) {
 
 void Process::redo_message() {
     m_redo = true;
+}
+
+wasm::FuncRef Process::handler() const {
+    bool upgrade = m_current_message && m_current_message->type == message_types::kModuleUpgrade;
+    return upgrade && m_migrate ? m_migrate : m_entry;
 }
 
 void Process::finish_message(i32 code) {

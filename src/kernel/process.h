@@ -259,6 +259,9 @@ class Process final : public KernelObject {
     Result<SliceResult> begin_slice();
     Result<SliceResult> end_slice(Result<wasm::Outcome> outcome);
     Result<void> resolve_entry(const std::string& entry);
+    Result<void> resolve_migrate();
+    // The export that runs the message in hand (a reactive process).
+    wasm::FuncRef handler() const;
     // Reactive: the handler's invocation ended with `code` (0 = done, < 0 = failed).
     void finish_message(i32 code);
     // After a trap, before the table is cleared: see take_message_in_hand().
@@ -295,6 +298,7 @@ class Process final : public KernelObject {
     std::unique_ptr<wasm::Store> m_store;
     wasm::Instance* m_instance = nullptr;  // Owned by m_store.
     wasm::FuncRef m_entry = nullptr;       // Owned by m_store.
+    wasm::FuncRef m_migrate = nullptr;     // estalogic_migrate, when exported; m_store's.
     wasm::Execution m_execution;
     HandleTable m_handles;
     Ref<Endpoint> m_endpoint;

@@ -88,6 +88,8 @@ struct ObserveHttpServer::Impl {
                 c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (lower != "authorization") view.headers.emplace_back(std::move(lower), value);
         }
+        if (access == RouteAccess::Public)
+            view.authorization = request.get_header_value("Authorization");
         const HttpReply reply = handler(view);
         response.status = reply.status;
         for (const auto& [name, value] : reply.headers)

@@ -48,6 +48,9 @@ struct HttpRequestView {
     // The request's headers, names in lower case; Authorization is checked by the server
     // and not passed on.
     std::vector<std::pair<std::string, std::string>> headers;
+    // The Authorization header, given to Public routes only: one that checks a token of its
+    // own (the admin route).
+    std::string authorization;
 
     // The first value of header `name` (lower case), or nullopt.
     std::optional<std::string_view> header(std::string_view name) const;

@@ -26,20 +26,48 @@
 #define KEY_CAPACITY 1024
 #define KV_TIMEOUT_MS 5000
 
-/* The layout shows the manifest's nesting. */
+/* ESTA_ACCRUAL_VARIANT (0 when not defined) builds the second versions the live-upgrade tests
+ * load into a running node (docs/OPERATIONS.md "Upgrade"); the shipped module is variant 0.
+ *   1  version 2.0.0-test: exports estalogic_migrate (it audits the version it replaces) and
+ *      carries a ruleset amendment effective 2030-01-01, so earlier dates decide as before;
+ *   2  the same, with a migration that traps;
+ *   3  the same as 1, needing a grant ("ledger") the example manifest does not give. */
+#ifndef ESTA_ACCRUAL_VARIANT
+#define ESTA_ACCRUAL_VARIANT 0
+#endif
+#if ESTA_ACCRUAL_VARIANT == 0
+#define ESTA_ACCRUAL_VERSION "1.0.0"
+#else
+#define ESTA_ACCRUAL_VERSION "2.0.0-test"
+#endif
+// clang-format off
+#if ESTA_ACCRUAL_VARIANT == 3
+#define ESTA_ACCRUAL_NEEDS 4
+#define ESTA_ACCRUAL_EXTRA_NEED                            \
+        ESTA_M_KEY("ledger") ESTA_M_MAP(2)                 \
+            ESTA_M_KEY("kind") ESTA_M_TEXT("keyspace")     \
+            ESTA_M_KEY("rights") ESTA_M_LIST(1) ESTA_M_TEXT("read")
+#else
+#define ESTA_ACCRUAL_NEEDS 3
+#define ESTA_ACCRUAL_EXTRA_NEED
+#endif
+// clang-format on
+
+/* The layout shows the manifest's nesting (needs in key order). */
 // clang-format off
 ESTA_MANIFEST(
     ESTA_M_MAP(5)
     ESTA_M_KEY("abi") ESTA_M_I64(1)
     ESTA_M_KEY("name") ESTA_M_TEXT("esta-accrual")
-    ESTA_M_KEY("version") ESTA_M_TEXT("1.0.0")
-    ESTA_M_KEY("needs") ESTA_M_MAP(3)
+    ESTA_M_KEY("version") ESTA_M_TEXT(ESTA_ACCRUAL_VERSION)
+    ESTA_M_KEY("needs") ESTA_M_MAP(ESTA_ACCRUAL_NEEDS)
         ESTA_M_KEY("audit") ESTA_M_MAP(2)
             ESTA_M_KEY("kind") ESTA_M_TEXT("audit_log")
             ESTA_M_KEY("rights") ESTA_M_LIST(1) ESTA_M_TEXT("write")
         ESTA_M_KEY("decisions") ESTA_M_MAP(2)
             ESTA_M_KEY("kind") ESTA_M_TEXT("endpoint")
             ESTA_M_KEY("rights") ESTA_M_LIST(1) ESTA_M_TEXT("write")
+        ESTA_ACCRUAL_EXTRA_NEED
         ESTA_M_KEY("state") ESTA_M_MAP(2)
             ESTA_M_KEY("kind") ESTA_M_TEXT("keyspace")
             ESTA_M_KEY("rights") ESTA_M_LIST(2) ESTA_M_TEXT("read") ESTA_M_TEXT("write")
@@ -290,7 +318,20 @@ static int32_t decide_event(const char* event, int32_t event_length) {
     if (loaded < 0) return loaded;
 
     esta_decision result;
+#if ESTA_ACCRUAL_VARIANT == 0
     esta_decide(esta_builtin_rulesets(), &employer, &employee, &record.event, &result);
+#else
+    /* A test amendment from 2030-01-01 (a larger cap for large employers): dates before it
+     * select the 2025 ruleset exactly as variant 0 does. Built on the stack: no globals. */
+    esta_ruleset amended[2];
+    amended[0] = esta_builtin_rulesets().entries[0];
+    amended[1] = amended[0];
+    amended[1].version = "MI-ESTA-2030.test";
+    amended[1].effective_from = ESTA_CIVIL_DAY(2030, 1, 1);
+    amended[1].large_cap_minutes = 80 * ESTA_MINUTES_PER_HOUR;
+    esta_ruleset_table table = {amended, 2};
+    esta_decide(table, &employer, &employee, &record.event, &result);
+#endif
     char decision[DECISION_CAPACITY];
     int32_t decision_length = esta_write_decision_json(&record, &result, decision, sizeof decision);
     if (decision_length < 0) return -ESTA_BUFFER_TOO_SMALL;
@@ -310,6 +351,25 @@ static int32_t decide_event(const char* event, int32_t event_length) {
     }
     return send_decision(decision, decision_length);
 }
+
+#if ESTA_ACCRUAL_VARIANT != 0
+/* The live upgrade's migration hook (ABI.md): the MODULE_UPGRADE message is in hand. State
+ * lives in the key-value store in a layout both versions read, so there is nothing to
+ * convert: the hook records what it replaced. Variant 2 traps instead. */
+__attribute__((export_name("estalogic_migrate"))) esta_i32 estalogic_migrate(void) {
+#if ESTA_ACCRUAL_VARIANT == 2
+    __builtin_trap();
+#endif
+    char upgrade[512];
+    esta_info info;
+    esta_i32 n = esta_recv(ESTA_RECV_POLL, 0, upgrade, sizeof upgrade, &info);
+    if (n < 0) return n;
+    if (info.type != ESTA_MSG_MODULE_UPGRADE) return -ESTA_INVALID_ARGS;
+    static const char kind[] = "esta.migrate";
+    esta_i64 id = esta_audit(kind, sizeof kind - 1, upgrade, (uint32_t)n);
+    return id < 0 ? (int32_t)id : 0;
+}
+#endif
 
 __attribute__((export_name("estalogic_handle"))) esta_i32 estalogic_handle(void) {
     char event[EVENT_CAPACITY];

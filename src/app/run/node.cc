@@ -21,6 +21,7 @@
 #include "app/run/node_lockstep.h"
 #include "app/run/node_observe.h"
 #include "app/run/node_status.h"
+#include "app/run/node_upgrade.h"
 #include "drivers/guarded_driver.h"
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "drivers/kv_driver.h"
@@ -175,7 +176,10 @@ struct Node::Parts {
     std::map<std::string, DecisionSink*> sink_by_name;
     std::map<std::string, std::string> module_hashes;  // name -> hex
     // Each process's instances, in order; a message goes to one by partition().
-    std::map<std::string, std::vector<ProcessId>> pids;
+    std::map<std::string, std::vector<ProcessId>> pids;  // routes_mutex: a live upgrade swaps.
+    std::mutex routes_mutex;  // pids, input and failed_by_process, after the start.
+    std::map<std::string, StartedProcess> started;
+    std::unique_ptr<NodeUpgrade> upgrade;
     std::map<std::string, std::string> partition_keys;
     std::string input_name;
     ProcessId input{};  // Its first instance (health).
@@ -216,13 +220,14 @@ struct Node::Parts {
                             std::shared_ptr<Answer> answer);
     void settle_failures(ProcessId pid, u64 count);
     f64 oldest_pending_seconds() const;
-    ProcessId partition(const std::string& process, std::string_view line) const;
+    ProcessId partition(const std::string& process, std::string_view line);
     Result<void> start_processes(Diagnostics& problems);
     Result<Ref<KernelObject>> grant_object(const manifest::GrantSpec& grant);
     void drain_loop();
     bool drain_once();
     void count_failures();
     void start_http();
+    std::unique_ptr<NodeUpgrade> make_upgrade();  // Lends it what a live upgrade swaps.
     void write_status(bool running);
     NodeStats snapshot(bool latency) const;
     std::string status_fields() const {
@@ -315,18 +320,7 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             problems.push_back(problem(module.path + ": cannot read the module file"));
             return bytes.error();
         }
-        ModuleLoadPolicy policy;
-        if (manifest.mode == manifest::Mode::Production || !module.signature_key.empty())
-            policy.signatures.rule = SignatureRule::Required;
-        if (!module.signature_key.empty()) {
-            auto key = observe::Ed25519PublicKey::load_pem(module.signature_key);
-            if (!key) {
-                problems.push_back(
-                    problem(module.signature_key + ": not an Ed25519 public key (PEM)"));
-                return key.error();
-            }
-            policy.signatures.trusted_keys.push_back(std::move(*key));
-        }
+        ModuleLoadPolicy policy = ESTA_TRY(module_load_policy(manifest, module, problems));
         Diagnostics module_problems;
         auto module_loaded = load_module(ByteSpan(bytes->data(), bytes->size()), policy,
                                          audit.get(), module_problems);
@@ -388,6 +382,8 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             problems.push_back(std::move(found));
         }
         if (!admitted) return admitted.error();
+        started[process.name] =
+            StartedProcess{spec, offered, module.manifest ? module.manifest->version : ""};
         specs.emplace(process.name, std::move(spec));
     }
 
@@ -454,7 +450,8 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
 
 // The instance of `process` that takes `line`: FNV-1a over the text of its partition key's
 // field (the same key always reaches the same instance, so its messages stay in order).
-ProcessId Node::Parts::partition(const std::string& process, std::string_view line) const {
+ProcessId Node::Parts::partition(const std::string& process, std::string_view line) {
+    std::lock_guard<std::mutex> routes(routes_mutex);
     const auto& instances = pids.at(process);
     if (instances.size() == 1) return instances.front();
     const std::string needle = "\"" + partition_keys.at(process) + "\":\"";
@@ -496,6 +493,7 @@ bool Node::Parts::drain_once() {
 // Messages a handler failed (it returned an error) or trapped on (a dead letter) give no
 // line: their places in the process's queue are settled as failures.
 void Node::Parts::count_failures() {
+    std::lock_guard<std::mutex> routes(routes_mutex);
     u64 dead = kernel->stats().dead_lettered;
     u64 total = dead;
     for (const auto& [name, instances] : pids) {
@@ -588,6 +586,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
                                         *p.dead_letters, config, services);
     p.observability->watch_kernel(*p.kernel);
     ESTA_TRY(p.start_processes(problems));
+    p.upgrade = p.make_upgrade();
     ESTA_TRY(p.kernel->start());
     p.identity.app = manifest.name;
     p.identity.pid = static_cast<i64>(getpid());
@@ -601,6 +600,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
 Result<void> Node::Parts::send_event(ProcessId pid, u32 type, std::string_view line,
                                      std::shared_ptr<Answer> answer) {
     std::lock_guard<std::mutex> order(submit_mutex);
+    pid = upgrade->current(pid);  // Partitioned before a live upgrade swapped the process.
     Nanos now = clock.now_ns();
     protocol::Envelope envelope;
     envelope.id =
@@ -727,6 +727,7 @@ void Node::Parts::start_http() {
         return;
     }
     http = std::move(*started);
+    upgrade->serve_on(*http, paths.data_dir);
     identity.http = std::string(http->tls() ? "https://" : "http://") + server.host + ":" +
                     std::to_string(http->port());
     http->add_route("GET", "/v1/status", observe::RouteAccess::Public,
@@ -736,6 +737,28 @@ void Node::Parts::start_http() {
                             render_status_json(identity, snapshot(false), !stopped,
                                                clock.now_ns() / kNanosPerMilli, status_fields())};
                     });
+}
+
+std::unique_ptr<NodeUpgrade> Node::Parts::make_upgrade() {
+    auto drained = [this](const std::vector<ProcessId>& processes, u64 timeout_ms) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        std::unique_lock<std::mutex> lock(flow_mutex);
+        auto done = [&] {
+            return std::all_of(processes.begin(), processes.end(),
+                               [&](ProcessId pid) { return pending[pid].empty(); });
+        };
+        while (!done()) {
+            if (std::chrono::steady_clock::now() >= until) return false;
+            flow.wait_for(lock, std::chrono::milliseconds(5));
+        }
+        return true;
+    };
+    return std::make_unique<NodeUpgrade>(NodeUpgrade::Wiring{
+        manifest, *kernel, *audit_log, *audit, sinks, module_hashes, started, paths.module_store,
+        submit_mutex, flow_mutex, routes_mutex, pids, input, failed_by_process, drained,
+        [this](const std::string& sha, const std::vector<u8>& bytes) {
+            return keep_module(sha, bytes);
+        }});
 }
 
 void Node::Parts::write_status(bool running) {
@@ -800,6 +823,10 @@ NodeObservability& Node::observability() {
 
 const std::map<std::string, std::string>& Node::module_hashes() const {
     return m_parts->module_hashes;
+}
+
+NodeUpgrade& Node::upgrades() {
+    return *m_parts->upgrade;
 }
 
 }  // namespace esta::app::run

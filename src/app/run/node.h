@@ -114,6 +114,7 @@ class Answer {
 };
 
 class NodeObservability;
+class NodeUpgrade;
 
 class Node {
   public:
@@ -155,6 +156,8 @@ class Node {
     StagedKv* staged_state() const;
     // Module name -> its SHA-256 (hex), as loaded.
     const std::map<std::string, std::string>& module_hashes() const;
+    // Live upgrades of the node's modules (node_upgrade.h).
+    NodeUpgrade& upgrades();
 
   private:
     struct Parts;

@@ -84,4 +84,27 @@ Result<void> write_file_atomically(const std::string& path, const std::string& t
     return {};
 }
 
+std::optional<NodeUrl> parse_node_url(const std::string& text) {
+    NodeUrl url;
+    std::string rest = text;
+    if (rest.rfind("https://", 0) == 0) {
+        url.tls = true;
+        rest = rest.substr(8);
+    } else if (rest.rfind("http://", 0) == 0) {
+        rest = rest.substr(7);
+    }
+    auto slash = rest.find('/');
+    if (slash != std::string::npos) rest = rest.substr(0, slash);
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    url.host = rest.substr(0, colon);
+    try {
+        url.port = std::stoi(rest.substr(colon + 1));
+    } catch (...) {
+        return std::nullopt;
+    }
+    if (url.port <= 0 || url.port > 65535) return std::nullopt;
+    return url;
+}
+
 }  // namespace esta::app::run

@@ -3,6 +3,7 @@
 // reads; and the Prometheus text of its counters for /metrics.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "app/run/node.h"
@@ -23,6 +24,14 @@ struct NodeIdentity {
 std::string render_status_json(const NodeIdentity& identity, const NodeStats& stats, bool running,
                                i64 now_unix_ms, std::string_view more = {});
 std::string render_metrics_text(const NodeStats& stats);
+// A node's address as `status` and `upgrade` take it: "http[s]://host:port[/...]".
+struct NodeUrl {
+    bool tls = false;
+    std::string host;
+    int port = 0;
+};
+std::optional<NodeUrl> parse_node_url(const std::string& text);
+
 // Writes `text` to `path` through a temporary file and a rename (readers never see half).
 Result<void> write_file_atomically(const std::string& path, const std::string& text);
 

@@ -163,6 +163,10 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     // receives on, which the host reads (a node's sink). Taken under the kernel lock, so
     // it is safe while the threads run; a sender parked on the full mailbox is woken.
     std::vector<Message> take(Endpoint& endpoint, std::size_t max);
+    // Ends a process for good (a live upgrade's old version, kernel_upgrade.cc): no
+    // supervisor restarts it, its endpoint closes. Errors: NotFound, Invalid while it is
+    // handling a message (the caller waits until it has finished).
+    Result<void> retire(ProcessId pid);
     // Queues a persistent message recovered from the journal, as its sender sent it
     // (kernel_restore.cc); returns its mailbox sequence. Errors are send()'s.
     Result<u64> restore(ProcessId pid, Message message);
@@ -301,6 +305,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     std::map<ProcessId, Record> m_records;
     std::vector<Group> m_groups;
     std::vector<PendingRestart> m_restarts;
+    std::set<ProcessId> m_retired;  // Never restarted again (retire()).
     std::vector<StableCheck> m_stable_checks;
     u64 m_system_restarts = 0;
     std::vector<CrashReport> m_crashes;

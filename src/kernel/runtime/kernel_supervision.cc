@@ -119,6 +119,7 @@ void Kernel::on_crash(Process& process, Nanos now) {
 }
 
 void Kernel::schedule_restart(ProcessId pid, Nanos not_before, EscalationLevel level) {
+    if (m_retired.count(pid)) return;
     for (PendingRestart& existing : m_restarts) {
         if (existing.pid != pid) continue;
         existing.not_before = std::max(existing.not_before, not_before);
