@@ -28,33 +28,34 @@ extern "C" {
 #endif
 
 #if defined(__wasm__)
-#define ESTALOGIC_IMPORT(name) __attribute__((import_module("estalogic"), import_name(#name)))
+#define ESTALOGIC_IMPORT(name) \
+    __attribute__((import_module("estalogic"), import_name(#name)))
 #else
 #define ESTALOGIC_IMPORT(name)
 #endif
 
 /* Status codes: functions return -code on failure. */
-#define ESTA_OK 0                 /* ok */
-#define ESTA_BAD_HANDLE 1         /* no such handle in this process, or a stale generation */
-#define ESTA_WRONG_TYPE 2         /* the handle's object does not support this operation */
-#define ESTA_ACCESS_DENIED 3      /* a required right is missing */
-#define ESTA_REVOKED 4            /* the capability, or an ancestor, was revoked */
-#define ESTA_EXPIRED 5            /* past its expiry instant */
-#define ESTA_USES_EXHAUSTED 6     /* its shared use count is spent */
-#define ESTA_RESTRICTED 7         /* time window or process restriction forbids it now */
-#define ESTA_INVALID_ARGS 8       /* malformed request, bad flags, unknown op */
-#define ESTA_OUT_OF_BOUNDS 9      /* a pointer/length outside the caller's memory */
-#define ESTA_BUFFER_TOO_SMALL 10  /* the result did not fit */
-#define ESTA_MAILBOX_FULL 11      /* target mailbox full */
-#define ESTA_NOT_FOUND 12         /* target process gone, key or row absent, unknown name */
+#define ESTA_OK 0 /* ok */
+#define ESTA_BAD_HANDLE 1 /* no such handle in this process, or a stale generation */
+#define ESTA_WRONG_TYPE 2 /* the handle's object does not support this operation */
+#define ESTA_ACCESS_DENIED 3 /* a required right is missing */
+#define ESTA_REVOKED 4 /* the capability, or an ancestor, was revoked */
+#define ESTA_EXPIRED 5 /* past its expiry instant */
+#define ESTA_USES_EXHAUSTED 6 /* its shared use count is spent */
+#define ESTA_RESTRICTED 7 /* time window or process restriction forbids it now */
+#define ESTA_INVALID_ARGS 8 /* malformed request, bad flags, unknown op */
+#define ESTA_OUT_OF_BOUNDS 9 /* a pointer/length outside the caller's memory */
+#define ESTA_BUFFER_TOO_SMALL 10 /* the result did not fit */
+#define ESTA_MAILBOX_FULL 11 /* target mailbox full */
+#define ESTA_NOT_FOUND 12 /* target process gone, key or row absent, unknown name */
 #define ESTA_PAYLOAD_TOO_LARGE 13 /* over the payload limit */
-#define ESTA_TIMEOUT 14           /* the wait or call deadline passed */
-#define ESTA_EMPTY 15             /* non-blocking receive found nothing */
-#define ESTA_SHUTTING_DOWN 16     /* the process or kernel is stopping */
-#define ESTA_LIMIT 17             /* a quota is reached */
-#define ESTA_UNAVAILABLE 18       /* driver down or circuit open */
-#define ESTA_DRIVER_ERROR 19      /* the service refused the request */
-#define ESTA_NOT_SUPPORTED 20     /* valid but not offered by this kernel or driver */
+#define ESTA_TIMEOUT 14 /* the wait or call deadline passed */
+#define ESTA_EMPTY 15 /* non-blocking receive found nothing */
+#define ESTA_SHUTTING_DOWN 16 /* the process or kernel is stopping */
+#define ESTA_LIMIT 17 /* a quota is reached */
+#define ESTA_UNAVAILABLE 18 /* driver down or circuit open */
+#define ESTA_DRIVER_ERROR 19 /* the service refused the request */
+#define ESTA_NOT_SUPPORTED 20 /* valid but not offered by this kernel or driver */
 #define ESTA_RIGHTS_ESCALATION 21 /* derive asked for rights the handle does not hold */
 
 /* Send flags: The `flags` argument of `send`. */
@@ -91,8 +92,7 @@ extern "C" {
 #define ESTA_KIND_NETWORK 13
 #define ESTA_KIND_CUSTOM 14
 
-/* Priorities: The `priority` argument of `spawn`. SYSTEM is the kernel's own and refused for
- * guests. */
+/* Priorities: The `priority` argument of `spawn`. SYSTEM is the kernel's own and refused for guests. */
 #define ESTA_PRIORITY_IDLE 0
 #define ESTA_PRIORITY_LOW 1
 #define ESTA_PRIORITY_NORMAL 2
@@ -136,22 +136,20 @@ extern "C" {
     ((((esta_i32)(p)) << ESTA_SEND_PRIORITY_SHIFT) & ESTA_SEND_PRIORITY_MASK)
 
 /* Driver ops, key-value (keyspace (Redis or embedded; keys relative to the handle's prefix)). */
-#define ESTA_KV_GET 1     /* (key) -> bytes | NOT_FOUND */
-#define ESTA_KV_SET 2     /* (key, bytes, ttl_ms?) -> null */
-#define ESTA_KV_DEL 3     /* (key) -> i64 (keys removed) */
-#define ESTA_KV_INCRBY 4  /* (key, i64) -> i64 (new value) */
-#define ESTA_KV_HGET 5    /* (key, field) -> bytes | NOT_FOUND */
-#define ESTA_KV_HSET 6    /* (key, field, bytes) -> null */
+#define ESTA_KV_GET 1 /* (key) -> bytes | NOT_FOUND */
+#define ESTA_KV_SET 2 /* (key, bytes, ttl_ms?) -> null */
+#define ESTA_KV_DEL 3 /* (key) -> i64 (keys removed) */
+#define ESTA_KV_INCRBY 4 /* (key, i64) -> i64 (new value) */
+#define ESTA_KV_HGET 5 /* (key, field) -> bytes | NOT_FOUND */
+#define ESTA_KV_HSET 6 /* (key, field, bytes) -> null */
 #define ESTA_KV_HGETALL 7 /* (key) -> map */
-#define ESTA_KV_EXPIRE 8  /* (key, ttl_ms) -> null */
-#define ESTA_KV_MGET 9    /* (list of keys) -> list */
-#define ESTA_KV_EVAL \
-    10 /* (script name, keys, args) -> value (scripts registered in the manifest only) */
+#define ESTA_KV_EXPIRE 8 /* (key, ttl_ms) -> null */
+#define ESTA_KV_MGET 9 /* (list of keys) -> list */
+#define ESTA_KV_EVAL 10 /* (script name, keys, args) -> value (scripts registered in the manifest only) */
 
 /* Driver ops, SQL (statement, database (PostgreSQL or SQLite; manifest-named statements only)). */
-#define ESTA_SQL_EXEC 1   /* (statement name, params list) -> rows (list of lists), affected count \
-                           */
-#define ESTA_SQL_BEGIN 2  /* () -> null (the transaction is bound to the handle) */
+#define ESTA_SQL_EXEC 1 /* (statement name, params list) -> rows (list of lists), affected count */
+#define ESTA_SQL_BEGIN 2 /* () -> null (the transaction is bound to the handle) */
 #define ESTA_SQL_COMMIT 3 /* () -> null */
 #define ESTA_SQL_ROLLBACK 4 /* () -> null */
 
@@ -159,18 +157,18 @@ extern "C" {
 #define ESTA_TOPIC_PRODUCE 1 /* (key, bytes, headers map, partition?) -> i64 offset */
 
 /* Value encoding tags: a tag byte, then the value. */
-#define ESTA_VALUE_NULL 0  /* nothing follows */
+#define ESTA_VALUE_NULL 0 /* nothing follows */
 #define ESTA_VALUE_FALSE 1 /* nothing follows */
-#define ESTA_VALUE_TRUE 2  /* nothing follows */
-#define ESTA_VALUE_I64 3   /* 8 bytes, little-endian two's complement */
-#define ESTA_VALUE_F64 4   /* 8 bytes, IEEE 754 binary64, little-endian */
-#define ESTA_VALUE_TEXT 5  /* u32 length, then that many UTF-8 bytes */
+#define ESTA_VALUE_TRUE 2 /* nothing follows */
+#define ESTA_VALUE_I64 3 /* 8 bytes, little-endian two's complement */
+#define ESTA_VALUE_F64 4 /* 8 bytes, IEEE 754 binary64, little-endian */
+#define ESTA_VALUE_TEXT 5 /* u32 length, then that many UTF-8 bytes */
 #define ESTA_VALUE_BYTES 6 /* u32 length, then that many bytes */
-#define ESTA_VALUE_LIST 7  /* u32 count, then that many values */
-#define ESTA_VALUE_MAP 8   /* u32 count, then that many (text key without its tag, value) pairs */
+#define ESTA_VALUE_LIST 7 /* u32 count, then that many values */
+#define ESTA_VALUE_MAP 8 /* u32 count, then that many (text key without its tag, value) pairs */
 #define ESTA_VALUE_TIMESTAMP 9 /* i64 nanoseconds since the Unix epoch */
-#define ESTA_VALUE_UUID 10     /* 16 bytes */
-#define ESTA_VALUE_DECIMAL 11  /* i64 unscaled value, then u8 scale */
+#define ESTA_VALUE_UUID 10 /* 16 bytes */
+#define ESTA_VALUE_DECIMAL 11 /* i64 unscaled value, then u8 scale */
 
 /* Custom sections the kernel reads. */
 #define ESTA_MANIFEST_SECTION "estalogic.manifest"
@@ -178,16 +176,16 @@ extern "C" {
 
 /* The info record recv writes (version 1, 72 bytes, no padding). */
 typedef struct esta_info {
-    esta_u32 size;         /* the record's size (72); written first */
-    esta_u32 type;         /* the message type */
-    esta_u32 len;          /* the payload's length (also on BUFFER_TOO_SMALL) */
-    esta_u32 flags;        /* the send flags, priority in bits 8-10 */
-    esta_u64 seq;          /* the sequence number send returned */
-    esta_i64 time_ns;      /* kernel time of the message (what `now` returns) */
+    esta_u32 size; /* the record's size (72); written first */
+    esta_u32 type; /* the message type */
+    esta_u32 len; /* the payload's length (also on BUFFER_TOO_SMALL) */
+    esta_u32 flags; /* the send flags, priority in bits 8-10 */
+    esta_u64 seq; /* the sequence number send returned */
+    esta_i64 time_ns; /* kernel time of the message (what `now` returns) */
     esta_u32 sender_badge; /* the sender's identity as this endpoint names it */
-    esta_u32 handles_n;    /* how many handles arrived with the message */
-    esta_i32 handles[4];   /* the handles moved with the message, now this process's */
-    esta_u8 trace_id[16];  /* the W3C trace id of the message */
+    esta_u32 handles_n; /* how many handles arrived with the message */
+    esta_i32 handles[4]; /* the handles moved with the message, now this process's */
+    esta_u8 trace_id[16]; /* the W3C trace id of the message */
 } esta_info;
 ESTA_STATIC_ASSERT(sizeof(esta_info) == 72, "info record size");
 ESTA_STATIC_ASSERT(__builtin_offsetof(esta_info, size) == 0, "info.size");
@@ -216,8 +214,7 @@ esta_i32 esta_cap_lookup(const char* name_ptr, esta_u32 name_len);
  * new handle, or -status.
  */
 ESTALOGIC_IMPORT(cap_derive)
-esta_i32 esta_cap_derive(esta_handle h, esta_i64 rights_lo, const void* restrict_ptr,
-                         esta_u32 restrict_len);
+esta_i32 esta_cap_derive(esta_handle h, esta_i64 rights_lo, const void* restrict_ptr, esta_u32 restrict_len);
 
 /*
  * cap_revoke: Revokes everything derived from h, at any depth; h itself stays. The kernel works
@@ -254,8 +251,7 @@ esta_i32 esta_cap_info(esta_handle h, void* out_ptr, esta_u32 out_len);
  * Returns: the message's sequence number in the target mailbox, or -status.
  */
 ESTALOGIC_IMPORT(send)
-esta_i64 esta_send(esta_handle h, esta_i32 type, const void* ptr, esta_u32 len,
-                   const esta_handle* handles_ptr, esta_u32 handles_n, esta_i32 flags);
+esta_i64 esta_send(esta_handle h, esta_i32 type, const void* ptr, esta_u32 len, const esta_handle* handles_ptr, esta_u32 handles_n, esta_i32 flags);
 
 /*
  * recv: Takes the next message (matching type_filter unless it is 0): higher priority first,
@@ -266,8 +262,7 @@ esta_i64 esta_send(esta_handle h, esta_i32 type, const void* ptr, esta_u32 len,
  * brings the handles the handler still held then. Returns: the payload's length, or -status.
  */
 ESTALOGIC_IMPORT(recv)
-esta_i32 esta_recv(esta_i64 timeout_ms, esta_i32 type_filter, void* buf, esta_u32 buf_cap,
-                   esta_info* info_ptr);
+esta_i32 esta_recv(esta_i64 timeout_ms, esta_i32 type_filter, void* buf, esta_u32 buf_cap, esta_info* info_ptr);
 
 /*
  * reply: Answers the message being handled (its reply-to): used by `call`ers and the HTTP
@@ -277,8 +272,7 @@ esta_i32 esta_recv(esta_i64 timeout_ms, esta_i32 type_filter, void* buf, esta_u3
  * Returns: 0, or -status.
  */
 ESTALOGIC_IMPORT(reply)
-esta_i32 esta_reply(esta_i32 type, const void* ptr, esta_u32 len, const esta_handle* handles_ptr,
-                    esta_u32 handles_n);
+esta_i32 esta_reply(esta_i32 type, const void* ptr, esta_u32 len, const esta_handle* handles_ptr, esta_u32 handles_n);
 
 /*
  * call: Request/reply on an endpoint or a driver handle. On a driver handle, `op` is one of the
@@ -293,8 +287,7 @@ esta_i32 esta_reply(esta_i32 type, const void* ptr, esta_u32 len, const esta_han
  * reply's length, or -status.
  */
 ESTALOGIC_IMPORT(call)
-esta_i32 esta_call(esta_handle h, esta_i32 op, const void* req_ptr, esta_u32 req_len,
-                   void* resp_ptr, esta_u32 resp_cap, esta_i64 timeout_ms);
+esta_i32 esta_call(esta_handle h, esta_i32 op, const void* req_ptr, esta_u32 req_len, void* resp_ptr, esta_u32 resp_cap, esta_i64 timeout_ms);
 
 /*
  * spawn: Starts a process from a module handle at an entry point, granting it handles this
@@ -306,8 +299,7 @@ esta_i32 esta_call(esta_handle h, esta_i32 op, const void* req_ptr, esta_u32 req
  * DELEGATE on derived ones. Returns: a process handle, or -status.
  */
 ESTALOGIC_IMPORT(spawn)
-esta_i32 esta_spawn(esta_handle module_h, const char* entry_ptr, esta_u32 entry_len,
-                    const void* grants_ptr, esta_u32 grants_len, esta_i32 priority);
+esta_i32 esta_spawn(esta_handle module_h, const char* entry_ptr, esta_u32 entry_len, const void* grants_ptr, esta_u32 grants_len, esta_i32 priority);
 
 /*
  * exit: Ends the process with exit code `code` (0 = normal). Returns: never returns.
@@ -373,7 +365,7 @@ ESTALOGIC_IMPORT(audit)
 esta_i64 esta_audit(const char* kind_ptr, esta_u32 kind_len, const void* ptr, esta_u32 len);
 
 #ifdef __cplusplus
-} /* extern "C" */
+}  /* extern "C" */
 #endif
 
 #endif /* ESTALOGIC_H */
