@@ -297,6 +297,9 @@ Result<void> NodeUpgrade::migrate(const kernel::ProcessSpec& spec, const Upgrade
     kernel::ProcessSpec once = spec;
     once.name += ".migrate";
     once.reload = nullptr;
+    // Once, not in lockstep: a checker replica would run the handler, not the hook (K-60
+    // covers the decisions the new version makes afterwards).
+    once.critical = false;
     auto pid = m_w.kernel.spawn(std::move(once));
     if (!pid) {
         problems.push_back(problem("the new version of " + outcome.module +
