@@ -174,7 +174,7 @@ struct Node::Parts {
 
     std::vector<std::unique_ptr<DecisionSink>> sinks;
     std::map<std::string, DecisionSink*> sink_by_name;
-    std::map<std::string, std::string> module_hashes;  // name -> hex
+    ModuleHashes module_hashes;  // A live upgrade changes it (module_hashes.h).
     // Each process's instances, in order; a message goes to one by partition().
     std::map<std::string, std::vector<ProcessId>> pids;  // routes_mutex: a live upgrade swaps.
     std::mutex routes_mutex;  // pids, input and failed_by_process, after the start.
@@ -332,11 +332,12 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             problems.push_back(std::move(found));
         }
         if (!module_loaded) return module_loaded.error();
-        module_hashes[module.name] =
+        const std::string sha256_hex =
             observe::to_hex(ByteSpan(module_loaded->sha256.data(), module_loaded->sha256.size()));
+        module_hashes.set(module.name, sha256_hex);
         // V-2: the exact bytes, kept under their hash, so any decision can be replayed with
         // the module that made it.
-        ESTA_TRY(keep_module(module_hashes[module.name], *bytes));
+        ESTA_TRY(keep_module(sha256_hex, *bytes));
         loaded.emplace(module.name, std::move(*module_loaded));
     }
 
@@ -428,9 +429,9 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             }
         }
         for (ProcessId pid : pids.at(process.name)) {
-            audit->set_module(pid, module_hashes.at(process.module));
+            audit->set_module(pid, module_hashes.of(process.module));
             for (auto& sink : sinks)
-                sink->set_module(pid, module_hashes.at(process.module));
+                sink->set_module(pid, module_hashes.of(process.module));
         }
     }
     input_name =
@@ -821,8 +822,8 @@ NodeObservability& Node::observability() {
     return *m_parts->observability;
 }
 
-const std::map<std::string, std::string>& Node::module_hashes() const {
-    return m_parts->module_hashes;
+std::map<std::string, std::string> Node::module_hashes() const {
+    return m_parts->module_hashes.snapshot();
 }
 
 NodeUpgrade& Node::upgrades() {

@@ -154,8 +154,8 @@ class Node {
     NodeObservability& observability();
     // The staged key-value store of a node consuming from Kafka (staged_kv.h), or null.
     StagedKv* staged_state() const;
-    // Module name -> its SHA-256 (hex), as loaded.
-    const std::map<std::string, std::string>& module_hashes() const;
+    // Module name -> its SHA-256 (hex), as running now: a copy, safe while an upgrade runs.
+    std::map<std::string, std::string> module_hashes() const;
     // Live upgrades of the node's modules (node_upgrade.h).
     NodeUpgrade& upgrades();
 

@@ -122,9 +122,8 @@ void NodeUpgrade::refuse(const UpgradeRequest& request, const std::string& sha25
     observe::Value::Map data;
     data.emplace("module", observe::Value::text(request.module));
     data.emplace("sha256", observe::Value::text(sha256));
-    auto running = m_w.module_hashes.find(request.module);
-    if (running != m_w.module_hashes.end())
-        data.emplace("running_sha256", observe::Value::text(running->second));
+    std::string running = m_w.module_hashes.of(request.module);
+    if (!running.empty()) data.emplace("running_sha256", observe::Value::text(running));
     data.emplace("origin", observe::Value::text(request.origin));
     data.emplace("reason", observe::Value::text(joined(problems)));
     (void)m_w.audit_log.append("module.upgrade_refused", data);
@@ -147,7 +146,7 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
     }
     UpgradeOutcome outcome;
     outcome.module = request.module;
-    outcome.from_sha256 = m_w.module_hashes.at(request.module);
+    outcome.from_sha256 = m_w.module_hashes.of(request.module);
     outcome.to_sha256 = sha;
     if (sha == outcome.from_sha256) {
         problems.push_back(problem("module " + request.module + " already runs " + sha));
@@ -267,7 +266,7 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
             m_w.started.at(name).spec = specs.at(name);
             m_w.started.at(name).version = outcome.to_version;
         }
-        m_w.module_hashes[request.module] = sha;
+        m_w.module_hashes.set(request.module, sha);
     }
     for (ProcessId old : old_pids)
         (void)m_w.kernel.retire(old);
@@ -369,12 +368,12 @@ std::vector<std::string> NodeUpgrade::reload(const manifest::AppManifest& fresh)
             continue;
         }
         std::string sha = observe::to_hex(observe::sha256(*bytes));
-        auto running = m_w.module_hashes.find(module.name);
-        if (running == m_w.module_hashes.end()) {
+        std::string running = m_w.module_hashes.of(module.name);
+        if (running.empty()) {
             said.push_back("module " + module.name + " is new: it needs a restart");
             continue;
         }
-        if (running->second == sha) continue;
+        if (running == sha) continue;
         UpgradeRequest request{module.name, std::move(*bytes),
                                module.sha256 ? hex_of(*module.sha256) : "", "sighup"};
         Diagnostics problems;
@@ -383,7 +382,7 @@ std::vector<std::string> NodeUpgrade::reload(const manifest::AppManifest& fresh)
             said.push_back("module " + module.name + " upgraded from " + done->from_sha256 +
                            " to " + done->to_sha256);
         } else {
-            said.push_back("module " + module.name + " not upgraded (still " + running->second +
+            said.push_back("module " + module.name + " not upgraded (still " + running +
                            "): " + joined(problems));
         }
     }

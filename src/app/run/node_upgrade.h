@@ -19,6 +19,7 @@
 #include "app/manifest/model.h"
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
+#include "app/run/module_hashes.h"
 #include "base/diagnostic.h"
 #include "base/result.h"
 #include "kernel/module_loader.h"
@@ -68,7 +69,7 @@ class NodeUpgrade {
         observe::AuditLog& audit_log;
         AuditBridge& audit;
         std::vector<std::unique_ptr<DecisionSink>>& sinks;
-        std::map<std::string, std::string>& module_hashes;
+        ModuleHashes& module_hashes;
         std::map<std::string, StartedProcess>& started;
         std::string module_store;
         std::mutex& submit_mutex;  // Held: no event is journaled or sent.
