@@ -147,7 +147,7 @@ int replay_from_store(protocol::Journal& journal,
                 return fail(kExitDataError, path + " is not a valid module");
             return journal_error(report.error());
         }
-        std::printf("%s: ", process_label(entry).c_str());
+        std::printf("%s, module %s: ", process_label(entry).c_str(), hex.c_str());
         print_report(entry.pid, *report);
         if (!report->identical()) {
             std::fprintf(stderr,

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <thread>
 #include <vector>
 
+#include "journal_edit.h"
 #include "run_harness.h"
 #include "workload.h"
 
@@ -235,6 +237,54 @@ TEST_F(UpgradeE2e, V2_LiveUpgradeUnderLoadLosesAndDuplicatesNothing) {
     EXPECT_EQ(verified.exit, 0) << verified.out << verified.err;
     // The new version is kept in the module store (V-2).
     EXPECT_TRUE(fs::exists(node.state() / "data" / "modules" / (new_module + ".wasm")));
+}
+
+// V-2, T-1: `estalogic replay` proves a run that spans a live upgrade: each process with the
+// module its journal names (the old version's pids, then the new version's), every output
+// identical; one edited decision after the upgrade is the first difference.
+TEST_F(UpgradeE2e, V2_T1_ReplayOfAJournalSpanningAnUpgradeProvesEveryDecision) {
+    std::vector<std::string> events = workload_lines(1200);
+    StreamingNode node(example(), m_dir);
+    ASSERT_TRUE(node.ready()) << read_text(m_dir / "run.err");
+    node.write(events, 0, 600);
+    ASSERT_TRUE(node.decided(600));
+    Outcome upgraded = upgrade(node, variant(1));
+    ASSERT_EQ(upgraded.exit, 0) << upgraded.err;
+    node.write(events, 600, events.size());
+    ASSERT_EQ(node.finish(), 0) << read_text(m_dir / "run.err");
+    const std::vector<std::string> decisions = node.decisions();
+    ASSERT_EQ(decisions.size(), events.size());
+    ASSERT_EQ(switch_point(decisions), 600u);
+    const std::string old_module = module_of(decisions.front());
+    const std::string new_module = module_of(decisions.back());
+
+    Outcome replay = estalogic("replay " + node.state().string());
+    ASSERT_EQ(replay.exit, 0) << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("module " + old_module), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find("module " + new_module), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find("outputs identical"), std::string::npos) << replay.out;
+
+    // A decision the new version made (its event's id unique in the run), edited.
+    std::map<std::string, int> seen;
+    for (const auto& decision : decisions)
+        ++seen[decision_event(decision)];
+    std::size_t index = 900;
+    while (index < decisions.size() && seen[decision_event(decisions[index])] != 1)
+        ++index;
+    ASSERT_LT(index, decisions.size());
+    const std::string needle = "\"id\":\"" + decision_event(decisions[index]) + "\"";
+    ASSERT_TRUE(rewrite_record(node.state() / "data" / "journal", needle, "esta.decision",
+                               needle.size() - 2, 'Z'))
+        << needle;
+    Outcome edited = estalogic("replay " + node.state().string());
+    EXPECT_EQ(edited.exit, 1) << edited.out << edited.err;
+    // The old version's process still proves identical; the new one's differs.
+    const auto old_at = edited.out.find("module " + old_module);
+    const auto new_at = edited.out.rfind("module " + new_module);
+    ASSERT_NE(old_at, std::string::npos) << edited.out;
+    ASSERT_NE(new_at, std::string::npos) << edited.out;
+    EXPECT_LT(edited.out.find("OK: every output is identical", old_at), new_at) << edited.out;
+    EXPECT_NE(edited.out.find("DIFFERENT at life 0", new_at), std::string::npos) << edited.out;
 }
 
 TEST_F(UpgradeE2e, V2_RefusedUpgradeLeavesTheOldVersionRunning) {
