@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <mutex>
 #include <thread>
 
@@ -35,9 +36,26 @@ struct ObserveHttpServer::Impl {
     std::mutex routes_mutex;
     std::vector<Route> routes;
     std::thread thread;
+    std::atomic<bool> stopping{false};
     std::atomic<bool> listen_returned{false};
+    std::atomic<u64> accept_restarts{0};
     int port = 0;
     bool tls = false;
+
+    // The accept loop. httplib (0.11) ends it, and closes the listening socket, on any
+    // accept() error but EMFILE: a connection reset while still queued, a signal. A server
+    // that simply stopped answering would look alive to its process supervisor, so the loop
+    // binds the same port again and goes on, until stop() asks for the end.
+    void serve() {
+        while (!stopping.load()) {
+            server->listen_after_bind();
+            if (stopping.load()) break;
+            accept_restarts.fetch_add(1);
+            while (!stopping.load() && !server->bind_to_port(options.host, port))
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        listen_returned.store(true);
+    }
 
     // Compares digests in constant time, so timing reveals nothing about a token's prefix.
     bool authorized(const httplib::Request& request) const {
@@ -172,10 +190,7 @@ Result<std::unique_ptr<ObserveHttpServer>> ObserveHttpServer::start(
         impl->port = options.port;
     }
     impl->options = std::move(options);
-    impl->thread = std::thread([raw] {
-        raw->server->listen_after_bind();
-        raw->listen_returned.store(true);
-    });
+    impl->thread = std::thread([raw] { raw->serve(); });
     // httplib's stop() does nothing until the accept loop runs, so a stop() right after
     // start() would leave the loop running and join() waiting forever: wait for the loop
     // (it sets is_running() first thing; a loop that already ended needs no stop).
@@ -186,8 +201,18 @@ Result<std::unique_ptr<ObserveHttpServer>> ObserveHttpServer::start(
 
 void ObserveHttpServer::stop() {
     if (!m_impl || !m_impl->thread.joinable()) return;
-    m_impl->server->stop();
+    m_impl->stopping.store(true);
+    // The loop may be between two listens (see serve()), where httplib's stop() finds
+    // nothing running: stop until the loop has seen the flag.
+    while (!m_impl->listen_returned.load()) {
+        m_impl->server->stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     m_impl->thread.join();
+}
+
+u64 ObserveHttpServer::accept_restarts() const {
+    return m_impl->accept_restarts.load();
 }
 
 int ObserveHttpServer::port() const {

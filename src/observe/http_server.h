@@ -85,6 +85,9 @@ class ObserveHttpServer {
     void stop();
     int port() const;
     bool tls() const;
+    // How often the accept loop ended on an accept() error and was started again on the
+    // same port (see http_server.cc).
+    u64 accept_restarts() const;
 
     // Extra routes (admin, ingress). Call before traffic matters: routes added while serving
     // become visible to new requests.

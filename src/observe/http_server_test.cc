@@ -4,8 +4,15 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "observe/metrics.h"
 #include "observe/test_directory.h"
@@ -40,6 +47,24 @@ HttpServerOptions with_token(std::string token) {
     HttpServerOptions options;
     options.bearer_tokens = {std::move(token)};
     return options;
+}
+
+// The descriptor of this process's listening TCP socket bound to `port`, found by looking
+// at every open descriptor (the server keeps its own hidden).
+std::optional<int> listening_socket_on(int port) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        const int fd = std::atoi(entry.path().filename().c_str());
+        int listening = 0;
+        socklen_t length = sizeof listening;
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening)
+            continue;
+        sockaddr_in address{};
+        length = sizeof address;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+            address.sin_family == AF_INET && ntohs(address.sin_port) == port)
+            return fd;
+    }
+    return std::nullopt;
 }
 
 TEST(HttpServer, O5_ServesMetricsWithABearerToken) {
@@ -79,6 +104,33 @@ TEST(HttpServer, O5_HealthAndReadiness) {
     EXPECT_EQ(client.Get("/readyz")->status, 200);
     EXPECT_EQ(client.Get("/nowhere")->status, 404);
     EXPECT_EQ(client.Post("/healthz", "", "text/plain")->status, 405);
+}
+
+// An accept() error (here: the listening socket shut down under the server, as a reset
+// connection or a signal would end the accept) must not leave a live process that no
+// longer answers: the server listens on the same port again.
+TEST(HttpServer, O5_KeepsServingAfterItsAcceptLoopFails) {
+    Fixture fixture(with_token("t"));
+    ASSERT_TRUE(fixture.server);
+    const int port = fixture.server->port();
+    httplib::Client client("127.0.0.1", port);
+    ASSERT_EQ(client.Get("/healthz")->status, 200);
+
+    const auto fd = listening_socket_on(port);
+    ASSERT_TRUE(fd);
+    ASSERT_EQ(shutdown(*fd, SHUT_RDWR), 0);  // accept() now fails with EINVAL.
+
+    int status = 0;
+    for (int attempt = 0; attempt < 500 && status == 0; ++attempt) {
+        if (auto answer = client.Get("/healthz")) {
+            status = answer->status;
+        } else {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    EXPECT_EQ(status, 200) << "nothing answers on port " << port << " any more";
+    EXPECT_EQ(fixture.server->accept_restarts(), 1u);
+    fixture.server->stop();  // And it still stops.
 }
 
 TEST(HttpServer, ExtraRoutesShareAuthorization) {
