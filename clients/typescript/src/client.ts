@@ -129,7 +129,7 @@ export class EstalogicClient {
         throw new DeadlineExceededError(`estalogic ${route}: no answer within ${(deadlineMs ?? 30000) + this.graceMs} ms`, details);
       }
       if (error instanceof Error && error.name === "AbortError") throw error;
-      throw new NetworkError(`estalogic ${route}: ${error instanceof Error ? error.message : String(error)}`, details);
+      throw new NetworkError(`estalogic ${route}: ${describe(error)}`, details);
     }
 
     const traceId = response.headers.get("estalogic-trace-id") ?? undefined;
@@ -151,4 +151,16 @@ export class EstalogicClient {
     }
     return { decision, raw, traceId, traceparent, auditRecordId };
   }
+}
+
+// fetch reports every network failure as "fetch failed" and keeps the reason (refused,
+// reset, closed) in `cause`; the message carries both, so a log line says what happened.
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as Error & { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as Error & { code?: unknown }).code;
+    return `${error.message} (${typeof code === "string" ? `${code}: ` : ""}${cause.message})`;
+  }
+  return error.message;
 }

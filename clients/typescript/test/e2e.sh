@@ -14,13 +14,7 @@ fi
 estalogic=$1 module_dir=$2 work=$3 cache=$4
 client=$(cd "$(dirname "$0")/.." && pwd)
 
-mkdir -p "$work/npm"
-if ! cmp -s "$client/package-lock.json" "$work/npm/package-lock.json" ||
-   [[ ! -x $work/npm/node_modules/.bin/tsc ]]; then
-  cp "$client/package-lock.json" "$work/npm/"
-  cp "$client/package.json" "$work/npm/"
-  (cd "$work/npm" && npm ci --no-audit --no-fund --prefer-offline --cache "$cache" --loglevel=error)
-fi
+"$client/../../scripts/npm-install" "$client" "$work/npm" "$cache" tsc
 cp "$client/package.json" "$work/npm/"
 rm -rf "$work/npm/dist"
 # The output sits beside the package.json that makes it ES modules.

@@ -19,12 +19,7 @@ docs_abi="$sdk/../../docs/ABI.md"
 
 # The compiler from the lockfile, installed in the build tree (never in the source tree);
 # again only when the lockfile changed.
-mkdir -p "$work/npm"
-if ! cmp -s "$sdk/package-lock.json" "$work/npm/package-lock.json" ||
-   [[ ! -x $work/npm/node_modules/.bin/asc ]]; then
-  cp "$sdk/package.json" "$sdk/package-lock.json" "$work/npm/"
-  (cd "$work/npm" && npm ci --no-audit --no-fund --prefer-offline --cache "$cache" --loglevel=error)
-fi
+"$sdk/../../scripts/npm-install" "$sdk" "$work/npm" "$cache" asc
 asc="$work/npm/node_modules/.bin/asc"
 
 node "$sdk/test/abi_check.mjs" "$docs_abi"
