@@ -66,9 +66,15 @@ static inline esta_u8* esta_writer_reserve(esta_writer* w, esta_u32 n) {
 static inline void esta_put_raw(esta_writer* w, const void* bytes, esta_u32 n) {
     esta_u8* at = esta_writer_reserve(w, n);
     if (!at) return;
+#if defined(__wasm_bulk_memory__)
+    /* One memory.copy instead of about five instructions a byte; freestanding builds without
+     * bulk memory have no memcpy to call, hence the loop. */
+    __builtin_memcpy(at, bytes, n);
+#else
     const esta_u8* from = (const esta_u8*)bytes;
     for (esta_u32 i = 0; i < n; ++i)
         at[i] = from[i];
+#endif
 }
 
 static inline void esta_store_u32(esta_u8* at, esta_u32 value) {

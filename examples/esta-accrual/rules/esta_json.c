@@ -24,59 +24,100 @@ typedef struct json_value {
     int32_t number;
 } json_value;
 
-static bool text_equals(esta_text text, const char* literal) {
-    int32_t i = 0;
-    for (; i < text.length; ++i) {
-        if (literal[i] == '\0' || literal[i] != text.data[i]) return false;
+/* Byte copies and comparisons: one memory.copy in a wasm32 build with bulk memory (a byte
+ * loop costs about five instructions a byte there), the C library's natively. */
+static void copy_bytes(char* to, const char* from, int32_t n) {
+#if defined(__wasm_bulk_memory__) || __STDC_HOSTED__
+    __builtin_memcpy(to, from, (unsigned long)n);
+#else
+    for (int32_t i = 0; i < n; ++i)
+        to[i] = from[i];
+#endif
+}
+
+static bool same_bytes(const char* a, const char* b, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) return false;
     }
-    return literal[i] == '\0';
+    return true;
+}
+
+/* The length first: a parsed key is matched against every known key, and most differ. */
+static bool text_is(esta_text text, const char* literal, int32_t length) {
+    return text.length == length && same_bytes(text.data, literal, length);
+}
+#define TEXT_EQUALS(text, literal) text_is((text), (literal), (int32_t)sizeof(literal) - 1)
+
+/* The scanning loops work on local copies of the cursor and store it back once: the cursor's
+ * address is taken, so in a wasm32 build every `c->pos` would be a load or store of memory. */
+static int32_t after_space(const char* text, int32_t pos, int32_t length) {
+    while (pos < length) {
+        const char ch = text[pos];
+        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') break;
+        ++pos;
+    }
+    return pos;
 }
 
 static void skip_space(json_cursor* c) {
-    while (c->pos < c->length) {
-        const char ch = c->text[c->pos];
-        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') break;
-        ++c->pos;
-    }
+    c->pos = after_space(c->text, c->pos, c->length);
 }
 
 static bool consume(json_cursor* c, char expected) {
-    skip_space(c);
-    if (c->pos >= c->length || c->text[c->pos] != expected) return false;
-    ++c->pos;
+    const int32_t pos = after_space(c->text, c->pos, c->length);
+    if (pos >= c->length || c->text[pos] != expected) {
+        c->pos = pos;
+        return false;
+    }
+    c->pos = pos + 1;
     return true;
 }
 
 /* A string's content up to the closing quote; escapes are skipped over, not decoded. */
 static bool read_string(json_cursor* c, esta_text* out) {
     if (!consume(c, '"')) return false;
-    out->data = c->text + c->pos;
-    while (c->pos < c->length && c->text[c->pos] != '"') {
-        if (c->text[c->pos] == '\\') ++c->pos;
-        ++c->pos;
+    const char* text = c->text;
+    const int32_t length = c->length;
+    const int32_t start = c->pos;
+    int32_t pos = start;
+    while (pos < length && text[pos] != '"') {
+        if (text[pos] == '\\') ++pos;
+        ++pos;
     }
-    if (c->pos >= c->length) return false;
-    out->length = (int32_t)(c->text + c->pos - out->data);
-    ++c->pos; /* closing quote */
+    out->data = text + start;
+    if (pos >= length) {
+        c->pos = pos;
+        return false;
+    }
+    out->length = pos - start;
+    c->pos = pos + 1; /* closing quote */
     return true;
 }
 
 /* An integer that fits in int32; fractions and exponents are refused (A-8: exact minutes). */
 static bool read_number(json_cursor* c, int32_t* out) {
+    const char* text = c->text;
+    const int32_t length = c->length;
+    int32_t pos = c->pos;
     bool negative = false;
-    if (c->pos < c->length && c->text[c->pos] == '-') {
+    if (pos < length && text[pos] == '-') {
         negative = true;
-        ++c->pos;
+        ++pos;
     }
     int64_t value = 0;
     int32_t digits = 0;
-    while (c->pos < c->length && c->text[c->pos] >= '0' && c->text[c->pos] <= '9') {
-        value = value * 10 + (c->text[c->pos] - '0');
-        if (value > 2147483648LL) return false;
-        ++c->pos;
+    bool fits = true;
+    while (pos < length && text[pos] >= '0' && text[pos] <= '9') {
+        value = value * 10 + (text[pos] - '0');
+        if (value > 2147483648LL) {
+            fits = false;
+            break;
+        }
+        ++pos;
         ++digits;
     }
-    if (digits == 0) return false;
+    c->pos = pos;
+    if (!fits || digits == 0) return false;
     if (negative) value = -value;
     if (value > 2147483647LL) return false;
     *out = (int32_t)value;
@@ -137,7 +178,11 @@ int32_t esta_parse_date(const char* text, int32_t length) {
 
 static int32_t event_kind_from_name(esta_text name) {
     for (int32_t kind = ESTA_EVENT_HIRE; kind <= ESTA_EVENT_HEADCOUNT; ++kind) {
-        if (text_equals(name, esta_event_kind_name(kind))) return kind;
+        const char* known = esta_event_kind_name(kind);
+        int32_t length = 0;
+        while (known[length] != '\0')
+            ++length;
+        if (text_is(name, known, length)) return kind;
     }
     return 0;
 }
@@ -164,31 +209,31 @@ static bool is_bool(const json_value* v) {
 /* Policy fields of a hire event. Returns false for a known key with a bad value. */
 static bool apply_policy_field(esta_text key, const json_value* v, esta_policy* policy) {
     uint8_t* flag = 0;
-    if (text_equals(key, "use_cap")) flag = &policy->use_cap;
-    if (text_equals(key, "accrual_cap")) flag = &policy->accrual_cap;
-    if (text_equals(key, "unlimited_carryover")) flag = &policy->unlimited_carryover;
-    if (text_equals(key, "prorate")) flag = &policy->frontload_prorate;
+    if (TEXT_EQUALS(key, "use_cap")) flag = &policy->use_cap;
+    if (TEXT_EQUALS(key, "accrual_cap")) flag = &policy->accrual_cap;
+    if (TEXT_EQUALS(key, "unlimited_carryover")) flag = &policy->unlimited_carryover;
+    if (TEXT_EQUALS(key, "prorate")) flag = &policy->frontload_prorate;
     if (flag != 0) {
         if (!is_bool(v)) return false;
         *flag = v->type == VALUE_TRUE ? 1 : 0;
         return true;
     }
-    if (text_equals(key, "method")) {
+    if (TEXT_EQUALS(key, "method")) {
         if (v->type != VALUE_STRING) return false;
-        if (text_equals(v->string, "accrual"))
+        if (TEXT_EQUALS(v->string, "accrual"))
             policy->method = ESTA_METHOD_ACCRUAL;
-        else if (text_equals(v->string, "frontload"))
+        else if (TEXT_EQUALS(v->string, "frontload"))
             policy->method = ESTA_METHOD_FRONTLOAD;
         else
             return false;
         return true;
     }
-    if (text_equals(key, "waiting_days")) {
+    if (TEXT_EQUALS(key, "waiting_days")) {
         if (v->type != VALUE_NUMBER) return false;
         policy->waiting_days = v->number;
         return true;
     }
-    if (text_equals(key, "year_start")) {
+    if (TEXT_EQUALS(key, "year_start")) {
         return v->type == VALUE_STRING && parse_year_start(v->string, policy);
     }
     return true; /* not a policy field */
@@ -198,39 +243,39 @@ static bool apply_field(esta_text key, const json_value* v, esta_event_record* o
                         seen_fields* seen) {
     esta_event* ev = &out->event;
     const bool string = v->type == VALUE_STRING;
-    if (text_equals(key, "v")) {
+    if (TEXT_EQUALS(key, "v")) {
         seen->version = true;
         out->format_version = v->number;
         return v->type == VALUE_NUMBER;
     }
-    if (text_equals(key, "type")) {
+    if (TEXT_EQUALS(key, "type")) {
         seen->type = true;
         ev->kind = string ? event_kind_from_name(v->string) : 0;
         return ev->kind != 0;
     }
-    if (text_equals(key, "id")) return string && (out->id = v->string, true);
-    if (text_equals(key, "employer")) return string && (out->employer = v->string, true);
-    if (text_equals(key, "employee")) return string && (out->employee = v->string, true);
-    if (text_equals(key, "date")) {
+    if (TEXT_EQUALS(key, "id")) return string && (out->id = v->string, true);
+    if (TEXT_EQUALS(key, "employer")) return string && (out->employer = v->string, true);
+    if (TEXT_EQUALS(key, "employee")) return string && (out->employee = v->string, true);
+    if (TEXT_EQUALS(key, "date")) {
         seen->date = true;
         ev->date = string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
         return string;
     }
-    if (text_equals(key, "processed")) {
+    if (TEXT_EQUALS(key, "processed")) {
         seen->processed = true;
         ev->processed_on =
             string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
         return string;
     }
-    if (text_equals(key, "first_employee")) {
+    if (TEXT_EQUALS(key, "first_employee")) {
         if (v->type == VALUE_NULL) return true;
         ev->employer_first_hire =
             string ? esta_parse_date(v->string.data, v->string.length) : ESTA_NO_DATE;
         return string;
     }
-    if (text_equals(key, "minutes"))
+    if (TEXT_EQUALS(key, "minutes"))
         return v->type == VALUE_NUMBER && (ev->minutes = v->number, true);
-    if (text_equals(key, "headcount")) {
+    if (TEXT_EQUALS(key, "headcount")) {
         return v->type == VALUE_NUMBER && (ev->headcount = v->number, true);
     }
     return apply_policy_field(key, v, &ev->policy);
@@ -299,18 +344,23 @@ static void put_bytes(json_writer* w, const char* data, int32_t length) {
         w->overflow = true;
         return;
     }
-    char* to = w->buffer + w->length;
-    for (int32_t i = 0; i < length; ++i)
-        to[i] = data[i];
+    copy_bytes(w->buffer + w->length, data, length);
     w->length += length;
 }
 
-static void put_literal(json_writer* w, const char* text) {
+static int32_t literal_length(const char* text) {
     int32_t length = 0;
     while (text[length] != '\0')
         ++length;
-    put_bytes(w, text, length);
+    return length;
 }
+
+static void put_literal(json_writer* w, const char* text) {
+    put_bytes(w, text, literal_length(text));
+}
+
+/* A string literal, its length known at compile time. */
+#define PUT_LITERAL(w, literal) put_bytes((w), (literal), (int32_t)sizeof(literal) - 1)
 
 static void put_int(json_writer* w, int32_t value) {
     char digits[11];
@@ -344,41 +394,41 @@ void esta_format_date(int32_t days, char out[10]) {
     }
 }
 
-/* ,"key": */
-static void put_key(json_writer* w, const char* key) {
-    put_literal(w, ",\"");
-    put_literal(w, key);
-    put_literal(w, "\":");
-}
+/* ,"key": (the key a string literal) */
+#define PUT_KEY(w, key) PUT_LITERAL((w), ",\"" key "\":")
 
-static void put_string_field(json_writer* w, const char* key, const char* value) {
-    put_key(w, key);
+static void put_quoted(json_writer* w, const char* prefix, int32_t prefix_length, const char* value,
+                       int32_t length) {
+    put_bytes(w, prefix, prefix_length);
     put_char(w, '"');
-    put_literal(w, value);
+    put_bytes(w, value, length);
     put_char(w, '"');
 }
 
-static void put_text_field(json_writer* w, const char* key, esta_text value) {
-    put_key(w, key);
-    put_char(w, '"');
-    put_bytes(w, value.data, value.length);
-    put_char(w, '"');
-}
-
-static void put_int_field(json_writer* w, const char* key, int32_t value) {
-    put_key(w, key);
-    put_int(w, value);
-}
+#define PUT_STRING_FIELD(w, key, value)                                                \
+    do {                                                                               \
+        const char* value_ = (value);                                                  \
+        put_quoted((w), ",\"" key "\":", (int32_t)sizeof(",\"" key "\":") - 1, value_, \
+                   literal_length(value_));                                            \
+    } while (0)
+#define PUT_TEXT_FIELD(w, key, text)                                                    \
+    put_quoted((w), ",\"" key "\":", (int32_t)sizeof(",\"" key "\":") - 1, (text).data, \
+               (text).length)
+#define PUT_INT_FIELD(w, key, value) \
+    do {                             \
+        PUT_KEY((w), key);           \
+        put_int((w), (value));       \
+    } while (0)
 
 static void put_explanations(json_writer* w, const esta_decision* d) {
-    put_key(w, "explain");
+    PUT_KEY(w, "explain");
     put_char(w, '[');
     for (int32_t i = 0; i < d->explanation_count; ++i) {
         const esta_explanation* e = &d->explanations[i];
         if (i > 0) put_char(w, ',');
-        put_literal(w, "{\"code\":\"");
+        PUT_LITERAL(w, "{\"code\":\"");
         put_literal(w, esta_explain_code_name(e->code));
-        put_literal(w, "\",\"value\":");
+        PUT_LITERAL(w, "\",\"value\":");
         if (e->code == ESTA_EXPLAIN_EXEMPT_UNTIL) {
             char date[10];
             esta_format_date(e->value, date);
@@ -396,31 +446,31 @@ static void put_explanations(json_writer* w, const esta_decision* d) {
 int32_t esta_write_decision_json(const esta_event_record* record, const esta_decision* d,
                                  char* buffer, int32_t capacity) {
     json_writer w = {buffer, capacity, 0, false};
-    put_literal(&w, "{\"v\":1");
-    put_text_field(&w, "event", record->id);
-    put_text_field(&w, "employer", record->employer);
-    put_text_field(&w, "employee", record->employee);
-    put_string_field(&w, "type", esta_event_kind_name(record->event.kind));
-    put_string_field(&w, "kind", esta_decision_kind_name(d->kind));
-    put_string_field(&w, "reason", esta_reason_name(d->reason));
-    put_key(&w, "rule");
+    PUT_LITERAL(&w, "{\"v\":1");
+    PUT_TEXT_FIELD(&w, "event", record->id);
+    PUT_TEXT_FIELD(&w, "employer", record->employer);
+    PUT_TEXT_FIELD(&w, "employee", record->employee);
+    PUT_STRING_FIELD(&w, "type", esta_event_kind_name(record->event.kind));
+    PUT_STRING_FIELD(&w, "kind", esta_decision_kind_name(d->kind));
+    PUT_STRING_FIELD(&w, "reason", esta_reason_name(d->reason));
+    PUT_KEY(&w, "rule");
     put_char(&w, '"');
     put_literal(&w, d->ruleset_version != 0 ? d->ruleset_version : "none");
     put_char(&w, '/');
     put_literal(&w, esta_section_name(d->section));
     put_char(&w, '"');
-    put_string_field(&w, "requirement", esta_section_requirement(d->section));
-    put_string_field(&w, "size",
+    PUT_STRING_FIELD(&w, "requirement", esta_section_requirement(d->section));
+    PUT_STRING_FIELD(&w, "size",
                      d->size == ESTA_SIZE_LARGE   ? "large"
                      : d->size == ESTA_SIZE_SMALL ? "small"
                                                   : "unknown");
-    put_int_field(&w, "accrued", d->accrued_minutes);
-    put_int_field(&w, "frontloaded", d->frontloaded_minutes);
-    put_int_field(&w, "approved", d->approved_minutes);
-    put_int_field(&w, "carried", d->carried_minutes);
-    put_int_field(&w, "forfeited", d->forfeited_minutes);
-    put_int_field(&w, "balance", d->balance_minutes);
-    put_int_field(&w, "used_year", d->used_this_year_minutes);
+    PUT_INT_FIELD(&w, "accrued", d->accrued_minutes);
+    PUT_INT_FIELD(&w, "frontloaded", d->frontloaded_minutes);
+    PUT_INT_FIELD(&w, "approved", d->approved_minutes);
+    PUT_INT_FIELD(&w, "carried", d->carried_minutes);
+    PUT_INT_FIELD(&w, "forfeited", d->forfeited_minutes);
+    PUT_INT_FIELD(&w, "balance", d->balance_minutes);
+    PUT_INT_FIELD(&w, "used_year", d->used_this_year_minutes);
     put_explanations(&w, d);
     put_char(&w, '}');
     return w.overflow ? -1 : w.length;
