@@ -50,6 +50,17 @@ int fail(int code, const std::string& message) {
     return code;
 }
 
+// Journal retention ([journal] retain_bytes, P-8) retires the oldest segments: each life
+// replays from its start, so only the lives that started within what is left can be
+// replayed. Says so when the journal no longer starts at record 1.
+void note_retired_prefix(const protocol::Journal& journal) {
+    if (journal.first_sequence() <= 1) return;
+    std::printf("note: records 1 to %" PRIu64
+                " of the journal were retired (journal retention); lives that started "
+                "before record %" PRIu64 " are not replayed\n",
+                journal.first_sequence() - 1, journal.first_sequence());
+}
+
 int journal_error(const Error& error) {
     const int code = error.code == Status::NotFound ? kExitNoInput : kExitDataError;
     return fail(code, "cannot read the journal: " + protocol::describe_decode_error(error));
@@ -177,6 +188,14 @@ int run_replay(const ReplayOptions& options) {
     if (!journal) return journal_error(journal.error());
     auto processes = kernel::list_journaled_processes(**journal);
     if (!processes) return journal_error(processes.error());
+    note_retired_prefix(**journal);
+    if (processes->empty() && (*journal)->first_sequence() > 1)
+        return fail(kExitNoInput,
+                    "no process start is left in the journal " + directory + ": records 1 to " +
+                        std::to_string((*journal)->first_sequence() - 1) +
+                        " were retired (journal retention) and a life replays only from its "
+                        "start; restart the node to begin new lives, or raise [journal] "
+                        "retain_bytes");
     if (options.list) {
         print_processes(*processes);
         return 0;
@@ -234,7 +253,8 @@ void register_replay_command(CLI::App& root, CommandContext& context) {
         "record, expected against got).\n"
         "Exit codes: 0 identical (or listed); 1 a difference, or a different module;\n"
         "65 the journal or the module is corrupt or of a newer version; 66 no journal,\n"
-        "module or process; a usage error prints the problem and exits non-zero.\n"
+        "module or process (also: every process start retired by journal retention);\n"
+        "a usage error prints the problem and exits non-zero.\n"
         "Examples:\n"
         "  estalogic replay /var/lib/estalogic/state\n"
         "  estalogic replay /var/lib/estalogic/data/journal --list\n"

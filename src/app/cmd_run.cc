@@ -269,6 +269,10 @@ void print_summary(const manifest::AppManifest& manifest, const run::Node& node,
                 node.paths().audit_dir.c_str());
     std::printf("  journal     %s bytes in %s\n", with_commas(stats.journal_bytes).c_str(),
                 node.paths().journal_dir.c_str());
+    if (stats.journal_retired_segments != 0)
+        std::printf("  retired     %s journal segments, %s bytes ([journal] retain_bytes)\n",
+                    with_commas(stats.journal_retired_segments).c_str(),
+                    with_commas(stats.journal_retired_bytes).c_str());
     for (const auto& file : node.paths().sink_files)
         std::printf("  sink        %s\n", file.c_str());
 }

@@ -208,6 +208,12 @@ struct Observability {
     std::string otlp_endpoint;
 };
 
+// [journal]: the node journal's segments and their retention (P-8).
+struct JournalSpec {
+    u64 segment_bytes = 64ull << 20;  // A segment is sealed and a new one started beyond this.
+    u64 retain_bytes = 0;             // 0: keep every segment; else the newest ones within this.
+};
+
 struct AppManifest {
     std::string path;      // Absolute path of the manifest file.
     std::string base_dir;  // Its directory: relative paths were resolved against it.
@@ -225,6 +231,7 @@ struct AppManifest {
     Redundancy redundancy;
     Observability observability;
     Ingress ingress;
+    JournalSpec journal;
 
     const ModuleSpec* find_module(std::string_view name) const;
     const ProcessSpec* find_process(std::string_view name) const;

@@ -58,6 +58,7 @@ ParseOutcome parse_table(const toml::table& document, const std::string& path,
     parse_redundancy(context, root);
     parse_observability(context, root);
     parse_ingress(context, root);
+    parse_journal(context, root);
     root.finish();
     cross_check(context);
     if (options.check_files) check_module_files(context);

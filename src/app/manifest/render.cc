@@ -411,6 +411,10 @@ toml::table to_toml(const AppManifest& manifest) {
         ingress.insert_or_assign("routes", std::move(routes));
         root.insert_or_assign("ingress", std::move(ingress));
     }
+    toml::table journal;
+    journal.insert_or_assign("segment_bytes", static_cast<i64>(manifest.journal.segment_bytes));
+    journal.insert_or_assign("retain_bytes", static_cast<i64>(manifest.journal.retain_bytes));
+    root.insert_or_assign("journal", std::move(journal));
     return root;
 }
 

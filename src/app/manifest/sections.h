@@ -54,6 +54,8 @@ void parse_supervision(ParseContext& context, TableReader& root);
 void parse_redundancy(ParseContext& context, TableReader& root);
 void parse_observability(ParseContext& context, TableReader& root);
 void parse_ingress(ParseContext& context, TableReader& root);
+// [journal]: segment size and retention (parse_journal.cc).
+void parse_journal(ParseContext& context, TableReader& root);
 
 // A grant table under processes.NAME.grants.
 void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process,

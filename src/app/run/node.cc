@@ -16,6 +16,7 @@
 
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
+#include "app/run/journal_retention.h"
 #include "app/run/node_drivers.h"
 #include "app/run/node_journal.h"
 #include "app/run/node_lockstep.h"
@@ -158,7 +159,8 @@ struct Node::Parts {
     std::unique_ptr<observe::AuditLog> audit_log;
     std::unique_ptr<AuditBridge> audit;
     std::unique_ptr<protocol::Journal> journal;
-    std::unique_ptr<NodeJournal> recorder;  // Writes `journal` on its own thread (T-1).
+    std::unique_ptr<JournalRetention> retention;  // [journal] retain_bytes (P-8).
+    std::unique_ptr<NodeJournal> recorder;        // Writes `journal` on its own thread (T-1).
     std::unique_ptr<DurableDeadLetters> dead_letters;
     std::unique_ptr<NodeObservability> observability;  // Before the kernel, which uses it.
     std::unique_ptr<NodeLockstep> lockstep;            // Critical processes' alarms (K-60).
@@ -253,9 +255,12 @@ Result<void> Node::Parts::open_files() {
 
     protocol::JournalOptions journal_options;
     journal_options.fsync = protocol::FsyncPolicy::Interval;
+    journal_options.max_segment_bytes = manifest.journal.segment_bytes;
     journal = ESTA_TRY(protocol::Journal::open(files, paths.journal_dir, clock, journal_options));
     journal_seq = journal->last_sequence();
-    recorder = std::make_unique<NodeJournal>(*journal, clock);
+    retention =
+        std::make_unique<JournalRetention>(paths.journal_dir, manifest.journal.retain_bytes);
+    recorder = std::make_unique<NodeJournal>(*journal, clock, 1u << 16, retention->hook());
     dead_letters = ESTA_TRY(DurableDeadLetters::open(files, paths.dead_letter_dir, clock));
     return {};
 }
@@ -806,6 +811,10 @@ NodeStats Node::Parts::snapshot(bool latency) const {
     std::error_code error;
     for (const auto& entry : fs::recursive_directory_iterator(p.paths.journal_dir, error)) {
         if (entry.is_regular_file(error)) stats.journal_bytes += entry.file_size(error);
+    }
+    if (p.retention) {
+        stats.journal_retired_segments = p.retention->retired_segments();
+        stats.journal_retired_bytes = p.retention->retired_bytes();
     }
     return stats;
 }

@@ -53,6 +53,8 @@ struct NodeStats {
     u64 failed = 0;     // Messages a handler failed or trapped on (dead letters).
     u64 audit_records = 0;
     u64 journal_bytes = 0;
+    u64 journal_retired_segments = 0;  // By [journal] retain_bytes, this run.
+    u64 journal_retired_bytes = 0;
     std::map<std::string, u64> by_kind;  // Decision "kind" -> count.
     u64 latency_p50_ns = 0;              // Event submitted -> its decision written.
     u64 latency_p99_ns = 0;

@@ -16,8 +16,11 @@ protocol::StreamId stream_of(kernel::ProcessId process) {
 }  // namespace
 
 NodeJournal::NodeJournal(protocol::Journal& journal, const protocol::Clock& clock,
-                         std::size_t high_water)
-    : m_journal(journal), m_ids(clock, 0), m_high_water(high_water) {
+                         std::size_t high_water, AfterBatch after_batch)
+    : m_journal(journal),
+      m_ids(clock, 0),
+      m_high_water(high_water),
+      m_after_batch(std::move(after_batch)) {
     m_writer = std::thread([this] { writer_loop(); });
 }
 
@@ -104,6 +107,7 @@ void NodeJournal::writer_loop() {
         batch.clear();
         // Interval policy: the fsync, when due, happens here, off every scheduler thread.
         if (auto ticked = m_journal.tick(); !ticked) error = ticked.error();
+        if (m_after_batch) m_after_batch(m_journal);
         if (failed != 0 || error) {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_failed += failed;

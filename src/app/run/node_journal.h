@@ -28,10 +28,13 @@ namespace esta::app::run {
 
 class NodeJournal final : public kernel::KernelAnswerRecorder {
   public:
+    // Runs on the writer thread after each batch it wrote (journal retention).
+    using AfterBatch = std::function<void(protocol::Journal&)>;
+
     // `journal` and `clock` are borrowed and outlive this; the journal is this object's
     // alone (its writer thread's) until close().
     NodeJournal(protocol::Journal& journal, const protocol::Clock& clock,
-                std::size_t high_water = 1u << 16);
+                std::size_t high_water = 1u << 16, AfterBatch after_batch = {});
     ~NodeJournal() override;
     NodeJournal(const NodeJournal&) = delete;
     NodeJournal& operator=(const NodeJournal&) = delete;
@@ -63,6 +66,7 @@ class NodeJournal final : public kernel::KernelAnswerRecorder {
     protocol::Journal& m_journal;
     protocol::MessageIdGenerator m_ids;  // Delivery envelopes' ids (under m_mutex).
     const std::size_t m_high_water;
+    const AfterBatch m_after_batch;
     mutable std::mutex m_mutex;
     std::condition_variable m_work;
     std::condition_variable m_room;

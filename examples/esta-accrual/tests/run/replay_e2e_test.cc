@@ -124,5 +124,62 @@ TEST_F(ReplayE2e, V2_AnotherModuleUnderTheRecordedHashIsRefused) {
     EXPECT_NE(missing.err.find("not in the module store"), std::string::npos) << missing.err;
 }
 
+// [journal] retain_bytes (P-8): a run journals far more than the limit, the node retires
+// the oldest segments as it goes, and the journal ends within the limit plus the segment
+// being written. The one life of that run started in a retired segment, so replay says the
+// prefix was retired instead of replaying a life from its middle; the next run's lives
+// start within what is kept and replay identically. The module store keeps the module
+// every decision names (V-2).
+TEST_F(ReplayE2e, P8_V2_RetentionBoundsTheJournalAndReplayNamesTheRetiredPrefix) {
+    constexpr std::uint64_t kSegment = 64 * 1024, kRetain = 4 * kSegment;
+    const fs::path manifest = manifest_variant(
+        "[drivers]", "[journal]\nsegment_bytes = " + std::to_string(kSegment) +
+                         "\nretain_bytes = " + std::to_string(kRetain) + "\n\n[drivers]");
+    auto run = [&](std::size_t events) {
+        return estalogic("run " + manifest.string() + " --generate " + std::to_string(events) +
+                         " --state-dir " + state().string() + " --quiet --no-http");
+    };
+    auto journal_bytes = [&] {
+        std::uint64_t total = 0;
+        for (const auto& entry : fs::directory_iterator(journal()))
+            total += entry.file_size();
+        return total;
+    };
+
+    // ~3.3 KB per event: about 6.6 MB journaled, 25 times the limit.
+    Outcome first = run(kEvents);
+    ASSERT_EQ(first.exit, 0) << first.out << first.err;
+    ASSERT_EQ(read_lines(state() / "data" / "decisions.jsonl").size(), kEvents);
+    EXPECT_NE(first.out.find("journal segments"), std::string::npos) << first.out;
+    // A segment is sealed once it passes segment_bytes (by at most one record).
+    EXPECT_LE(journal_bytes(), kRetain + 2 * kSegment);
+    const std::string sha = summary_sha256(first.out);
+    ASSERT_EQ(sha.size(), 64u) << first.out;
+    const fs::path stored = state() / "data" / "modules" / (sha + ".wasm");
+    EXPECT_TRUE(fs::exists(stored));
+
+    Outcome retired = estalogic("replay " + state().string());
+    EXPECT_EQ(retired.exit, 66) << retired.out << retired.err;
+    EXPECT_NE(retired.err.find("were retired (journal retention)"), std::string::npos)
+        << retired.err;
+    EXPECT_NE(retired.out.find("note: records 1 to "), std::string::npos) << retired.out;
+
+    // A second, short run on the same state: new lives, within the kept bytes.
+    constexpr std::size_t kShort = 30;
+    Outcome second = run(kShort);
+    ASSERT_EQ(second.exit, 0) << second.out << second.err;
+    EXPECT_LE(journal_bytes(), kRetain + 2 * kSegment);
+    EXPECT_TRUE(fs::exists(stored));
+    Outcome replay = estalogic("replay " + state().string());
+    ASSERT_EQ(replay.exit, 0) << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("note: records 1 to "), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find("OK: every output is identical"), std::string::npos) << replay.out;
+    const auto inputs_at = replay.out.find(" inputs replayed");
+    ASSERT_NE(inputs_at, std::string::npos) << replay.out;
+    const auto inputs_from = replay.out.rfind(' ', inputs_at - 1) + 1;
+    EXPECT_GE(std::stoull(replay.out.substr(inputs_from, inputs_at - inputs_from)), kShort)
+        << replay.out;
+}
+
 }  // namespace
 }  // namespace esta::test
