@@ -272,7 +272,18 @@ Result<u64> Journal::remove_segments_before(u64 sequence) {
         m_segments.erase(m_segments.begin());
         ++removed;
     }
-    if (removed > 0) ESTA_TRY(m_fs.sync_directory(m_directory));
+    if (removed == 0) return removed;
+    ESTA_TRY(m_fs.sync_directory(m_directory));
+    // The streams' indexes forget the removed records too, or a long-running node's index
+    // would grow with every record it ever wrote.
+    const u64 first = first_sequence();
+    for (auto& [id, stream] : m_streams) {
+        auto& records = stream.records;
+        const auto kept = std::lower_bound(
+            records.begin(), records.end(), first,
+            [](const std::pair<u64, u64>& record, u64 value) { return record.second < value; });
+        records.erase(records.begin(), kept);
+    }
     return removed;
 }
 

@@ -30,6 +30,7 @@ class JournalRetentionTest : public ::testing::Test {
 
     std::unique_ptr<protocol::Journal> open() {
         protocol::JournalOptions options;
+        options.fsync = protocol::FsyncPolicy::Interval;  // One fsync per commit().
         options.max_segment_bytes = 4096;
         auto journal = protocol::Journal::open(m_files, journal_dir().string(), m_clock, options);
         EXPECT_TRUE(journal) << journal.error().to_string();
