@@ -241,6 +241,14 @@ Result<SliceResult> Process::run_slice(const std::atomic<bool>* preempt,
     auto outcome =
         m_started ? m_execution.resume(config) : m_execution.invoke(handler(), {}, config);
     m_started = true;
+    if (m_lockstep && m_style == ModuleStyle::Reactive && outcome &&
+        outcome->kind == wasm::Outcome::Kind::Completed && m_lockstep->in_message()) {
+        // K-60: the handler returned; wait for the checker replica and compare pages here,
+        // not under the kernel lock (the kernel decides on the comparison after).
+        m_lockstep->finish(*m_instance, outcome->results.empty()
+                                            ? 0
+                                            : static_cast<i32>(outcome->results[0].as_i32()));
+    }
     OptionalLock lock(kernel_lock);
     return end_slice(std::move(outcome));
 }

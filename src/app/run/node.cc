@@ -584,7 +584,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.observability->feeds().add_journal_lag("input", [&p] { return p.oldest_pending_seconds(); });
     KernelConfig config;
     config.threads = options.threads;
-    p.lockstep = std::make_unique<NodeLockstep>(*p.audit_log);
+    p.lockstep = std::make_unique<NodeLockstep>(*p.audit_log, p.observability->metrics());
     SyscallServices services = p.observability->services();
     services.lockstep = p.lockstep->support();
     services.answers = p.recorder.get();  // The journal replay reads (T-1).

@@ -5,8 +5,8 @@
 
 namespace esta::app::run {
 
-NodeLockstep::NodeLockstep(observe::AuditSink& audit)
-    : m_audit(audit), m_support{&m_metrics, this, {}} {}
+NodeLockstep::NodeLockstep(observe::AuditSink& audit, observe::MetricsRegistry& metrics)
+    : m_audit(audit), m_support{&metrics, this, {}} {}
 
 void NodeLockstep::report(const kernel::SafetyEvent& event) {
     observe::Value::Map data;

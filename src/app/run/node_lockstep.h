@@ -2,7 +2,8 @@
 // (REQUIREMENTS K-60): the registry of their lockstep counters, and the alarm sink through
 // which each lockstep decision (a divergence that was retried, a quarantine) becomes a
 // record of the node's audit log ("lockstep.divergence", "lockstep.quarantine") and a line
-// on stderr.
+// on stderr. Its counters (esta_kernel_lockstep_comparisons_total,
+// esta_kernel_lockstep_divergences_total) go to the node's registry, so /metrics shows them.
 #pragma once
 
 #include "kernel/guardrails/safety_sink.h"
@@ -14,16 +15,15 @@ namespace esta::app::run {
 
 class NodeLockstep final : public kernel::SafetySink {
   public:
-    explicit NodeLockstep(observe::AuditSink& audit);
+    // `audit` and `metrics` (the node's /metrics registry) outlive it.
+    NodeLockstep(observe::AuditSink& audit, observe::MetricsRegistry& metrics);
 
     void report(const kernel::SafetyEvent& event) override;
     // For SyscallServices::lockstep.
     const kernel::KernelLockstepSupport* support() const { return &m_support; }
-    observe::MetricsRegistry& metrics() { return m_metrics; }
 
   private:
     observe::AuditSink& m_audit;
-    observe::MetricsRegistry m_metrics;
     kernel::KernelLockstepSupport m_support;
 };
 

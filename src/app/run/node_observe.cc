@@ -166,6 +166,10 @@ kernel::SyscallServices NodeObservability::services() {
     return services;
 }
 
+observe::MetricsRegistry& NodeObservability::metrics() {
+    return m_parts->metrics;
+}
+
 observe::O5Feeds& NodeObservability::feeds() {
     return m_parts->feeds;
 }

@@ -65,6 +65,8 @@ class NodeObservability {
     kernel::SyscallServices services();
 
     observe::O5Feeds& feeds();
+    // The registry metrics_text() renders: counters fed into it appear on /metrics.
+    observe::MetricsRegistry& metrics();
     // The driver's circuit (when it has a breaker) as esta_drivers_circuit_state{driver}.
     void watch_driver(std::string name, const drivers::Driver& driver);
     // The kernel's deadline misses (K-53) by miss policy, as esta_kernel_deadline_misses_total

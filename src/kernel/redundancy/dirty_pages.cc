@@ -55,6 +55,21 @@ std::vector<u64> DirtyPageTracker::pages() const {
     return sorted;
 }
 
+bool DirtyPageTracker::same_pages(ByteSpan memory, const DirtyPageTracker& other,
+                                  ByteSpan other_memory) const {
+    if (memory.size() != other_memory.size() || m_dirty.size() != other.m_dirty.size())
+        return false;
+    for (u64 page : m_dirty) {
+        if (!other.dirty(page)) return false;
+        const u64 begin = page * kDirtyPageBytes;
+        if (begin >= memory.size()) continue;
+        const u64 length = std::min<u64>(kDirtyPageBytes, memory.size() - begin);
+        if (std::memcmp(memory.data() + begin, other_memory.data() + begin, length) != 0)
+            return false;
+    }
+    return true;
+}
+
 observe::Digest DirtyPageTracker::digest(ByteSpan memory) const {
     observe::Sha256 hasher;
     hash_u64(hasher, memory.size() / kWasmPageBytes);

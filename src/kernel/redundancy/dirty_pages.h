@@ -42,6 +42,11 @@ class DirtyPageTracker {
     // end of `memory` (the memory shrank, which wasm cannot do, or a bug) hash as absent.
     observe::Digest digest(ByteSpan memory) const;
 
+    // Whether `other` marked the same pages and `memory` (this tracker's replica) equals
+    // `other_memory` on every one of them, with the same size: two replicas in this process
+    // are compared byte for byte, which costs a memcmp instead of a digest of each.
+    bool same_pages(ByteSpan memory, const DirtyPageTracker& other, ByteSpan other_memory) const;
+
   private:
     std::vector<bool> m_bits;  // One per page ever touched; grows on demand.
     std::vector<u64> m_dirty;  // Pages marked since clear(), in marking order.

@@ -6,12 +6,15 @@
 #include <cstring>
 #include <random>
 
+#include "kernel/abi_value.h"
 #include "kernel/audit_log_object.h"
+#include "kernel/driver_port.h"
 #include "kernel/guardrails/kernel_guard.h"
 #include "kernel/guardrails/test_sink.h"
 #include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/redundancy/lockstep_test_guest.h"
 #include "kernel/runtime/guest_test.h"
+#include "kernel/test_kv_driver.h"
 
 namespace esta::kernel {
 namespace {
@@ -27,8 +30,70 @@ class RecordingAuditLog final : public KernelAuditLog {
     std::vector<std::pair<std::string, std::vector<u8>>> records;
 };
 
-// One kernel with one critical (or ordinary) accrual process wired to a sink endpoint and
-// an audit log.
+// Every request that reached the driver, in order (then the key-value map answers it).
+class RecordingDriver final : public KernelDriver {
+  public:
+    Result<Rights> op_rights(i32 op) const override { return kv.op_rights(op); }
+    Result<abi::AbiValue> call(ProcessId caller, i32 op, const abi::AbiValue& request,
+                               Nanos deadline) override {
+        requests.push_back(abi::encode_value(request));
+        return kv.call(caller, op, request, deadline);
+    }
+    testing::KeyValueDriver kv;
+    std::vector<std::vector<u8>> requests;
+};
+
+// The accrual handler with a driver round: it stores (total, the ledger's check) under
+// "acc" before it sends, and reports where its ledger lives (the record's pad), so a test
+// can flip a ledger bit, which changes that request.
+constexpr const char* kDriverAccrualGuest = R"(#include "estalogic.h"
+static esta_u32 amounts[256];
+static esta_u32 ledger[2048];
+static esta_u32 seen;
+static esta_info info;
+static unsigned char req[64];
+static unsigned char resp[64];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i64 at; };
+static esta_u32 put_u32(unsigned char* p, esta_u32 v) {
+    for (int i = 0; i < 4; ++i) p[i] = (unsigned char)(v >> (8 * i));
+    return 4;
+}
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_i32 length = esta_recv(ESTA_RECV_POLL, 0, amounts, sizeof amounts, &info);
+    if (length < 0) return length;
+    esta_i32 n = length / 4;
+    esta_u32 total = 0;
+    for (esta_i32 i = 0; i < n; ++i) {
+        total += amounts[i] * (esta_u32)(i + 1);
+        ledger[(seen + (esta_u32)i) % 2048] ^= amounts[i] + total;
+    }
+    seen += (esta_u32)n;
+    esta_u32 check = 0;
+    for (esta_i32 i = 0; i < 2048; ++i) check = check * 31u + ledger[i];
+    esta_u32 at = 0;
+    req[at++] = ESTA_VALUE_LIST;
+    at += put_u32(req + at, 2);
+    req[at++] = ESTA_VALUE_TEXT;
+    at += put_u32(req + at, 3);
+    req[at++] = 'a';
+    req[at++] = 'c';
+    req[at++] = 'c';
+    req[at++] = ESTA_VALUE_BYTES;
+    at += put_u32(req + at, 8);
+    at += put_u32(req + at, total);
+    at += put_u32(req + at, check);
+    esta_handle kv = esta_cap_lookup("kv", 2);
+    if (esta_call(kv, 2, req, at, resp, sizeof resp, 1000) < 0) return -4;
+    struct record r = {total, check, seen, (esta_u32)(unsigned long)ledger, esta_now()};
+    if (esta_audit("accrual", 7, &r, sizeof r) < 0) return -2;
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    return 0;
+}
+)";
+
+// One kernel with one critical (or ordinary) accrual process wired to a sink endpoint, an
+// audit log and a key-value driver.
 struct World {
     protocol::ManualClock clock{1'000 * kNanosPerSecond};
     testing::RecordingAudit cap_audit;
@@ -38,6 +103,7 @@ struct World {
     KernelGuard guard{{}, clock, metrics, sink};
     KernelLockstepSupport support{&metrics, &sink, {}};
     RecordingAuditLog audit_log;
+    RecordingDriver driver;
     std::unique_ptr<Kernel> kernel;
     Ref<Endpoint> outbox = make_ref<Endpoint>(ObjectId(900'001), "sink", ProcessId(900'000),
                                               MailboxConfig{.capacity = 4096});
@@ -58,6 +124,9 @@ struct World {
         spec.grants.push_back(
             GrantSpec{"audit", make_ref<AuditLogObject>(ObjectId(900'002), "audit", audit_log),
                       Right::Write});
+        auto port = DriverPort::create(ObjectId(900'003), ObjectType::RedisKeyspace, "kv", driver);
+        EXPECT_TRUE(port);
+        if (port) spec.grants.push_back(GrantSpec{"kv", *port, Right::Write});
         auto spawned = kernel->spawn(std::move(spec));
         EXPECT_TRUE(spawned) << spawned.error().to_string();
         if (spawned) pid = *spawned;
@@ -139,6 +208,47 @@ TEST_F(KernelLockstep, K60_FlippedBitNeverEscapesAndTheRetrySucceeds) {
         // Restored from the agreed state, the replicas go on agreeing.
         EXPECT_EQ(world.handle(4), reference.handle(4));
         EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u);
+    }
+}
+
+// A driver request cannot be held (the handler needs its answer), so it is a sync point:
+// it reaches the driver only once both replicas made it, byte for byte. A ledger bit
+// flipped in either replica changes the request: that attempt's request reaches nothing,
+// and the retry's is the only one the driver sees, the same as a fault-free twin's.
+TEST_F(KernelLockstep, K60_DriverRequestIsHeldUntilBothReplicasAgree) {
+    ESTA_BUILD(module, "driver_accrual", kDriverAccrualGuest);
+    for (bool checker_thread : {true, false}) {
+        for (u32 replica = 0; replica < 2; ++replica) {
+            const KernelLockstepConfig config{.checker_thread = checker_thread};
+            World world(module, true, config);
+            World twin(module, true, config);
+            const auto first = world.handle(1);
+            ASSERT_EQ(first, twin.handle(1));
+            ASSERT_EQ(first.size(), 1u);
+            u32 ledger_at = 0;
+            std::memcpy(&ledger_at, first[0].data() + 12, 4);
+            ASSERT_GT(ledger_at, 0u);
+            // A bit of ledger[100], before the replica sums the ledger into its request.
+            const FaultPlan fault{.replica = replica,
+                                  .at_fuel = 20,
+                                  .target = wasm::FaultTarget::Memory,
+                                  .bit_seed = 8 * (u64{ledger_at} + 400) + 5};
+            ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, fault));
+            const auto expected = twin.handle(2);
+            ASSERT_EQ(expected.size(), 1u);
+            const std::string where = "replica " + std::to_string(replica) +
+                                      (checker_thread ? ", checker thread" : ", one thread");
+            EXPECT_EQ(world.handle(2), expected) << where;
+            EXPECT_EQ(world.driver.requests, twin.driver.requests) << where;
+            EXPECT_EQ(world.driver.requests.size(), 2u) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_quarantines, 0u) << where;
+            EXPECT_EQ(world.audit_log.records, twin.audit_log.records) << where;
+            EXPECT_EQ(world.driver.kv.values, twin.driver.kv.values) << where;
+            // Restored from the agreed state, the replicas go on agreeing.
+            EXPECT_EQ(world.handle(3), twin.handle(3)) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+        }
     }
 }
 

@@ -36,6 +36,31 @@ bool same_request(const protocol::SyscallAnswer& a, const protocol::SyscallAnswe
     return a.function == b.function && a.args == b.args && a.request == b.request;
 }
 
+ByteSpan memory_bytes(const wasm::Instance& instance) {
+    const wasm::LinearMemory* memory = instance.memory(0);
+    return memory == nullptr ? ByteSpan() : ByteSpan(memory->base(), memory->size());
+}
+
+// Which pages a message dirtied, and the globals: what two replicas that agree byte for
+// byte share in their logs.
+observe::Digest shape_digest(const DirtyPageTracker& dirty, const observe::Digest& globals) {
+    observe::Sha256 hasher;
+    for (u64 page : dirty.pages())
+        hash_u64(hasher, page);
+    hasher.update(ByteSpan(globals.data(), globals.size()));
+    return hasher.finish();
+}
+
+// The dirtied pages' bytes and the globals: a replica's state after the message.
+observe::Digest state_digest(const DirtyPageTracker& dirty, ByteSpan memory,
+                             const observe::Digest& globals) {
+    observe::Sha256 hasher;
+    const observe::Digest pages = dirty.digest(memory);
+    hasher.update(ByteSpan(pages.data(), pages.size()));
+    hasher.update(ByteSpan(globals.data(), globals.size()));
+    return hasher.finish();
+}
+
 wasm::HostResult diverged() {
     return wasm::HostResult::trap(wasm::TrapKind::Unreachable,
                                   "lockstep: the checker asked what the leader did not");
@@ -69,13 +94,17 @@ void log_request(EffectLog& log, const protocol::SyscallAnswer& request) {
 }
 
 bool LockstepGate::allowed(std::string_view function) {
-    // Held until the replicas agree: send, audit, log, metric. Journaled and compared, but
-    // acting at once (their answer is needed to go on): driver and endpoint calls, reply.
-    // Spawns and capability changes act on the kernel at once and cannot be replayed.
+    // Held until the replicas agree: send, audit, log, metric. Sync points (act once both
+    // replicas asked the same): driver and endpoint calls, reply. Spawns and capability
+    // changes act on the kernel at once and cannot be replayed.
     static constexpr std::string_view kAllowed[] = {
         "recv", "send",  "now",  "random", "log",        "metric",  "audit",
         "exit", "yield", "call", "reply",  "cap_lookup", "cap_info"};
     return std::find(std::begin(kAllowed), std::end(kAllowed), function) != std::end(kAllowed);
+}
+
+bool LockstepGate::sync_point(std::string_view function) {
+    return function == "call" || function == "reply";
 }
 
 LockstepGate::LockstepGate(std::shared_ptr<const wasm::CompiledModule> module, std::string subject,
@@ -139,9 +168,18 @@ void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
     if (!retry) m_policy.begin(seq);
     wait_checker();  // A checker of an abandoned message (none is expected) ends first.
     m_in_message = true;
+    m_finished = false;
     m_seq = seq;
-    m_journal.clear();
-    m_leader_done = false;
+    {
+        std::lock_guard lock(m_journal_mutex);
+        m_journal.clear();
+        m_leader_done = false;
+        m_checker_reached = 0;
+        m_checker_sync.reset();
+        m_checker_stopped = false;
+    }
+    m_sync_refused = false;
+    m_refuse_next = false;
     m_held.clear();
     m_leader_log = EffectLog(seq);
     m_checker_log = EffectLog(seq);
@@ -157,16 +195,52 @@ void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
         m_checker_fault = m_fault;
     }
     if (m_fault && !m_fault->every_attempt) m_fault.reset();
+    m_execution->reset();
+    m_cursor = 0;
+    m_checker_diverged = false;
+    m_checker_given = 0;
+    m_checker_started = false;
+    m_checker_waiting = false;
+    m_checker_outcome.reset();
     if (m_worker) {
         m_checker_running = true;
-        m_worker->start([this] { m_checker_outcome = run_checker(); });
+        m_worker->start([this] {
+            m_checker_outcome = run_checker();
+            checker_stopped();
+            // The checker's dirtied pages, found on its own core.
+            m_checker_dirty.clear();
+            m_checker_dirty.note_diff(m_released.memory(), memory_bytes(*m_instance));
+        });
     }
 }
 
 const protocol::SyscallAnswer* LockstepGate::next_answer(std::size_t index) {
     std::unique_lock lock(m_journal_mutex);
-    m_journal_changed.wait(lock, [&] { return index < m_journal.size() || m_leader_done; });
+    if (m_worker) {
+        m_journal_changed.wait(lock, [&] { return index < m_journal.size() || m_leader_done; });
+    }
     return index < m_journal.size() ? &m_journal[index] : nullptr;
+}
+
+void LockstepGate::checker_reached(const protocol::SyscallAnswer& request, bool sync) {
+    {
+        std::lock_guard lock(m_journal_mutex);
+        ++m_checker_reached;
+        if (sync) {
+            m_checker_sync = request;
+        } else {
+            m_checker_sync.reset();
+        }
+    }
+    m_journal_changed.notify_all();
+}
+
+void LockstepGate::checker_stopped() {
+    {
+        std::lock_guard lock(m_journal_mutex);
+        m_checker_stopped = true;
+    }
+    m_journal_changed.notify_all();
 }
 
 void LockstepGate::leader_done() {
@@ -181,6 +255,38 @@ void LockstepGate::wait_checker() {
     if (!m_checker_running) return;
     m_worker->wait();
     m_checker_running = false;
+}
+
+bool LockstepGate::agree(const protocol::SyscallAnswer& request) {
+    if (!m_in_message) return true;
+    if (m_sync_refused) {
+        m_refuse_next = true;
+        return false;
+    }
+    std::size_t index = 0;
+    {
+        std::lock_guard lock(m_journal_mutex);
+        index = m_journal.size();
+    }
+    // Without a checker thread, run the checker here: it stops at the syscall whose answer
+    // the leader has not journaled yet (this one), or at its end.
+    if (!m_worker && !m_checker_outcome) {
+        m_checker_outcome = run_checker();
+        if (m_checker_outcome) checker_stopped();
+    }
+    bool same = false;
+    {
+        std::unique_lock lock(m_journal_mutex);
+        m_journal_changed.wait(lock,
+                               [&] { return m_checker_reached > index || m_checker_stopped; });
+        same = m_checker_reached == index + 1 && m_checker_sync &&
+               same_request(*m_checker_sync, request);
+    }
+    if (!same) {
+        m_sync_refused = true;
+        m_refuse_next = true;
+    }
+    return same;
 }
 
 void LockstepGate::answered(protocol::SyscallAnswer answer) {
@@ -201,8 +307,19 @@ wasm::HostResult LockstepGate::replay(const abi::Function& function, wasm::Linea
                                       std::span<wasm::Value> results) {
     if (!m_in_message || m_checker_diverged) return diverged();
     const protocol::SyscallAnswer got = capture_request(function, memory, args);
-    log_request(m_checker_log, got);
+    if (!m_checker_waiting) {  // Not the retry of a call parked for the leader's answer.
+        log_request(m_checker_log, got);
+        checker_reached(got, sync_point(function.name));
+    }
+    m_checker_waiting = false;
     const protocol::SyscallAnswer* expected = next_answer(m_cursor);
+    if (expected == nullptr && !m_worker) {
+        std::lock_guard lock(m_journal_mutex);
+        if (!m_leader_done) {
+            m_checker_waiting = true;  // Parked here until the leader answers this request.
+            return wasm::HostResult::block();
+        }
+    }
     if (expected == nullptr || !same_request(*expected, got)) {
         m_checker_diverged = true;
         return diverged();
@@ -225,71 +342,84 @@ wasm::HostResult LockstepGate::replay(const abi::Function& function, wasm::Linea
     return wasm::HostResult::ok();
 }
 
-std::pair<u64, u64> LockstepGate::run_checker() {
-    m_execution->reset();
-    m_cursor = 0;
-    m_checker_diverged = false;
-    std::optional<FaultPlan> fault = m_checker_fault;
-    bool started = false;
-    u64 given = 0;
+std::optional<std::pair<u64, u64>> LockstepGate::run_checker() {
     for (;;) {
-        // A planned upset cuts the run into a slice ending at its instruction.
-        const bool to_fault = fault && fault->at_fuel < m_config.message_fuel;
-        const u64 target = to_fault ? fault->at_fuel : m_config.message_fuel;
-        wasm::ExecutionConfig config;
-        config.fuel = target > given ? target - given : 0;
-        config.fuel_mode = to_fault ? wasm::FuelMode::Slice : wasm::FuelMode::Budget;
-        given += config.fuel;
-        Result<wasm::Outcome> outcome =
-            started ? m_execution->resume(config) : m_execution->invoke(m_handler, {}, config);
-        started = true;
-        if (!outcome) return {kTrapped, 0};
+        const wasm::ExecutionConfig config =
+            next_slice(m_checker_fault, m_config.message_fuel, m_checker_given);
+        Result<wasm::Outcome> outcome = m_checker_started
+                                            ? m_execution->resume(config)
+                                            : m_execution->invoke(m_handler, {}, config);
+        m_checker_started = true;
+        if (!outcome) return std::make_pair(kTrapped, u64{0});
         switch (outcome->kind) {
             case wasm::Outcome::Kind::Completed:
-                return {kReturned, outcome->results.empty() ? 0 : outcome->results[0].as_i32()};
+                return std::make_pair(
+                    kReturned, u64{outcome->results.empty() ? 0 : outcome->results[0].as_i32()});
             case wasm::Outcome::Kind::Trapped:
-                return {kTrapped, static_cast<u64>(outcome->trap.kind)};
+                return std::make_pair(kTrapped, static_cast<u64>(outcome->trap.kind));
             case wasm::Outcome::Kind::Exited:
-                return {kExited, outcome->exit_code};
-            case wasm::Outcome::Kind::Suspended:
-                if (!fault) return {kTrapped, 0};  // Only a fault slice suspends the checker.
-                const u64 bits = wasm::fault_bits(*m_execution, *m_instance, fault->target);
+                return std::make_pair(kExited, u64{outcome->exit_code});
+            case wasm::Outcome::Kind::Suspended: {
+                if (m_checker_waiting) return std::nullopt;  // For the leader's answer.
+                // Else only a fault slice suspends the checker: flip, then go on.
+                if (!m_checker_fault) return std::make_pair(kTrapped, u64{0});
+                const FaultPlan& fault = *m_checker_fault;
+                const u64 bits = wasm::fault_bits(*m_execution, *m_instance, fault.target);
                 if (bits > 0) {
-                    (void)wasm::flip_bit(*m_execution, *m_instance, fault->target,
-                                         fault->bit_seed % bits);
+                    (void)wasm::flip_bit(*m_execution, *m_instance, fault.target,
+                                         fault.bit_seed % bits);
                 }
-                fault.reset();
+                m_checker_fault.reset();
                 continue;
+            }
         }
     }
 }
 
-void LockstepGate::close_log(EffectLog& log, wasm::Instance& instance, u64 how, u64 code,
-                             DirtyPageTracker& dirty) {
-    log.outcome(how, code);
-    dirty.clear();
-    const wasm::LinearMemory* memory = instance.memory(0);
-    ByteSpan bytes = memory == nullptr ? ByteSpan() : ByteSpan(memory->base(), memory->size());
-    dirty.note_diff(m_released.memory(), bytes);
-    observe::Sha256 hasher;
-    const observe::Digest pages = dirty.digest(bytes);
-    const observe::Digest globals = globals_digest(instance);
-    hasher.update(ByteSpan(pages.data(), pages.size()));
-    hasher.update(ByteSpan(globals.data(), globals.size()));
-    log.dirty_pages(dirty.dirty_count(), hasher.finish());
+void LockstepGate::finish(wasm::Instance& leader, i32 code) {
+    ESTA_ASSERT(m_in_message);
+    if (m_finished) return;
+    m_finished = true;
+    leader_done();
+    // The leader's dirtied pages, found while the checker may still run.
+    m_leader_dirty.clear();
+    m_leader_dirty.note_diff(m_released.memory(), memory_bytes(leader));
+    if (m_worker) {
+        wait_checker();
+    } else {
+        while (!m_checker_outcome)  // The leader is done: the checker cannot park again.
+            m_checker_outcome = run_checker();
+        m_checker_dirty.clear();
+        m_checker_dirty.note_diff(m_released.memory(), memory_bytes(*m_instance));
+    }
+    close_logs(leader, code);
+}
+
+void LockstepGate::close_logs(wasm::Instance& leader, i32 code) {
+    m_leader_log.outcome(kReturned, static_cast<u32>(code));
+    m_checker_log.outcome(m_checker_outcome->first, m_checker_outcome->second);
+    ByteSpan leader_bytes = memory_bytes(leader);
+    ByteSpan checker_bytes = memory_bytes(*m_instance);
+    const observe::Digest leader_globals = globals_digest(leader);
+    const observe::Digest checker_globals = globals_digest(*m_instance);
+    if (leader_globals == checker_globals &&
+        m_leader_dirty.same_pages(leader_bytes, m_checker_dirty, checker_bytes)) {
+        // Byte for byte the same: both logs get the one digest of which pages and globals.
+        const observe::Digest shape = shape_digest(m_leader_dirty, leader_globals);
+        m_leader_log.dirty_pages(m_leader_dirty.dirty_count(), shape);
+        m_checker_log.dirty_pages(m_checker_dirty.dirty_count(), shape);
+        return;
+    }
+    // Different: each replica's full state digest, for the report.
+    m_leader_log.dirty_pages(m_leader_dirty.dirty_count(),
+                             state_digest(m_leader_dirty, leader_bytes, leader_globals));
+    m_checker_log.dirty_pages(m_checker_dirty.dirty_count(),
+                              state_digest(m_checker_dirty, checker_bytes, checker_globals));
 }
 
 Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nanos now) {
     ESTA_ASSERT(m_in_message);
-    close_log(m_leader_log, leader, kReturned, static_cast<u32>(code), m_leader_dirty);
-    leader_done();
-    if (m_worker) {
-        wait_checker();
-    } else {
-        m_checker_outcome = run_checker();
-    }
-    const auto [how, checker_code] = m_checker_outcome;
-    close_log(m_checker_log, *m_instance, how, checker_code, m_checker_dirty);
+    finish(leader, code);
     ++m_messages;
     LockstepDecision decision = m_policy.on_compared(m_leader_log, m_checker_log, now);
     const bool after_mismatch = m_policy.attempts() > 0;

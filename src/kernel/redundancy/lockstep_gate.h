@@ -9,12 +9,14 @@
 //
 //   - while the leader handles it, every syscall it completes is journaled here (one entry
 //     of the leader's EffectLog each), and sends, audit records, logs and metrics are
-//     held: checked as usual, answered, but not applied. Driver and endpoint calls and
-//     replies are journaled and compared too, but act at once (the handler needs their
-//     answer to go on), so they can leave before a divergence is found;
-//   - when the leader's handler returns, check() runs the checker on its own copy of the
-//     message, comparing each request it makes with the leader's, then each replica's
-//     outcome and a digest of the 4 KiB pages the message dirtied plus the globals;
+//     held: checked as usual, answered, but not applied;
+//   - driver and endpoint calls and replies cannot be held (the handler needs their answer
+//     to go on): they are sync points. The leader's request acts only once the checker has
+//     made the identical request at the same place (agree()); otherwise it is refused
+//     unacted (UNAVAILABLE to the leader), the message has diverged, and nothing of it leaves;
+//   - when the leader's handler returns, the checker finishes its own copy of the message,
+//     each request it makes compared with the leader's, then each replica's outcome, and
+//     the 4 KiB pages the message dirtied plus the globals, byte for byte;
 //   - equal: the held effects are applied in order (release) and the released state takes
 //     the dirtied pages; different: nothing is applied, both replicas are restored to the
 //     released state and the leader handles the message again; a second difference
@@ -28,13 +30,15 @@
 // Two cores: with `checker_thread` (the default) the checker runs on a thread of its own
 // (ReplicaWorker, pinned to `checker_core` when set) from the moment the leader takes the
 // message, concurrently with it; each of its syscalls waits until the leader's answer to
-// the same request is journaled (or the leader finished without one: a divergence), so
-// the result never depends on the timing. Without it the checker runs after the leader,
-// on the thread that finished the leader's slice.
+// the same request is journaled (or the leader finished without one: a divergence), and
+// the leader waits for the checker only at sync points and at the end, so the result never
+// depends on the timing. Without it the checker runs on the leader's thread: up to the
+// leader's place at a sync point, and to its end after the leader's.
 // Critical processes are reactive (one handler run per message) and use the syscalls the
 // gate can journal (allowed()); spawns and capability changes answer NOT_SUPPORTED.
 //
-// Not thread-safe: the kernel calls it with its lock held, for one process.
+// Threads: the kernel calls it for one process, under the kernel lock except for agree()
+// and finish(), which the process's own thread calls without it (they wait for the checker).
 #pragma once
 
 #include <condition_variable>
@@ -44,6 +48,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -105,11 +110,26 @@ class LockstepGate {
     bool in_message() const { return m_in_message; }
     // A syscall the leader completed within the message, with the kernel's answer.
     void answered(protocol::SyscallAnswer answer);
+
+    // Sync points: the syscalls whose effect cannot be held (driver and endpoint `call`,
+    // `reply`), because the handler needs their answer.
+    static bool sync_point(std::string_view function);
+    // The leader is about to make sync-point `request` (its first attempt; a parked call's
+    // retries are the same request): waits until the checker made its request at the same
+    // place of the message and says whether the two are identical. False: the request must
+    // not act (take_refusal() says so to the syscall layer), and the message has diverged.
+    bool agree(const protocol::SyscallAnswer& request);
+    // True once after agree() refused: the leader's next syscall is refused unacted.
+    bool take_refusal() { return std::exchange(m_refuse_next, false); }
     // An effect of the leader's current syscall (its request is in the log through
     // answered()), applied by `release` only if the replicas agree, in the order held.
     void hold(EffectKind kind, std::function<void()> release);
 
-    // The leader's handler returned `code`: runs the checker, compares and decides. Release
+    // The leader's handler returned `code`: waits for (or runs) the checker to its end and
+    // closes both logs. The leader's thread calls it without the kernel lock; check() does
+    // it when nobody did.
+    void finish(wasm::Instance& leader, i32 code);
+    // After finish(): compares and decides. Release
     // applies the held effects; Retry restores both replicas (the kernel redelivers the
     // message); Quarantine discards.
     Result<LockstepCheck> check(wasm::Instance& leader, i32 code, Nanos now);
@@ -135,16 +155,21 @@ class LockstepGate {
     Result<void> instantiate(const std::string& entry);
     wasm::HostResult replay(const abi::Function& function, wasm::LinearMemory* memory,
                             std::span<const wasm::Value> args, std::span<wasm::Value> results);
-    // Runs the checker's handler to its end; its outcome as (how, code).
-    std::pair<u64, u64> run_checker();
-    // The checker's `index`-th answer, once the leader journaled it; null when the leader
-    // finished the message without it.
+    // Runs the checker's handler until it ends (its outcome as (how, code)) or, without a
+    // checker thread, until it needs an answer the leader has not journaled yet (nullopt).
+    std::optional<std::pair<u64, u64>> run_checker();
+    // The checker's `index`-th answer once the leader journaled it (waiting for it on the
+    // checker thread); null when the leader finished the message without it, or (no
+    // checker thread) has not reached it yet.
     const protocol::SyscallAnswer* next_answer(std::size_t index);
+    // The checker made its next syscall (`request`, kept when it is a sync point); stopped:
+    // it makes no more in this message.
+    void checker_reached(const protocol::SyscallAnswer& request, bool sync);
+    void checker_stopped();
     // The leader will journal nothing more for this message; the checker is done after.
     void leader_done();
     void wait_checker();
-    void close_log(EffectLog& log, wasm::Instance& instance, u64 how, u64 code,
-                   DirtyPageTracker& dirty);
+    void close_logs(wasm::Instance& leader, i32 code);
     void end_message();
 
     std::shared_ptr<const wasm::CompiledModule> m_module;
@@ -162,19 +187,34 @@ class LockstepGate {
 
     // The message in hand.
     bool m_in_message = false;
+    bool m_finished = false;  // finish() ran.
     u64 m_seq = 0;
-    // The leader's answers, appended under m_journal_mutex; a deque, so an answer the
-    // checker holds stays put while the leader appends.
+    // Shared by the two threads, under m_journal_mutex: the leader's answers (a deque, so
+    // an answer the checker holds stays put while the leader appends), how many syscalls
+    // the checker made (and its request at the last one when it is a sync point), and
+    // whether either side is done.
     std::mutex m_journal_mutex;
     std::condition_variable m_journal_changed;
     std::deque<protocol::SyscallAnswer> m_journal;
     bool m_leader_done = false;
+    std::size_t m_checker_reached = 0;
+    std::optional<protocol::SyscallAnswer> m_checker_sync;
+    bool m_checker_stopped = false;
     std::unique_ptr<ReplicaWorker> m_worker;
     bool m_checker_running = false;
-    std::pair<u64, u64> m_checker_outcome{};
+    // The checker's run (its thread's while it runs): fuel granted, whether it started and
+    // is parked at a host call waiting for the leader (no checker thread), its outcome.
+    u64 m_checker_given = 0;
+    bool m_checker_started = false;
+    bool m_checker_waiting = false;
+    std::optional<std::pair<u64, u64>> m_checker_outcome;
     std::optional<FaultPlan> m_checker_fault;  // This attempt's, for the checker thread.
     std::size_t m_cursor = 0;                  // The checker's next answer.
     bool m_checker_diverged = false;
+    // The leader's side: a sync point refused in this message (later ones are refused at
+    // once), and the refusal the syscall layer has not taken yet.
+    bool m_sync_refused = false;
+    bool m_refuse_next = false;
     std::vector<Held> m_held;
     EffectLog m_leader_log;
     EffectLog m_checker_log;

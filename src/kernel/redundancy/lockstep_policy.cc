@@ -1,12 +1,11 @@
 #include "kernel/redundancy/lockstep_policy.h"
 
+#include "observe/o5_feeds.h"
+
 namespace esta::kernel {
 
 ESTA_COUNTER(kLockstepComparisons, "kernel.lockstep_comparisons",
              "Replica effect comparisons (K-60).", "process");
-ESTA_COUNTER(kLockstepDivergences, "kernel.lockstep_divergences",
-             "Replica divergences by the decision taken (retry or quarantine).", "process",
-             "decision");
 
 std::string_view lockstep_state_name(LockstepState state) {
     switch (state) {
@@ -30,8 +29,8 @@ LockstepPolicy::LockstepPolicy(std::string subject, LockstepConfig config,
       m_config(config),
       m_sink(sink),
       m_comparisons(metrics.counter(kLockstepComparisons, {m_subject})),
-      m_retries(metrics.counter(kLockstepDivergences, {m_subject, "retry"})),
-      m_quarantines(metrics.counter(kLockstepDivergences, {m_subject, "quarantine"})) {}
+      m_retries(metrics.counter(observe::kReplicaDivergences, {m_subject, "retry"})),
+      m_quarantines(metrics.counter(observe::kReplicaDivergences, {m_subject, "quarantine"})) {}
 
 void LockstepPolicy::begin(u64 message_sequence) {
     if (m_state == LockstepState::Quarantined) return;

@@ -190,16 +190,20 @@ void Replica::inject_fault() {
     m_fault.reset();
 }
 
+wasm::ExecutionConfig next_slice(const std::optional<FaultPlan>& fault, u64 message_fuel,
+                                 u64& given) {
+    const bool to_fault = fault && fault->at_fuel < message_fuel;
+    const u64 target = to_fault ? fault->at_fuel : message_fuel;
+    wasm::ExecutionConfig config;
+    config.fuel = target > given ? target - given : 0;
+    config.fuel_mode = to_fault ? wasm::FuelMode::Slice : wasm::FuelMode::Budget;
+    given += config.fuel;
+    return config;
+}
+
 ReplicaStop Replica::run() {
     for (;;) {
-        // A resumed call keeps the fuel it had left and adds config.fuel: grant up to the
-        // next stopping point (the planned fault, else the message's budget) in total.
-        const bool to_fault = m_fault && m_fault->at_fuel < m_message_fuel;
-        const u64 target = to_fault ? m_fault->at_fuel : m_message_fuel;
-        wasm::ExecutionConfig config;
-        config.fuel = target > m_fuel_given ? target - m_fuel_given : 0;
-        config.fuel_mode = to_fault ? wasm::FuelMode::Slice : wasm::FuelMode::Budget;
-        m_fuel_given += config.fuel;
+        const wasm::ExecutionConfig config = next_slice(m_fault, m_message_fuel, m_fuel_given);
         Result<wasm::Outcome> outcome =
             m_started ? m_execution->resume(config) : m_execution->invoke(m_handle, {}, config);
         m_started = true;

@@ -57,6 +57,12 @@ struct FaultPlan {
     bool every_attempt = false;
 };
 
+// The next grant of a replica's run of one message: up to the planned fault's instruction
+// (a slice that suspends there, so the flip can be made) or else the message's budget, less
+// `given`, the fuel granted so far (a resumed call keeps what it had left), which it advances.
+wasm::ExecutionConfig next_slice(const std::optional<FaultPlan>& fault, u64 message_fuel,
+                                 u64& given);
+
 // Where a replica stopped.
 struct ReplicaStop {
     enum class Kind : u8 { Sync, Returned, Trapped, Exited };

@@ -108,7 +108,10 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
     // (a call that blocks is retried and captured again).
     SyscallCapture capture(*function, memory, args);
     SyscallResult result = SyscallResult::failed(Status::NotSupported);
-    if (handler) {
+    if (to_gate && gate->take_refusal()) {
+        // K-60: a sync point the replicas disagreed on; nothing of it acts.
+        result = SyscallResult::failed(Status::Unavailable);
+    } else if (handler) {
         Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
         result = (this->*handler)(call);
     }
@@ -120,6 +123,16 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
             m_services.answers->answered(process.pid(), std::move(answer), m_clock.now_ns());
     }
     return result;
+}
+
+void Syscalls::lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,
+                             std::span<const wasm::Value> args) {
+    LockstepGate* gate = process.lockstep();
+    if (gate == nullptr || !gate->in_message() || !LockstepGate::sync_point(name)) return;
+    // A parked call's retries are the request already agreed on.
+    if (process.pending_driver_call() || process.pending_call()) return;
+    const abi::Function* function = abi::find_function(name);
+    if (function != nullptr) (void)gate->agree(capture_request(*function, memory, args));
 }
 
 LockstepGate* Syscalls::holding(Process& process) {
@@ -135,6 +148,9 @@ void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker
         auto host = [this, target, name, wide](wasm::HostContext& context,
                                                std::span<const wasm::Value> args,
                                                std::span<wasm::Value> results) {
+            // K-60: a critical process's sync point waits for its checker replica here,
+            // without the kernel lock.
+            lockstep_sync(name, *target, context.memory(), args);
             SyscallResult result = [&] {
                 if (!m_config.kernel_lock) return invoke(name, *target, context.memory(), args);
                 std::lock_guard<std::recursive_mutex> lock(*m_config.kernel_lock);

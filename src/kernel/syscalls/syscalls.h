@@ -138,6 +138,10 @@ class Syscalls final : public ImportProvider {
     // K-60: the gate that holds `process`'s effects while it handles a message in lockstep;
     // null when its effects apply at once.
     static LockstepGate* holding(Process& process);
+    // K-60: before a critical process's sync-point syscall acts, its checker replica must
+    // have made the identical request (LockstepGate::agree); called without the kernel lock.
+    static void lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,
+                              std::span<const wasm::Value> args);
     // send's step (3): spend the use, journal a persistent message, move the handles, queue.
     SyscallResult queue_message(Process& sender, HandleValue target, Endpoint& destination,
                                 Message message, Admission admission, const MovedHandles& moved,

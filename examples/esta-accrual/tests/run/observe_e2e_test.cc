@@ -145,6 +145,10 @@ TEST_F(RunE2e, O5_ServingNodeMetricsPassPromtoolNameEveryFamilyAndMove) {
     EXPECT_NE(after.body.find("esta_drivers_circuit_state{driver=\"kv\"} 0"), std::string::npos);
     EXPECT_NE(after.body.find("esta_protocol_journal_lag_seconds{journal=\"input\"}"),
               std::string::npos);
+    // The accrual process is critical: its lockstep comparisons (K-60) count here too.
+    EXPECT_NE(after.body.find("esta_kernel_lockstep_comparisons_total{process=\"process."),
+              std::string::npos)
+        << after.body;
 
     // promtool (package prometheus) lints the exposition; CI installs it.
     const bool have_promtool = std::system("command -v promtool >/dev/null 2>&1") == 0;
