@@ -49,6 +49,12 @@ endfunction()
 function(esta_test_flags target)
   esta_target_flags(${target})
   esta_precompile(${target} <gtest/gtest.h>)
+  if(ESTA_SANITIZE)
+    # Test code compiles at -O0 under the sanitizers: the optimiser is most of the compile
+    # time of an instrumented test file (about 40% less CPU for the largest), while the code
+    # under test, the libraries, keeps the preset's -O1. Both are fully instrumented.
+    target_compile_options(${target} PRIVATE -O0)
+  endif()
 endfunction()
 
 function(esta_target_flags target)
