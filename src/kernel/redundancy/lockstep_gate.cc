@@ -23,13 +23,13 @@ void hash_u64(observe::Sha256& hasher, u64 value) {
     hasher.update(ByteSpan(bytes, 8));
 }
 
+// The syscall's name as an effect target (FNV-1a: an identifier, not a seal; the request's
+// bytes are in the SHA-256).
 u64 name_target(std::string_view name) {
-    const observe::Digest digest =
-        observe::sha256(ByteSpan(reinterpret_cast<const u8*>(name.data()), name.size()));
-    u64 target = 0;
-    for (int i = 0; i < 8; ++i)
-        target = (target << 8) | digest[static_cast<std::size_t>(i)];
-    return target;
+    u64 hash = 0xcbf29ce484222325ull;
+    for (char c : name)
+        hash = (hash ^ static_cast<u8>(c)) * 0x100000001b3ull;
+    return hash;
 }
 
 bool same_request(const protocol::SyscallAnswer& a, const protocol::SyscallAnswer& b) {
@@ -43,7 +43,8 @@ ByteSpan memory_bytes(const wasm::Instance& instance) {
 
 // Which pages a message dirtied, and the globals: what two replicas that agree byte for
 // byte share in their logs.
-observe::Digest shape_digest(const DirtyPageTracker& dirty, const observe::Digest& globals) {
+observe::Digest shape_digest(const DirtyPageTracker& dirty, const wasm::Instance& instance) {
+    const observe::Digest globals = globals_digest(instance);
     observe::Sha256 hasher;
     for (u64 page : dirty.pages())
         hash_u64(hasher, page);
@@ -53,7 +54,8 @@ observe::Digest shape_digest(const DirtyPageTracker& dirty, const observe::Diges
 
 // The dirtied pages' bytes and the globals: a replica's state after the message.
 observe::Digest state_digest(const DirtyPageTracker& dirty, ByteSpan memory,
-                             const observe::Digest& globals) {
+                             const wasm::Instance& instance) {
+    const observe::Digest globals = globals_digest(instance);
     observe::Sha256 hasher;
     const observe::Digest pages = dirty.digest(memory);
     hasher.update(ByteSpan(pages.data(), pages.size()));
@@ -290,7 +292,8 @@ bool LockstepGate::agree(const protocol::SyscallAnswer& request) {
 }
 
 void LockstepGate::answered(protocol::SyscallAnswer answer) {
-    log_request(m_leader_log, answer);
+    // Its log entry is made by the checker (one digest for two identical requests, on its
+    // thread) or, for what the checker did not reach, by finish().
     {
         std::lock_guard lock(m_journal_mutex);
         m_journal.push_back(std::move(answer));
@@ -307,10 +310,8 @@ wasm::HostResult LockstepGate::replay(const abi::Function& function, wasm::Linea
                                       std::span<wasm::Value> results) {
     if (!m_in_message || m_checker_diverged) return diverged();
     const protocol::SyscallAnswer got = capture_request(function, memory, args);
-    if (!m_checker_waiting) {  // Not the retry of a call parked for the leader's answer.
-        log_request(m_checker_log, got);
+    if (!m_checker_waiting)  // Not the retry of a call parked for the leader's answer.
         checker_reached(got, sync_point(function.name));
-    }
     m_checker_waiting = false;
     const protocol::SyscallAnswer* expected = next_answer(m_cursor);
     if (expected == nullptr && !m_worker) {
@@ -321,9 +322,13 @@ wasm::HostResult LockstepGate::replay(const abi::Function& function, wasm::Linea
         }
     }
     if (expected == nullptr || !same_request(*expected, got)) {
+        log_request(m_checker_log, got);
         m_checker_diverged = true;
         return diverged();
     }
+    // The same request: one entry for both logs.
+    log_request(m_checker_log, got);
+    m_leader_log.add(m_checker_log.effects().back());
     ++m_cursor;
     const protocol::SyscallAnswer& answer = *expected;
     for (const auto& write : answer.writes) {
@@ -396,25 +401,26 @@ void LockstepGate::finish(wasm::Instance& leader, i32 code) {
 }
 
 void LockstepGate::close_logs(wasm::Instance& leader, i32 code) {
+    // The leader's requests the checker did not match (it diverged or ended before them).
+    for (std::size_t i = m_cursor; i < m_journal.size(); ++i)
+        log_request(m_leader_log, m_journal[i]);
     m_leader_log.outcome(kReturned, static_cast<u32>(code));
     m_checker_log.outcome(m_checker_outcome->first, m_checker_outcome->second);
     ByteSpan leader_bytes = memory_bytes(leader);
     ByteSpan checker_bytes = memory_bytes(*m_instance);
-    const observe::Digest leader_globals = globals_digest(leader);
-    const observe::Digest checker_globals = globals_digest(*m_instance);
-    if (leader_globals == checker_globals &&
+    if (same_globals(leader, *m_instance) &&
         m_leader_dirty.same_pages(leader_bytes, m_checker_dirty, checker_bytes)) {
         // Byte for byte the same: both logs get the one digest of which pages and globals.
-        const observe::Digest shape = shape_digest(m_leader_dirty, leader_globals);
+        const observe::Digest shape = shape_digest(m_leader_dirty, leader);
         m_leader_log.dirty_pages(m_leader_dirty.dirty_count(), shape);
         m_checker_log.dirty_pages(m_checker_dirty.dirty_count(), shape);
         return;
     }
     // Different: each replica's full state digest, for the report.
     m_leader_log.dirty_pages(m_leader_dirty.dirty_count(),
-                             state_digest(m_leader_dirty, leader_bytes, leader_globals));
+                             state_digest(m_leader_dirty, leader_bytes, leader));
     m_checker_log.dirty_pages(m_checker_dirty.dirty_count(),
-                              state_digest(m_checker_dirty, checker_bytes, checker_globals));
+                              state_digest(m_checker_dirty, checker_bytes, *m_instance));
 }
 
 Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nanos now) {

@@ -62,6 +62,10 @@ Result<void> ReleasedState::restore(wasm::Instance& instance) const {
     return {};
 }
 
+bool same_globals(const wasm::Instance& a, const wasm::Instance& b) {
+    return global_slots(a) == global_slots(b);
+}
+
 observe::Digest globals_digest(const wasm::Instance& instance) {
     std::vector<std::array<u64, 2>> slots = global_slots(instance);
     return observe::sha256(

@@ -34,5 +34,7 @@ class ReleasedState {
 
 // SHA-256 of the globals' slots, for the comparison of two replicas' state.
 observe::Digest globals_digest(const wasm::Instance& instance);
+// Whether two instances of one module hold the same globals (slot for slot).
+bool same_globals(const wasm::Instance& a, const wasm::Instance& b);
 
 }  // namespace esta::kernel
