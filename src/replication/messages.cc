@@ -65,6 +65,13 @@ struct BodyWriter {
         writer.put_blob(ByteSpan(checkpoint.state.data(), checkpoint.state.size()));
     }
     void operator()(const Refused& refused) { writer.put_u64(refused.current_epoch); }
+    void operator()(const CheckpointPart& part) {
+        writer.put_u64(part.sequence);
+        put_digest(writer, part.chain);
+        writer.put_u64(part.total);
+        writer.put_u64(part.offset);
+        writer.put_blob(ByteSpan(part.bytes.data(), part.bytes.size()));
+    }
 };
 
 MessageType type_of(const Message& message) {
@@ -128,6 +135,23 @@ Result<Message> decode_body(ByteSpan body) {
         case MessageType::Refused:
             message.body = Refused{ESTA_TRY(reader.read_u64_le())};
             break;
+        case MessageType::CheckpointPart: {
+            CheckpointPart part;
+            part.sequence = ESTA_TRY(reader.read_u64_le());
+            part.chain = ESTA_TRY(read_digest(reader));
+            part.total = ESTA_TRY(reader.read_u64_le());
+            part.offset = ESTA_TRY(reader.read_u64_le());
+            u32 length = ESTA_TRY(reader.read_u32_le());
+            if (length > reader.remaining() || part.total > kMaxCheckpointBytes ||
+                part.offset > part.total || length > part.total - part.offset) {
+                return Err(Status::Malformed, "replication.checkpoint_part",
+                           Detail{.limit = part.total, .actual = part.offset + length});
+            }
+            ByteSpan bytes = ESTA_TRY(reader.read_bytes(length));
+            part.bytes.assign(bytes.begin(), bytes.end());
+            message.body = std::move(part);
+            break;
+        }
         default:
             return Err(Status::Malformed, "replication.unknown_type", Detail{.actual = type});
     }

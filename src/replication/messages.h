@@ -11,6 +11,9 @@
 //   Heartbeat  u64 last_sequence              primary -> standby, every 100 ms
 //   Checkpoint u64 sequence, 32-byte chain hash at it, u32 length, state bytes
 //   Refused    u64 current_epoch              "your epoch is stale": the sender is fenced
+//   CheckpointPart u64 sequence, 32-byte chain hash, u64 total, u64 offset, u32 length,
+//              bytes: one piece of a checkpoint whose state does not fit one frame; the
+//              pieces go in order and the standby restores once it has `total` bytes
 //
 // Decoding never trusts a count or a length before checking it against what is present.
 #pragma once
@@ -39,7 +42,8 @@ enum class MessageType : u8 {
     Ack = 3,
     Heartbeat = 4,
     Checkpoint = 5,
-    Refused = 6
+    Refused = 6,
+    CheckpointPart = 7
 };
 
 // One shipped journal entry: the record, its place in the SHA-256 chain, and the digest of
@@ -70,10 +74,23 @@ struct Checkpoint {
 struct Refused {
     u64 current_epoch = 0;
 };
+struct CheckpointPart {
+    u64 sequence = 0;
+    Digest chain{};
+    u64 total = 0;   // The whole state's size.
+    u64 offset = 0;  // Where `bytes` go in it.
+    std::vector<u8> bytes;
+};
+
+// A checkpoint state larger than this ships as CheckpointParts of at most this size, so
+// every frame stays within the frame limit (protocol/frame.h); one larger in all than
+// kMaxCheckpointBytes is refused by the standby.
+inline constexpr std::size_t kCheckpointPartBytes = 512u << 10;
+inline constexpr u64 kMaxCheckpointBytes = u64{1} << 32;
 
 struct Message {
     u64 epoch = 0;
-    std::variant<Hello, Entries, Ack, Heartbeat, Checkpoint, Refused> body;
+    std::variant<Hello, Entries, Ack, Heartbeat, Checkpoint, Refused, CheckpointPart> body;
 };
 
 // Appends `message` as one frame to `out`.

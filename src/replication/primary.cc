@@ -1,5 +1,7 @@
 #include "replication/primary.h"
 
+#include <algorithm>
+
 namespace esta::replication {
 
 namespace {
@@ -60,6 +62,25 @@ Result<void> Primary::send(Message message) {
     return Ok();
 }
 
+Result<void> Primary::send_checkpoint() {
+    const Checkpoint& checkpoint = *m_log.checkpoint();
+    const auto& state = checkpoint.state;
+    if (state.size() <= kCheckpointPartBytes) {
+        ESTA_TRY(send(Message{0, checkpoint}));
+    } else {
+        for (std::size_t offset = 0; offset < state.size(); offset += kCheckpointPartBytes) {
+            std::size_t end = std::min(state.size(), offset + kCheckpointPartBytes);
+            CheckpointPart part{checkpoint.sequence, checkpoint.chain, state.size(), offset,
+                                std::vector<u8>(state.begin() + static_cast<std::ptrdiff_t>(offset),
+                                                state.begin() + static_cast<std::ptrdiff_t>(end))};
+            ESTA_TRY(send(Message{0, std::move(part)}));
+        }
+    }
+    ++m_stats.checkpoints_sent;
+    m_sent = checkpoint.sequence;
+    return Ok();
+}
+
 Result<void> Primary::handle(const Message& message) {
     if (message.epoch > m_lease.epoch) {
         m_fenced = true;  // A newer leader exists: this node must not write.
@@ -70,9 +91,7 @@ Result<void> Primary::handle(const Message& message) {
         u64 from = std::max<u64>(hello->next_sequence, 1);
         if (from > m_log.last() + 1) from = m_log.last() + 1;  // Ahead of us: its tail is not ours.
         if (!m_log.has_from(from)) {
-            ESTA_TRY(send(Message{0, *m_log.checkpoint()}));
-            ++m_stats.checkpoints_sent;
-            m_sent = m_log.checkpoint_sequence();
+            ESTA_TRY(send_checkpoint());
         } else {
             m_sent = from - 1;
         }
@@ -94,9 +113,7 @@ Result<void> Primary::ship_due(Nanos now) {
     while (due && m_link && m_sent < m_log.last()) {
         if (m_sent < m_log.checkpoint_sequence()) {
             // A checkpoint was taken past what this standby has: it restarts from there.
-            ESTA_TRY(send(Message{0, *m_log.checkpoint()}));
-            ++m_stats.checkpoints_sent;
-            m_sent = m_log.checkpoint_sequence();
+            ESTA_TRY(send_checkpoint());
             continue;
         }
         const auto& tail = m_log.tail();

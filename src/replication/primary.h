@@ -4,8 +4,9 @@
 // from acknowledgements which entries the standby applied; in synchronous mode (the
 // default) an input is accepted — may be acknowledged to whoever sent it — only once the
 // standby acknowledged it (accepted()). A standby that says hello from before the tail
-// gets the checkpoint first. The primary steps down (fenced()) as soon as it no longer
-// holds the lease or a peer shows it a newer epoch; it then refuses to append.
+// gets the checkpoint first (in parts when its state does not fit one frame). The primary steps
+// down (fenced()) as soon as it no longer holds the lease or a peer shows it a newer epoch; it then
+// refuses to append.
 //
 // Single-threaded: the owner calls append() and poll(); time is the injected clock.
 #pragma once
@@ -55,6 +56,8 @@ class Primary {
     Result<void> handle(const Message& message);
     Result<void> ship_due(Nanos now);
     Result<void> send(Message message);
+    // The latest checkpoint, in parts when it does not fit one frame.
+    Result<void> send_checkpoint();
     void drop_link();
 
     u64 m_node;

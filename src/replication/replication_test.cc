@@ -269,6 +269,62 @@ TEST(Replication, K62_CheckpointEvery10000EntriesAndANewStandbyCatchesUpFromItPl
     EXPECT_EQ(pair.primary.acknowledged(), 10'050u);
 }
 
+TEST(Replication, K62_ACheckpointLargerThanAFrameShipsInPartsAndRestoresWhole) {
+    ReplicationConfig config;
+    config.checkpoint_every = 10;
+    constexpr std::size_t kPadding = 3 * kCheckpointPartBytes + 17;  // Over the frame limit.
+    MemoryWitness witness;
+    protocol::ManualClock clock{0};
+    SumMachine primary_machine(0, kPadding);
+    Primary primary(kNodeA, *witness.acquire(kNodeA), config, clock, primary_machine, witness);
+    for (u64 v = 1; v <= 25; ++v)
+        ASSERT_TRUE(primary.append(input(v)));
+    ASSERT_EQ(primary.log().checkpoint_sequence(), 20u);
+
+    SumMachine fresh(0, kPadding);
+    Standby late(kNodeB, config, clock, fresh, witness);
+    std::shared_ptr<MemoryWire> wire;
+    auto ends = MemoryWire::pair(wire);
+    primary.attach(std::move(ends.first));
+    ASSERT_TRUE(late.attach(std::move(ends.second)));
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_TRUE(primary.poll());
+        ASSERT_TRUE(late.poll());
+    }
+    EXPECT_EQ(primary.stats().checkpoints_sent, 1u);
+    EXPECT_EQ(late.stats().checkpoints_restored, 1u);
+    EXPECT_EQ(late.stats().applied, 5u);
+    EXPECT_EQ(fresh.sum(), primary_machine.sum());
+    EXPECT_EQ(primary.acknowledged(), 25u);
+}
+
+TEST(ReplicationMessages, K62_ACheckpointPartPastItsTotalOrOutOfOrderIsRefused) {
+    CheckpointPart part{7, Digest{}, 10, 8, {1, 2, 3}};  // 8 + 3 > 10.
+    std::vector<u8> bytes;
+    encode(bytes, Message{1, part});
+    auto frame = protocol::decode_frame(ByteSpan(bytes.data(), bytes.size()));
+    ASSERT_TRUE(frame);
+    EXPECT_FALSE(decode_body(frame->body));
+
+    // A part that does not continue the one before drops the link.
+    ReplicationConfig config;
+    MemoryWitness witness;
+    protocol::ManualClock clock{0};
+    SumMachine machine;
+    Standby standby(kNodeB, config, clock, machine, witness);
+    std::shared_ptr<MemoryWire> wire;
+    auto ends = MemoryWire::pair(wire);
+    ASSERT_TRUE(standby.attach(std::move(ends.second)));
+    std::vector<u8> parts;
+    encode(parts, Message{1, CheckpointPart{7, Digest{}, 16, 0, std::vector<u8>(8)}});
+    encode(parts, Message{1, CheckpointPart{7, Digest{}, 16, 4, std::vector<u8>(8)}});
+    ASSERT_TRUE(ends.first->send(ByteSpan(parts.data(), parts.size())));
+    auto polled = standby.poll();
+    ASSERT_FALSE(polled);
+    EXPECT_EQ(polled.error().code, Status::Malformed);
+    EXPECT_EQ(standby.stats().checkpoints_restored, 0u);
+}
+
 TEST(Replication, K62_ALaggingStandbyCatchesUpFromTheTailAlone) {
     Pair pair;
     pair.exchange();

@@ -14,11 +14,13 @@ Standby::Standby(u64 node, ReplicationConfig config, const protocol::Clock& cloc
 void Standby::drop_link() {
     if (m_link) m_link->close();
     m_link.reset();
+    m_partial.reset();  // A new link starts its checkpoint from its first part.
 }
 
 Result<void> Standby::attach(std::unique_ptr<Link> link) {
     m_link = std::move(link);
     m_reader = MessageReader();
+    m_partial.reset();
     // Connecting is not hearing from a primary: whoever listens at the peer's address may
     // be a node restarting as a standby, and the silence since the primary was last heard
     // still counts toward the timeout.
@@ -50,6 +52,13 @@ Result<void> Standby::apply(const Entry& entry) {
     return Ok();
 }
 
+Result<void> Standby::restore(const Checkpoint& checkpoint) {
+    ESTA_TRY(m_machine.restore(ByteSpan(checkpoint.state.data(), checkpoint.state.size())));
+    m_log.reset(checkpoint);
+    ++m_stats.checkpoints_restored;
+    return send_message(*m_link, Message{m_epoch, Ack{m_log.last()}});
+}
+
 Result<void> Standby::handle(const Message& message) {
     if (message.epoch < m_epoch) {
         ++m_stats.refused_stale;
@@ -68,10 +77,23 @@ Result<void> Standby::handle(const Message& message) {
         return send_message(*m_link, Message{m_epoch, Ack{m_log.last()}});
     }
     if (const auto* checkpoint = std::get_if<Checkpoint>(&message.body)) {
-        ESTA_TRY(m_machine.restore(ByteSpan(checkpoint->state.data(), checkpoint->state.size())));
-        m_log.reset(*checkpoint);
-        ++m_stats.checkpoints_restored;
-        return send_message(*m_link, Message{m_epoch, Ack{m_log.last()}});
+        m_partial.reset();
+        return restore(*checkpoint);
+    }
+    if (const auto* part = std::get_if<CheckpointPart>(&message.body)) {
+        if (part->offset == 0) m_partial = Checkpoint{part->sequence, part->chain, {}};
+        // The parts come in order on one link: anything else is not this checkpoint.
+        if (!m_partial || m_partial->sequence != part->sequence ||
+            m_partial->chain != part->chain || m_partial->state.size() != part->offset) {
+            m_partial.reset();
+            return Err(Status::Malformed, "standby: a checkpoint part out of order",
+                       Detail{.limit = part->offset, .actual = part->sequence});
+        }
+        m_partial->state.insert(m_partial->state.end(), part->bytes.begin(), part->bytes.end());
+        if (m_partial->state.size() < part->total) return Ok();
+        Checkpoint whole = std::move(*m_partial);
+        m_partial.reset();
+        return restore(whole);
     }
     return Ok();  // Heartbeats only refresh last_heard.
 }

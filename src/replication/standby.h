@@ -2,7 +2,8 @@
 // entry's SHA-256 chain hash (a mismatch is refused and the link dropped: Corrupt),
 // re-executes it on its own state machine, compares its output digest with the
 // primary's (a difference is a divergence: counted and reported, as lockstep reports one)
-// and acknowledges what it applied. A checkpoint replaces its state (catch-up).
+// and acknowledges what it applied. A checkpoint replaces its state (catch-up); one in parts
+// is gathered first (at most kMaxCheckpointBytes, in order, or the link is dropped).
 //
 // Failover: when the primary has been silent for longer than the timeout (500 ms), the
 // standby asks the witness for the lease; only if it gets it (the old primary's session is
@@ -67,6 +68,7 @@ class Standby {
   private:
     Result<void> handle(const Message& message);
     Result<void> apply(const Entry& entry);
+    Result<void> restore(const Checkpoint& checkpoint);
     void drop_link();
 
     u64 m_node;
@@ -81,6 +83,7 @@ class Standby {
     u64 m_primary_last = 0;
     Nanos m_last_heard;
     std::optional<Lease> m_lease;
+    std::optional<Checkpoint> m_partial;  // A checkpoint arriving in parts.
     std::optional<Nanos> m_promoted_at;
     StandbyStats m_stats;
     std::function<void(u64, const Digest&, const Digest&)> m_on_divergence;
