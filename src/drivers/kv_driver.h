@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/bytes.h"
 #include "drivers/contract.h"
 
 namespace esta::drivers {
@@ -52,6 +53,17 @@ class KvStore {
     // result per command.
     virtual Result<std::vector<Result<Value>>> run(std::span<const KvCommand> commands, bool atomic,
                                                    Nanos deadline) = 0;
+    // The whole content, for a replication checkpoint (K-62). A store that lives outside the
+    // node (Redis) has none of its own to give: NotSupported.
+    virtual Result<std::vector<u8>> snapshot() const {
+        return Err(Status::NotSupported, "kv: this store takes no snapshot");
+    }
+    // Replaces the whole content with a snapshot() of the same kind of store. Malformed for
+    // bytes that are not one (nothing changes then).
+    virtual Result<void> restore(ByteSpan state) {
+        (void)state;
+        return Err(Status::NotSupported, "kv: this store restores no snapshot");
+    }
 };
 
 class KvDriver final : public Driver {

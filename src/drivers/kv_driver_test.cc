@@ -167,3 +167,56 @@ TEST_F(KvDriverTest, D5_ExecThatWasNotPerformedKeepsTheBlockForARetry) {
 
 }  // namespace
 }  // namespace esta::drivers
+
+namespace esta::drivers {
+namespace {
+
+TEST_F(KvDriverTest, K62_ASnapshotRestoresStringsHashesAndExpiryIntoAnotherStore) {
+    ASSERT_TRUE(call(kv_op::kSet, ValueList{"balance", bytes_value("42")}));
+    ASSERT_TRUE(call(kv_op::kSet, ValueList{"short", bytes_value("x"), i64{50}}));
+    ASSERT_TRUE(call(kv_op::kHSet, ValueList{"h", "f", bytes_value("v")}));
+    auto state = memory->snapshot();
+    ASSERT_TRUE(state);
+
+    auto store = std::make_unique<MemoryKv>(clock);
+    MemoryKv* copy = store.get();
+    KvDriver other(std::move(store), {}, nullptr);
+    ASSERT_TRUE(other.start());
+    ASSERT_TRUE(copy->restore(*state));
+    auto again = copy->snapshot();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *state);
+    CallContext context{scope, 1, clock.now_ns() + 1'000 * kNanosPerMilli, Caller::Module, "test"};
+    auto got = other.call(kv_op::kGet, ValueList{"balance"}, context);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, bytes_value("42"));
+    EXPECT_EQ(*other.call(kv_op::kHGet, ValueList{"h", "f"}, context), bytes_value("v"));
+    // The expiry came along: the key goes at the same instant in the copy.
+    clock.advance(50 * kNanosPerMilli);
+    context.deadline = clock.now_ns() + 1'000 * kNanosPerMilli;
+    auto gone = other.call(kv_op::kGet, ValueList{"short"}, context);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code, Status::NotFound);
+}
+
+TEST_F(KvDriverTest, K62_ABadSnapshotIsRefusedAndLeavesTheStoreAsItWas) {
+    ASSERT_TRUE(call(kv_op::kSet, ValueList{"balance", bytes_value("42")}));
+    auto state = memory->snapshot();
+    ASSERT_TRUE(state);
+    MemoryKv other(clock);
+    ASSERT_TRUE(other.start({}));
+    ASSERT_TRUE(other.restore(*state));
+    for (std::size_t cut = 0; cut < state->size(); ++cut) {
+        auto refused = other.restore(ByteSpan(state->data(), cut));
+        ASSERT_FALSE(refused) << cut;
+        EXPECT_EQ(refused.error().code, Status::Malformed);
+    }
+    std::vector<u8> lying = *state;
+    lying[4] = 0xff;  // An entry count far past the bytes present.
+    lying[11] = 0x7f;
+    EXPECT_FALSE(other.restore(lying));
+    EXPECT_EQ(other.size_locked_for_test(), 1u);
+}
+
+}  // namespace
+}  // namespace esta::drivers

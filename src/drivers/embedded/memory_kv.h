@@ -1,7 +1,8 @@
 // MemoryKv (D-6): the embedded stand-in for Redis. Strings, hashes, counters and expiry on
 // the injected clock (an expired key is gone at the instant its TTL ends, not when a sweeper
 // runs). Scripts need Lua, which the embedded store does not carry: EVAL is NOT_SUPPORTED.
-// One mutex; a batch runs under it, so MULTI/EXEC is atomic by construction.
+// One mutex; a batch runs under it, so MULTI/EXEC is atomic by construction. A snapshot
+// of the whole store is a replication checkpoint's state (K-62).
 #pragma once
 
 #include <map>
@@ -24,6 +25,9 @@ class MemoryKv final : public KvStore {
     Lifecycle lifecycle() const override;
     Result<std::vector<Result<Value>>> run(std::span<const KvCommand> commands, bool atomic,
                                            Nanos deadline) override;
+    // Every live entry with its expiry (memory_kv_snapshot.cc: the format).
+    Result<std::vector<u8>> snapshot() const override;
+    Result<void> restore(ByteSpan state) override;
 
     std::size_t size_locked_for_test();
 
