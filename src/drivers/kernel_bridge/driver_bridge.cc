@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "kernel/guardrails/kernel_guard.h"
 #include "kernel/scheduler.h"
 
 namespace esta::drivers {
@@ -78,6 +79,28 @@ Error guest_error(const Error& error) {
     return mapped;
 }
 
+std::optional<kernel::FaultKind> driver_fault_kind(Status code) {
+    switch (code) {
+        case Status::Timeout:
+            return kernel::FaultKind::Timeout;
+        case Status::Limit:
+            return kernel::FaultKind::ResourceExhausted;
+        case Status::Unavailable:
+        case Status::IoError:
+        case Status::Corrupt:
+        case Status::Internal:
+            return kernel::FaultKind::DriverError;
+        default:
+            return std::nullopt;
+    }
+}
+
+FaultReport guard_faults(kernel::KernelGuard& guard, kernel::RegionId region) {
+    return [&guard, region](kernel::FaultKind kind, i64 code) {
+        (void)guard.driver_fault(region, kind, code);  // Limit: pushed back, audited there.
+    };
+}
+
 CallerTime scheduler_time(const kernel::Scheduler& scheduler) {
     return [&scheduler](kernel::ProcessId caller) -> Nanos {
         const kernel::Process* process = scheduler.find(caller);
@@ -128,6 +151,10 @@ Result<kernel::abi::AbiValue> KernelDriverBridge::run(i32 op, const kernel::abi:
     CallContext context{m_scope, prepared.binding, prepared.deadline, Caller::Module,
                         prepared.process};
     auto reply = m_driver.call(static_cast<u32>(op), request, context);
+    if (!reply && m_faults) {
+        if (auto kind = driver_fault_kind(reply.error().code))
+            m_faults(*kind, static_cast<i64>(reply.error().code));
+    }
     // (4) Only ABI statuses reach the guest.
     if (!reply) return guest_error(reply.error());
     return std::move(*reply);
@@ -150,8 +177,11 @@ void KernelDriverBridge::start(kernel::ProcessId caller, i32 op,
     auto task = [this, op, request, prepared = std::move(*prepared), reply]() {
         reply(run(op, request, prepared));
     };
-    if (!m_executor->submit(std::move(task)))
+    if (!m_executor->submit(std::move(task))) {
+        if (m_faults)
+            m_faults(kernel::FaultKind::ResourceExhausted, static_cast<i64>(Status::Limit));
         reply(Err(Status::Limit, "driver.in_flight", Detail{.limit = m_executor->max_in_flight()}));
+    }
 }
 
 void KernelDriverBridge::release(kernel::ProcessId caller) {

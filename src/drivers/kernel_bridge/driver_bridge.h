@@ -9,15 +9,19 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "drivers/contract.h"
 #include "drivers/kernel_bridge/driver_executor.h"
 #include "kernel/driver_port.h"
+#include "kernel/guardrails/fault_region.h"
+#include "kernel/guardrails/region_tree.h"
 
 namespace esta::kernel {
+class KernelGuard;
 class Scheduler;
-}
+}  // namespace esta::kernel
 
 namespace esta::drivers {
 
@@ -45,6 +49,18 @@ using CallerTime = std::function<Nanos(kernel::ProcessId)>;
 CallerTime scheduler_time(const kernel::Scheduler& scheduler);
 // The clock's time for every caller (tools and tests without a scheduler).
 CallerTime clock_time(const protocol::Clock& clock);
+
+// Fault containment for drivers (K-40): where a bridge reports its driver's faults, with
+// the error's status code; called on whichever thread ran the call (the executor's).
+using FaultReport = std::function<void(kernel::FaultKind kind, i64 code)>;
+// The fault a driver's error is, if it is one: the driver failing (down or circuit open,
+// timed out, full, an I/O, integrity or internal error) as opposed to an answer about the
+// request (absent, denied, malformed, refused by the service: DRIVER_ERROR).
+std::optional<kernel::FaultKind> driver_fault_kind(Status code);
+// Reports to `guard`'s `region` (KernelGuard::add_driver; borrowed, outlives the bridge):
+// the fault goes through the region's gateway, which pushes back past its bound (the guard
+// audits that).
+FaultReport guard_faults(kernel::KernelGuard& guard, kernel::RegionId region);
 
 class KernelDriverBridge final : public kernel::KernelDriver {
   public:
@@ -78,6 +94,10 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     // The binding a caller's transactions are keyed by: unique per (port, process).
     u64 binding(kernel::ProcessId caller) const;
 
+    // Each driver fault (driver_fault_kind()) of a call through this bridge goes to
+    // `report`; set before the bridge serves calls.
+    void report_faults(FaultReport report) { m_faults = std::move(report); }
+
     const Scope& scope() const { return m_scope; }
     kernel::ObjectId port() const { return m_port; }
 
@@ -100,6 +120,7 @@ class KernelDriverBridge final : public kernel::KernelDriver {
     kernel::ObjectId m_port;
     CallerTime m_caller_time;
     const protocol::Clock& m_driver_clock;
+    FaultReport m_faults;
 };
 
 }  // namespace esta::drivers

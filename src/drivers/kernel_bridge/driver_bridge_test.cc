@@ -5,6 +5,9 @@
 #include "drivers/embedded/memory_kv.h"
 #include "drivers/kernel_bridge/record_message.h"
 #include "kernel/abi_value.h"
+#include "kernel/guardrails/kernel_guard.h"
+#include "kernel/guardrails/test_sink.h"
+#include "observe/metrics.h"
 
 namespace esta::drivers {
 namespace {
@@ -144,6 +147,38 @@ TEST_F(BridgeTest, UnknownOpNeverReachesTheDriverAndErrorsAreMapped) {
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().code, Status::DriverError);
     EXPECT_STREQ(failed.error().context, "store.corrupt");
+}
+
+TEST_F(BridgeTest, K40_TheDriversFaultsReachItsRegionAndFiveQuarantineIt) {
+    observe::MetricsRegistry metrics;
+    kernel::testing::RecordingSink sink;
+    kernel::KernelGuard guard(kernel::KernelGuardConfig{}, kernel_clock, metrics, sink);
+    kernel::RegionId region = *guard.add_driver("kv");
+    bridge.report_faults(guard_faults(guard, region));
+    auto call = [&] {
+        return bridge.call(ProcessId(1), 1, Value(ValueList{"k"}), kernel_clock.now_ns() + 1);
+    };
+    // Answers about the request are not the driver's faults.
+    for (Status answer :
+         {Status::NotFound, Status::AccessDenied, Status::DriverError, Status::Invalid}) {
+        driver.answer = Err(answer, "an answer");
+        ASSERT_FALSE(call());
+    }
+    EXPECT_EQ(guard.pending(region), 0u);
+    // The driver failing is: through the region's gateway, and the guest still sees its error.
+    driver.answer = Err(Status::Unavailable, "kv.down");
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(call().error().code, Status::Unavailable);
+    EXPECT_EQ(guard.pending(region), 4u);
+    guard.serve();
+    EXPECT_EQ(*guard.state(region), kernel::RegionState::Degraded);
+    driver.answer = Err(Status::Timeout, "kv.slow");
+    EXPECT_EQ(call().error().code, Status::Timeout);
+    guard.serve();
+    EXPECT_EQ(*guard.state(region), kernel::RegionState::Quarantined);  // K-40: 5 in 60 s.
+    EXPECT_EQ(sink.count("region.quarantined"), 1u);
+    EXPECT_EQ(*driver_fault_kind(Status::Limit), kernel::FaultKind::ResourceExhausted);
+    EXPECT_FALSE(driver_fault_kind(Status::NotFound));
 }
 
 TEST(PortObjectType, EachKindHasTheObjectTypeWhoseDefaultRightsCoverItsOps) {
