@@ -1,5 +1,7 @@
 #include "app/run/pg_decisions.h"
 
+#include "drivers/postgres/pg_witness.h"
+
 namespace esta::app::run {
 
 namespace {
@@ -104,13 +106,27 @@ Result<std::set<std::string>> PgDecisions::decided(const std::vector<std::string
     return found;
 }
 
-Result<u64> PgDecisions::write(const std::vector<DecisionRow>& rows) {
+Result<u64> PgDecisions::write(const std::vector<DecisionRow>& rows,
+                               const std::optional<EpochGuard>& guard) {
     if (rows.empty()) return u64{0};
     auto connection = ESTA_TRY(m_pool->checkout(m_clock.now_ns() + kCheckoutWait));
     PGconn* handle = connection->handle.get();
     u64 inserted = 0;
     auto transaction = [&]() -> Result<void> {
         ESTA_TRY(exec(handle, "BEGIN", {}));
+        if (guard) {
+            std::string key = std::to_string(guard->lock_key);
+            auto lease =
+                ESTA_TRY(exec(handle, drivers::PgWitness::kEpochForShareSql, {key.c_str()}));
+            u64 current = PQntuples(lease.get()) == 1
+                              ? std::strtoull(PQgetvalue(lease.get(), 0, 0), nullptr, 10)
+                              : 0;
+            if (current != guard->epoch) {
+                (void)exec(handle, "ROLLBACK", {});
+                return Err(Status::Revoked, "run.pg_epoch_stale",
+                           Detail{.limit = guard->epoch, .actual = current});
+            }
+        }
         for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
             std::size_t count = std::min(kRowsPerStatement, rows.size() - first);
             std::string sql = "INSERT INTO " + m_table +

@@ -2,10 +2,14 @@
 // consumed event, keyed by its idempotency key (the event's "id", or the record's
 // topic/partition/offset when it has none). A batch is written in one transaction with
 // ON CONFLICT DO NOTHING, so an event decided again after a failover or a redelivery keeps
-// its first decision and is stored once.
+// its first decision and is stored once. A node that leads by the PostgreSQL witness
+// (K-61) writes under its epoch: the transaction share-locks the lease's row and stores
+// nothing unless the epoch is still its own, so a deposed primary's write is refused
+// where it lands.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +17,12 @@
 #include "drivers/postgres/pg_pool.h"
 
 namespace esta::app::run {
+
+// The lease a write is conditional on (drivers/postgres/pg_witness.h: esta_leases).
+struct EpochGuard {
+    i64 lock_key = 0;
+    u64 epoch = 0;
+};
 
 struct DecisionRow {
     std::string key;  // Idempotency key.
@@ -36,8 +46,11 @@ class PgDecisions {
 
     // Which of `keys` have a decision already.
     Result<std::set<std::string>> decided(const std::vector<std::string>& keys);
-    // Stores `rows` in one transaction; returns how many were new.
-    Result<u64> write(const std::vector<DecisionRow>& rows);
+    // Stores `rows` in one transaction; returns how many were new. With `guard`, only while
+    // the lease's epoch is guard->epoch: otherwise nothing is stored and the error is
+    // Revoked (limit: our epoch, actual: the lease's, 0 when no lease row).
+    Result<u64> write(const std::vector<DecisionRow>& rows,
+                      const std::optional<EpochGuard>& guard = std::nullopt);
 
   private:
     PgDecisions(std::unique_ptr<drivers::PgPool> pool, std::string table, std::string node,

@@ -33,6 +33,12 @@ class PgWitness final : public replication::Witness {
     // A condition for an effect's transaction: true only while `epoch` is the newest
     // (SELECT ... WHERE <this>), so a deposed leader's write changes nothing.
     std::string epoch_guard_sql(u64 epoch) const;
+    // The lease's epoch, read and share-locked inside an effect's transaction ($1: the
+    // lock key as text). Its writes stay valid to commit: a new leader's epoch raise waits
+    // for that transaction, and one committed before is what the read sees.
+    static constexpr const char* kEpochForShareSql =
+        "SELECT epoch FROM esta_leases WHERE lock_key = $1::bigint FOR SHARE";
+    i64 key() const { return m_key; }
     // The last grant (epoch and holder) as esta_leases has it, on a short session of its
     // own; epoch 0 when none was granted. Errors: IoError.
     static Result<replication::LeaseView> peek(const std::string& conninfo, i64 key);
