@@ -314,9 +314,17 @@ int run_app(const RunOptions& options) {
         return kExitUsage;
     }
     if (*role_options && consume) {
+        // Not wired: the consumer's offsets are not part of the replicated journal, and the
+        // decisions table and output topic are not written under the pair's epoch (the
+        // transactional producer's fencing is per transactional.id, not per lease).
         std::fprintf(stderr,
-                     "estalogic run: a primary or standby takes its events from "
-                     "--generate or --events so far, not from Kafka\n");
+                     "estalogic run: %s: --role (or [redundancy] role) with a Kafka input "
+                     "([drivers.topics] input) is not supported: the consumed offsets are not "
+                     "replicated to the standby and the Kafka and PostgreSQL outputs are not "
+                     "fenced by the pair's epoch. Run Kafka nodes as one consumer group "
+                     "(scale-out, docs/OPERATIONS.md), or feed the pair with --generate, "
+                     "--events or --serve\n",
+                     options.manifest.c_str());
         return kExitUsage;
     }
     run::NodeOptions node_options = options.node;
@@ -513,6 +521,11 @@ void register_run_command(CLI::App& root, CommandContext& context) {
                         "instead of --lock-file)");
     command->add_option("--lock-file", options->role.lock_file,
                         "The leadership witness on one host (with --role)");
+    command->add_option("--checkpoint-every", options->role.checkpoint_every,
+                        "Journal entries between checkpoints (with --role; default 10000, K-62)");
+    command->add_option("--standby-timeout-ms", options->role.standby_timeout_ms,
+                        "A synchronous primary whose standby has not acknowledged for this long "
+                        "writes decisions alone (with --role; default 0: it waits)");
     command->add_option("--http-port", options->node.http_port,
                         "Serve the observability endpoint on this port instead (0: any free)");
     command->footer(

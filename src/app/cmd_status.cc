@@ -69,6 +69,14 @@ void print_redundancy(const nlohmann::json& status) {
         thousands(number(role, "lag_entries")).c_str(),
         thousands(number(role, "divergences")).c_str(), thousands(number(role, "written")).c_str(),
         thousands(number(role, "refused_writes")).c_str());
+    std::printf("  checkpoint at %s (every %s), journal tail %s entries in memory\n",
+                thousands(number(role, "checkpoint_sequence")).c_str(),
+                thousands(number(role, "checkpoint_every")).c_str(),
+                thousands(number(role, "journal_tail")).c_str());
+    if (number(role, "waiting_for_standby") == 1)
+        std::printf("  waiting for the standby: the window is full of unacknowledged events\n");
+    if (number(role, "alone") == 1)
+        std::printf("  alone: writing decisions without the standby's acknowledgement\n");
     if (role.contains("takeover_ms"))
         std::printf("  took over %s ms after the primary was last heard\n",
                     thousands(number(role, "takeover_ms")).c_str());

@@ -21,6 +21,12 @@ void O5Feeds::add_journal_lag(std::string journal, std::function<f64()> seconds)
     m_lags.emplace_back(&gauge, std::move(seconds));
 }
 
+void O5Feeds::add_gauge(const MetricSpec& spec, std::function<f64()> read) {
+    Gauge& gauge = m_metrics.gauge(spec);
+    std::lock_guard lock(m_mutex);
+    m_lags.emplace_back(&gauge, std::move(read));
+}
+
 void O5Feeds::add_divergences(std::string subject, std::string decision,
                               std::function<u64()> total) {
     add_total(m_metrics.counter(kReplicaDivergences, {subject, decision}), std::move(total));

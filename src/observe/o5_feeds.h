@@ -47,6 +47,8 @@ class O5Feeds {
     // `total` is the divergences so far (monotonic); collect() adds what is new.
     void add_divergences(std::string subject, std::string decision, std::function<u64()> total);
     void add_deadline_misses(std::string queue, std::string policy, std::function<u64()> total);
+    // A gauge of a room's own (no labels), read at collect().
+    void add_gauge(const MetricSpec& spec, std::function<f64()> read);
 
     void collect();
     // collect(), then the registry's exposition, with HELP and TYPE lines for every O-5

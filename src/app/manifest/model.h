@@ -163,6 +163,10 @@ struct Redundancy {
     u32 heartbeat_ms = 100;
     u32 timeout_ms = 500;
     bool synchronous = true;
+    u64 checkpoint_every = 10'000;  // K-62: journal entries between checkpoints.
+    // A synchronous primary whose standby has not acknowledged for this long proceeds
+    // alone (audited); 0: it waits for its standby however long.
+    u32 standby_timeout_ms = 0;
 };
 
 // An HTTP listener (S-3): TLS when both files are given; bearer tokens read from secrets.

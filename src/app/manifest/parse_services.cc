@@ -98,6 +98,10 @@ void parse_redundancy(ParseContext& context, TableReader& root) {
     if (auto timeout = reader.integer("timeout_ms", 20, 60'000))
         redundancy.timeout_ms = static_cast<u32>(*timeout);
     if (auto synchronous = reader.boolean("synchronous")) redundancy.synchronous = *synchronous;
+    if (auto every = reader.integer("checkpoint_every", 1, 10'000'000))
+        redundancy.checkpoint_every = static_cast<u64>(*every);
+    if (auto alone = reader.integer("standby_timeout_ms", 0, 86'400'000))
+        redundancy.standby_timeout_ms = static_cast<u32>(*alone);
     if (redundancy.timeout_ms <= redundancy.heartbeat_ms) {
         reader.error("timeout_ms", "must be longer than heartbeat_ms (" +
                                        std::to_string(redundancy.heartbeat_ms) +

@@ -377,6 +377,9 @@ toml::table to_toml(const AppManifest& manifest) {
     redundancy_table.insert_or_assign("heartbeat_ms", i64{redundancy.heartbeat_ms});
     redundancy_table.insert_or_assign("timeout_ms", i64{redundancy.timeout_ms});
     redundancy_table.insert_or_assign("synchronous", redundancy.synchronous);
+    redundancy_table.insert_or_assign("checkpoint_every",
+                                      static_cast<i64>(redundancy.checkpoint_every));
+    redundancy_table.insert_or_assign("standby_timeout_ms", i64{redundancy.standby_timeout_ms});
     root.insert_or_assign("redundancy", std::move(redundancy_table));
 
     const auto& observability = manifest.observability;

@@ -170,7 +170,8 @@ struct Node::Parts {
     // Embedded key-value store: one driver, one bridge and port per grant.
     drivers::ThreadSleeper sleeper;
     std::unique_ptr<drivers::Driver> kv;
-    StagedKv* staged = nullptr;  // kv's store, for a node consuming from Kafka.
+    StagedKv* staged = nullptr;            // kv's store, for a node consuming from Kafka.
+    drivers::KvStore* kv_store = nullptr;  // kv's store, for a checkpoint's snapshot.
     std::vector<std::unique_ptr<drivers::KernelDriverBridge>> bridges;
     Ref<AuditLogObject> audit_object;
 
@@ -296,6 +297,7 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
     // no retries, which would sleep on a scheduler thread.
     drivers::GuardOptions guard = drivers::default_guard_options(drivers::DriverKind::KeyValue);
     guard.retry.max_retries = 0;
+    kv_store = &(*kv_started)->store();
     kv = std::make_unique<drivers::GuardedDriver>(std::move(*kv_started), clock, sleeper, guard);
     observability->watch_driver("kv", *kv);
     audit_object = make_ref<AuditLogObject>(next_host_id(), "audit", *audit);
@@ -821,6 +823,10 @@ NodeStats Node::Parts::snapshot(bool latency) const {
 
 StagedKv* Node::staged_state() const {
     return m_parts->staged;
+}
+
+drivers::KvStore* Node::kv_store() const {
+    return m_parts->kv_store;
 }
 
 const NodePaths& Node::paths() const {

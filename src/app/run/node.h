@@ -24,6 +24,10 @@
 #include "base/result.h"
 #include "observe/value.h"
 
+namespace esta::drivers {
+class KvStore;
+}
+
 namespace esta::app::run {
 
 class StagedKv;
@@ -156,6 +160,9 @@ class Node {
     NodeObservability& observability();
     // The staged key-value store of a node consuming from Kafka (staged_kv.h), or null.
     StagedKv* staged_state() const;
+    // The key-value store the kv grants share (a replication checkpoint's state), or null
+    // before the processes started.
+    drivers::KvStore* kv_store() const;
     // Module name -> its SHA-256 (hex), as running now: a copy, safe while an upgrade runs.
     std::map<std::string, std::string> module_hashes() const;
     // Live upgrades of the node's modules (node_upgrade.h).

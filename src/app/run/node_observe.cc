@@ -61,6 +61,11 @@ observe::CircuitReading reading(drivers::CircuitState state) {
     return observe::CircuitReading::Open;
 }
 
+// esta_replication_primary_alone: 1 while a synchronous primary writes decisions without its
+// standby's acknowledgement (its standby timeout passed; docs/OPERATIONS.md).
+ESTA_GAUGE(kPrimaryAlone, "replication.primary_alone",
+           "1 while a synchronous primary writes decisions without its standby's acknowledgement.");
+
 }  // namespace
 
 struct NodeObservability::Parts {
@@ -193,6 +198,8 @@ void NodeObservability::watch_kernel(kernel::Kernel& kernel) {
 void NodeObservability::watch_replica(std::shared_ptr<const ReplicaReadings> readings) {
     m_parts->feeds.add_divergences("replica", "report",
                                    [readings] { return readings->divergences.load(); });
+    m_parts->feeds.add_gauge(kPrimaryAlone,
+                             [readings] { return readings->alone.load() ? 1.0 : 0.0; });
     m_parts->feeds.add_journal_lag("replication", [readings] {
         const i64 since = readings->oldest_unacknowledged_ns.load();
         if (since == 0) return 0.0;

@@ -45,6 +45,8 @@ struct ReplicaReadings {
     // steady_clock ns when the oldest entry the standby has not acknowledged was appended;
     // 0 when none waits.
     std::atomic<i64> oldest_unacknowledged_ns{0};
+    // A synchronous primary writing without its standby's acknowledgement (standby timeout).
+    std::atomic<bool> alone{false};
 };
 
 class NodeObservability {

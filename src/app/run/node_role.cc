@@ -91,6 +91,9 @@ struct NodeRole::Parts {
     std::unique_ptr<replication::ReplicationNode> replica;
     std::map<std::string, std::unique_ptr<FencedFile>, std::less<>> sinks;  // By sink name.
 
+    u64 checkpoint_every = 0;  // As run (0: the store takes no snapshot).
+    bool alone = false;        // Writing without the standby's acknowledgement (standby timeout).
+    u64 alone_periods = 0;
     u64 fed = 0;            // Events the source gave so far.
     u64 leading_epoch = 0;  // The epoch the sinks were fenced at; 0 while not leading.
     u64 written = 0;
@@ -122,6 +125,9 @@ struct NodeRole::Parts {
     Result<void> round();
     Result<void> lead(replication::Primary& primary);
     Result<void> release(replication::Primary& primary);
+    void watch_standby(replication::Primary& primary);
+    // Decisions are written only once the standby acknowledged them.
+    bool synchronous() const { return options.config.synchronous && !alone; }
     void publish(bool force);
     Error fenced(Error error);
 };
@@ -206,7 +212,9 @@ Result<void> NodeRole::Parts::lead(replication::Primary& primary) {
 
 Result<void> NodeRole::Parts::release(replication::Primary& primary) {
     i64 now = steady_ns();
-    while (!appended_at.empty() && appended_at.front().first <= primary.acknowledged()) {
+    // Alone, nothing is acknowledged: the samples are dropped, not kept until the standby is back.
+    u64 sampled = alone ? primary.last_sequence() : primary.acknowledged();
+    while (!appended_at.empty() && appended_at.front().first <= sampled) {
         u64 sample = static_cast<u64>(now - appended_at.front().second);
         if (ack_ns.size() < kLatencySamples) {
             ack_ns.push_back(sample);
@@ -217,7 +225,7 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
         appended_at.pop_front();
     }
     readings->oldest_unacknowledged_ns.store(appended_at.empty() ? 0 : appended_at.front().second);
-    u64 through = options.config.synchronous ? primary.acknowledged() : primary.last_sequence();
+    u64 through = synchronous() ? primary.acknowledged() : primary.last_sequence();
     auto& kept = machine.kept();
     bool none_kept = kept.empty() || kept.begin()->first > through;
     bool none_waiting = waiting.empty() || waiting.begin()->first > through;
@@ -251,6 +259,41 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
     return {};
 }
 
+// The standby timeout (docs/OPERATIONS.md, "A primary alone"): a synchronous primary whose
+// oldest unacknowledged event waited longer writes decisions without acknowledgements until
+// a connected standby is within one window of the journal's end again. Only when decisions are
+// written depends on the wall clock here, never what they are.
+void NodeRole::Parts::watch_standby(replication::Primary& primary) {
+    if (!options.config.synchronous || options.standby_timeout_ms == 0) return;
+    auto record = [&](std::string_view kind) {
+        (void)node.audit(
+            kind, {{"epoch", observe::Value::integer(i64(primary.epoch()))},
+                   {"acknowledged", observe::Value::integer(i64(primary.acknowledged()))},
+                   {"last_sequence", observe::Value::integer(i64(primary.last_sequence()))}});
+    };
+    if (alone) {
+        // Caught up: what the standby still lacks fits the window (while the source goes on
+        // it may never be zero). Those decisions are written already; a sequence is
+        // written once, so being synchronous again rewrites none.
+        if (!primary.connected() ||
+            primary.last_sequence() - primary.acknowledged() >= options.window)
+            return;
+        alone = false;
+        readings->alone.store(false);
+        record("replication.standby_caught_up");
+        publish(true);
+        return;
+    }
+    if (appended_at.empty()) return;
+    i64 waited = steady_ns() - appended_at.front().second;
+    if (waited < i64(options.standby_timeout_ms) * 1'000'000) return;
+    alone = true;
+    ++alone_periods;
+    readings->alone.store(true);
+    record("replication.primary_alone");
+    publish(true);
+}
+
 Result<void> NodeRole::Parts::round() {
     auto stepped = replica->step();
     if (!stepped) {
@@ -262,6 +305,7 @@ Result<void> NodeRole::Parts::round() {
         if (primary->fenced()) return fenced(Err(Status::Revoked, "role: fenced"));
         if (leading_epoch != primary->epoch()) ESTA_TRY(lead(*primary));
         admit_requests(*primary);
+        watch_standby(*primary);
         ESTA_TRY(release(*primary));
     }
     publish(false);
@@ -289,10 +333,28 @@ void NodeRole::Parts::publish(bool force) {
     field(out, "listen", options.listen);
     field(out, "peer", options.peer);
     field(out, "synchronous", options.config.synchronous ? 1 : 0);
+    field(out, "standby_timeout_ms", options.standby_timeout_ms);
+    field(out, "alone", alone ? 1 : 0);
+    field(out, "alone_periods", alone_periods);
+    field(out, "checkpoint_every", checkpoint_every);
+    if (primary) {
+        field(out, "checkpoint_sequence", primary->log().checkpoint_sequence());
+        field(out, "journal_tail", primary->log().tail().size());
+        field(out, "checkpoints_sent", primary->stats().checkpoints_sent);
+    } else if (standby) {
+        field(out, "checkpoint_sequence", standby->log().checkpoint_sequence());
+        field(out, "journal_tail", standby->log().tail().size());
+        field(out, "checkpoints_restored", standby->stats().checkpoints_restored);
+    }
     if (primary) {
         field(out, "last_sequence", primary->last_sequence());
         field(out, "acknowledged", primary->acknowledged());
         field(out, "lag_entries", primary->last_sequence() - primary->acknowledged());
+        // Synchronous with a full window: no event is admitted until the standby acknowledges.
+        field(out, "waiting_for_standby",
+              synchronous() && primary->last_sequence() - primary->acknowledged() >= options.window
+                  ? 1
+                  : 0);
         field(out, "connected", primary->connected() ? 1 : 0);
     } else if (standby) {
         field(out, "last_sequence", standby->last_sequence());
@@ -350,7 +412,15 @@ Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions option
     replica.listen = p.options.listen;
     replica.peer = p.options.peer;
     replica.config = p.options.config;
-    replica.config.checkpoint_every = 0;  // No kernel snapshot yet (role_machine.h).
+    if (!p.machine.checkpoints_supported()) {
+        // A store kept elsewhere (Redis) has no snapshot: a joining standby re-executes the
+        // journal from its first event, and the primary keeps all of it.
+        replica.config.checkpoint_every = 0;
+        (void)node.audit(
+            "replication.no_checkpoints",
+            {{"reason", observe::Value::text("the key-value store takes no snapshot")}});
+    }
+    p.checkpoint_every = replica.config.checkpoint_every;
     // A node that finds an epoch granted before starts as a standby, whatever its role: a
     // restarted primary rejoins as the standby of the node that took over (which waited
     // for the timeout first, so it wins), and leads itself only if no primary shows up.
@@ -385,7 +455,7 @@ Result<void> NodeRole::feed(std::string_view line, const std::function<bool()>& 
         auto* primary = p.replica->primary();
         if (primary != nullptr && p.leading_epoch == primary->epoch()) {
             if (p.fed <= primary->last_sequence()) return {};  // In the journal already.
-            if (!p.options.config.synchronous ||
+            if (!p.synchronous() ||
                 primary->last_sequence() - primary->acknowledged() < p.options.window) {
                 RoleEvent event{p.options.process, p.options.message_type, std::string(line)};
                 u64 sequence = ESTA_TRY(primary->append(encode_event(event)));

@@ -40,6 +40,9 @@ struct RoleOptions {
     std::string process;  // The events' process and message type.
     u32 message_type = 0x0010;
     u32 window = 1024;  // Events admitted and not yet acknowledged, at most.
+    // Synchronous: how long the primary waits for an acknowledgement before it writes
+    // decisions alone (0: it waits however long; docs/OPERATIONS.md).
+    u64 standby_timeout_ms = 0;
     u64 decide_timeout_ms = 60'000;
 };
 
@@ -51,6 +54,8 @@ struct RoleFlags {
     std::string listen;
     std::string lock_file;
     std::string witness_pg;
+    std::optional<u64> checkpoint_every;    // --checkpoint-every
+    std::optional<u32> standby_timeout_ms;  // --standby-timeout-ms
 };
 
 // The role this run plays: nullopt for a single node. Errors (Invalid, with what to fix):

@@ -1,5 +1,9 @@
 #include "app/run/role_machine.h"
 
+#include <cstring>
+
+#include "base/bytes.h"
+#include "drivers/kv_driver.h"
 #include "observe/crypto.h"
 
 namespace esta::app::run {
@@ -8,6 +12,7 @@ namespace {
 
 constexpr std::size_t kHeader = 6;  // u32 type, u16 process name length.
 constexpr std::string_view kFailed = "failed";
+constexpr char kSnapshotMagic[4] = {'E', 'R', 'S', '1'};
 
 void put_le(std::vector<u8>& out, u64 value, int bytes) {
     for (int i = 0; i < bytes; ++i)
@@ -65,9 +70,61 @@ Result<std::optional<replication::Digest>> RoleMachine::apply(
     return std::optional<replication::Digest>(digest);
 }
 
-Result<void> RoleMachine::restore(ByteSpan) {
-    return Err(Status::NotSupported,
-               "role: the kernel has no state snapshot; a standby re-executes from the start");
+bool RoleMachine::checkpoints_supported() const {
+    auto* store = m_node.kv_store();
+    return store != nullptr && store->snapshot().has_value();
+}
+
+// "ERS1", u64 forgotten_through, u32 kept count, per kept decision u64 sequence, u32 length,
+// sink, u32 length, line; then the key-value store's snapshot to the end.
+std::vector<u8> RoleMachine::snapshot() const {
+    auto* store = m_node.kv_store();
+    if (store == nullptr) return {};
+    auto kv = store->snapshot();
+    if (!kv) return {};
+    std::vector<u8> out(kSnapshotMagic, kSnapshotMagic + sizeof kSnapshotMagic);
+    put_le(out, m_forgotten_through, 8);
+    put_le(out, m_kept.size(), 4);
+    for (const auto& [sequence, decision] : m_kept) {
+        put_le(out, sequence, 8);
+        put_text(out, decision.sink);
+        put_text(out, decision.line);
+    }
+    out.insert(out.end(), kv->begin(), kv->end());
+    return out;
+}
+
+Result<void> RoleMachine::restore(ByteSpan state) {
+    auto* store = m_node.kv_store();
+    if (store == nullptr)
+        return Err(Status::NotSupported, "role: the node has no key-value store to restore");
+    if (state.empty())
+        return Err(Status::NotSupported,
+                   "role: the primary's key-value store takes no snapshot (Redis); run the pair "
+                   "on the embedded store for checkpoints");
+    ByteReader in(state);
+    auto magic = in.read_bytes(sizeof kSnapshotMagic);
+    if (!magic || std::memcmp(magic->data(), kSnapshotMagic, sizeof kSnapshotMagic) != 0)
+        return Err(Status::Malformed, "role: not a checkpoint of this node");
+    auto forgotten = in.read_u64_le();
+    auto count = in.read_u32_le();
+    // A kept decision takes at least 16 bytes: a count past that is refused, not allocated.
+    if (!forgotten || !count || *count > in.remaining() / 16)
+        return Err(Status::Malformed, "role: a checkpoint's header is bad");
+    std::map<u64, KeptDecision> kept;
+    for (u32 i = 0; i < *count; ++i) {
+        auto sequence = in.read_u64_le();
+        auto sink = read_text(in);
+        auto line = read_text(in);
+        if (!sequence || !sink || !line)
+            return Err(Status::Malformed, "role: a checkpoint's decision is truncated");
+        kept[*sequence] = KeptDecision{std::move(*sink), std::move(*line)};
+    }
+    auto kv = in.read_bytes(in.remaining());
+    ESTA_TRY(store->restore(*kv));
+    m_kept = std::move(kept);
+    m_forgotten_through = *forgotten;
+    return {};
 }
 
 }  // namespace esta::app::run

@@ -6,9 +6,14 @@
 // kept by sequence until the owner writes them where they land (node_role.h), so a promoted
 // standby can write those its old primary had not.
 //
-// The kernel has no snapshot of its state yet: snapshot() is empty and restore() refuses,
-// so the pair runs without checkpoints and a joining standby re-executes from the first
-// event (docs/OPERATIONS.md, "Run primary/standby").
+// A checkpoint (K-62) is what a decision depends on besides the event: the key-value store
+// the kv grants share (the ESTA module keeps its per-employee state there and nothing in
+// its own memory between messages), plus the decisions kept and not yet written, so a
+// standby that caught up from a checkpoint can still write them once promoted. The chain
+// hash and the sequence travel beside it (replication::Checkpoint); sinks are positioned by
+// sequence (fenced_file.h), so they need nothing. A module that kept state in its own
+// memory between messages would not be covered: the standby's digest comparison would
+// report the divergence.
 #pragma once
 
 #include <map>
@@ -43,8 +48,13 @@ class RoleMachine final : public replication::StateMachine {
     // decided. A handler that fails the event is an output too (no line).
     Result<std::optional<replication::Digest>> apply(
         const protocol::JournalRecord& record) override;
-    std::vector<u8> snapshot() const override { return {}; }
-    Result<void> restore(ByteSpan) override;
+    // Empty when the store takes no snapshot (Redis: checkpoints_supported() says so).
+    std::vector<u8> snapshot() const override;
+    // Errors: Malformed (not a snapshot() of this machine), NotSupported (the store keeps
+    // its state elsewhere); nothing changes then.
+    Result<void> restore(ByteSpan state) override;
+    // Whether the node's key-value store can be snapshot (the embedded one: yes).
+    bool checkpoints_supported() const;
 
     // Decisions not yet written, by sequence (at most `keep`: the oldest are forgotten).
     std::map<u64, KeptDecision>& kept() { return m_kept; }

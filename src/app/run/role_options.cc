@@ -38,6 +38,10 @@ Result<std::optional<RoleOptions>> role_options(const manifest::AppManifest& man
     options.config.heartbeat = i64{redundancy.heartbeat_ms} * protocol::kNanosPerMilli;
     options.config.timeout = i64{redundancy.timeout_ms} * protocol::kNanosPerMilli;
     options.config.synchronous = redundancy.synchronous;
+    options.config.checkpoint_every = flags.checkpoint_every.value_or(redundancy.checkpoint_every);
+    if (options.config.checkpoint_every == 0)
+        return Err(Status::Invalid, "--checkpoint-every is 1 or more journal entries");
+    options.standby_timeout_ms = flags.standby_timeout_ms.value_or(redundancy.standby_timeout_ms);
     options.process = !node.input_process.empty()  ? node.input_process
                       : manifest.processes.empty() ? std::string()
                                                    : manifest.processes.front().name;
