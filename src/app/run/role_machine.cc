@@ -19,6 +19,17 @@ void put_le(std::vector<u8>& out, u64 value, int bytes) {
         out.push_back(static_cast<u8>(value >> (8 * i)));
 }
 
+void put_text(std::vector<u8>& out, std::string_view text) {
+    put_le(out, text.size(), 4);
+    out.insert(out.end(), text.begin(), text.end());
+}
+
+Result<std::string> read_text(ByteReader& in) {
+    u32 length = ESTA_TRY(in.read_u32_le());
+    auto bytes = ESTA_TRY(in.read_bytes(length));
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
 }  // namespace
 
 protocol::JournalRecord encode_event(const RoleEvent& event) {
