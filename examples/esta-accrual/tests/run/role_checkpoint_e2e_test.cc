@@ -33,6 +33,11 @@ std::vector<std::string> source(std::int64_t events, const std::vector<std::stri
 
 using std::chrono::seconds;
 
+std::uint64_t restored(const fs::path& state) {
+    std::string text = role_of(state)["checkpoints_restored"].text;
+    return text.empty() ? 0 : std::stoull(text);
+}
+
 TEST_F(RolePair, K62_AStandbyJoiningLateCatchesUpFromACheckpointAndDecidesAsOneNodeWould) {
     constexpr std::int64_t kEvents = 3000;
     fs::path reference = m_dir / "reference.jsonl";
@@ -55,8 +60,8 @@ TEST_F(RolePair, K62_AStandbyJoiningLateCatchesUpFromACheckpointAndDecidesAsOneN
 
     // The standby gets the checkpoint at 1 000 and re-executes 24 entries, not 1 024.
     start(1, "standby", source(kEvents));
-    ASSERT_TRUE(wait_until(
-        [&] { return role_of(m_slots[1].state)["checkpoints_restored"].text == "1"; }, seconds(30)))
+    // (A checkpoint taken past what was shipped goes again: at least one.)
+    ASSERT_TRUE(wait_until([&] { return restored(m_slots[1].state) >= 1; }, seconds(30)))
         << read_text(m_dir / "node1.log");
     ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 2000; }, seconds(60)))
         << read_text(m_dir / "node0.log");
@@ -66,6 +71,7 @@ TEST_F(RolePair, K62_AStandbyJoiningLateCatchesUpFromACheckpointAndDecidesAsOneN
 
     // It takes over and decides the rest on the state the checkpoint gave it.
     ASSERT_GT(fail_over(0, 1), 0) << read_text(m_dir / "node1.log");
+    start(0, "primary", source(kEvents));  // Rejoins as its standby, from its checkpoint.
     ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= kEvents; }, seconds(60)))
         << read_text(m_dir / "node1.log");
     expect_each_decided_once(kEvents);
@@ -98,8 +104,10 @@ TEST_F(RolePair, K61_PastTheStandbyTimeoutThePrimaryWritesAloneUntilTheStandbyCa
     ASSERT_TRUE(
         wait_until([&] { return role_of(m_slots[0].state)["alone"].text == "0"; }, seconds(30)))
         << read_text(m_dir / "node1.log");
-    EXPECT_EQ(role_of(m_slots[1].state)["last_sequence"].text, std::to_string(kEvents));
-    EXPECT_EQ(role_of(m_slots[1].state)["checkpoints_restored"].text, "1");
+    ASSERT_TRUE(wait_until(
+        [&] { return role_of(m_slots[1].state)["last_sequence"].text == std::to_string(kEvents); },
+        seconds(30)));
+    EXPECT_GE(restored(m_slots[1].state), 1u);
     expect_each_decided_once(kEvents);
     std::string audit;
     for (const auto& entry : fs::recursive_directory_iterator(m_slots[0].state))
