@@ -143,7 +143,11 @@ bool FlightFilter::matches(const FlightEntry& entry) const {
 }
 
 FlightRecorder::FlightRecorder(const Clock& clock, FlightRecorderConfig config)
-    : m_clock(clock), m_config(std::move(config)), m_last_persist_ns(clock.now_ns()) {}
+    : m_clock(clock), m_config(std::move(config)), m_last_persist_ns(clock.now_ns()) {
+    if (m_config.crash_slots > 0) {
+        m_crash = std::make_unique<CrashRing>(m_config.crash_slots, m_config.crash_slot_bytes);
+    }
+}
 
 bool FlightRecorder::wanted_locked(const LogRecord& record) const {
     if (record.severity < m_config.min_severity) return false;
@@ -171,8 +175,33 @@ void FlightRecorder::write(const LogRecord& record) {
         if (auto text = std::get_if<std::string_view>(&field.value)) entry.bytes += text->size();
     }
     m_bytes += entry.bytes;
+    if (m_crash) keep_for_crash_locked(entry);
     m_entries.push_back(std::move(entry));
     evict_locked();
+}
+
+void FlightRecorder::keep_for_crash_locked(const FlightEntry& entry) {
+    m_crash_line.clear();
+    with_record(entry, [&](const LogRecord& record) { append_json_line(m_crash_line, record); });
+    if (m_crash->push(m_crash_line)) return;
+    // Too long for a slot: the start of the message (JSON escaping grows a byte to at most
+    // six), cut on a UTF-8 boundary, and a mark instead of the fields.
+    const std::size_t room = m_crash->slot_bytes() > 256 ? (m_crash->slot_bytes() - 256) / 6 : 0;
+    std::size_t cut = std::min(room, entry.message.size());
+    while (cut > 0 && cut < entry.message.size() &&
+           (static_cast<u8>(entry.message[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    std::vector<Field> mark{Field("truncated", true)};
+    const LogRecord shortened{entry.timestamp_ns,
+                              entry.severity,
+                              Category(entry.category, entry.category_detail),
+                              entry.pid,
+                              std::string_view(entry.message).substr(0, cut),
+                              mark};
+    m_crash_line.clear();
+    append_json_line(m_crash_line, shortened);
+    (void)m_crash->push(m_crash_line);  // A detail too long for a slot: left out.
 }
 
 void FlightRecorder::evict_locked() {

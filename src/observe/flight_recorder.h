@@ -3,10 +3,13 @@
 // crash report can say what led up to it. It is a LogSink: add it to the Logger.
 //
 // Persistence is explicit: the app calls persist_if_due() from its housekeeping loop (every
-// 60 s by default) and dump() from its crash path. Nothing here installs a signal handler.
+// 60 s by default) and dump() from its crash path. For a crash of the process itself the
+// recorder keeps a crash ring (config.crash_slots) that fatal_signal.h writes out from a
+// signal handler; nothing here installs one.
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,6 +18,7 @@
 #include "base/bytes.h"
 #include "base/result.h"
 #include "observe/clock.h"
+#include "observe/crash_ring.h"
 #include "observe/log.h"
 
 namespace esta::observe {
@@ -26,6 +30,11 @@ struct FlightRecorderConfig {
     // Categories kept; empty keeps every category. Driver entries match on kind only.
     std::vector<CategoryKind> categories;
     i64 persist_interval_ns = 60'000'000'000;
+    // The crash copy (crash_ring.h): the newest `crash_slots` entries as JSON lines of at
+    // most `crash_slot_bytes` (a longer entry keeps its message's start and no fields).
+    // 0 slots: none.
+    std::size_t crash_slots = 0;
+    std::size_t crash_slot_bytes = 1024;
 };
 
 // An entry, owning its text.
@@ -74,6 +83,8 @@ class FlightRecorder final : public LogSink {
     std::vector<FlightEntry> snapshot(const FlightFilter& filter = {}) const;
     std::size_t size() const;
     std::size_t memory_used() const;
+    // Null when config.crash_slots is 0.
+    const CrashRing* crash_ring() const { return m_crash.get(); }
     u64 evicted() const;
 
     // Appends the selected entries in `format` to `out`.
@@ -88,6 +99,7 @@ class FlightRecorder final : public LogSink {
   private:
     bool wanted_locked(const LogRecord& record) const;
     void evict_locked();
+    void keep_for_crash_locked(const FlightEntry& entry);
 
     const Clock& m_clock;
     FlightRecorderConfig m_config;
@@ -97,6 +109,8 @@ class FlightRecorder final : public LogSink {
     u64 m_next_id = 1;
     u64 m_evicted = 0;
     i64 m_last_persist_ns;
+    std::unique_ptr<CrashRing> m_crash;
+    std::string m_crash_line;  // Reused, so a write does not allocate for it each time.
 };
 
 // Reads a binary export back (for tools and tests). Malformed or NotSupported (newer

@@ -13,6 +13,7 @@
 #include "kernel/observe_clock.h"
 #include "kernel/observer_bridge.h"
 #include "kernel/realtime/miss_policy.h"
+#include "observe/fatal_signal.h"
 #include "observe/kernel_telemetry.h"
 #include "observe/trace/batch_span_processor.h"
 #include "observe/trace/id_source.h"
@@ -93,6 +94,7 @@ struct NodeObservability::Parts {
     std::unique_ptr<observe::KernelTelemetry> telemetry;
     std::unique_ptr<kernel::ObservedCapabilityAudit> capability_audit;
     std::unique_ptr<GuestLog> guest_log;
+    std::unique_ptr<observe::FatalSignalDump> fatal_dump;
 
     std::mutex mutex;
     std::condition_variable wake;
@@ -128,6 +130,9 @@ Result<std::unique_ptr<NodeObservability>> NodeObservability::start(
     observe::AuditSink* audit) {
     auto parts = std::make_unique<Parts>(std::move(options), clock);
     Parts& p = *parts;
+    if (p.options.dump_on_fatal_signal && p.options.recorder.crash_slots == 0) {
+        p.options.recorder.crash_slots = kFlightFatalEntries;
+    }
     p.recorder =
         &p.logger.add_sink(std::make_unique<observe::FlightRecorder>(p.clock, p.options.recorder));
     if (!config.otlp_endpoint.empty()) {
@@ -150,6 +155,10 @@ Result<std::unique_ptr<NodeObservability>> NodeObservability::start(
     p.guest_log = std::make_unique<GuestLog>(p.logger);
     std::error_code error;
     fs::create_directories(p.options.data_dir, error);
+    if (p.options.dump_on_fatal_signal) {
+        p.fatal_dump = ESTA_TRY(observe::FatalSignalDump::install(
+            *p.recorder->crash_ring(), p.options.data_dir, kFlightFatalFile));
+    }
     p.housekeeping = std::thread([&p] { p.housekeep(); });
     return std::unique_ptr<NodeObservability>(new NodeObservability(std::move(parts)));
 }

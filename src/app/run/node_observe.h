@@ -4,7 +4,9 @@
 // otlp_endpoint (O-4; the export runs on its own thread and drops with a counter), the O-5
 // families for the node's /metrics, and the flight recorder (O-3): the last 10 000 entries /
 // 10 MiB at info and above, written to DATA_DIR/flight-recorder.jsonl every 60 s and at stop,
-// and to DATA_DIR/flight-recorder-crash.jsonl when a process crashes or the node fails.
+// and to DATA_DIR/flight-recorder-crash.jsonl when a process crashes or the node fails; when
+// the node's own process dies of a fatal signal, its newest 1024 entries go to
+// DATA_DIR/flight-recorder-fatal.jsonl from the signal handler (observe/fatal_signal.h).
 #pragma once
 
 #include <atomic>
@@ -28,11 +30,16 @@ namespace esta::app::run {
 
 inline constexpr const char* kFlightRecorderFile = "flight-recorder.jsonl";
 inline constexpr const char* kFlightCrashFile = "flight-recorder-crash.jsonl";
+inline constexpr const char* kFlightFatalFile = "flight-recorder-fatal.jsonl";
+inline constexpr std::size_t kFlightFatalEntries = 1024;
 
 struct NodeObserveOptions {
     std::string service_name;  // The resource's service.name in exported spans.
     std::string data_dir;      // Where the flight recorder is written.
     observe::FlightRecorderConfig recorder{};
+    // Dump the recorder's newest kFlightFatalEntries entries when the process dies of
+    // SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGABRT (keeps a crash ring of that many entries).
+    bool dump_on_fatal_signal = true;
     // How often the housekeeping thread looks for a crash to dump (wall clock; the dump's
     // content does not depend on it).
     i64 poll_ms = 100;

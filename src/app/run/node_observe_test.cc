@@ -3,6 +3,9 @@
 // journal lag and replica divergences reach /metrics (O-5).
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +90,29 @@ TEST(NodeObserveFiles, O3_ANodeFailureDumpsTheRecorderWithTheFatalEntry) {
     const std::string dump = read_text(dir / kFlightCrashFile);
     EXPECT_NE(dump.find("\"severity\":\"fatal\""), std::string::npos) << dump;
     EXPECT_NE(dump.find("the journal stopped: disk full"), std::string::npos) << dump;
+    fs::remove_all(dir);
+}
+
+TEST(NodeObserveFiles, O3_AFatalSignalInTheNodeDumpsTheRecorderIntoTheStateDir) {
+    const fs::path dir = scratch("esta_flight_signal");
+    // A forked child runs the node's observability, logs, and dies of SIGSEGV.
+    EXPECT_EXIT(
+        {
+            const rlimit no_core{0, 0};
+            ::setrlimit(RLIMIT_CORE, &no_core);
+            protocol::ManualClock clock(1'700'000'000'000'000'000);
+            auto observing = NodeObservability::start({}, {"test", dir.string()}, clock, nullptr);
+            if (!observing) std::_Exit(2);
+            (*observing)
+                ->log()
+                .log(observe::Severity::Warning, observe::CategoryKind::Kernel, "the last words");
+            ::raise(SIGSEGV);
+            std::_Exit(3);
+        },
+        ::testing::KilledBySignal(SIGSEGV), "");
+    const std::string dump = read_text(dir / kFlightFatalFile);
+    EXPECT_NE(dump.find("\"message\":\"the last words\""), std::string::npos) << dump;
+    EXPECT_NE(dump.find("\"message\":\"fatal signal SIGSEGV\""), std::string::npos) << dump;
     fs::remove_all(dir);
 }
 
