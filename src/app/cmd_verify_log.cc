@@ -1,13 +1,15 @@
-// `estalogic verify-log PATH [--key PUB] [--checkpoints EXPORTED]`: checks an audit log's hash
-// chain, signed checkpoints and Merkle roots (REQUIREMENTS O-2) and prints OK with counts,
-// or the first bad record and why.
+// `estalogic verify-log PATH [--key PUB] [--checkpoints FILE | --checkpoints-postgres DB]`: checks
+// an audit log's hash chain, signed checkpoints and Merkle roots (REQUIREMENTS O-2) and prints OK
+// with counts, or the first bad record and why.
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "app/commands.h"
+#include "app/run/pg_checkpoints.h"
 #include "observe/audit_verify.h"
+#include "protocol/clock.h"
 
 namespace esta::app {
 namespace {
@@ -20,6 +22,8 @@ struct VerifyLogOptions {
     std::string path;
     std::string key;
     std::string checkpoints;
+    std::string postgres;  // libpq conninfo of the checkpoint export table's database.
+    std::string checkpoints_table = "audit_checkpoints";
     bool allow_open_tail = false;
 };
 
@@ -46,6 +50,32 @@ const char* advice(observe::AuditFinding finding) {
     }
 }
 
+// The checkpoints the log's key signed, from the node's PostgreSQL export table: the key is
+// --key's, or the log's own (a first pass over the log finds it).
+Result<std::vector<observe::SignedCheckpoint>> checkpoints_in_postgres(
+    const VerifyLogOptions& options, const observe::AuditVerifyOptions& verify_options) {
+    const std::string& table = options.checkpoints_table;
+    bool named = !table.empty() && table.size() <= 63 && !(table[0] >= '0' && table[0] <= '9');
+    for (char c : table)
+        named = named && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (!named) return Err(Status::Invalid, "verify.checkpoints_table_not_a_name");
+    observe::PublicKeyBytes key{};
+    if (verify_options.trusted_key) {
+        key = verify_options.trusted_key->bytes();
+    } else {
+        observe::AuditVerifyOptions first = verify_options;
+        first.allow_open_tail = true;
+        auto report = ESTA_TRY(observe::verify_audit_log(options.path, first));
+        if (!report.state.key) return Err(Status::NotFound, "verify.log_names_no_key");
+        key = *report.state.key;
+    }
+    drivers::PgConfig config;
+    config.conninfo = options.postgres;
+    config.pool_max = 1;
+    protocol::SystemClock clock;
+    return run::read_pg_checkpoints(config, table, key, clock);
+}
+
 int run_verify_log(const VerifyLogOptions& options) {
     observe::AuditVerifyOptions verify_options;
     verify_options.allow_open_tail = options.allow_open_tail;
@@ -62,13 +92,18 @@ int run_verify_log(const VerifyLogOptions& options) {
         }
         verify_options.trusted_key = std::move(*key);
     }
-    if (!options.checkpoints.empty()) {
-        auto exported = observe::read_exported_checkpoints(options.checkpoints);
+    if (!options.checkpoints.empty() || !options.postgres.empty()) {
+        auto exported = options.postgres.empty()
+                            ? observe::read_exported_checkpoints(options.checkpoints)
+                            : checkpoints_in_postgres(options, verify_options);
         if (!exported) {
-            std::fprintf(stderr,
-                         "error: cannot read exported checkpoints from %s (%s).\nPass the file "
-                         "the node's checkpoint exporter writes.\n",
-                         options.checkpoints.c_str(), exported.error().to_string().c_str());
+            std::fprintf(
+                stderr,
+                "error: cannot read exported checkpoints from %s (%s).\nPass the file "
+                "the node's checkpoint exporter writes, or the PostgreSQL database "
+                "it exports to (--checkpoints-postgres CONNINFO).\n",
+                options.postgres.empty() ? options.checkpoints.c_str() : options.postgres.c_str(),
+                exported.error().to_string().c_str());
             return exported.error().code == Status::NotFound ? kExitNoInput : kExitDataError;
         }
         verify_options.exported = std::move(*exported);
@@ -104,6 +139,7 @@ void register_verify_log_command(CLI::App& root, CommandContext& context) {
         "  estalogic verify-log /var/lib/estalogic/audit --key audit.key.pub\n"
         "  estalogic verify-log /var/lib/estalogic/audit --key audit.key.pub \\\n"
         "      --checkpoints /mnt/offsite/checkpoints.exp\n"
+        "  estalogic verify-log var/audit --checkpoints-postgres \"host=db.internal dbname=esta\"\n"
         "  estalogic verify-log audit/audit-00000000000000010000.seg --allow-open-tail\n"
         "Exit codes: 0 OK; 1 the log is bad; 2 usage error; 65 a key or export file is not\n"
         "usable; 66 a file cannot be read.\n");
@@ -113,6 +149,12 @@ void register_verify_log_command(CLI::App& root, CommandContext& context) {
                         "The node's public key (PEM); without it the log's own key is trusted");
     command->add_option("--checkpoints", options->checkpoints,
                         "Checkpoints exported off the node: detects truncation and re-signing");
+    auto* postgres = command->add_option(
+        "--checkpoints-postgres", options->postgres,
+        "Instead, the PostgreSQL database the node exports them to (libpq conninfo)");
+    postgres->excludes("--checkpoints");
+    command->add_option("--checkpoints-table", options->checkpoints_table,
+                        "Its table (default audit_checkpoints)");
     command->add_flag("--allow-open-tail", options->allow_open_tail,
                       "Accept records after the last checkpoint (a running or crashed node)");
     command->callback([options, &context] { context.exit_code = run_verify_log(*options); });

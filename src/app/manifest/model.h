@@ -198,6 +198,8 @@ struct Ingress {
     std::vector<IngressRoute> routes;
 };
 
+enum class CheckpointExport : u8 { None, File, Postgres };
+
 struct Observability {
     bool http_enabled = true;
     HttpEndpoint http = HttpEndpoint::local(9464);
@@ -207,6 +209,11 @@ struct Observability {
     std::string audit_dir;                   // Absolute.
     drivers::SecretRef audit_signing_key{};  // Source::File only (a PEM private key).
     u32 checkpoint_every = 10'000;
+    // Where each signed checkpoint is copied off the node (O-2): PostgreSQL by default when
+    // [drivers.sql] is, otherwise nowhere unless chosen.
+    CheckpointExport checkpoint_export = CheckpointExport::None;
+    std::string checkpoint_file;  // Absolute; "": DATA_DIR/audit-checkpoints.exp.
+    std::string checkpoint_table = "audit_checkpoints";
     std::string trace_sampler = "parent-based";
     double trace_ratio = 1.0;
     std::string otlp_endpoint;

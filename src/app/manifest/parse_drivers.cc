@@ -60,24 +60,6 @@ std::string lower(std::string_view text) {
     return result;
 }
 
-// A topic, group or table name: 1 to 63 of a-z, 0-9, '_', '-' (no '-' in a table name), not
-// starting with a digit, so it needs no quoting in SQL or in a Kafka request.
-std::optional<std::string> read_identifier(TableReader& table, std::string_view key) {
-    auto name = table.string(key);
-    if (!name) return std::nullopt;
-    bool sql = key == "decisions_table";
-    bool ok = !name->empty() && name->size() <= 63 && !((*name)[0] >= '0' && (*name)[0] <= '9');
-    for (char c : *name)
-        ok = ok &&
-             ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c == '-' && !sql));
-    if (!ok) {
-        table.error(key, in_quotes(*name) + " is not a name; allowed: 1 to 63 of a-z, 0-9, '_'" +
-                             (sql ? "" : ", '-'") + ", not starting with a digit");
-        return std::nullopt;
-    }
-    return name;
-}
-
 Nanos millis(i64 ms) {
     return ms * kNanosPerMilli;
 }
@@ -204,6 +186,22 @@ DriverBackend parse_driver_slot(ParseContext& context, TableReader& drivers, std
 }
 
 }  // namespace
+
+std::optional<std::string> read_identifier(TableReader& table, std::string_view key) {
+    auto name = table.string(key);
+    if (!name) return std::nullopt;
+    bool sql = key.ends_with("_table");
+    bool ok = !name->empty() && name->size() <= 63 && !((*name)[0] >= '0' && (*name)[0] <= '9');
+    for (char c : *name)
+        ok = ok &&
+             ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (c == '-' && !sql));
+    if (!ok) {
+        table.error(key, in_quotes(*name) + " is not a name; allowed: 1 to 63 of a-z, 0-9, '_'" +
+                             (sql ? "" : ", '-'") + ", not starting with a digit");
+        return std::nullopt;
+    }
+    return name;
+}
 
 bool check_protected_file(ParseContext& context, TableReader& table, std::string_view key,
                           const std::string& path) {

@@ -146,6 +146,7 @@ void parse_observability(ParseContext& context, TableReader& root) {
     }
     if (auto every = reader.integer("checkpoint_every", 1, 10'000'000))
         observability.checkpoint_every = static_cast<u32>(*every);
+    parse_checkpoint_export(context, reader);
 
     if (const auto* http = reader.table("http")) {
         TableReader http_reader(*http, reader.child_path("http"), context.reporter);

@@ -388,6 +388,20 @@ toml::table to_toml(const AppManifest& manifest) {
     observe_table.insert_or_assign("audit_dir", observability.audit_dir);
     put_secret(observe_table, "audit_signing_key", observability.audit_signing_key);
     observe_table.insert_or_assign("checkpoint_every", i64{observability.checkpoint_every});
+    switch (observability.checkpoint_export) {
+        case CheckpointExport::None:
+            observe_table.insert_or_assign("checkpoint_export", "none");
+            break;
+        case CheckpointExport::File:
+            observe_table.insert_or_assign("checkpoint_export", "file");
+            if (!observability.checkpoint_file.empty())
+                observe_table.insert_or_assign("checkpoint_file", observability.checkpoint_file);
+            break;
+        case CheckpointExport::Postgres:
+            observe_table.insert_or_assign("checkpoint_export", "postgres");
+            observe_table.insert_or_assign("checkpoint_table", observability.checkpoint_table);
+            break;
+    }
     toml::table http = http_table(observability.http);
     http.insert_or_assign("enabled", observability.http_enabled);
     put_secret(http, "token", observability.metrics_token);

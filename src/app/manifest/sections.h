@@ -57,6 +57,14 @@ void parse_ingress(ParseContext& context, TableReader& root);
 // [journal]: segment size and retention (parse_journal.cc).
 void parse_journal(ParseContext& context, TableReader& root);
 
+// [observability] checkpoint_export, checkpoint_file, checkpoint_table (parse_checkpoints.cc);
+// after [drivers], whose sql backend sets the default.
+void parse_checkpoint_export(ParseContext& context, TableReader& observability);
+
+// A topic, group or table name (a key ending in "_table": no '-'): 1 to 63 of a-z, 0-9, '_',
+// '-', not starting with a digit, so it needs no quoting in SQL or in a Kafka request.
+std::optional<std::string> read_identifier(TableReader& table, std::string_view key);
+
 // A grant table under processes.NAME.grants.
 void parse_grant(ParseContext& context, TableReader& grant, ProcessSpec& process,
                  GrantSpec& result);

@@ -40,12 +40,14 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
                     "where every node of the group sees them; set [drivers.kv] backend = "
                     "\"redis\""));
     }
-    if (postgres && !kafka) {
+    if (postgres && !kafka &&
+        manifest.observability.checkpoint_export != manifest::CheckpointExport::Postgres) {
         problems.push_back(
             refusal(manifest,
                     "drivers.sql: PostgreSQL stores the decisions of events consumed from "
-                    "Kafka; set [drivers.topics] backend = \"kafka\" with an input topic, or "
-                    "remove [drivers.sql]"));
+                    "Kafka and the audit checkpoints; set [drivers.topics] backend = \"kafka\" "
+                    "with an input topic, or [observability] checkpoint_export = \"postgres\", "
+                    "or remove [drivers.sql]"));
     }
     if (problems.size() != before) return Err(Status::NotSupported, "run.drivers_not_supported");
     return {};
