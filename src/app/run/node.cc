@@ -17,7 +17,9 @@
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
 #include "app/run/journal_retention.h"
+#include "app/run/node_checkpoints.h"
 #include "app/run/node_drivers.h"
+#include "app/run/node_grants.h"
 #include "app/run/node_journal.h"
 #include "app/run/node_lockstep.h"
 #include "app/run/node_observe.h"
@@ -172,6 +174,7 @@ struct Node::Parts {
     std::unique_ptr<drivers::Driver> kv;
     StagedKv* staged = nullptr;            // kv's store, for a node consuming from Kafka.
     drivers::KvStore* kv_store = nullptr;  // kv's store, for a checkpoint's snapshot.
+    std::unique_ptr<NodeGrantDrivers> grant_drivers;  // sql and topic grants (node_grants.h).
     std::vector<std::unique_ptr<drivers::KernelDriverBridge>> bridges;
     Ref<AuditLogObject> audit_object;
 
@@ -251,7 +254,8 @@ Result<void> Node::Parts::open_files() {
     audit_options.node = manifest.name;
     audit_options.checkpoint_every = manifest.observability.checkpoint_every;
     audit_log =
-        ESTA_TRY(observe::AuditLog::open(audit_options, std::move(key), wall_clock, nullptr));
+        ESTA_TRY(observe::AuditLog::open(audit_options, std::move(key), wall_clock,
+                                         ESTA_TRY(checkpoint_exporter(manifest, paths, clock))));
     audit = std::make_unique<AuditBridge>(*audit_log);
 
     protocol::JournalOptions journal_options;
@@ -267,12 +271,15 @@ Result<void> Node::Parts::open_files() {
 }
 
 Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& grant) {
-    if (const auto* kv_grant = std::get_if<manifest::KvGrant>(&grant.resource)) {
+    auto driven = grant_drivers->for_grant(grant);
+    if (const auto* kv_grant = std::get_if<manifest::KvGrant>(&grant.resource))
+        driven = std::make_pair(kv.get(), drivers::Scope{grant.name, kv_grant->scope});
+    if (driven) {
+        drivers::Driver& driver = *driven->first;
         ObjectId id = next_host_id();
         bridges.push_back(std::make_unique<drivers::KernelDriverBridge>(
-            *kv, drivers::Scope{grant.name, kv_grant->scope}, id, drivers::clock_time(clock),
-            clock));
-        auto port = ESTA_TRY(DriverPort::create(id, drivers::port_object_type(kv->kind()),
+            driver, driven->second, id, drivers::clock_time(clock), clock));
+        auto port = ESTA_TRY(DriverPort::create(id, drivers::port_object_type(driver.kind()),
                                                 grant.name, *bridges.back()));
         return Ref<KernelObject>(port);
     }
@@ -300,6 +307,8 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
     kv_store = &(*kv_started)->store();
     kv = std::make_unique<drivers::GuardedDriver>(std::move(*kv_started), clock, sleeper, guard);
     observability->watch_driver("kv", *kv);
+    grant_drivers = ESTA_TRY(
+        NodeGrantDrivers::start(manifest, paths.data_dir, clock, sleeper, files, audit_log.get()));
     audit_object = make_ref<AuditLogObject>(next_host_id(), "audit", *audit);
 
     // Sinks: one endpoint each, read by the drain thread.
@@ -372,12 +381,11 @@ Result<void> Node::Parts::start_processes(Diagnostics& problems) {
             if (std::holds_alternative<manifest::EndpointGrant>(grant.resource)) continue;
             auto object = grant_object(grant);
             if (!object) {
-                problems.push_back(
-                    problem(manifest.path + ":" + std::to_string(grant.where.line) +
-                            ": processes." + process.name + ".grants." + grant.name + ": " +
-                            std::string(manifest::grant_kind_name(grant.resource)) +
-                            " grants are not run by `estalogic run` yet; allowed here: kv, audit, "
-                            "sink, endpoint"));
+                problems.push_back(problem(manifest.path + ":" + std::to_string(grant.where.line) +
+                                           ": processes." + process.name + ".grants." + grant.name +
+                                           ": " +
+                                           std::string(manifest::grant_kind_name(grant.resource)) +
+                                           " grant: " + object.error().to_string()));
                 return object.error();
             }
             spec.grants.push_back(kernel::GrantSpec{grant.name, *object, grant.rights.rights});
@@ -596,6 +604,8 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     ESTA_TRY(p.start_processes(problems));
     p.upgrade = p.make_upgrade();
     ESTA_TRY(p.kernel->start());
+    for (const auto& process : manifest.processes)
+        ESTA_TRY(p.grant_drivers->consume(*p.kernel, process, p.pids.at(process.name).front()));
     p.identity.app = manifest.name;
     p.identity.pid = static_cast<i64>(getpid());
     p.identity.started_unix_ms = p.clock.now_ns() / kNanosPerMilli;
@@ -683,6 +693,7 @@ Result<void> Node::stop() {
     p.drain_stop = true;
     if (p.drain_thread.joinable()) p.drain_thread.join();
     if (p.kernel) p.kernel->shutdown();
+    if (p.grant_drivers) p.grant_drivers->stop();
     if (p.observability) p.observability->stop();
     Result<void> outcome = {};
     for (auto& sink : p.sinks) {

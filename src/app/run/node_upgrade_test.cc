@@ -4,15 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "app/manifest/manifest.h"
 #include "app/run/node.h"
+#include "app/run/node_test_support.h"
 #include "app/run/node_upgrade.h"
 #include "kernel/runtime/guest_test.h"
 #include "observe/crypto.h"
@@ -20,35 +18,6 @@
 
 namespace esta::app::run {
 namespace {
-
-namespace fs = std::filesystem;
-
-// A reactive module that sends each event back to its sink "out"; `version` only makes
-// the bytes (and so the SHA-256) differ.
-std::string echo_source(const std::string& version) {
-    return R"(#include "estalogic_manifest.h"
-// clang-format off
-ESTA_MANIFEST(
-    ESTA_M_MAP(4)
-    ESTA_M_KEY("abi") ESTA_M_I64(1)
-    ESTA_M_KEY("name") ESTA_M_TEXT("echo")
-    ESTA_M_KEY("version") ESTA_M_TEXT(")" +
-           version + R"(")
-    ESTA_M_KEY("exports") ESTA_M_TEXT("reactive"));
-// clang-format on
-static char event[256];
-__attribute__((export_name("estalogic_handle"))) esta_i32 estalogic_handle(void) {
-    esta_info info;
-    esta_i32 n = esta_recv(ESTA_RECV_POLL, 0, event, sizeof event, &info);
-    if (n < 0) return n;
-    if (info.type == ESTA_MSG_SYSTEM_SHUTDOWN) return 0;
-    esta_handle out = esta_cap_lookup("out", 3);
-    if (out < 0) return out;
-    esta_i64 sent = esta_send(out, 0x20, event, (esta_u32)n, 0, 0, 0);
-    return sent < 0 ? (esta_i32)sent : 0;
-}
-)";
-}
 
 constexpr const char* kManifest = R"([app]
 manifest_version = 1
@@ -72,39 +41,22 @@ children = ["echo"]
 data_dir = "data"
 )";
 
-class NodeUpgradeRace : public kernel::testing::GuestTest {
-  protected:
-    void TearDown() override { fs::remove_all(m_dir); }
-    fs::path m_dir =
-        fs::path(::testing::TempDir()) / ("esta_upgrade_race_" + std::to_string(::getpid()));
-};
+class NodeUpgradeRace : public kernel::testing::GuestTest {};
 
 TEST_F(NodeUpgradeRace, V2_ModuleHashesReadWhileALiveUpgradeSwapsThem) {
-    std::vector<u8> first = m_compiler.build_bytes("echo_v1", echo_source("1.0.0"));
-    std::vector<u8> second = m_compiler.build_bytes("echo_v2", echo_source("2.0.0"));
+    std::vector<u8> first = m_compiler.build_bytes("echo_v1", testing::echo_source("1.0.0"));
+    std::vector<u8> second = m_compiler.build_bytes("echo_v2", testing::echo_source("2.0.0"));
     if (m_compiler.toolchain_missing()) GTEST_SKIP() << m_compiler.log();
     ASSERT_FALSE(first.empty()) << m_compiler.log();
     ASSERT_FALSE(second.empty()) << m_compiler.log();
     const std::string first_sha = observe::to_hex(observe::sha256(first));
     const std::string second_sha = observe::to_hex(observe::sha256(second));
 
-    fs::create_directories(m_dir);
-    std::ofstream(m_dir / "echo.wasm", std::ios::binary)
-        .write(reinterpret_cast<const char*>(first.data()),
-               static_cast<std::streamsize>(first.size()));
-    const std::string path = (m_dir / "app.toml").string();
-    std::ofstream(path) << kManifest;
-    auto parsed = manifest::parse_manifest_file(path);
-    ASSERT_TRUE(parsed.manifest) << to_string(parsed.errors);
-    NodeOptions options;
-    options.state_dir = (m_dir / "state").string();
-    options.threads = 1;
-    options.http = false;
-    options.message_type = 0x0010;
-    Diagnostics problems;
-    auto node = Node::start(*parsed.manifest, options, problems);
-    ASSERT_TRUE(node) << to_string(problems);
-    ASSERT_EQ((*node)->module_hashes().at("echo"), first_sha);
+    testing::NodeFolder folder("esta_upgrade_race");
+    folder.write("echo.wasm", first);
+    std::unique_ptr<Node> node = folder.start(kManifest);
+    ASSERT_TRUE(node);
+    ASSERT_EQ(node->module_hashes().at("echo"), first_sha);
 
     // One thread reads as fast as it can; the other upgrades back and forth, deciding an
     // event between upgrades.
@@ -113,7 +65,7 @@ TEST_F(NodeUpgradeRace, V2_ModuleHashesReadWhileALiveUpgradeSwapsThem) {
     std::atomic<u64> reads{0};
     std::thread reader([&] {
         while (!done.load()) {
-            auto hashes = (*node)->module_hashes();
+            auto hashes = node->module_hashes();
             if (hashes.size() == 1) seen.insert(hashes.begin()->second);
             reads.fetch_add(1);
         }
@@ -123,7 +75,7 @@ TEST_F(NodeUpgradeRace, V2_ModuleHashesReadWhileALiveUpgradeSwapsThem) {
     for (; upgrades < kUpgrades; ++upgrades) {
         Diagnostics said;
         const std::vector<u8>& next = upgrades % 2 == 0 ? second : first;
-        auto upgraded = (*node)->upgrades().upgrade(UpgradeRequest{"echo", next, "", "test"}, said);
+        auto upgraded = node->upgrades().upgrade(UpgradeRequest{"echo", next, "", "test"}, said);
         if (!upgraded) {
             ADD_FAILURE() << to_string(said);
             break;
@@ -132,7 +84,7 @@ TEST_F(NodeUpgradeRace, V2_ModuleHashesReadWhileALiveUpgradeSwapsThem) {
         for (u64 from = reads.load(); reads.load() < from + 2;)
             std::this_thread::yield();
         std::string line = R"({"v":1,"id":"e)" + std::to_string(upgrades) + R"("})";
-        auto decided = (*node)->call("echo", 0x0010, line, 30'000);
+        auto decided = node->call("echo", 0x0010, line, 30'000);
         if (!decided) {
             ADD_FAILURE() << decided.error().to_string();
             break;
@@ -143,8 +95,8 @@ TEST_F(NodeUpgradeRace, V2_ModuleHashesReadWhileALiveUpgradeSwapsThem) {
 
     ASSERT_EQ(upgrades, kUpgrades);
     EXPECT_EQ(seen, (std::set<std::string>{first_sha, second_sha}));
-    EXPECT_EQ((*node)->module_hashes().at("echo"), first_sha);  // An even number of swaps.
-    EXPECT_TRUE((*node)->stop());
+    EXPECT_EQ(node->module_hashes().at("echo"), first_sha);  // An even number of swaps.
+    EXPECT_TRUE(node->stop());
 }
 
 }  // namespace
