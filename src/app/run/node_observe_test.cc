@@ -96,20 +96,19 @@ TEST(NodeObserveFiles, O3_ANodeFailureDumpsTheRecorderWithTheFatalEntry) {
 TEST(NodeObserveFiles, O3_AFatalSignalInTheNodeDumpsTheRecorderIntoTheStateDir) {
     const fs::path dir = scratch("esta_flight_signal");
     // A forked child runs the node's observability, logs, and dies of SIGSEGV.
-    EXPECT_EXIT(
-        {
-            const rlimit no_core{0, 0};
-            ::setrlimit(RLIMIT_CORE, &no_core);
-            protocol::ManualClock clock(1'700'000'000'000'000'000);
-            auto observing = NodeObservability::start({}, {"test", dir.string()}, clock, nullptr);
-            if (!observing) std::_Exit(2);
-            (*observing)
-                ->log()
-                .log(observe::Severity::Warning, observe::CategoryKind::Kernel, "the last words");
-            ::raise(SIGSEGV);
-            std::_Exit(3);
-        },
-        ::testing::KilledBySignal(SIGSEGV), "");
+    auto log_and_crash = [&dir] {
+        const rlimit no_core{0, 0};
+        ::setrlimit(RLIMIT_CORE, &no_core);
+        protocol::ManualClock clock(1'700'000'000'000'000'000);
+        auto observing = NodeObservability::start({}, {"test", dir.string()}, clock, nullptr);
+        if (!observing) std::_Exit(2);
+        (*observing)
+            ->log()
+            .log(observe::Severity::Warning, observe::CategoryKind::Kernel, "the last words");
+        ::raise(SIGSEGV);
+        std::_Exit(3);
+    };
+    EXPECT_EXIT(log_and_crash(), ::testing::KilledBySignal(SIGSEGV), "");
     const std::string dump = read_text(dir / kFlightFatalFile);
     EXPECT_NE(dump.find("\"message\":\"the last words\""), std::string::npos) << dump;
     EXPECT_NE(dump.find("\"message\":\"fatal signal SIGSEGV\""), std::string::npos) << dump;
