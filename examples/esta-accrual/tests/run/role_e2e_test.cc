@@ -34,10 +34,13 @@ namespace {
 
 TEST_F(RolePair, K61_KillNineThePrimaryTheStandbyTakesOverEveryEventDecidedOnce) {
     constexpr std::int64_t kEvents = 4000;
-    start(0, "primary", kEvents);
+    constexpr std::int64_t kBeforeTheKill = 1000;  // The primary's share; the standby's: all.
+    auto every_event = events_file("events.jsonl", kEvents, kEvents);
+    start(0, "primary", events_file("primary.jsonl", kEvents, kBeforeTheKill));
     ASSERT_TRUE(wait_until([&] { return fence_epoch(m_sink) == 1; }, std::chrono::seconds(10)));
-    start(1, "standby", kEvents);
-    ASSERT_TRUE(wait_until([&] { return count_lines(m_sink) >= 1000; }, std::chrono::seconds(30)))
+    start(1, "standby", every_event);
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines(m_sink) >= kBeforeTheKill; }, std::chrono::seconds(30)))
         << read_text(m_dir / "node0.log");
 
     double takeover = fail_over(0, 1);
@@ -47,7 +50,7 @@ TEST_F(RolePair, K61_KillNineThePrimaryTheStandbyTakesOverEveryEventDecidedOnce)
                 before.size());
     EXPECT_LT(takeover, 5000.0);  // K-61: RTO 5000 ms.
 
-    start(0, "primary", kEvents);  // The old primary: the lease is taken, so a standby.
+    start(0, "primary", every_event);  // The old primary: the lease is taken, so a standby.
     ASSERT_TRUE(
         wait_until([&] { return count_lines(m_sink) >= kEvents; }, std::chrono::seconds(30)))
         << read_text(m_dir / "node1.log");

@@ -18,6 +18,7 @@
 
 #include "run_harness.h"
 #include "tiny_json.h"
+#include "workload.h"
 
 namespace esta::test {
 
@@ -76,6 +77,26 @@ inline JsonObject role_of(const fs::path& state) {
     }
 }
 
+// The node's role fields once `ready` holds of them, or the last ones read after `limit`:
+// the node rewrites its status file about once a second, so a state it just entered shows
+// there up to a second later.
+inline JsonObject role_when(const fs::path& state, const std::function<bool(JsonObject&)>& ready,
+                            std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    JsonObject role;
+    wait_until(
+        [&] {
+            role = role_of(state);
+            return ready(role);
+        },
+        limit);
+    return role;
+}
+
+inline std::uint64_t role_number(JsonObject& role, const std::string& key) {
+    const std::string& text = role[key].text;
+    return text.empty() ? ~std::uint64_t{0} : std::stoull(text);
+}
+
 struct SinkCheck {
     std::vector<std::uint64_t> sequences;
     std::vector<std::uint64_t> epochs;
@@ -119,6 +140,24 @@ class RolePair : public RunE2e {
         for (auto& slot : m_slots)
             stop(slot, SIGKILL);
         RunE2e::TearDown();
+    }
+
+    // Writes the first `lines` of a generated workload of `events` events (seed 7) to
+    // `name` in the test's folder and returns the source arguments that feed them. A primary given
+    // fewer lines than its standby stops there, so a test knows where a failover happens: the
+    // standby decides the rest, however fast the machine.
+    std::vector<std::string> events_file(const std::string& name, std::int64_t events,
+                                         std::int64_t lines) {
+        fs::path path = m_dir / name;
+        std::ofstream out(path, std::ios::binary);
+        workload::Options options;
+        options.seed = 7;
+        options.events = events;
+        std::int64_t written = 0;
+        workload::generate(options, [&](std::string_view line) {
+            if (written++ < lines) out << line << '\n';
+        });
+        return {"--events", path.string()};
     }
 
     // Starts slot `i` as `role`, feeding `events` generated events.
