@@ -18,7 +18,13 @@ void O5Feeds::add_circuit(std::string driver, std::function<CircuitReading()> re
 void O5Feeds::add_journal_lag(std::string journal, std::function<f64()> seconds) {
     Gauge& gauge = m_metrics.gauge(kJournalLag, {journal});
     std::lock_guard lock(m_mutex);
-    m_lags.emplace_back(&gauge, std::move(seconds));
+    m_gauges.emplace_back(&gauge, std::move(seconds));
+}
+
+void O5Feeds::add_consumer_lag(std::string topic, std::function<f64()> records) {
+    Gauge& gauge = m_metrics.gauge(kKafkaConsumerLag, {topic});
+    std::lock_guard lock(m_mutex);
+    m_gauges.emplace_back(&gauge, std::move(records));
 }
 
 void O5Feeds::add_gauge(const MetricSpec& spec, std::function<f64()> read) {
@@ -46,8 +52,8 @@ void O5Feeds::collect() {
     std::lock_guard lock(m_mutex);
     for (auto& [gauge, read] : m_circuits)
         gauge->set(static_cast<f64>(static_cast<u8>(read())));
-    for (auto& [gauge, seconds] : m_lags)
-        gauge->set(seconds());
+    for (auto& [gauge, read] : m_gauges)
+        gauge->set(read());
     for (auto& feed : m_totals) {
         const u64 total = feed.total();
         if (total > feed.seen) feed.counter->inc(total - feed.seen);

@@ -28,10 +28,15 @@ ESTA_GAUGE(kJournalLag, "protocol.journal_lag_seconds",
 ESTA_COUNTER(kReplicaDivergences, "kernel.lockstep_divergences",
              "Replica divergences by the decision taken (retry or quarantine).", "process",
              "decision");
-// esta_kernel_deadline_misses_total{queue,policy}: the realtime room's family (K-53), fed
-// from the kernel's own count where no DeadlineQueue counts into the registry.
+// esta_kernel_deadline_misses_total{queue,policy}: the kernel's missed message deadlines
+// (K-53), fed from its own count (KernelStats::deadline_misses_by_policy).
 ESTA_COUNTER(kDeadlineMissesFeed, "kernel.deadline_misses",
              "Missed message deadlines by queue and miss policy (K-53).", "queue", "policy");
+
+// esta_drivers_kafka_consumer_lag_records{topic}: records of the assigned partitions past
+// the consumer's position, by the high watermarks the broker last reported.
+ESTA_GAUGE(kKafkaConsumerLag, "drivers.kafka_consumer_lag_records",
+           "Records in the consumer's assigned partitions it has not read yet.", "topic");
 
 enum class CircuitReading : u8 { Closed = 0, HalfOpen = 1, Open = 2 };
 
@@ -44,6 +49,7 @@ class O5Feeds {
     // thread-safe and must not block for long.
     void add_circuit(std::string driver, std::function<CircuitReading()> read);
     void add_journal_lag(std::string journal, std::function<f64()> seconds);
+    void add_consumer_lag(std::string topic, std::function<f64()> records);
     // `total` is the divergences so far (monotonic); collect() adds what is new.
     void add_divergences(std::string subject, std::string decision, std::function<u64()> total);
     void add_deadline_misses(std::string queue, std::string policy, std::function<u64()> total);
@@ -68,7 +74,7 @@ class O5Feeds {
     MetricsRegistry& m_metrics;
     std::mutex m_mutex;
     std::vector<std::pair<Gauge*, std::function<CircuitReading()>>> m_circuits;
-    std::vector<std::pair<Gauge*, std::function<f64()>>> m_lags;
+    std::vector<std::pair<Gauge*, std::function<f64()>>> m_gauges;  // Journal and consumer lags.
     std::vector<Total> m_totals;
 };
 

@@ -217,6 +217,8 @@ struct Observability {
     std::string trace_sampler = "parent-based";
     double trace_ratio = 1.0;
     std::string otlp_endpoint;
+    // Headers each export carries (name, value); the values are secrets (S-2).
+    std::vector<std::pair<std::string, drivers::SecretRef>> otlp_headers;
 };
 
 // [journal]: the node journal's segments and their retention (P-8).

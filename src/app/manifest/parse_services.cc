@@ -175,6 +175,7 @@ void parse_observability(ParseContext& context, TableReader& root) {
                 observability.otlp_endpoint = *endpoint;
             }
         }
+        parse_otlp_headers(context, tracing_reader, observability);
         tracing_reader.finish();
     }
     reader.finish();

@@ -412,6 +412,12 @@ toml::table to_toml(const AppManifest& manifest) {
     tracing.insert_or_assign("ratio", observability.trace_ratio);
     if (!observability.otlp_endpoint.empty())
         tracing.insert_or_assign("otlp_endpoint", observability.otlp_endpoint);
+    if (!observability.otlp_headers.empty()) {
+        toml::table headers;
+        for (const auto& [name, secret] : observability.otlp_headers)
+            put_secret(headers, name, secret);
+        tracing.insert_or_assign("otlp_headers", std::move(headers));
+    }
     observe_table.insert_or_assign("tracing", std::move(tracing));
     root.insert_or_assign("observability", std::move(observe_table));
 

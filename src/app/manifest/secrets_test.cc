@@ -312,6 +312,38 @@ TEST(ManifestFiles, ModuleDirOverridesTheBase) {
     EXPECT_EQ(outcome.manifest->modules[0].path, "/opt/build/m.wasm");
 }
 
+// The OTLP collector's credentials are secrets too: named, never written (O-4, S-2).
+TEST(ManifestSecrets, S2_O4_OtlpHeadersAreSecretsWithHeaderNames) {
+    auto outcome = parse_test_manifest(
+        with("[observability.tracing]\notlp_endpoint = \"http://collector:4318\"\n"
+             "[observability.tracing.otlp_headers]\n"
+             "Authorization = { env = \"OTLP_AUTH\" }\n\"x-api-key\" = { env = \"OTLP_KEY\" }\n"));
+    ASSERT_TRUE(outcome.manifest) << to_string(outcome.errors);
+    const auto& headers = outcome.manifest->observability.otlp_headers;
+    ASSERT_EQ(headers.size(), 2u);
+    EXPECT_EQ(headers[0].first, "Authorization");
+    EXPECT_EQ(headers[0].second.source, drivers::SecretRef::Source::Environment);
+    EXPECT_EQ(headers[0].second.name, "OTLP_AUTH");
+    EXPECT_EQ(headers[1].first, "x-api-key");
+    // Rendered and parsed again: the same headers, still by reference.
+    auto again = parse_test_manifest(render_toml(*outcome.manifest));
+    ASSERT_TRUE(again.manifest) << to_string(again.errors);
+    EXPECT_EQ(again.manifest->observability.otlp_headers.size(), 2u);
+
+    auto inline_token = parse_test_manifest(
+        with("[observability.tracing.otlp_headers]\nAuthorization = \"Bearer hunter2\"\n"));
+    ASSERT_EQ(inline_token.errors.size(), 1u);
+    EXPECT_NE(inline_token.errors[0].message.find("inline secrets are refused (S-2)"),
+              std::string::npos)
+        << inline_token.errors[0].message;
+    EXPECT_EQ(inline_token.errors[0].to_string().find("hunter2"), std::string::npos);
+    auto bad_name = parse_test_manifest(
+        with("[observability.tracing.otlp_headers]\n\"x key\" = { env = \"K\" }\n"));
+    ASSERT_EQ(bad_name.errors.size(), 1u);
+    EXPECT_NE(bad_name.errors[0].message.find("is not an HTTP header name"), std::string::npos)
+        << bad_name.errors[0].message;
+}
+
 TEST(ManifestRender, ShowPrintsAManifestThatParsesToTheSameModel) {
     std::string text = with(
         "priority = \"high\"\ncritical = true\n[processes.p.grants.state]\nkv = \"esta/\"\n"

@@ -56,6 +56,8 @@ void parse_observability(ParseContext& context, TableReader& root);
 void parse_ingress(ParseContext& context, TableReader& root);
 // [journal]: segment size and retention (parse_journal.cc).
 void parse_journal(ParseContext& context, TableReader& root);
+// [observability.tracing.otlp_headers] (parse_tracing.cc).
+void parse_otlp_headers(ParseContext& context, TableReader& tracing, Observability& observability);
 
 // [observability] checkpoint_export, checkpoint_file, checkpoint_table (parse_checkpoints.cc);
 // after [drivers], whose sql backend sets the default.

@@ -36,18 +36,13 @@ class AuditBridge final : public kernel::KernelAuditLog {
                 data.emplace("module_sha256", observe::Value::text(it->second));
         }
         data.emplace("record", observe::Value::bytes(ByteSpan(record.data(), record.size())));
-        auto seq = m_sink.append(kind, data);
-        if (seq) m_count.fetch_add(1, std::memory_order_relaxed);
-        return seq;
+        return m_sink.append(kind, data);
     }
-
-    u64 count() const { return m_count.load(std::memory_order_relaxed); }
 
   private:
     observe::AuditSink& m_sink;
     std::mutex m_mutex;
     std::map<kernel::ProcessId, std::string> m_modules;
-    std::atomic<u64> m_count{0};
 };
 
 // The node's wall clock for the observe room (the audit log's timestamps).

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "app/run/node_observe.h"
 #include "app/run/pg_decisions.h"
 #include "app/run/staged_kv.h"
 #include "drivers/kafka/kafka_topics.h"
@@ -50,6 +51,33 @@ struct InFlight {
     bool owns_key = false;  // In keys_in_flight until committed.
 };
 
+// Records of the assigned partitions past the consumer's position, by the high watermarks
+// the broker reported with its last fetch responses (cached: no request is made). A
+// partition not read yet counts from its low watermark.
+i64 consumer_lag(rd_kafka_t* consumer) {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(consumer, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    PartitionList assigned(raw);
+    (void)rd_kafka_position(consumer, assigned.get());
+    i64 lag = 0;
+    for (int i = 0; i < assigned->cnt; ++i) {
+        const auto& partition = assigned->elems[i];
+        int64_t low = 0, high = 0;
+        if (rd_kafka_get_watermark_offsets(consumer, partition.topic, partition.partition, &low,
+                                           &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+            high < 0) {
+            continue;
+        }
+        const i64 position = partition.offset >= 0 ? partition.offset : std::max<i64>(low, 0);
+        lag += std::max<i64>(0, high - position);
+    }
+    return lag;
+}
+
+drivers::CircuitState to_circuit(u8 value) {
+    return static_cast<drivers::CircuitState>(value);
+}
+
 }  // namespace
 
 struct KafkaSource::State {
@@ -74,6 +102,12 @@ struct KafkaSource::State {
     std::atomic<u64> commits{0};
     std::atomic<u64> commit_failures{0};
     std::atomic<u64> rebalances{0};
+    // For /metrics, which may be scraped after this source is gone.
+    std::shared_ptr<SourceReadings> readings = std::make_shared<SourceReadings>();
+    void publish() {
+        readings->store_circuit.store(static_cast<u8>(store->circuit_state()));
+        readings->lag.store(consumer_lag(consumer.get()));
+    }
 
     static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
                              rd_kafka_topic_partition_list_t* partitions, void* opaque);
@@ -276,6 +310,11 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const manifest::AppManife
     PartitionList topics(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(topics.get(), state->topic.c_str(), RD_KAFKA_PARTITION_UA);
     ESTA_TRY(drivers::kafka_status(rd_kafka_subscribe(raw, topics.get()), "run.kafka_subscribe"));
+    std::shared_ptr<const SourceReadings> readings = state->readings;
+    node.observability().watch_circuit(
+        "decisions", [readings] { return to_circuit(readings->store_circuit.load()); });
+    node.observability().feeds().add_consumer_lag(
+        state->topic, [readings] { return static_cast<f64>(readings->lag.load()); });
     return std::unique_ptr<KafkaSource>(new KafkaSource(std::move(state)));
 }
 
@@ -304,6 +343,7 @@ Result<void> KafkaSource::run(const std::function<bool()>& stop) {
         }
         auto finished = s.finish();
         if (!finished && s.failure) s.failure = finished;
+        s.publish();
     }
     auto finished = s.finish();
     if (!finished && s.failure) s.failure = finished;
@@ -325,7 +365,13 @@ ConsumeStats KafkaSource::stats() const {
     stats.commits = s.commits.load();
     stats.commit_failures = s.commit_failures.load();
     stats.rebalances = s.rebalances.load();
+    stats.lag = s.readings->lag.load();
+    stats.store_circuit = to_circuit(s.readings->store_circuit.load());
     return stats;
+}
+
+std::shared_ptr<const SourceReadings> KafkaSource::readings() const {
+    return m_state->readings;
 }
 
 Result<void> consume_events(const manifest::AppManifest& manifest, Node& node,

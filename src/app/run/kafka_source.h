@@ -22,6 +22,7 @@
 
 #include "app/manifest/model.h"
 #include "app/run/node.h"
+#include "drivers/resilience.h"
 #include "protocol/clock.h"
 
 namespace esta::app::run {
@@ -35,6 +36,16 @@ struct ConsumeStats {
     u64 commits = 0;
     u64 commit_failures = 0;  // Harmless: the records are found stored when consumed again.
     u64 rebalances = 0;
+    i64 lag = 0;  // Records not read yet (consumer_lag), as of the last poll.
+    drivers::CircuitState store_circuit = drivers::CircuitState::Closed;  // PostgreSQL's.
+};
+
+// What the consuming thread publishes after each batch, read by /metrics (O-5): the
+// decisions table's circuit (esta_drivers_circuit_state{driver="decisions"}) and the
+// consumer's lag (esta_drivers_kafka_consumer_lag_records{topic}).
+struct SourceReadings {
+    std::atomic<u8> store_circuit{0};  // drivers::CircuitState.
+    std::atomic<i64> lag{0};
 };
 
 class KafkaSource {
@@ -54,6 +65,7 @@ class KafkaSource {
     Result<void> run(const std::function<bool()>& stop);
 
     ConsumeStats stats() const;
+    std::shared_ptr<const SourceReadings> readings() const;
 
   private:
     struct State;

@@ -160,6 +160,7 @@ struct Node::Parts {
     protocol::PosixFileSystem files;
     std::unique_ptr<observe::AuditLog> audit_log;
     std::unique_ptr<AuditBridge> audit;
+    u64 audit_seq_at_open = 0;  // Records appended since: the modules', kernel's and node's.
     std::unique_ptr<protocol::Journal> journal;
     std::unique_ptr<JournalRetention> retention;  // [journal] retain_bytes (P-8).
     std::unique_ptr<NodeJournal> recorder;        // Writes `journal` on its own thread (T-1).
@@ -257,6 +258,7 @@ Result<void> Node::Parts::open_files() {
         ESTA_TRY(observe::AuditLog::open(audit_options, std::move(key), wall_clock,
                                          ESTA_TRY(checkpoint_exporter(manifest, paths, clock))));
     audit = std::make_unique<AuditBridge>(*audit_log);
+    audit_seq_at_open = audit_log->next_seq();
 
     protocol::JournalOptions journal_options;
     journal_options.fsync = protocol::FsyncPolicy::Interval;
@@ -800,7 +802,7 @@ NodeStats Node::Parts::snapshot(bool latency) const {
     stats.events = p.events.load(std::memory_order_relaxed);
     stats.decisions = p.decisions.load(std::memory_order_relaxed);
     stats.failed = p.failed.load(std::memory_order_relaxed);
-    stats.audit_records = p.audit ? p.audit->count() : 0;
+    stats.audit_records = p.audit_log ? p.audit_log->next_seq() - p.audit_seq_at_open : 0;
     for (const auto& sink : p.sinks) {
         for (const auto& [kind, count] : sink->by_kind())
             stats.by_kind[kind] += count;

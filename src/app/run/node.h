@@ -52,10 +52,10 @@ struct NodeOptions {
 
 // A snapshot for progress lines and the summary.
 struct NodeStats {
-    u64 events = 0;     // Submitted.
-    u64 decisions = 0;  // Lines written to the sinks.
-    u64 failed = 0;     // Messages a handler failed or trapped on (dead letters).
-    u64 audit_records = 0;
+    u64 events = 0;         // Submitted.
+    u64 decisions = 0;      // Lines written to the sinks.
+    u64 failed = 0;         // Messages a handler failed or trapped on (dead letters).
+    u64 audit_records = 0;  // Appended to the audit log since the node opened it, every kind.
     u64 journal_bytes = 0;
     u64 journal_retired_segments = 0;  // By [journal] retain_bytes, this run.
     u64 journal_retired_bytes = 0;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "drivers/guarded_driver.h"
+#include "drivers/secrets.h"
 #include "kernel/observe_clock.h"
 #include "kernel/observer_bridge.h"
 #include "kernel/realtime/miss_policy.h"
@@ -68,6 +69,20 @@ ESTA_GAUGE(kPrimaryAlone, "replication.primary_alone",
            "1 while a synchronous primary writes decisions without its standby's acknowledgement.");
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> resolve_otlp_headers(
+    const manifest::Observability& config) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& [name, secret] : config.otlp_headers) {
+        std::string value = ESTA_TRY(drivers::read_secret(secret));
+        for (char c : value) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                return Err(Status::Invalid, "observe.otlp_header_value");
+        }
+        headers.emplace_back(name, std::move(value));
+    }
+    return headers;
+}
 
 struct NodeObservability::Parts {
     Parts(NodeObserveOptions o, const protocol::Clock& kernel_clock)
@@ -138,6 +153,7 @@ Result<std::unique_ptr<NodeObservability>> NodeObservability::start(
     if (!config.otlp_endpoint.empty()) {
         observe::OtlpHttpOptions otlp;
         otlp.endpoint = config.otlp_endpoint;
+        otlp.headers = ESTA_TRY(resolve_otlp_headers(config));
         otlp.resource.service_name = p.options.service_name;
         p.exporter = ESTA_TRY(observe::OtlpHttpExporter::create(std::move(otlp)));
         p.processor = std::make_unique<observe::BatchSpanProcessor>(*p.exporter, p.metrics);
@@ -191,8 +207,13 @@ observe::O5Feeds& NodeObservability::feeds() {
 void NodeObservability::watch_driver(std::string name, const drivers::Driver& driver) {
     const auto* guarded = dynamic_cast<const drivers::GuardedDriver*>(&driver);
     if (guarded == nullptr) return;  // No breaker: no circuit to report.
+    watch_circuit(std::move(name), [guarded] { return guarded->circuit().state(); });
+}
+
+void NodeObservability::watch_circuit(std::string name,
+                                      std::function<drivers::CircuitState()> read) {
     m_parts->feeds.add_circuit(std::move(name),
-                               [guarded] { return reading(guarded->circuit().state()); });
+                               [read = std::move(read)] { return reading(read()); });
 }
 
 void NodeObservability::watch_kernel(kernel::Kernel& kernel) {

@@ -10,13 +10,17 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "app/manifest/model.h"
 #include "base/result.h"
 #include "drivers/contract.h"
+#include "drivers/resilience.h"
 #include "kernel/cap_audit.h"
 #include "kernel/runtime/kernel_runtime.h"
 #include "kernel/syscalls/services.h"
@@ -56,6 +60,13 @@ struct ReplicaReadings {
     std::atomic<bool> alone{false};
 };
 
+// [observability.tracing] otlp_headers with their values read from the environment or files
+// (S-2). Errors: read_secret's (NotFound, AccessDenied, IoError), Invalid
+// "observe.otlp_header_value" for a value holding a control character (it would end the
+// header early or smuggle another).
+Result<std::vector<std::pair<std::string, std::string>>> resolve_otlp_headers(
+    const manifest::Observability& config);
+
 class NodeObservability {
   public:
     // `clock` (the kernel's) and `audit` (null: no records) outlive the result. Errors:
@@ -78,6 +89,9 @@ class NodeObservability {
     observe::MetricsRegistry& metrics();
     // The driver's circuit (when it has a breaker) as esta_drivers_circuit_state{driver}.
     void watch_driver(std::string name, const drivers::Driver& driver);
+    // Any other breaker's state, as esta_drivers_circuit_state{driver=name}; `read` is called
+    // at scrape time, from the scraping thread.
+    void watch_circuit(std::string name, std::function<drivers::CircuitState()> read);
     // The kernel's deadline misses (K-53) by miss policy, as esta_kernel_deadline_misses_total
     // {queue="kernel"}. `kernel` outlives every later metrics_text().
     void watch_kernel(kernel::Kernel& kernel);

@@ -33,7 +33,33 @@ std::string json_field(std::string_view line, std::string_view name) {
 
 PgDecisions::PgDecisions(std::unique_ptr<drivers::PgPool> pool, std::string table, std::string node,
                          const protocol::Clock& clock)
-    : m_pool(std::move(pool)), m_table(std::move(table)), m_node(std::move(node)), m_clock(clock) {}
+    : m_pool(std::move(pool)),
+      m_table(std::move(table)),
+      m_node(std::move(node)),
+      m_clock(clock),
+      m_circuit(clock, kCircuit) {}
+
+template <class Call>
+auto PgDecisions::guarded(Call&& call) -> decltype(call()) {
+    ESTA_TRY(m_circuit.admit());
+    auto result = call();
+    // A write refused by the epoch guard reached a healthy server: not a failure of it.
+    if (result || result.error().code == Status::Revoked) {
+        m_circuit.on_success();
+    } else {
+        m_circuit.on_failure();
+    }
+    return result;
+}
+
+Result<std::set<std::string>> PgDecisions::decided(const std::vector<std::string>& keys) {
+    return guarded([&] { return decided_now(keys); });
+}
+
+Result<u64> PgDecisions::write(const std::vector<DecisionRow>& rows,
+                               const std::optional<EpochGuard>& guard) {
+    return guarded([&] { return write_now(rows, guard); });
+}
 
 PgDecisions::~PgDecisions() {
     m_pool->stop();
@@ -76,7 +102,7 @@ Result<drivers::PgResultHandle> PgDecisions::exec(PGconn* connection, const std:
     return result;
 }
 
-Result<std::set<std::string>> PgDecisions::decided(const std::vector<std::string>& keys) {
+Result<std::set<std::string>> PgDecisions::decided_now(const std::vector<std::string>& keys) {
     std::set<std::string> found;
     if (keys.empty()) return found;
     auto connection = ESTA_TRY(m_pool->checkout(m_clock.now_ns() + kCheckoutWait));
@@ -106,8 +132,8 @@ Result<std::set<std::string>> PgDecisions::decided(const std::vector<std::string
     return found;
 }
 
-Result<u64> PgDecisions::write(const std::vector<DecisionRow>& rows,
-                               const std::optional<EpochGuard>& guard) {
+Result<u64> PgDecisions::write_now(const std::vector<DecisionRow>& rows,
+                                   const std::optional<EpochGuard>& guard) {
     if (rows.empty()) return u64{0};
     auto connection = ESTA_TRY(m_pool->checkout(m_clock.now_ns() + kCheckoutWait));
     PGconn* handle = connection->handle.get();

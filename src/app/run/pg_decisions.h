@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "drivers/postgres/pg_pool.h"
+#include "drivers/resilience.h"
 
 namespace esta::app::run {
 
@@ -51,10 +52,20 @@ class PgDecisions {
     // Revoked (limit: our epoch, actual: the lease's, 0 when no lease row).
     Result<u64> write(const std::vector<DecisionRow>& rows,
                       const std::optional<EpochGuard>& guard = std::nullopt);
+    // Both go through a circuit breaker: after kCircuit.failure_threshold failures in a row
+    // they fail at once (Unavailable "circuit.open") until kCircuit.cool_down has passed,
+    // then one call probes the server.
+    drivers::CircuitState circuit_state() const { return m_circuit.state(); }
+    static constexpr drivers::CircuitOptions kCircuit{5, 5'000 * protocol::kNanosPerMilli};
 
   private:
     PgDecisions(std::unique_ptr<drivers::PgPool> pool, std::string table, std::string node,
                 const protocol::Clock& clock);
+    Result<std::set<std::string>> decided_now(const std::vector<std::string>& keys);
+    Result<u64> write_now(const std::vector<DecisionRow>& rows,
+                          const std::optional<EpochGuard>& guard);
+    template <class Call>
+    auto guarded(Call&& call) -> decltype(call());
     Result<drivers::PgResultHandle> exec(PGconn* connection, const std::string& sql,
                                          const std::vector<const char*>& params);
 
@@ -62,6 +73,7 @@ class PgDecisions {
     std::string m_table;
     std::string m_node;
     const protocol::Clock& m_clock;
+    drivers::CircuitBreaker m_circuit;
 };
 
 // The value of the top-level string field `name` in a flat JSON line, as written (escapes

@@ -1,6 +1,7 @@
 #include "kernel/persistence/replay.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -152,7 +153,10 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
     void answered(ProcessId, const SyscallAnswer&, Nanos) override {}
     void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
     void delivered(ProcessId, const Message&) override {
-        // The loop queued the message at the cursor (it is a delivery step).
+        // The loop queued the message at the cursor (it is a delivery step). A reactive
+        // handler is given one message: the one its recv must take.
+        m_pending.clear();
+        if (!at_end()) m_pending.push_back(&m_life.steps[m_cursor]);
         ++m_cursor;
         ++m_report.inputs;
         ++m_inputs;
@@ -179,6 +183,7 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
         if (stopped()) return wasm::HostResult::exit(0);
         // An actor's message is journaled just before the recv that took it.
         while (process.style() == ModuleStyle::Actor && next() && next()->delivery) {
+            m_pending.push_back(next());
             ++m_cursor;
             ++m_report.inputs;
             ++m_inputs;
@@ -209,6 +214,15 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
             }
             std::copy(write.bytes.begin(), write.bytes.end(), range->begin());
         }
+        if (function.name == "recv" && step.answer.result >= 0) {
+            if (auto what = take_delivery(memory, step.answer)) {
+                differ(*what,
+                       m_pending.empty() ? "no delivered message waiting"
+                                         : describe(*m_pending.front()->delivery),
+                       describe(step.answer));
+                return wasm::HostResult::exit(0);
+            }
+        }
         ++m_cursor;
         ++m_report.answers;
         if (is_output(function.name)) ++m_report.outputs;
@@ -221,8 +235,40 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
         return wasm::HostResult::ok();
     }
 
+    // The journal's recv answer against its delivery records: what the answer put in the
+    // process's memory (the payload at buf, the type and length in the info record) must be
+    // a message delivered and not yet taken; that one is taken. Else what differs.
+    std::optional<std::string> take_delivery(wasm::LinearMemory* memory,
+                                             const SyscallAnswer& answer) {
+        if (answer.args.size() < 5) return "recv without its arguments";
+        const u32 length = static_cast<u32>(answer.result);
+        auto payload = guest_range(memory, static_cast<u32>(answer.args[2]), length);
+        auto info = guest_range(memory, static_cast<u32>(answer.args[4]), 12);
+        if (!payload || !info) return "the journal's recv answer is outside the replay's memory";
+        u32 type = 0, info_length = 0;
+        for (int i = 0; i < 4; ++i) {
+            type |= u32{(*info)[4 + i]} << (8 * i);
+            info_length |= u32{(*info)[8 + i]} << (8 * i);
+        }
+        for (auto it = m_pending.begin(); it != m_pending.end(); ++it) {
+            auto message = from_delivery_envelope(*(*it)->delivery);
+            if (!message || message->type.value() != type || info_length != length ||
+                !std::equal(payload->begin(), payload->end(), message->payload.begin(),
+                            message->payload.end())) {
+                continue;
+            }
+            m_pending.erase(it);
+            return std::nullopt;
+        }
+        return "recv answered type " + std::to_string(type) + " payload " +
+               show_bytes(std::vector<u8>(payload->begin(), payload->end())) +
+               ", which is not a message the journal delivered";
+    }
+
     const Life& m_life;
     u32 m_index;
+    // Delivery steps not yet taken by a recv, oldest first.
+    std::deque<const Step*> m_pending;
     ReplayReport& m_report;
     std::size_t m_cursor = 0;
     u64 m_inputs = 0;

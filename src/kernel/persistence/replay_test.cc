@@ -277,6 +277,69 @@ TEST_F(ReplayTest, T1_ReplayReproducesAReactiveHandler) {
     EXPECT_NE(wrong->difference->what.find("module changed"), std::string::npos);
 }
 
+// `pid`'s history copied into `copy` record by record, the `tampered`-th delivery (from 1;
+// 0: none) with its payload replaced by `payload`: its recv answer still says otherwise.
+void copy_history(protocol::Journal& from, protocol::Journal& copy, const protocol::Clock& clock,
+                  ProcessId pid, int tampered, const std::string& payload) {
+    JournaledAnswers rewrite(copy, clock);
+    auto history = protocol::read_history(from, protocol::StreamId(pid.value()));
+    ASSERT_TRUE(history.has_value()) << history.error().to_string();
+    int deliveries = 0;
+    for (auto& step : *history) {
+        if (auto* start = std::get_if<protocol::ProcessStart>(&step.event)) {
+            rewrite.started(pid, *start, step.time);
+        } else if (auto* envelope = std::get_if<protocol::Envelope>(&step.event)) {
+            if (!is_delivery(*envelope)) continue;
+            auto message = from_delivery_envelope(*envelope);
+            ASSERT_TRUE(message.has_value());
+            if (++deliveries == tampered) message->payload.assign(payload.begin(), payload.end());
+            rewrite.delivered(pid, *message);
+        } else if (auto* answer = std::get_if<protocol::SyscallAnswer>(&step.event)) {
+            rewrite.answered(pid, *answer, step.time);
+        } else if (auto* end = std::get_if<protocol::ProcessEnd>(&step.event)) {
+            rewrite.ended(pid, *end, step.time);
+        }
+    }
+    EXPECT_EQ(rewrite.failed_appends(), 0u);
+}
+
+TEST_F(ReplayTest, T1_ARecvAnswerThatIsNotTheJournaledDeliveryIsADifference) {
+    for (const char* name : {"worker", "handler"}) {  // An actor's recv, a handler's.
+        SCOPED_TRACE(name);
+        // On the fixture's file system, which outlives the kernel that journals there.
+        auto open_copy = [&](const char* dir) {
+            auto opened = protocol::Journal::open(fs, "/" + std::string(name) + dir, clock);
+            EXPECT_TRUE(opened.has_value());
+            return std::move(*opened);
+        };
+        live.reset();  // The previous round's kernel journals its shutdown first.
+        recorder.reset();
+        journal = open_copy("/live");
+        const ProcessId pid = run_live(name, std::string(name) == "worker" ? worker : handler, true,
+                                       {"alpha", "beta", "gamma"});
+        // Copied as it is, the history replays identically: the copy itself changes nothing.
+        auto faithful = open_copy("/faithful");
+        copy_history(*journal, *faithful, clock, pid, 0, "");
+        auto same = replay_process(*faithful, pid, ByteSpan(bytes(name)));
+        ASSERT_TRUE(same.has_value()) << same.error().to_string();
+        EXPECT_TRUE(same->identical()) << same->difference->what;
+
+        // The second delivery says "bet!" while the recv that took it handed over "beta".
+        auto tampered = open_copy("/tampered");
+        copy_history(*journal, *tampered, clock, pid, 2, "bet!");
+        auto report = replay_process(*tampered, pid, ByteSpan(bytes(name)));
+        ASSERT_TRUE(report.has_value()) << report.error().to_string();
+        ASSERT_FALSE(report->identical());
+        const ReplayDifference& difference = *report->difference;
+        EXPECT_NE(difference.what.find("recv answered type 64 payload \"beta\", which is not a "
+                                       "message the journal delivered"),
+                  std::string::npos)
+            << difference.what;
+        EXPECT_NE(difference.expected.find("\"bet!\""), std::string::npos) << difference.expected;
+        EXPECT_EQ(report->outputs, 1u);  // The first message's send matched.
+    }
+}
+
 TEST_F(ReplayTest, T1_ReplayReproducesTheTrapAndTheFuel) {
     const ProcessId pid = run_live("trapper", trapper, false, {"abc"});
     ASSERT_EQ(testing::exit_of(*live, pid), "crashed(trap 4002)");

@@ -17,7 +17,7 @@
 #include "kernel/guardrails/safety_sink.h"
 #include "kernel/observe_clock.h"
 #include "kernel/observer_bridge.h"
-#include "kernel/realtime/deadline_queue.h"
+#include "kernel/realtime/miss_policy.h"
 #include "kernel/runtime/guest_test.h"
 #include "kernel/runtime/kernel_runtime.h"
 #include "kernel/runtime/test_harness.h"
@@ -26,6 +26,7 @@
 #include "observe/http_server.h"
 #include "observe/kernel_telemetry.h"
 #include "observe/o5_catalogue.h"
+#include "observe/o5_feeds.h"
 #include "observe/trace/batch_span_processor.h"
 #include "observe/trace/id_source.h"
 #include "observe/trace/otlp_exporter.h"
@@ -307,7 +308,7 @@ std::string promtool_problems(const std::string& text) {
     return status == 0 ? std::string() : problems + " (exit " + std::to_string(status) + ")";
 }
 
-TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
+TEST_F(KernelObserved, O5_K53_MetricsMoveWhenTheKernelWorks) {
     if (!promtool_available()) {
         const char* ci = std::getenv("CI");
         if (ci && std::string_view(ci) == "true") FAIL() << "promtool is missing (scripts/setup)";
@@ -335,9 +336,13 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
     testing::KeyValueDriver driver;
     auto port = DriverPort::create(ObjectId(1'000'000), ObjectType::RedisKeyspace, "leave", driver);
     ASSERT_TRUE(port.has_value());
-    // The realtime room's deadline queue counts its misses on the same registry.
-    NullSafetySink safety;
-    DeadlineQueue deadlines("requests", {}, metrics, safety);
+    // The kernel's own deadline misses (K-53) reach the registry as the node feeds them.
+    observe::O5Feeds feeds(metrics);
+    for (std::size_t i = 0; i < KernelStats{}.deadline_misses_by_policy.size(); ++i) {
+        feeds.add_deadline_misses(
+            "kernel", std::string(miss_policy_name(static_cast<MissPolicy>(i))),
+            [&kernel, i] { return kernel.stats().deadline_misses_by_policy[i]; });
+    }
 
     observe::HttpServerOptions options;
     options.port = 0;
@@ -346,6 +351,7 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
         options,
         [&] {
             telemetry.collect();
+            feeds.collect();
             return metrics.render_prometheus();
         },
         [] { return observe::HealthStatus{}; }, [] { return observe::HealthStatus{}; });
@@ -375,8 +381,11 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
             ProcessId tiny_pid = *kernel.spawn(tiny);
             ASSERT_TRUE(kernel.send(tiny_pid, MessageType(0x30), {'Q'}));
             ASSERT_TRUE(kernel.send(tiny_pid, MessageType(0x30), {'Q'}));  // Dropped.
-            ASSERT_TRUE(deadlines.push(1, clock.now_ns() - 1));
-            ASSERT_TRUE(deadlines.pop(clock.now_ns()));
+            // Due now, so missed once the clock moves: the kernel drops it, unhandled.
+            SendOptions due_now;
+            due_now.deadline = clock.now_ns();
+            due_now.on_miss = MissPolicy::Drop;
+            ASSERT_TRUE(kernel.send(server_pid, MessageType(0x30), {'D'}, due_now));
         }
         for (int i = 0; i < 1000; ++i) {
             clock.advance(kNanosPerMilli);
@@ -403,11 +412,10 @@ TEST_F(KernelObserved, O5_MetricsMoveWhenTheKernelWorks) {
     EXPECT_EQ(sample(first, "esta_kernel_operation_latency_seconds_count{operation=\"call\"}"), 3);
     EXPECT_EQ(sample(first, "esta_kernel_operation_latency_seconds_count{operation=\"driver\"}"),
               1);
-    EXPECT_EQ(sample(first,
-                     "esta_kernel_deadline_misses_total{queue=\"requests\","
-                     "policy=\"deliver_late\"}"),
+    EXPECT_EQ(sample(first, "esta_kernel_deadline_misses_total{queue=\"kernel\",policy=\"drop\"}"),
               1)
         << first;
+    EXPECT_EQ(kernel.stats().deadline_misses, 1u);
     // The reactive server stays, waiting for its next request.
     EXPECT_EQ(sample(first, "esta_kernel_processes{state=\"waiting\"}"), 1);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -36,12 +37,16 @@ constexpr int kProducer = 4;
 constexpr int kConsumer = 5;
 constexpr int kClient = 3;
 
-TEST_F(RunE2e, O4_RunExportsSpansToTheManifestsOtlpEndpoint) {
+TEST_F(RunE2e, O4_S2_RunExportsSpansToTheManifestsOtlpEndpoint) {
     observe::test_support::OtlpTestReceiver receiver;
-    fs::path manifest =
-        manifest_variant("[observability.http]",
-                         "[observability.tracing]\nsampler = \"always-on\"\notlp_endpoint = \"" +
-                             receiver.endpoint() + "\"\n\n[observability.http]");
+    // The collector's token comes from the environment the manifest names (S-2).
+    ::setenv("ESTA_E2E_OTLP_AUTHORIZATION", "Bearer e2e-collector", 1);
+    fs::path manifest = manifest_variant(
+        "[observability.http]",
+        "[observability.tracing]\nsampler = \"always-on\"\notlp_endpoint = \"" +
+            receiver.endpoint() +
+            "\"\notlp_headers = { Authorization = { env = \"ESTA_E2E_OTLP_AUTHORIZATION\" } }"
+            "\n\n[observability.http]");
     constexpr int kEvents = 20;
     Outcome run = estalogic("run " + manifest.string() + " --generate " + std::to_string(kEvents) +
                             " --state-dir " + (m_dir / "state").string() + " --quiet --no-http");
@@ -51,6 +56,7 @@ TEST_F(RunE2e, O4_RunExportsSpansToTheManifestsOtlpEndpoint) {
     for (const auto& request : receiver.requests()) {
         EXPECT_EQ(request.path, "/v1/traces");
         EXPECT_EQ(request.content_type, "application/json");
+        EXPECT_EQ(request.authorization, "Bearer e2e-collector");
         json body = json::parse(request.body);
         for (const auto& resource : body.at("resourceSpans")) {
             bool named = false;
@@ -143,6 +149,11 @@ TEST_F(RunE2e, O5_ServingNodeMetricsPassPromtoolNameEveryFamilyAndMove) {
         EXPECT_GT(std::stod(now), was.empty() ? 0.0 : std::stod(was)) << name;
     }
     EXPECT_NE(after.body.find("esta_drivers_circuit_state{driver=\"kv\"} 0"), std::string::npos);
+    // Every audit record counts, not only the modules': before any event the kernel has
+    // recorded its spawns and capabilities.
+    const std::string audit_before = counter(before.body, "esta_run_audit_records_total");
+    ASSERT_FALSE(audit_before.empty()) << before.body;
+    EXPECT_GT(std::stod(audit_before), 0.0) << before.body;
     EXPECT_NE(after.body.find("esta_protocol_journal_lag_seconds{journal=\"input\"}"),
               std::string::npos);
     // The accrual process is critical: its lockstep comparisons (K-60) count here too.

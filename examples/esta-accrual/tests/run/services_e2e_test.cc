@@ -20,6 +20,7 @@
 #include "kafka_mock.h"
 #include "run_harness.h"
 #include "services.h"
+#include "serving_node.h"
 #include "tiny_json.h"
 #include "workload.h"
 
@@ -76,7 +77,8 @@ bool produce(const std::string& bootstrap, const std::vector<std::string>& event
 // A node run in the background: `estalogic run MANIFEST --state-dir DIR`.
 class BackgroundNode {
   public:
-    BackgroundNode(const fs::path& manifest, const fs::path& dir) : m_dir(dir) {
+    // `http`: serve /metrics on a port the OS picks (its status file names it).
+    BackgroundNode(const fs::path& manifest, const fs::path& dir, bool http = false) : m_dir(dir) {
         fs::create_directories(dir);
         std::string binary = ESTALOGIC;
         std::string manifest_text = manifest.string();
@@ -87,8 +89,13 @@ class BackgroundNode {
         if (m_pid == 0) {
             (void)std::freopen(out.c_str(), "w", stdout);
             (void)std::freopen(err.c_str(), "w", stderr);
-            execl(binary.c_str(), binary.c_str(), "run", manifest_text.c_str(), "--state-dir",
-                  state.c_str(), "--no-http", "--quiet", static_cast<char*>(nullptr));
+            if (http) {
+                execl(binary.c_str(), binary.c_str(), "run", manifest_text.c_str(), "--state-dir",
+                      state.c_str(), "--http-port", "0", "--quiet", static_cast<char*>(nullptr));
+            } else {
+                execl(binary.c_str(), binary.c_str(), "run", manifest_text.c_str(), "--state-dir",
+                      state.c_str(), "--no-http", "--quiet", static_cast<char*>(nullptr));
+            }
             _exit(127);
         }
     }
@@ -277,12 +284,28 @@ TEST_F(ServicesE2e, D3_RunConsumesKafkaDecidesIntoPostgresLikeTheEmbeddedRun) {
     m_kafka.create_topic(kTopic, 4);
     ASSERT_TRUE(produce(m_kafka.bootstrap(), events, 0, events.size()));
 
-    BackgroundNode node(services_manifest(), m_dir / "node");
+    BackgroundNode node(services_manifest(), m_dir / "node", true);
     auto began = std::chrono::steady_clock::now();
     const std::size_t expected = distinct(events, events.size());
     bool all = eventually([&] { return stored() >= expected || !node.running(); }, 60);
     std::printf("stored %zu decisions in %.2f s\n", expected,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    // O-5 on /metrics: the decisions table's circuit, closed, and the consumer's lag, which
+    // reaches 0 once every record is read.
+    const int metrics_port = metrics_port_in(m_dir / "node" / "state" / "data");
+    std::string metrics;
+    const bool caught_up = eventually(
+        [&] {
+            metrics = request(metrics_port, "GET", "/metrics", "").body;
+            return metrics.find(
+                       "esta_drivers_kafka_consumer_lag_records{topic=\"esta-events\"} "
+                       "0\n") != std::string::npos;
+        },
+        30);
+    EXPECT_TRUE(caught_up) << "metrics port " << metrics_port << "\n" << metrics;
+    EXPECT_NE(metrics.find("esta_drivers_circuit_state{driver=\"decisions\"} 0\n"),
+              std::string::npos)
+        << metrics;
     int exit = node.stop(SIGTERM);
     ASSERT_TRUE(all) << "stored " << stored() << " of " << expected << "\n" << node.err();
     EXPECT_EQ(exit, 130) << node.out() << node.err();

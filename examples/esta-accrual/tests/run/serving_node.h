@@ -14,6 +14,15 @@
 
 namespace esta::test {
 
+// The port of /metrics of the node whose data directory is `data_dir`, from its status file
+// ("http":"http://127.0.0.1:PORT"); 0 before it is written.
+inline int metrics_port_in(const fs::path& data_dir) {
+    std::string status = read_text(data_dir / "status.json");
+    const std::string key = "\"http\":\"http://127.0.0.1:";
+    auto at = status.find(key);
+    return at == std::string::npos ? 0 : std::stoi(status.substr(at + key.size()));
+}
+
 // `estalogic run MANIFEST --serve` in the background; the ingress port from its stderr.
 class ServingNode {
   public:
@@ -51,13 +60,7 @@ class ServingNode {
     }
     int port() const { return m_port; }
     std::string err() const { return read_text(m_err); }
-    // The port of /metrics, from the node's status file ("http":"http://127.0.0.1:PORT").
-    int metrics_port() const {
-        std::string status = read_text(m_state / "data" / "status.json");
-        const std::string key = "\"http\":\"http://127.0.0.1:";
-        auto at = status.find(key);
-        return at == std::string::npos ? 0 : std::stoi(status.substr(at + key.size()));
-    }
+    int metrics_port() const { return metrics_port_in(m_state / "data"); }
     const fs::path& state() const { return m_state; }
 
   private:
