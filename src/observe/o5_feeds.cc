@@ -30,7 +30,7 @@ void O5Feeds::add_consumer_lag(std::string topic, std::function<f64()> records) 
 void O5Feeds::add_gauge(const MetricSpec& spec, std::function<f64()> read) {
     Gauge& gauge = m_metrics.gauge(spec);
     std::lock_guard lock(m_mutex);
-    m_lags.emplace_back(&gauge, std::move(read));
+    m_gauges.emplace_back(&gauge, std::move(read));
 }
 
 void O5Feeds::add_divergences(std::string subject, std::string decision,

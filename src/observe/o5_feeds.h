@@ -74,7 +74,8 @@ class O5Feeds {
     MetricsRegistry& m_metrics;
     std::mutex m_mutex;
     std::vector<std::pair<Gauge*, std::function<CircuitReading()>>> m_circuits;
-    std::vector<std::pair<Gauge*, std::function<f64()>>> m_gauges;  // Journal and consumer lags.
+    std::vector<std::pair<Gauge*, std::function<f64()>>>
+        m_gauges;  // Lags and other read-on-scrape gauges.
     std::vector<Total> m_totals;
 };
 
