@@ -48,6 +48,17 @@ Result<PublicKeyBytes> raw_public_key(EVP_PKEY* key) {
     return raw;
 }
 
+// SHA-256 fetched from the default provider once: given EVP_sha256(), every digest
+// operation fetches the implementation again (a locked lookup in the provider store), which
+// cost more than hashing a short record. Immutable once made; OpenSSL keeps it alive.
+const EVP_MD* sha256_md() {
+    static const EVP_MD* const md = [] {
+        EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        return fetched != nullptr ? fetched : EVP_sha256();
+    }();
+    return md;
+}
+
 }  // namespace
 
 void Sha256::Deleter::operator()(EVP_MD_CTX* context) const {
@@ -61,7 +72,7 @@ Digest sha256(ByteSpan bytes) {
     Digest digest{};
     unsigned int length = 0;
     const int ok =
-        EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
+        EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, sha256_md(), nullptr);
     // SHA-256 over memory cannot fail short of the library being broken.
     ESTA_ASSERT(ok == 1 && length == digest.size());
     return digest;
@@ -69,7 +80,7 @@ Digest sha256(ByteSpan bytes) {
 
 Sha256::Sha256() : m_context(EVP_MD_CTX_new()) {
     ESTA_ASSERT(m_context != nullptr);
-    ESTA_ASSERT(EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr) == 1);
+    ESTA_ASSERT(EVP_DigestInit_ex(m_context.get(), sha256_md(), nullptr) == 1);
 }
 
 void Sha256::update(ByteSpan bytes) {
@@ -80,7 +91,7 @@ Digest Sha256::finish() {
     Digest digest{};
     unsigned int length = 0;
     ESTA_ASSERT(EVP_DigestFinal_ex(m_context.get(), digest.data(), &length) == 1);
-    ESTA_ASSERT(EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr) == 1);
+    ESTA_ASSERT(EVP_DigestInit_ex(m_context.get(), sha256_md(), nullptr) == 1);
     return digest;
 }
 

@@ -104,6 +104,10 @@ struct KernelTelemetry::ProcessTrace {
     Span driver;  // CLIENT: a driver call in flight.
     i64 driver_started_ns = 0;
     std::string driver_name;
+    // esta_driver_healthy{driver=driver_name}, looked up again only when the driver changes
+    // (a lookup builds the family's name and the label key: more work than the call's span).
+    Gauge* healthy = nullptr;
+    std::string healthy_driver;
     std::unique_ptr<GuestSpans> guest;
     Gauge* depth = nullptr;  // esta_kernel_mailbox_depth{process=pid}, looked up once.
 };
@@ -401,7 +405,8 @@ void KernelTelemetry::driver_call_started(const DriverCallFacts& call) {
 }
 
 void KernelTelemetry::driver_call_ended(u32 caller, i32 status) {
-    std::string driver;
+    Gauge* healthy = nullptr;
+    Histogram* latency = nullptr;
     i64 elapsed = 0;
     {
         std::lock_guard lock(m_mutex);
@@ -414,12 +419,18 @@ void KernelTelemetry::driver_call_ended(u32 caller, i32 status) {
         }
         process.driver.end();
         elapsed = m_parts.clock->now_ns() - process.driver_started_ns;
-        driver = process.driver_name;
+        if (process.healthy == nullptr || process.healthy_driver != process.driver_name) {
+            process.healthy = &m_counters->metrics.gauge(kDriverHealthy, {process.driver_name});
+            process.healthy_driver = process.driver_name;
+        }
+        healthy = process.healthy;
+        if (m_driver_latency == nullptr)
+            m_driver_latency = &m_counters->metrics.histogram(kOperationLatency, {"driver"});
+        latency = m_driver_latency;
     }
     const bool reached = status != kStatusUnavailable && status != kStatusTimeout;
-    m_counters->metrics.gauge(kDriverHealthy, {driver}).set(reached ? 1 : 0);
-    m_counters->metrics.histogram(kOperationLatency, {"driver"})
-        .observe(static_cast<f64>(std::max<i64>(elapsed, 0)) / 1e9);
+    healthy->set(reached ? 1 : 0);
+    latency->observe(static_cast<f64>(std::max<i64>(elapsed, 0)) / 1e9);
 }
 
 void KernelTelemetry::capability(const CapabilityFacts& decision) {

@@ -93,6 +93,7 @@ class KernelTelemetry final : public KernelObserver {
     KernelTelemetryParts m_parts;
     std::unique_ptr<Counters> m_counters;
     mutable std::mutex m_mutex;
+    Histogram* m_driver_latency = nullptr;  // Under m_mutex: looked up at the first driver call.
     std::map<u32, std::unique_ptr<ProcessTrace>> m_processes;
     std::mutex m_source_mutex;  // Apart from m_mutex: the source takes the kernel's lock.
     std::function<ProcessCounts()> m_counts_source;

@@ -16,6 +16,7 @@
 
 #include "app/run/audit_bridge.h"
 #include "app/run/decision_sink.h"
+#include "app/run/drain_signal.h"
 #include "app/run/journal_retention.h"
 #include "app/run/node_checkpoints.h"
 #include "app/run/node_drivers.h"
@@ -216,6 +217,7 @@ struct Node::Parts {
 
     std::thread drain_thread;
     std::atomic<bool> drain_stop{false};
+    DrainSignal drain_signal;  // Wakes drain_thread (watched by the kernel while it runs).
     std::atomic<bool> stopped{false};
     u64 journal_seq = 0;
 
@@ -561,7 +563,13 @@ void Node::Parts::drain_loop() {
             write_status(true);
             last_status_ns = now;
         }
-        if (!any) std::this_thread::sleep_for(std::chrono::microseconds(50));
+        // Wait for a batch: half of what is in flight, or the one event when that is all.
+        const u64 done =
+            decisions.load(std::memory_order_relaxed) + failed.load(std::memory_order_relaxed);
+        const u64 fed = events.load(std::memory_order_relaxed);
+        const u64 in_flight = fed > done ? fed - done : 0;
+        drain_signal.wait(std::clamp<u64>(in_flight / 2, 1, kTakeBatch / 2),
+                          std::chrono::milliseconds(any ? 2 : 10));
     }
     while (drain_once()) {
     }
@@ -613,6 +621,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.identity.started_unix_ms = p.clock.now_ns() / kNanosPerMilli;
     if (manifest.observability.http_enabled && options.http) p.start_http();
     p.write_status(true);
+    p.kernel->watch_handled(&p.drain_signal);
     p.drain_thread = std::thread([&p] { p.drain_loop(); });
     return std::unique_ptr<Node>(new Node(std::move(parts)));
 }
@@ -694,6 +703,7 @@ Result<void> Node::stop() {
     // event, and what a handler makes of it is not counted.
     p.drain_stop = true;
     if (p.drain_thread.joinable()) p.drain_thread.join();
+    if (p.kernel) p.kernel->unwatch_handled(&p.drain_signal);
     if (p.kernel) p.kernel->shutdown();
     if (p.grant_drivers) p.grant_drivers->stop();
     if (p.observability) p.observability->stop();

@@ -6,7 +6,12 @@
 namespace esta::app::run {
 
 NodeLockstep::NodeLockstep(observe::AuditSink& audit, observe::MetricsRegistry& metrics)
-    : m_audit(audit), m_support{&metrics, this, {}} {}
+    : m_audit(audit), m_support{&metrics, this, {}} {
+    // The checker replica runs on the leader's scheduler thread. On its own thread it hands
+    // over at every syscall (a futex wake-up each, several per message), which cost the node
+    // more CPU than the replica itself; the scheduler threads already use the cores.
+    m_support.config.checker_thread = false;
+}
 
 void NodeLockstep::report(const kernel::SafetyEvent& event) {
     observe::Value::Map data;

@@ -1,6 +1,7 @@
 #include "kernel/syscalls/syscall_capture.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernel/abi_table.h"
 
@@ -45,6 +46,31 @@ std::vector<u8> read_range(wasm::LinearMemory* memory, u32 address, u32 length) 
     return std::vector<u8>(range->begin(), range->end());
 }
 
+// Output buffers are often large (a recv buffer of 8 KiB) and mostly unchanged: whole
+// blocks are compared with memcmp, and only the block that differs byte by byte.
+constexpr std::size_t kBlock = 64;
+
+// The index of the first byte where `a` and `b` (the same size) differ; a.size() when none.
+std::size_t first_difference(ByteSpan a, ByteSpan b) {
+    std::size_t i = 0;
+    while (i + kBlock <= a.size() && std::memcmp(a.data() + i, b.data() + i, kBlock) == 0)
+        i += kBlock;
+    while (i < a.size() && a[i] == b[i])
+        ++i;
+    return i;
+}
+
+// One past the last byte where `a` and `b` (the same size, differing somewhere) differ.
+std::size_t end_of_difference(ByteSpan a, ByteSpan b) {
+    std::size_t end = a.size();
+    while (end >= kBlock &&
+           std::memcmp(a.data() + end - kBlock, b.data() + end - kBlock, kBlock) == 0)
+        end -= kBlock;
+    while (end > 0 && a[end - 1] == b[end - 1])
+        --end;
+    return end;
+}
+
 }  // namespace
 
 protocol::SyscallAnswer capture_request(const abi::Function& function, wasm::LinearMemory* memory,
@@ -83,16 +109,15 @@ protocol::SyscallAnswer SyscallCapture::finish(i64 result, bool exited,
     m_answer.result = result;
     m_answer.exited = exited;
     for (const Snapshot& snapshot : m_outputs) {
-        const std::vector<u8> after =
-            read_range(memory, snapshot.address, static_cast<u32>(snapshot.before.size()));
-        if (after.size() != snapshot.before.size()) continue;
+        if (memory == nullptr) continue;
+        const auto range = memory->span(snapshot.address, static_cast<u32>(snapshot.before.size()));
+        if (!range || range->size() != snapshot.before.size()) continue;
         // The changed bytes as one span: from the first to the last byte that differs.
-        auto first = std::mismatch(snapshot.before.begin(), snapshot.before.end(), after.begin());
-        if (first.first == snapshot.before.end()) continue;
-        auto last = std::mismatch(snapshot.before.rbegin(), snapshot.before.rend(), after.rbegin());
-        const std::size_t begin = static_cast<std::size_t>(first.first - snapshot.before.begin());
-        const std::size_t end = snapshot.before.size() -
-                                static_cast<std::size_t>(last.first - snapshot.before.rbegin());
+        const ByteSpan before(snapshot.before);
+        const ByteSpan after = *range;
+        const std::size_t begin = first_difference(before, after);
+        if (begin == before.size()) continue;
+        const std::size_t end = end_of_difference(before, after);
         m_answer.writes.push_back(protocol::SyscallAnswer::Write{
             snapshot.address + static_cast<u32>(begin),
             std::vector<u8>(after.begin() + static_cast<std::ptrdiff_t>(begin),
