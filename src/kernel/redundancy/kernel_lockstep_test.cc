@@ -43,22 +43,16 @@ class RecordingDriver final : public KernelDriver {
     std::vector<std::vector<u8>> requests;
 };
 
-// The accrual handler with a driver round: it stores (total, the ledger's check) under
-// "acc" before it sends, and reports where its ledger lives (the record's pad), so a test
-// can flip a ledger bit, which changes that request.
-constexpr const char* kDriverAccrualGuest = R"(#include "estalogic.h"
+// What the handlers below start with: the message's amounts accrued into a persistent
+// ledger, and a check over the whole ledger (so a flipped ledger bit changes it).
+constexpr const char* kAccrualPrelude = R"(#include "estalogic.h"
+#include "estalogic_value.h"
 static esta_u32 amounts[256];
 static esta_u32 ledger[2048];
 static esta_u32 seen;
 static esta_info info;
-static unsigned char req[64];
-static unsigned char resp[64];
-struct record { esta_u32 total, check, seen, ledger_at; esta_i64 at; };
-static esta_u32 put_u32(unsigned char* p, esta_u32 v) {
-    for (int i = 0; i < 4; ++i) p[i] = (unsigned char)(v >> (8 * i));
-    return 4;
-}
-__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+// The message's total (or recv's negative status); *check sums the ledger.
+static esta_i64 accrue(esta_u32* check) {
     esta_i32 length = esta_recv(ESTA_RECV_POLL, 0, amounts, sizeof amounts, &info);
     if (length < 0) return length;
     esta_i32 n = length / 4;
@@ -68,8 +62,31 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
         ledger[(seen + (esta_u32)i) % 2048] ^= amounts[i] + total;
     }
     seen += (esta_u32)n;
+    *check = 0;
+    for (esta_i32 i = 0; i < 2048; ++i) *check = *check * 31u + ledger[i];
+    return total;
+}
+)";
+
+std::string accrual_guest(const char* handler) {
+    return std::string(kAccrualPrelude) + handler;
+}
+
+// The accrual handler with a driver round: it stores (total, the ledger's check) under
+// "acc" before it sends, and reports where its ledger lives (the record's pad), so a test
+// can flip a ledger bit, which changes that request.
+const std::string kDriverAccrualGuest = accrual_guest(R"(static unsigned char req[64];
+static unsigned char resp[64];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i64 at; };
+static esta_u32 put_u32(unsigned char* p, esta_u32 v) {
+    for (int i = 0; i < 4; ++i) p[i] = (unsigned char)(v >> (8 * i));
+    return 4;
+}
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
     esta_u32 check = 0;
-    for (esta_i32 i = 0; i < 2048; ++i) check = check * 31u + ledger[i];
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    esta_u32 total = (esta_u32)accrued;
     esta_u32 at = 0;
     req[at++] = ESTA_VALUE_LIST;
     at += put_u32(req + at, 2);
@@ -90,7 +107,85 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
     if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
     return 0;
 }
+)");
+
+// The accrual handler with a spawn: it spawns "child" from its module handle, granting it
+// a WRITE handle derived from "sink" whose use budget depends on the whole ledger (so a
+// flipped ledger bit changes the spawn request), then drops the new process's handle, and
+// sends a record with the handle it was given.
+const std::string kSpawnAccrualGuest = accrual_guest(R"(static esta_u8 grants[128];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i64 child, at; };
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_u32 check = 0;
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    esta_u32 total = (esta_u32)accrued;
+    esta_handle mod = esta_cap_lookup("mod", 3);
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    esta_writer w;
+    esta_writer_init(&w, grants, sizeof grants);
+    esta_put_map(&w, 1);
+    esta_put_key(&w, "up", 2);
+    esta_put_map(&w, 3);
+    esta_put_key(&w, "handle", 6);
+    esta_put_i64(&w, sink);
+    esta_put_key(&w, "rights", 6);
+    esta_put_i64(&w, ESTA_RIGHT_WRITE);
+    esta_put_key(&w, "max_uses", 8);
+    esta_put_i64(&w, 1 + (esta_i64)(check % 997u));
+    esta_i32 len = esta_writer_finish(&w);
+    if (len < 0) return -5;
+    esta_i32 child = esta_spawn(mod, "_start", 6, grants, (esta_u32)len, ESTA_PRIORITY_NORMAL);
+    if (child <= 0) return -6;
+    if (esta_cap_drop(child) != 0) return -7;
+    struct record r = {total, check, seen, (esta_u32)(unsigned long)ledger, child, esta_now()};
+    if (esta_audit("accrual", 7, &r, sizeof r) < 0) return -2;
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    return 0;
+}
+)");
+
+// What the spawner starts: one message with its grant "up", then it ends.
+constexpr const char* kSpawnedChild = R"(#include "estalogic.h"
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle up = esta_cap_lookup("up", 2);
+    if (up < 0) esta_exit(80);
+    esta_exit(esta_send(up, 0x30, "c", 1, 0, 0, 0) < 0 ? 81 : 0);
+}
 )";
+
+// The accrual handler with capability changes: it derives from "sink" a handle whose use
+// budget depends on the whole ledger, derives a second from that one, revokes what it
+// derived from the first (the second), sends with the first and drops it.
+const std::string kCapabilityAccrualGuest = accrual_guest(R"(static esta_u8 limits[64];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i32 once, inner, revoked, pad; };
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_u32 check = 0;
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    esta_u32 total = (esta_u32)accrued;
+    esta_writer w;
+    esta_writer_init(&w, limits, sizeof limits);
+    esta_put_map(&w, 1);
+    esta_put_key(&w, "max_uses", 8);
+    esta_put_i64(&w, 1 + (esta_i64)(check % 997u));
+    esta_i32 len = esta_writer_finish(&w);
+    if (len < 0) return -5;
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    esta_handle once =
+        esta_cap_derive(sink, ESTA_RIGHT_WRITE | ESTA_RIGHT_DELEGATE, limits, (esta_u32)len);
+    if (once < 0) return -6;
+    esta_handle inner = esta_cap_derive(once, ESTA_RIGHT_WRITE, 0, 0);
+    if (inner < 0) return -7;
+    esta_i32 revoked = esta_cap_revoke(once);
+    struct record r = {total, check, seen, (esta_u32)(unsigned long)ledger,
+                       once, inner, revoked, 0};
+    if (esta_send(once, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    if (esta_cap_drop(once) != 0) return -8;
+    if (esta_audit("accrual", 7, &r, sizeof r) < 0) return -2;
+    return 0;
+}
+)");
 
 // One kernel with one critical (or ordinary) accrual process wired to a sink endpoint, an
 // audit log and a key-value driver.
@@ -109,7 +204,8 @@ struct World {
                                               MailboxConfig{.capacity = 4096});
     ProcessId pid;
 
-    World(Module module, bool critical, KernelLockstepConfig config = {}) {
+    // `child`: a module granted as "mod" (EXECUTE), for a process that spawns.
+    World(Module module, bool critical, KernelLockstepConfig config = {}, Module child = nullptr) {
         support.config = config;
         SyscallServices services;
         services.safety = &guard;
@@ -120,7 +216,11 @@ struct World {
         if (!module) return;  // A kernel only.
         ProcessSpec spec = testing::spec_of(std::move(module));
         spec.critical = critical;
-        spec.grants.push_back(GrantSpec{"sink", outbox, Right::Write});
+        spec.grants.push_back(GrantSpec{"sink", outbox, Right::Write | Right::Delegate});
+        if (child) {
+            spec.grants.push_back(
+                GrantSpec{"mod", kernel->module_object("child", std::move(child)), Right::Execute});
+        }
         spec.grants.push_back(
             GrantSpec{"audit", make_ref<AuditLogObject>(ObjectId(900'002), "audit", audit_log),
                       Right::Write});
@@ -246,6 +346,140 @@ TEST_F(KernelLockstep, K60_DriverRequestIsHeldUntilBothReplicasAgree) {
             EXPECT_EQ(world.audit_log.records, twin.audit_log.records) << where;
             EXPECT_EQ(world.driver.kv.values, twin.driver.kv.values) << where;
             // Restored from the agreed state, the replicas go on agreeing.
+            EXPECT_EQ(world.handle(3), twin.handle(3)) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+        }
+    }
+}
+
+// A flip of ledger[100] in `replica`, before the handler sums the ledger into its request
+// (`first` is message 1's record, which says where the ledger lives).
+FaultPlan ledger_flip(u32 replica, const std::vector<u8>& first) {
+    u32 ledger_at = 0;
+    EXPECT_GE(first.size(), 16u);
+    if (first.size() >= 16) std::memcpy(&ledger_at, first.data() + 12, 4);
+    EXPECT_GT(ledger_at, 0u);
+    return FaultPlan{.replica = replica,
+                     .at_fuel = 20,
+                     .target = wasm::FaultTarget::Memory,
+                     .bit_seed = 8 * (u64{ledger_at} + 400) + 5};
+}
+
+// What reached the sink, split by who sent it: the handler's records (larger) and the
+// spawned children's one-byte messages.
+struct Sent {
+    std::vector<std::vector<u8>> records;
+    std::size_t from_children = 0;
+};
+Sent split(std::vector<std::vector<u8>> sent) {
+    Sent result;
+    for (auto& payload : sent) {
+        if (payload.size() == 1) {
+            ++result.from_children;
+        } else {
+            result.records.push_back(std::move(payload));
+        }
+    }
+    return result;
+}
+
+// A spawn acts on the kernel at once and its answer (the new process's handle) is what the
+// handler goes on with: a sync point. The child is started only once both replicas asked
+// for it byte for byte, once for the two of them, and both are given the same handle. A
+// ledger bit flipped in either replica changes the request (the child's use budget): that
+// attempt starts nothing, and the retry starts the one child a fault-free twin starts.
+TEST_F(KernelLockstep, K60_ASpawnFromACriticalProcessHappensOnceBothReplicasAgree) {
+    ESTA_BUILD(module, "spawn_accrual", kSpawnAccrualGuest);
+    ESTA_BUILD(child, "spawned_child", kSpawnedChild);
+    for (bool checker_thread : {true, false}) {
+        const KernelLockstepConfig config{.checker_thread = checker_thread};
+        World world(module, true, config, child);
+        World ordinary(module, false, config, child);
+        for (u32 seed = 1; seed <= 3; ++seed) {
+            const Sent expected = split(ordinary.handle(seed));
+            ASSERT_EQ(expected.records.size(), 1u);
+            ASSERT_EQ(expected.from_children, 1u);
+            const Sent got = split(world.handle(seed));
+            EXPECT_EQ(got.records, expected.records) << "message " << seed;
+            EXPECT_EQ(got.from_children, 1u) << "message " << seed;  // One child, not two.
+        }
+        EXPECT_EQ(world.audit_log.records, ordinary.audit_log.records);
+        EXPECT_EQ(world.cap_audit.count(CapEventKind::Delegated),
+                  ordinary.cap_audit.count(CapEventKind::Delegated));
+        EXPECT_EQ(world.kernel->stats().lockstep_retries, 0u);
+        EXPECT_EQ(world.kernel->process(world.pid)->state, ProcessState::Waiting);
+    }
+}
+
+TEST_F(KernelLockstep, K60_ASpawnRequestTheReplicasDisagreeOnStartsNothingAndIsRetried) {
+    ESTA_BUILD(module, "spawn_accrual", kSpawnAccrualGuest);
+    ESTA_BUILD(child, "spawned_child", kSpawnedChild);
+    for (bool checker_thread : {true, false}) {
+        for (u32 replica = 0; replica < 2; ++replica) {
+            const KernelLockstepConfig config{.checker_thread = checker_thread};
+            const std::string where = "replica " + std::to_string(replica) +
+                                      (checker_thread ? ", checker thread" : ", one thread");
+            World world(module, true, config, child);
+            World twin(module, true, config, child);
+            const Sent first = split(world.handle(1));
+            ASSERT_EQ(split(twin.handle(1)).records, first.records);
+            ASSERT_EQ(first.records.size(), 1u);
+            ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid,
+                                                          ledger_flip(replica, first.records[0])));
+            const Sent expected = split(twin.handle(2));
+            const Sent got = split(world.handle(2));
+            EXPECT_EQ(got.records, expected.records) << where;
+            EXPECT_EQ(got.from_children, 1u) << where;  // The retry's child only.
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_quarantines, 0u) << where;
+            // Each child's grant was derived once: the refused request derived nothing.
+            EXPECT_EQ(world.cap_audit.count(CapEventKind::Delegated), 2u) << where;
+            EXPECT_EQ(world.cap_audit.count(CapEventKind::Delegated),
+                      twin.cap_audit.count(CapEventKind::Delegated))
+                << where;
+            EXPECT_EQ(world.audit_log.records, twin.audit_log.records) << where;
+            // Restored from the agreed state, the replicas go on agreeing.
+            EXPECT_EQ(split(world.handle(3)).records, split(twin.handle(3)).records) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+        }
+    }
+}
+
+// cap_derive, cap_revoke and cap_drop change the process's capabilities at once and answer
+// with what the handler goes on with: sync points. Each change happens once both replicas
+// asked for it byte for byte, once for the two; a ledger bit flipped in either replica
+// changes the first derive's request (its use budget): that attempt changes nothing, and
+// the retry makes exactly the changes a fault-free twin makes.
+TEST_F(KernelLockstep, K60_ACapabilityChangeFromACriticalProcessIsHeldUntilBothReplicasAgree) {
+    ESTA_BUILD(module, "capability_accrual", kCapabilityAccrualGuest);
+    for (bool checker_thread : {true, false}) {
+        const KernelLockstepConfig config{.checker_thread = checker_thread};
+        World ordinary(module, false, config);
+        for (u32 replica = 0; replica < 2; ++replica) {
+            const std::string where = "replica " + std::to_string(replica) +
+                                      (checker_thread ? ", checker thread" : ", one thread");
+            World world(module, true, config);
+            World twin(module, true, config);
+            const auto first = world.handle(1);
+            ASSERT_EQ(first, twin.handle(1)) << where;
+            ASSERT_EQ(first.size(), 1u) << where;
+            if (replica == 0) {
+                EXPECT_EQ(first, ordinary.handle(1)) << where;
+            }
+            const std::size_t delegated = world.cap_audit.count(CapEventKind::Delegated);
+            EXPECT_EQ(delegated, 2u) << where;
+            EXPECT_EQ(world.cap_audit.count(CapEventKind::Revoked), 1u) << where;
+            ASSERT_TRUE(
+                world.kernel->plan_lockstep_fault(world.pid, ledger_flip(replica, first[0])));
+            const auto expected = twin.handle(2);
+            ASSERT_EQ(expected.size(), 1u) << where;
+            EXPECT_EQ(world.handle(2), expected) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_quarantines, 0u) << where;
+            // The refused attempt derived and revoked nothing.
+            EXPECT_EQ(world.cap_audit.count(CapEventKind::Delegated), 2 * delegated) << where;
+            EXPECT_EQ(world.cap_audit.count(CapEventKind::Revoked), 2u) << where;
+            EXPECT_EQ(world.audit_log.records, twin.audit_log.records) << where;
             EXPECT_EQ(world.handle(3), twin.handle(3)) << where;
             EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
         }

@@ -97,16 +97,22 @@ void log_request(EffectLog& log, const protocol::SyscallAnswer& request) {
 
 bool LockstepGate::allowed(std::string_view function) {
     // Held until the replicas agree: send, audit, log, metric. Sync points (act once both
-    // replicas asked the same): driver and endpoint calls, reply. Spawns and capability
-    // changes act on the kernel at once and cannot be replayed.
+    // replicas asked the same): driver and endpoint calls, reply, spawns and capability
+    // changes.
     static constexpr std::string_view kAllowed[] = {
-        "recv", "send",  "now",  "random", "log",        "metric",  "audit",
-        "exit", "yield", "call", "reply",  "cap_lookup", "cap_info"};
+        "recv",     "send",  "now",        "random",     "log",     "metric",
+        "audit",    "exit",  "yield",      "call",       "reply",   "cap_lookup",
+        "cap_info", "spawn", "cap_derive", "cap_revoke", "cap_drop"};
     return std::find(std::begin(kAllowed), std::end(kAllowed), function) != std::end(kAllowed);
 }
 
 bool LockstepGate::sync_point(std::string_view function) {
-    return function == "call" || function == "reply";
+    // A spawn or a capability change acts on the kernel at once and its answer (the new
+    // process's or capability's handle) is what the handler goes on with: it cannot be
+    // held either.
+    static constexpr std::string_view kSync[] = {"call",       "reply",      "spawn",
+                                                 "cap_derive", "cap_revoke", "cap_drop"};
+    return std::find(std::begin(kSync), std::end(kSync), function) != std::end(kSync);
 }
 
 LockstepGate::LockstepGate(std::shared_ptr<const wasm::CompiledModule> module, std::string subject,

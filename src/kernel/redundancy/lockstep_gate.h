@@ -10,10 +10,13 @@
 //   - while the leader handles it, every syscall it completes is journaled here (one entry
 //     of the leader's EffectLog each), and sends, audit records, logs and metrics are
 //     held: checked as usual, answered, but not applied;
-//   - driver and endpoint calls and replies cannot be held (the handler needs their answer
-//     to go on): they are sync points. The leader's request acts only once the checker has
-//     made the identical request at the same place (agree()); otherwise it is refused
-//     unacted (UNAVAILABLE to the leader), the message has diverged, and nothing of it leaves;
+//   - driver and endpoint calls, replies, spawns and capability changes (cap_derive,
+//     cap_revoke, cap_drop) cannot be held (the handler needs their answer to go on): they
+//     are sync points. The leader's request acts only once the checker has made the
+//     identical request at the same place (agree()), and only the leader's reaches the
+//     kernel, so it acts once; the checker is given the leader's journaled answer (the
+//     same pid or handle). Otherwise it is refused unacted (UNAVAILABLE to the leader), the
+//     message has diverged, and nothing of it leaves;
 //   - when the leader's handler returns, the checker finishes its own copy of the message,
 //     each request it makes compared with the leader's, then each replica's outcome, and
 //     the 4 KiB pages the message dirtied plus the globals, byte for byte;
@@ -35,7 +38,7 @@
 // depends on the timing. Without it the checker runs on the leader's thread: up to the
 // leader's place at a sync point, and to its end after the leader's.
 // Critical processes are reactive (one handler run per message) and use the syscalls the
-// gate can journal (allowed()); spawns and capability changes answer NOT_SUPPORTED.
+// gate can journal (allowed()); the others (spans) answer NOT_SUPPORTED.
 //
 // Threads: the kernel calls it for one process, under the kernel lock except for agree()
 // and finish(), which the process's own thread calls without it (they wait for the checker).
@@ -112,7 +115,8 @@ class LockstepGate {
     void answered(protocol::SyscallAnswer answer);
 
     // Sync points: the syscalls whose effect cannot be held (driver and endpoint `call`,
-    // `reply`), because the handler needs their answer.
+    // `reply`, `spawn`, `cap_derive`, `cap_revoke`, `cap_drop`), because the handler needs
+    // their answer.
     static bool sync_point(std::string_view function);
     // The leader is about to make sync-point `request` (its first attempt; a parked call's
     // retries are the same request): waits until the checker made its request at the same

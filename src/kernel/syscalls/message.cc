@@ -79,7 +79,8 @@ SyscallResult Syscalls::send(Call& call) {
     Message message;
     message.type = MessageType(type);
     message.sender = sender.pid();
-    message.sender_badge = (*table.lookup(target, call.context))->node().badge();
+    Ref<CapNode> through = (*table.lookup(target, call.context))->node_ref();
+    message.sender_badge = through->badge();
     message.priority =
         static_cast<u8>((flags & send_flags::kPriorityMask) >> send_flags::kPriorityShift);
     message.flags = flags & ~send_flags::kPriorityMask;
@@ -111,16 +112,16 @@ SyscallResult Syscalls::send(Call& call) {
         Process* from = &sender;
         Ref<Endpoint> to(&destination);
         CheckContext context = call.context;
-        gate->hold(EffectKind::MessageSent, [this, from, target, to, held, context, persistent] {
-            release_send(*from, target, to, std::move(*held), context, persistent);
+        gate->hold(EffectKind::MessageSent, [this, from, through, to, held, context, persistent] {
+            release_send(*from, through, to, std::move(*held), context, persistent);
         });
         return SyscallResult::of(0);
     }
-    return queue_message(sender, target, destination, std::move(message), *admission, *moved,
+    return queue_message(sender, *through, destination, std::move(message), *admission, *moved,
                          call.context, persistent);
 }
 
-void Syscalls::release_send(Process& sender, HandleValue target, Ref<Endpoint> destination,
+void Syscalls::release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> destination,
                             Message message, CheckContext context, bool persistent) {
     if (!destination->receiver_alive()) return;
     auto admission = destination->mailbox().admit(message);
@@ -137,11 +138,11 @@ void Syscalls::release_send(Process& sender, HandleValue target, Ref<Endpoint> d
             m_services.safety->refused(sender.pid(), refused, message.time);
         return;
     }
-    (void)queue_message(sender, target, *destination, std::move(message), *admission,
+    (void)queue_message(sender, *target, *destination, std::move(message), *admission,
                         MovedHandles{}, context, persistent);
 }
 
-SyscallResult Syscalls::queue_message(Process& sender, HandleValue target, Endpoint& destination,
+SyscallResult Syscalls::queue_message(Process& sender, CapNode& target, Endpoint& destination,
                                       Message message, Admission admission,
                                       const MovedHandles& moved, const CheckContext& context,
                                       bool persistent) {
@@ -151,7 +152,7 @@ SyscallResult Syscalls::queue_message(Process& sender, HandleValue target, Endpo
     // spent and nothing is queued, and the record was never written, so no restart
     // delivers a message whose send failed.
     HandleTable& table = sender.handles();
-    auto used = table.consume_use(target, context);
+    auto used = m_tree.consume_use(target, context);
     if (!used) return from(used.error());
     observe::KernelObserver* observer = m_services.observer;
     if (observer) {

@@ -142,13 +142,17 @@ class Syscalls final : public ImportProvider {
     // have made the identical request (LockstepGate::agree); called without the kernel lock.
     static void lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,
                               std::span<const wasm::Value> args);
-    // send's step (3): spend the use, journal a persistent message, move the handles, queue.
-    SyscallResult queue_message(Process& sender, HandleValue target, Endpoint& destination,
+    // send's step (3): spend a use of `target` (the capability the send was checked
+    // through), journal a persistent message, move the handles, queue.
+    SyscallResult queue_message(Process& sender, CapNode& target, Endpoint& destination,
                                 Message message, Admission admission, const MovedHandles& moved,
                                 const CheckContext& context, bool persistent);
     // A held send, applied once the replicas agreed: admitted again (a refusal now is
-    // reported and the message dropped, as the sender was told long ago), then queued.
-    void release_send(Process& sender, HandleValue target, Ref<Endpoint> destination,
+    // reported and the message dropped, as the sender was told long ago), then queued. It
+    // goes through the capability it was checked through when held, which a later
+    // capability change of the same message (cap_drop, cap_revoke) does not undo: an
+    // ordinary process's send would have been queued before that change.
+    void release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> destination,
                       Message message, CheckContext context, bool persistent);
 
     using Handler = SyscallResult (Syscalls::*)(Call&);
