@@ -82,6 +82,21 @@ void print_redundancy(const nlohmann::json& status) {
                     thousands(number(role, "takeover_ms")).c_str());
 }
 
+// The fault containment regions (K-40): how many, and which are quarantined.
+void print_regions(const nlohmann::json& status) {
+    auto it = status.find("regions");
+    if (it == status.end() || !it->is_object()) return;
+    std::string quarantined;
+    auto names = it->find("quarantined");
+    if (names != it->end() && names->is_array()) {
+        for (const auto& name : *names)
+            if (name.is_string())
+                quarantined += (quarantined.empty() ? "" : ", ") + name.get<std::string>();
+    }
+    std::printf("  regions %s, quarantined: %s\n", thousands(number(*it, "count")).c_str(),
+                quarantined.empty() ? "none" : quarantined.c_str());
+}
+
 void print_status(const nlohmann::json& status, const std::string& state, const std::string& from) {
     std::printf("%s: %s (pid %lld%s%s; from %s)\n", status.value("app", "?").c_str(), state.c_str(),
                 static_cast<long long>(status.value("pid", 0LL)),
@@ -101,6 +116,7 @@ void print_status(const nlohmann::json& status, const std::string& state, const 
         }
         std::printf("  decisions by kind: %s\n", kinds.c_str());
     }
+    print_regions(status);
     print_redundancy(status);
 }
 

@@ -21,6 +21,7 @@
 #include "app/run/node_checkpoints.h"
 #include "app/run/node_drivers.h"
 #include "app/run/node_grants.h"
+#include "app/run/node_guard.h"
 #include "app/run/node_journal.h"
 #include "app/run/node_lockstep.h"
 #include "app/run/node_observe.h"
@@ -168,6 +169,7 @@ struct Node::Parts {
     std::unique_ptr<DurableDeadLetters> dead_letters;
     std::unique_ptr<NodeObservability> observability;  // Before the kernel, which uses it.
     std::unique_ptr<NodeLockstep> lockstep;            // Critical processes' alarms (K-60).
+    std::unique_ptr<NodeGuard> guard;                  // Regions, limits, real time (K-40..52).
     std::unique_ptr<Kernel> kernel;
     u64 host_objects = 0;
 
@@ -240,7 +242,8 @@ struct Node::Parts {
     void write_status(bool running);
     NodeStats snapshot(bool latency) const;
     std::string status_fields() const {
-        return options.status_fields ? options.status_fields() : std::string();
+        return (options.status_fields ? options.status_fields() : std::string()) +
+               (guard ? guard->status_fields() : std::string());
     }
 };
 
@@ -283,6 +286,7 @@ Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& g
         ObjectId id = next_host_id();
         bridges.push_back(std::make_unique<drivers::KernelDriverBridge>(
             driver, driven->second, id, drivers::clock_time(clock), clock));
+        bridges.back()->report_faults(guard->faults_of(driver));
         auto port = ESTA_TRY(DriverPort::create(id, drivers::port_object_type(driver.kind()),
                                                 grant.name, *bridges.back()));
         return Ref<KernelObject>(port);
@@ -557,6 +561,7 @@ void Node::Parts::drain_loop() {
         i64 now = steady_ns();
         if (now - last_check > 10'000'000) {
             count_failures();
+            guard->serve();
             last_check = now;
         }
         if (now - last_status_ns > 1'000'000'000) {
@@ -607,6 +612,10 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     p.lockstep = std::make_unique<NodeLockstep>(*p.audit_log, p.observability->metrics());
     SyscallServices services = p.observability->services();
     services.lockstep = p.lockstep->support();
+    p.guard = std::make_unique<NodeGuard>(
+        options.input_process.empty() ? manifest.processes.front().name : options.input_process,
+        p.clock, *p.audit_log, p.observability->metrics());
+    services.safety = p.guard->hooks();
     services.answers = p.recorder.get();  // The journal replay reads (T-1).
     p.kernel = std::make_unique<Kernel>(p.clock, p.observability->capability_audit(),
                                         *p.dead_letters, config, services);

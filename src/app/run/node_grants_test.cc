@@ -25,7 +25,6 @@ namespace {
 
 using drivers::Value;
 using drivers::ValueList;
-using drivers::testing::GuestHarness;
 
 constexpr const char* kManifest = R"toml([app]
 manifest_version = 1
@@ -85,13 +84,8 @@ data_dir = "data"
 
 class NodeGrants : public kernel::testing::GuestTest {
   protected:
-    // The relay's call(cap_lookup(grant), op, request): the reply, or the status it saw.
     Result<Value> call(Node& node, const std::string& grant, i32 op, const Value& request) {
-        std::vector<u8> message = GuestHarness::call_message(grant, op, request, 5'000);
-        auto line =
-            ESTA_TRY(node.call("relay", 0x30, std::string(message.begin(), message.end()), 30'000));
-        if (!line.empty() && line.back() == '\n') line.pop_back();
-        return GuestHarness::decode_answer(std::vector<u8>(line.begin(), line.end()));
+        return testing::relay_call(node, grant, op, request);
     }
 };
 

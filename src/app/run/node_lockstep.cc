@@ -1,7 +1,6 @@
 #include "app/run/node_lockstep.h"
 
-#include <cstdio>
-#include <string>
+#include "app/run/node_guard.h"
 
 namespace esta::app::run {
 
@@ -14,20 +13,7 @@ NodeLockstep::NodeLockstep(observe::AuditSink& audit, observe::MetricsRegistry& 
 }
 
 void NodeLockstep::report(const kernel::SafetyEvent& event) {
-    observe::Value::Map data;
-    data.emplace("subject", observe::Value::text(std::string(event.subject)));
-    data.emplace("detail", observe::Value::text(std::string(event.detail)));
-    data.emplace("effect_index", observe::Value::integer(event.actual));
-    data.emplace("message_seq", observe::Value::integer(event.limit));
-    data.emplace("alarm", observe::Value::boolean(event.severity == kernel::SafetySeverity::Alarm));
-    auto written = m_audit.append(event.event, data);
-    std::fprintf(stderr, "%s: %.*s on %.*s (%.*s, message %lld)%s\n",
-                 event.severity == kernel::SafetySeverity::Alarm ? "ALARM" : "warning",
-                 static_cast<int>(event.event.size()), event.event.data(),
-                 static_cast<int>(event.subject.size()), event.subject.data(),
-                 static_cast<int>(event.detail.size()), event.detail.data(),
-                 static_cast<long long>(event.limit),
-                 written ? "" : " (the audit log refused the record)");
+    audit_safety_event(m_audit, event, "effect_index", "message_seq");
 }
 
 }  // namespace esta::app::run

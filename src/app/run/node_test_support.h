@@ -12,6 +12,7 @@
 
 #include "app/manifest/manifest.h"
 #include "app/run/node.h"
+#include "drivers/kernel_bridge/guest_harness.h"
 
 namespace esta::app::run::testing {
 
@@ -47,6 +48,18 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 estalogic_handle(void)
     return sent < 0 ? (esta_i32)sent : 0;
 }
 )";
+}
+
+// Through a node's `relay` process (drivers::testing::kRelayGuest): its
+// call(cap_lookup(grant), op, request), answered with the reply or the status it saw.
+inline Result<drivers::Value> relay_call(Node& node, const std::string& grant, i32 op,
+                                         const drivers::Value& request) {
+    using drivers::testing::GuestHarness;
+    std::vector<u8> message = GuestHarness::call_message(grant, op, request, 5'000);
+    auto line =
+        ESTA_TRY(node.call("relay", 0x30, std::string(message.begin(), message.end()), 30'000));
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    return GuestHarness::decode_answer(std::vector<u8>(line.begin(), line.end()));
 }
 
 // A scratch folder; the node's state under it.

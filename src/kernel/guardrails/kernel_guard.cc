@@ -138,6 +138,16 @@ u32 KernelGuard::pending(RegionId region) const {
     return it == m_regions.end() ? 0 : it->second.gateway->pending();
 }
 
+std::vector<KernelGuard::Reading> KernelGuard::regions() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::vector<Reading> readings;
+    for (const auto& entry : m_regions) {
+        auto state = m_tree.state(entry.first);
+        readings.push_back(Reading{entry.second.name, state ? *state : RegionState::Healthy});
+    }
+    return readings;
+}
+
 void KernelGuard::submit_and_serve_locked(RegionId region, GatewayEvent event) {
     Region* found = find_locked(region);
     if (found == nullptr) return;

@@ -3,8 +3,9 @@
 // that the runtime and the syscall layer call.
 //
 // Regions (K-40): the kernel region at the root, one region per driver (add_driver) and
-// one per application module — a supervised child's region is its supervision name, an
-// anonymous spawn's "process.<pid>"; a restart keeps the region. Every fault reaches the
+// one per application module — a supervised child's region is its supervision name, a
+// spawned process's the name its spec gives it (all instances share it), an anonymous
+// spawn's "process.<pid>"; a restart keeps the region. Every fault reaches the
 // region tree only through the region's quarantine gateway (K-41), served in the gateway's
 // priority order: a crash is submitted and served at once (the kernel is the caller), a
 // driver's faults queue until serve() (at most 1000, then backpressure). A quarantined or
@@ -28,6 +29,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "kernel/guardrails/gateway.h"
 #include "kernel/guardrails/limits.h"
@@ -76,6 +78,12 @@ class KernelGuard final : public SafetyHooks {
     std::optional<RegionId> region_of(ProcessId pid) const;
     std::optional<RegionId> find(std::string_view name) const;
     u32 pending(RegionId region) const;
+    // Every region's name and state, in id order (the kernel's first).
+    struct Reading {
+        std::string name;
+        RegionState state = RegionState::Healthy;
+    };
+    std::vector<Reading> regions() const;
     RegionId kernel_region() const { return m_tree.kernel(); }
     // For reads that need the realtime figures (jitter windows, RTO percentiles).
     template <class F>

@@ -106,7 +106,9 @@ Result<Ref<Process>> Kernel::start_process(ProcessId pid, Record& record, Ref<En
     ESTA_TRY(worker.scheduler.add(process, timing.instantiated));
     worker.wake.notify_one();
     timing.scheduled = m_clock.now_ns();
-    if (m_safety != nullptr) m_safety->started(pid, record.name, kind, timing);
+    // The region: the supervision name, else the name the spec gives the process.
+    if (m_safety != nullptr)
+        m_safety->started(pid, record.name.empty() ? record.spec.name : record.name, kind, timing);
     return process;
 }
 

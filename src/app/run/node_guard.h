@@ -1,0 +1,60 @@
+// NodeGuard: the kernel's guardrails and real-time accounting (REQUIREMENTS K-40..K-43,
+// K-50..K-52) in a running node. It owns the KernelGuard the kernel gets as its SafetyHooks:
+// a region per process (named after it), a region per driver ("driver.kv", "driver.sql",
+// "driver.topic") whose bridges report the driver's faults to it, and the messages the
+// decision process handles accounted as rule decisions (K-50 accrual_calculation).
+//
+// What the guard decides that belongs in the tamper-evident log (a region quarantined or
+// escalated, a request a limit failed, an alarm) becomes a record of the node's audit log
+// and a line on stderr; warnings (a region degraded, a budget overrun) are only counted on
+// /metrics, which shows every region's state (esta_kernel_region_state). The guard decides
+// on the kernel's clock but never changes what a handler decides: it only holds the restart
+// of a quarantined region's processes.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "drivers/kernel_bridge/driver_bridge.h"
+#include "kernel/guardrails/kernel_guard.h"
+#include "observe/audit_sink.h"
+#include "observe/metrics.h"
+
+namespace esta::app::run {
+
+// A safety event as a record of `audit` (its kind the event's name) and a line on stderr;
+// `actual_key` and `limit_key` name its two numbers in the record.
+void audit_safety_event(observe::AuditSink& audit, const kernel::SafetyEvent& event,
+                        std::string_view actual_key, std::string_view limit_key);
+
+class NodeGuard final : public kernel::SafetySink {
+  public:
+    // `clock` (the kernel's), `audit` and `metrics` (the node's /metrics registry) outlive
+    // it. `decision_process` names the process whose handled messages are rule decisions.
+    NodeGuard(std::string decision_process, const protocol::Clock& clock, observe::AuditSink& audit,
+              observe::MetricsRegistry& metrics);
+
+    // For SyscallServices::safety.
+    kernel::SafetyHooks* hooks() { return &m_guard; }
+    kernel::KernelGuard& guard() { return m_guard; }
+    // Where a bridge over `driver` reports its faults: the driver's region, made on first use.
+    drivers::FaultReport faults_of(const drivers::Driver& driver);
+    // Serves the driver faults queued at the gateways and the time-driven transitions; called
+    // off the scheduler threads every few milliseconds.
+    void serve() { m_guard.serve(); }
+    // ",\"regions\":{\"count\":N,\"quarantined\":[...]}" for the status document; a region
+    // escalated counts as quarantined.
+    std::string status_fields() const;
+
+    void report(const kernel::SafetyEvent& event) override;
+
+  private:
+    observe::AuditSink& m_audit;
+    kernel::KernelGuard m_guard;
+    std::mutex m_mutex;  // m_drivers
+    std::map<std::string, kernel::RegionId, std::less<>> m_drivers;
+};
+
+}  // namespace esta::app::run
