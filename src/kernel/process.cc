@@ -1,6 +1,7 @@
 #include "kernel/process.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "kernel/message_trace.h"
 #include "kernel/redundancy/lockstep_gate.h"
@@ -283,10 +284,20 @@ Result<SliceResult> Process::begin_slice() {
             m_observer->message_received(message_facts(*m_current_message, m_pid, mailbox().size()),
                                          message_trace(*m_current_message));
         }
-        if (m_recorder) m_recorder->delivered(m_pid, *m_current_message);
         if (m_lockstep) {
             m_lockstep_copy = m_current_message->copy_without_handles();
             m_lockstep->message_taken(*m_instance, m_current_message->seq);
+            // K-60: on the record once the replicas agreed (a retry is delivered again).
+            if (m_recorder) {
+                auto delivered =
+                    std::make_shared<Message>(m_current_message->copy_without_handles());
+                delivered->handle_count = m_current_message->handle_count;  // The count only.
+                m_lockstep->journal([recorder = m_recorder, pid = m_pid, delivered] {
+                    recorder->delivered(pid, *delivered);
+                });
+            }
+        } else if (m_recorder) {
+            m_recorder->delivered(m_pid, *m_current_message);
         }
     }
     return SliceResult{m_state, 0};

@@ -11,10 +11,13 @@
 #include "kernel/driver_port.h"
 #include "kernel/guardrails/kernel_guard.h"
 #include "kernel/guardrails/test_sink.h"
+#include "kernel/persistence/journaled_answers.h"
+#include "kernel/persistence/replay.h"
 #include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/redundancy/lockstep_test_guest.h"
 #include "kernel/runtime/guest_test.h"
 #include "kernel/test_kv_driver.h"
+#include "protocol/memory_file_system.h"
 
 namespace esta::kernel {
 namespace {
@@ -28,6 +31,24 @@ class RecordingAuditLog final : public KernelAuditLog {
         return records.size();
     }
     std::vector<std::pair<std::string, std::vector<u8>>> records;
+};
+
+// What the kernel journals (T-1) of each process: its deliveries and syscall answers, in
+// order, as text.
+class RecordingAnswers final : public KernelAnswerRecorder {
+  public:
+    void started(ProcessId, const protocol::ProcessStart&, Nanos) override {}
+    void delivered(ProcessId pid, const Message& message) override {
+        entries.push_back(std::to_string(pid.value()) + " delivered " +
+                          std::to_string(message.type.value()) + " " +
+                          std::to_string(message.payload.size()));
+    }
+    void answered(ProcessId pid, const protocol::SyscallAnswer& answer, Nanos) override {
+        entries.push_back(std::to_string(pid.value()) + " " + answer.function + " " +
+                          std::to_string(answer.result));
+    }
+    void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
+    std::vector<std::string> entries;
 };
 
 // Every request that reached the driver, in order (then the key-value map answers it).
@@ -199,17 +220,21 @@ struct World {
     KernelLockstepSupport support{&metrics, &sink, {}};
     RecordingAuditLog audit_log;
     RecordingDriver driver;
+    RecordingAnswers answers;
     std::unique_ptr<Kernel> kernel;
     Ref<Endpoint> outbox = make_ref<Endpoint>(ObjectId(900'001), "sink", ProcessId(900'000),
                                               MailboxConfig{.capacity = 4096});
     ProcessId pid;
 
     // `child`: a module granted as "mod" (EXECUTE), for a process that spawns.
-    World(Module module, bool critical, KernelLockstepConfig config = {}, Module child = nullptr) {
+    // `recorder`: where the kernel journals (T-1) instead of `answers`.
+    World(Module module, bool critical, KernelLockstepConfig config = {}, Module child = nullptr,
+          KernelAnswerRecorder* recorder = nullptr) {
         support.config = config;
         SyscallServices services;
         services.safety = &guard;
         services.lockstep = &support;
+        services.answers = recorder != nullptr ? recorder : &answers;
         kernel =
             std::make_unique<Kernel>(clock, cap_audit, dead_letters,
                                      KernelConfig{.threads = 1, .fuel_per_milli = 1000}, services);
@@ -483,6 +508,61 @@ TEST_F(KernelLockstep, K60_ACapabilityChangeFromACriticalProcessIsHeldUntilBothR
             EXPECT_EQ(world.handle(3), twin.handle(3)) << where;
             EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
         }
+    }
+}
+
+// T-1 with K-60: a critical process's delivery and syscall answers are journaled once its
+// replicas agreed, so a message retried after a mismatch is on the record once, with the
+// retry's answers (not the refused attempt's UNAVAILABLE), as a fault-free twin's is.
+TEST_F(KernelLockstep, K60_ARetriedMessageIsJournaledOnce) {
+    ESTA_BUILD(module, "driver_accrual", kDriverAccrualGuest);
+    for (bool checker_thread : {true, false}) {
+        for (u32 replica = 0; replica < 2; ++replica) {
+            const KernelLockstepConfig config{.checker_thread = checker_thread};
+            const std::string where = "replica " + std::to_string(replica) +
+                                      (checker_thread ? ", checker thread" : ", one thread");
+            World world(module, true, config);
+            World twin(module, true, config);
+            const auto first = world.handle(1);
+            ASSERT_EQ(first, twin.handle(1));
+            ASSERT_EQ(first.size(), 1u);
+            ASSERT_TRUE(
+                world.kernel->plan_lockstep_fault(world.pid, ledger_flip(replica, first[0])));
+            EXPECT_EQ(world.handle(2), twin.handle(2)) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+            EXPECT_EQ(world.answers.entries, twin.answers.entries) << where;
+            std::size_t deliveries = 0;
+            for (const std::string& entry : world.answers.entries)
+                deliveries += entry.find(" delivered ") != std::string::npos ? 1 : 0;
+            EXPECT_EQ(deliveries, 2u) << where;
+        }
+    }
+}
+
+// The journal of a critical process whose message was retried replays exactly (T-1): the
+// retry's delivery and answers are the message's only ones on the record.
+TEST_F(KernelLockstep, K60_T1_AJournalWithARetriedMessageReplaysExactly) {
+    ESTA_BUILD(module, "driver_accrual", kDriverAccrualGuest);
+    for (u32 replica = 0; replica < 2; ++replica) {
+        protocol::MemoryFileSystem fs;
+        protocol::ManualClock journal_clock{1'000 * kNanosPerSecond};
+        auto journal = protocol::Journal::open(fs, "/journal", journal_clock);
+        ASSERT_TRUE(journal) << journal.error().to_string();
+        JournaledAnswers recorder(**journal, journal_clock);
+        World world(module, true, {}, nullptr, &recorder);
+        const auto first = world.handle(1);
+        ASSERT_EQ(first.size(), 1u);
+        ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, ledger_flip(replica, first[0])));
+        ASSERT_EQ(world.handle(2).size(), 1u);
+        ASSERT_EQ(world.handle(3).size(), 1u);
+        ASSERT_EQ(world.kernel->stats().lockstep_retries, 1u);
+        EXPECT_EQ(recorder.failed_appends(), 0u);
+        const std::vector<u8> bytes = m_compiler.bytes("driver_accrual");
+        auto report = replay_process(**journal, world.pid, ByteSpan(bytes.data(), bytes.size()));
+        ASSERT_TRUE(report) << report.error().to_string();
+        EXPECT_TRUE(report->identical())
+            << "replica " << replica << ": " << report->difference->what;
+        EXPECT_EQ(report->inputs, 3u);
     }
 }
 

@@ -189,6 +189,7 @@ void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
     m_sync_refused = false;
     m_refuse_next = false;
     m_held.clear();
+    m_records.clear();
     m_leader_log = EffectLog(seq);
     m_checker_log = EffectLog(seq);
     m_checker_fault.reset();
@@ -451,6 +452,7 @@ Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nano
     LockstepCheck result{decision, 0};
     switch (decision) {
         case LockstepDecision::Release:
+            write_records();
             for (Held& held : m_held) {
                 held.release();
                 ++result.released;
@@ -461,6 +463,7 @@ Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nano
         case LockstepDecision::Retry:
             // Both from the last agreed state; the kernel hands the leader the message again.
             m_held.clear();
+            m_records.clear();
             m_in_message = false;
             ESTA_TRY(m_released.restore(leader));
             ESTA_TRY(m_released.restore(*m_instance));
@@ -475,6 +478,7 @@ Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nano
 void LockstepGate::discard() {
     leader_done();
     wait_checker();
+    write_records();  // What the leader did up to its end is on the record (T-1).
     end_message();
     // A later life of the process starts over; the checker follows the released state.
     (void)m_released.restore(*m_instance);
@@ -483,7 +487,14 @@ void LockstepGate::discard() {
 void LockstepGate::end_message() {
     m_in_message = false;
     m_held.clear();
+    m_records.clear();
     m_journal.clear();
+}
+
+void LockstepGate::write_records() {
+    for (auto& write : m_records)
+        write();
+    m_records.clear();
 }
 
 }  // namespace esta::kernel

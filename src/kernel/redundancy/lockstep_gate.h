@@ -9,7 +9,8 @@
 //
 //   - while the leader handles it, every syscall it completes is journaled here (one entry
 //     of the leader's EffectLog each), and sends, audit records, logs and metrics are
-//     held: checked as usual, answered, but not applied;
+//     held: checked as usual, answered, but not applied; so are the message's T-1 journal
+//     records (its delivery and answers: a refused attempt is not on the record);
 //   - driver and endpoint calls, replies, spawns and capability changes (cap_derive,
 //     cap_revoke, cap_drop) cannot be held (the handler needs their answer to go on): they
 //     are sync points. The leader's request acts only once the checker has made the
@@ -125,6 +126,12 @@ class LockstepGate {
     bool agree(const protocol::SyscallAnswer& request);
     // True once after agree() refused: the leader's next syscall is refused unacted.
     bool take_refusal() { return std::exchange(m_refuse_next, false); }
+    // A journal record (T-1) of the message in hand: its delivery, a syscall's answer.
+    // Written in order when the message is released or the leader ends within it (before
+    // the held effects); dropped when the replicas disagreed (the retry is journaled
+    // instead, or, quarantined, the message was not handled), so the journal holds each
+    // input's answers once.
+    void journal(std::function<void()> write) { m_records.push_back(std::move(write)); }
     // An effect of the leader's current syscall (its request is in the log through
     // answered()), applied by `release` only if the replicas agree, in the order held.
     void hold(EffectKind kind, std::function<void()> release);
@@ -175,6 +182,7 @@ class LockstepGate {
     void wait_checker();
     void close_logs(wasm::Instance& leader, i32 code);
     void end_message();
+    void write_records();
 
     std::shared_ptr<const wasm::CompiledModule> m_module;
     std::string m_subject;
@@ -220,6 +228,7 @@ class LockstepGate {
     bool m_sync_refused = false;
     bool m_refuse_next = false;
     std::vector<Held> m_held;
+    std::vector<std::function<void()>> m_records;  // journal()'s, in order.
     EffectLog m_leader_log;
     EffectLog m_checker_log;
     DirtyPageTracker m_leader_dirty;

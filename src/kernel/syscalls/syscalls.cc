@@ -118,9 +118,18 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
     if (result.kind != SyscallResult::Kind::Block) {
         protocol::SyscallAnswer answer = std::move(capture).finish(
             result.value, result.kind == SyscallResult::Kind::Exit, memory);
-        if (to_gate && gate->in_message()) gate->answered(answer);
-        if (m_services.answers)
-            m_services.answers->answered(process.pid(), std::move(answer), m_clock.now_ns());
+        KernelAnswerRecorder* recorder = m_services.answers;
+        if (to_gate && gate->in_message()) {
+            gate->answered(answer);
+            // K-60: journaled once the replicas agreed, so a retried message's first
+            // attempt is not on the record.
+            if (recorder != nullptr) {
+                gate->journal([recorder, pid = process.pid(), time = m_clock.now_ns(),
+                               held = std::move(answer)] { recorder->answered(pid, held, time); });
+            }
+        } else if (recorder != nullptr) {
+            recorder->answered(process.pid(), std::move(answer), m_clock.now_ns());
+        }
     }
     return result;
 }
