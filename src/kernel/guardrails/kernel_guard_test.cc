@@ -161,6 +161,32 @@ TEST_F(KernelGuardTest, K40_FiveCrashesIn60sQuarantineTheModuleAndHoldItsRestart
     EXPECT_EQ(kernel.process(fragile)->exit->to_string(), "code(5)");
 }
 
+TEST_F(KernelGuardTest, K40_ANamedSpawnsInstancesShareTheRegionOfItsName) {
+    ESTA_BUILD(worker, "worker", kWorker);
+    KernelGuard guard({}, clock, metrics, sink);
+    Kernel kernel(clock, audit, dead_letters, config, services(guard));
+    ProcessSpec named = spec(worker);
+    named.name = "rules";
+    ProcessId first = *kernel.spawn(named);
+    ProcessId second = *kernel.spawn(named);
+    ProcessId anonymous = *kernel.spawn(spec(worker));
+    ASSERT_TRUE(guard.find("rules"));
+    EXPECT_EQ(guard.region_of(first), guard.find("rules"));
+    EXPECT_EQ(guard.region_of(second), guard.find("rules"));
+    EXPECT_EQ(guard.region_of(anonymous),
+              guard.find("process." + std::to_string(anonymous.value())));
+    ASSERT_TRUE(guard.add_driver("kv"));
+    ASSERT_TRUE(guard.request_quarantine(*guard.find("driver.kv")));
+    guard.serve();
+    std::vector<std::string> listed;
+    for (const auto& region : guard.regions())
+        listed.push_back(region.name + "=" + std::string(region_state_name(region.state)));
+    EXPECT_EQ(listed,
+              (std::vector<std::string>{"kernel=healthy", "rules=healthy",
+                                        "process." + std::to_string(anonymous.value()) + "=healthy",
+                                        "driver.kv=quarantined"}));
+}
+
 TEST_F(KernelGuardTest, K40_AQuarantinePastTheRecoveryWindowEscalatesToTheKernel) {
     ESTA_BUILD(worker, "worker", kWorker);
     KernelGuard guard({}, clock, metrics, sink);
