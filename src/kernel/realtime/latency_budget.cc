@@ -8,7 +8,7 @@ ESTA_HISTOGRAM(kOperationLatency, "kernel.operation_latency_seconds",
 ESTA_COUNTER(kBudgetOverruns, "kernel.latency_budget_overruns",
              "Latency budget overruns by operation and component (\"total\" for the whole).",
              "operation", "component");
-ESTA_COUNTER(kBudgetOverrunNanos, "kernel.latency_budget_overrun_ns",
+ESTA_COUNTER(kBudgetOverrunNanos, "kernel.latency_budget_overrun_nanos",
              "Nanoseconds over budget, summed, by operation and component.", "operation",
              "component");
 
