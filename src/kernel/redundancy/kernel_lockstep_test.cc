@@ -166,6 +166,39 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
 }
 )");
 
+// A spawn first, then the accrual: a flip during the accrual comes after the spawn acted.
+const std::string kSpawnFirstGuest = accrual_guest(R"(static esta_u8 grants[128];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i64 child, at; };
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_handle mod = esta_cap_lookup("mod", 3);
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    esta_handle up = esta_cap_derive(sink, ESTA_RIGHT_WRITE | ESTA_RIGHT_DELEGATE, 0, 0);
+    if (up < 0) return -7;
+    esta_writer w;
+    esta_writer_init(&w, grants, sizeof grants);
+    esta_put_map(&w, 1);
+    esta_put_key(&w, "up", 2);
+    esta_put_map(&w, 2);
+    esta_put_key(&w, "handle", 6);
+    esta_put_i64(&w, up);
+    esta_put_key(&w, "rights", 6);
+    esta_put_i64(&w, ESTA_RIGHT_WRITE);
+    esta_i32 len = esta_writer_finish(&w);
+    if (len < 0) return -5;
+    esta_i32 child = esta_spawn(mod, "_start", 6, grants, (esta_u32)len, ESTA_PRIORITY_NORMAL);
+    if (child <= 0) return -6;
+    esta_u32 check = 0;
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    struct record r = {(esta_u32)accrued, check, seen, (esta_u32)(unsigned long)ledger, child,
+                       esta_now()};
+    if (esta_audit("accrual", 7, &r, sizeof r) < 0) return -2;
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    if (esta_cap_drop(child) != 0 || esta_cap_drop(up) != 0) return -8;
+    return 0;
+}
+)");
+
 // What the spawner starts: one message with its grant "up", then it ends.
 constexpr const char* kSpawnedChild = R"(#include "estalogic.h"
 __attribute__((export_name("_start"))) void start(void) {
@@ -467,6 +500,40 @@ TEST_F(KernelLockstep, K60_ASpawnRequestTheReplicasDisagreeOnStartsNothingAndIsR
             EXPECT_EQ(split(world.handle(3)).records, split(twin.handle(3)).records) << where;
             EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
         }
+    }
+}
+
+// A sync point that acted stays done: when the replicas part after it (a ledger bit flipped
+// in the checker after the spawn), the retry is given the refused attempt's answers for
+// the spawn and the derive before it instead of acting again, so message 2 starts one
+// child and derives one capability, as a fault-free twin's does.
+TEST_F(KernelLockstep, K60_ASyncPointThatActedBeforeAMismatchIsNotActedAgainOnTheRetry) {
+    ESTA_BUILD(module, "spawn_first", kSpawnFirstGuest);
+    ESTA_BUILD(child, "spawned_child", kSpawnedChild);
+    for (bool checker_thread : {true, false}) {
+        const KernelLockstepConfig config{.checker_thread = checker_thread};
+        const std::string where = checker_thread ? "checker thread" : "one thread";
+        World world(module, true, config, child);
+        World twin(module, true, config, child);
+        const Sent first = split(world.handle(1));
+        ASSERT_EQ(split(twin.handle(1)).records, first.records);
+        ASSERT_EQ(first.records.size(), 1u);
+        ASSERT_EQ(first.from_children, 1u);
+        // ledger[2000], long after the spawn and before the accrual reads it.
+        FaultPlan fault = ledger_flip(1, first.records[0]);
+        fault.at_fuel = 5'000;
+        fault.bit_seed += 8 * 4 * 1900;
+        ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, fault));
+        const Sent expected = split(twin.handle(2));
+        const Sent got = split(world.handle(2));
+        EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+        EXPECT_EQ(got.records, expected.records) << where;
+        EXPECT_EQ(got.from_children, 1u) << where;  // Not one per attempt.
+        EXPECT_EQ(world.cap_audit.count(CapEventKind::Delegated),
+                  twin.cap_audit.count(CapEventKind::Delegated))
+            << where;
+        EXPECT_EQ(world.answers.entries, twin.answers.entries) << where;
+        EXPECT_EQ(split(world.handle(3)).records, split(twin.handle(3)).records) << where;
     }
 }
 

@@ -190,6 +190,12 @@ void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
     m_refuse_next = false;
     m_held.clear();
     m_records.clear();
+    if (!retry) {
+        m_previous.clear();
+        m_previous_acted.clear();
+    }
+    m_acted.clear();
+    m_same_as_previous = retry;
     m_leader_log = EffectLog(seq);
     m_checker_log = EffectLog(seq);
     m_checker_fault.reset();
@@ -298,7 +304,19 @@ bool LockstepGate::agree(const protocol::SyscallAnswer& request) {
     return same;
 }
 
+const protocol::SyscallAnswer* LockstepGate::kept(const protocol::SyscallAnswer& request) const {
+    if (!m_in_message || !m_same_as_previous) return nullptr;
+    const std::size_t index = m_journal.size();  // Only the leader's thread appends.
+    if (index >= m_previous.size() || !m_previous_acted[index]) return nullptr;
+    return same_request(m_previous[index], request) ? &m_previous[index] : nullptr;
+}
+
 void LockstepGate::answered(protocol::SyscallAnswer answer) {
+    const std::size_t index = m_journal.size();
+    m_same_as_previous =
+        m_same_as_previous && index < m_previous.size() && same_request(m_previous[index], answer);
+    // A sync point acted when the replicas agreed on it (a refused one answered unacted).
+    m_acted.push_back(sync_point(answer.function) && !m_sync_refused);
     // Its log entry is made by the checker (one digest for two identical requests, on its
     // thread) or, for what the checker did not reach, by finish().
     {
@@ -462,8 +480,11 @@ Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nano
             break;
         case LockstepDecision::Retry:
             // Both from the last agreed state; the kernel hands the leader the message again.
+            // What the sync points of this attempt did stays done: kept for the retry.
             m_held.clear();
             m_records.clear();
+            m_previous.assign(m_journal.begin(), m_journal.end());
+            m_previous_acted = std::move(m_acted);
             m_in_message = false;
             ESTA_TRY(m_released.restore(leader));
             ESTA_TRY(m_released.restore(*m_instance));
@@ -488,6 +509,8 @@ void LockstepGate::end_message() {
     m_in_message = false;
     m_held.clear();
     m_records.clear();
+    m_previous.clear();
+    m_previous_acted.clear();
     m_journal.clear();
 }
 

@@ -17,7 +17,8 @@
 //     identical request at the same place (agree()), and only the leader's reaches the
 //     kernel, so it acts once; the checker is given the leader's journaled answer (the
 //     same pid or handle). Otherwise it is refused unacted (UNAVAILABLE to the leader), the
-//     message has diverged, and nothing of it leaves;
+//     message has diverged, and nothing of it leaves. One that acted before the replicas
+//     parted is not acted again by the retry (kept());
 //   - when the leader's handler returns, the checker finishes its own copy of the message,
 //     each request it makes compared with the leader's, then each replica's outcome, and
 //     the 4 KiB pages the message dirtied plus the globals, byte for byte;
@@ -124,6 +125,11 @@ class LockstepGate {
     // place of the message and says whether the two are identical. False: the request must
     // not act (take_refusal() says so to the syscall layer), and the message has diverged.
     bool agree(const protocol::SyscallAnswer& request);
+    // A retry's sync-point `request` that its refused attempt already made and acted on,
+    // at the same place after the same requests: that attempt's answer, which the syscall
+    // layer gives again instead of acting twice (no second spawn, capability change,
+    // driver request or reply). Null otherwise: the request acts.
+    const protocol::SyscallAnswer* kept(const protocol::SyscallAnswer& request) const;
     // True once after agree() refused: the leader's next syscall is refused unacted.
     bool take_refusal() { return std::exchange(m_refuse_next, false); }
     // A journal record (T-1) of the message in hand: its delivery, a syscall's answer.
@@ -229,6 +235,13 @@ class LockstepGate {
     bool m_refuse_next = false;
     std::vector<Held> m_held;
     std::vector<std::function<void()>> m_records;  // journal()'s, in order.
+    // The leader's answers of a message's refused attempt and which of them acted (sync
+    // points the replicas agreed on), for kept(); this attempt's, and whether its requests
+    // so far are that attempt's.
+    std::vector<protocol::SyscallAnswer> m_previous;
+    std::vector<bool> m_previous_acted;
+    std::vector<bool> m_acted;
+    bool m_same_as_previous = false;
     EffectLog m_leader_log;
     EffectLog m_checker_log;
     DirtyPageTracker m_leader_dirty;

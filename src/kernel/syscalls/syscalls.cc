@@ -108,9 +108,16 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
     // (a call that blocks is retried and captured again).
     SyscallCapture capture(*function, memory, args);
     SyscallResult result = SyscallResult::failed(Status::NotSupported);
+    const protocol::SyscallAnswer* kept = nullptr;
+    if (to_gate && LockstepGate::sync_point(name))
+        kept = gate->kept(capture_request(*function, memory, args));
     if (to_gate && gate->take_refusal()) {
         // K-60: a sync point the replicas disagreed on; nothing of it acts.
         result = SyscallResult::failed(Status::Unavailable);
+    } else if (kept != nullptr) {
+        // K-60: a retried message's sync point acted in the refused attempt; its answer
+        // again, not the act.
+        result = answer_again(*kept, memory);
     } else if (handler) {
         Call call{process, memory, args, CheckContext{process.pid(), process.current_time()}};
         result = (this->*handler)(call);
@@ -132,6 +139,16 @@ SyscallResult Syscalls::invoke(std::string_view name, Process& process, wasm::Li
         }
     }
     return result;
+}
+
+SyscallResult Syscalls::answer_again(const protocol::SyscallAnswer& answer,
+                                     wasm::LinearMemory* memory) {
+    for (const auto& write : answer.writes) {
+        if (memory == nullptr || !memory->in_bounds(write.address, write.bytes.size()))
+            return SyscallResult::failed(Status::OutOfBounds);
+        std::memcpy(memory->base() + write.address, write.bytes.data(), write.bytes.size());
+    }
+    return SyscallResult::of(answer.result);
 }
 
 void Syscalls::lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,

@@ -23,6 +23,7 @@
 #include "kernel/process.h"
 #include "kernel/syscalls/services.h"
 #include "protocol/clock.h"
+#include "protocol/input_log.h"
 #include "wasm/wasm.h"
 
 namespace esta::kernel {
@@ -142,6 +143,9 @@ class Syscalls final : public ImportProvider {
     // have made the identical request (LockstepGate::agree); called without the kernel lock.
     static void lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,
                               std::span<const wasm::Value> args);
+    // K-60: a retried message's sync point given the answer its refused attempt got.
+    static SyscallResult answer_again(const protocol::SyscallAnswer& answer,
+                                      wasm::LinearMemory* memory);
     // send's step (3): spend a use of `target` (the capability the send was checked
     // through), journal a persistent message, move the handles, queue.
     SyscallResult queue_message(Process& sender, CapNode& target, Endpoint& destination,
