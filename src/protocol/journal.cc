@@ -171,6 +171,14 @@ Result<u64> Journal::append(StreamId stream, RecordType type, Nanos time, ByteSp
         if (++m_pending_records >= m_options.batch_records) ESTA_TRY(commit());
         return record.sequence;
     }
+    if (m_options.fsync == FsyncPolicy::Interval && m_options.write_buffer_bytes > 0) {
+        append_record(m_pending, record);
+        index_record(record, offset);
+        bump(m_counters.records);
+        if (m_pending.size() >= m_options.write_buffer_bytes) ESTA_TRY(flush_pending());
+        if (m_clock.now_ns() - m_last_sync >= m_options.interval) ESTA_TRY(commit());
+        return record.sequence;
+    }
     std::vector<u8> frame;
     frame.reserve(frame_size);
     append_record(frame, record);
@@ -195,6 +203,7 @@ Result<void> Journal::commit() {
 Result<void> Journal::tick() {
     if (m_stopped) return *m_stopped;
     if (m_options.fsync == FsyncPolicy::Always) return Ok();
+    if (m_options.fsync == FsyncPolicy::Interval) ESTA_TRY(flush_pending());
     // Interval: the promised bound. Batch: a partly filled group still commits within one
     // interval, so group commit never delays an acknowledgement indefinitely.
     if (m_last_sequence > m_committed_sequence &&

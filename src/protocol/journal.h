@@ -6,7 +6,8 @@
 //   Batch     group commit: records wait in memory and are written with one write and one
 //             fsync once `batch_records` wait, commit() is called, or `interval` has
 //             passed at tick(); a record is acknowledged after its group's fsync;
-//   Interval  records are written at once and fsynced when `interval` has passed on the
+//   Interval  records are written at once (or, with `write_buffer_bytes`, a buffer at a
+//             time and at each tick()) and fsynced when `interval` has passed on the
 //             injected clock (at append or tick()); a power failure may lose the records
 //             of up to one interval (documented in docs/PROTOCOL.md). Under every policy,
 //             committed_sequence() is exactly what is on disk.
@@ -37,6 +38,11 @@ struct JournalOptions {
     u32 batch_records = 64;                 // Batch: group size that triggers a commit.
     Nanos interval = 100 * kNanosPerMilli;  // Interval: the longest a write stays unsynced.
     u64 max_segment_bytes = 64ull << 20;    // Roll over to a new segment beyond this.
+    // Interval: records wait in memory until this many bytes do, or tick() or commit() is
+    // called, and go out in one write (a write per record costs a system call each). 0
+    // writes each record at once. Appends are cheaper, and a crash of the process loses
+    // what waits as well as what was not yet fsynced.
+    u64 write_buffer_bytes = 0;
     FrameLimits limits{};
     // Borrowed; when set, the journal counts records, bytes, fsyncs, write errors and
     // recovered tail bytes there (esta_protocol_journal_*_total).

@@ -139,6 +139,49 @@ TEST(Journal, P8_IntervalPolicySyncsWhenTheInjectedClockSaysSo) {
     EXPECT_EQ(journal->committed_sequence(), 4u);
 }
 
+// Bytes of every file under the journal's directory.
+u64 bytes_on_file(const MemoryFileSystem& fs) {
+    u64 total = 0;
+    const auto names = fs.list_files(kDir);
+    if (!names) return 0;
+    for (const auto& name : *names) {
+        const auto bytes = fs.read_file(std::string(kDir) + "/" + name);
+        if (bytes) total += bytes->size();
+    }
+    return total;
+}
+
+TEST(Journal, P8_IntervalPolicyWithAWriteBufferWritesAtTickAndReadsBackBeforeIt) {
+    MemoryFileSystem fs;
+    ManualClock clock;
+    JournalOptions options;
+    options.fsync = FsyncPolicy::Interval;
+    options.interval = 5 * kNanosPerMilli;
+    options.write_buffer_bytes = 1024;
+    auto journal = open_journal(fs, clock, options);
+    const u64 empty = bytes_on_file(fs);
+    ASSERT_TRUE(journal->append(kProcessA, RecordType::Input, 0, ByteSpan(data_of("b1"))));
+    ASSERT_TRUE(journal->append(kProcessA, RecordType::Input, 0, ByteSpan(data_of("b2"))));
+    EXPECT_EQ(bytes_on_file(fs), empty);                     // Waiting in the buffer,
+    EXPECT_EQ(journal->read_stream(kProcessA)->size(), 2u);  // but readable.
+    ASSERT_TRUE(journal->tick());
+    const u64 written = bytes_on_file(fs);
+    EXPECT_GT(written, empty);  // Written at the tick, not yet fsynced.
+    EXPECT_EQ(journal->committed_sequence(), 0u);
+    // A full buffer goes out at once.
+    ASSERT_TRUE(journal->append(kProcessA, RecordType::Input, 0, ByteSpan(std::vector<u8>(2000))));
+    EXPECT_GT(bytes_on_file(fs), written + 2000);
+    clock.advance(5 * kNanosPerMilli);
+    ASSERT_TRUE(journal->append(kProcessA, RecordType::Input, 0, ByteSpan(data_of("b4"))));
+    EXPECT_EQ(journal->committed_sequence(), 4u);
+    journal.reset();
+    auto reopened = open_journal(fs, clock, options);
+    auto records = reopened->read_stream(kProcessA);
+    ASSERT_TRUE(records);
+    ASSERT_EQ(records->size(), 4u);
+    EXPECT_EQ(records->back().data, data_of("b4"));
+}
+
 TEST(Journal, P8_SegmentsRollOverAndTheIndexSeeksBySequence) {
     MemoryFileSystem fs;
     ManualClock clock;

@@ -267,6 +267,7 @@ Result<void> Node::Parts::open_files() {
 
     protocol::JournalOptions journal_options;
     journal_options.fsync = protocol::FsyncPolicy::Interval;
+    journal_options.write_buffer_bytes = 256 << 10;  // NodeJournal ticks after each batch.
     journal_options.max_segment_bytes = manifest.journal.segment_bytes;
     journal = ESTA_TRY(protocol::Journal::open(files, paths.journal_dir, clock, journal_options));
     journal_seq = journal->last_sequence();

@@ -66,9 +66,10 @@ void NodeJournal::delivered(kernel::ProcessId process, const kernel::Message& me
     });
 }
 
-void NodeJournal::answered(kernel::ProcessId process, const protocol::SyscallAnswer& answer,
+void NodeJournal::answered(kernel::ProcessId process, protocol::SyscallAnswer answer,
                            protocol::Nanos time) {
-    queue([stream = stream_of(process), answer, time](protocol::Journal& journal) {
+    queue([stream = stream_of(process), answer = std::move(answer),
+           time](protocol::Journal& journal) {
         return protocol::append_syscall(journal, stream, time, answer);
     });
 }

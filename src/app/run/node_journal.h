@@ -42,7 +42,7 @@ class NodeJournal final : public kernel::KernelAnswerRecorder {
     void started(kernel::ProcessId process, const protocol::ProcessStart& start,
                  protocol::Nanos time) override;
     void delivered(kernel::ProcessId process, const kernel::Message& message) override;
-    void answered(kernel::ProcessId process, const protocol::SyscallAnswer& answer,
+    void answered(kernel::ProcessId process, protocol::SyscallAnswer answer,
                   protocol::Nanos time) override;
     void ended(kernel::ProcessId process, const protocol::ProcessEnd& end,
                protocol::Nanos time) override;

@@ -22,8 +22,7 @@ void JournaledAnswers::delivered(ProcessId process, const Message& message) {
               .has_value());
 }
 
-void JournaledAnswers::answered(ProcessId process, const protocol::SyscallAnswer& answer,
-                                Nanos time) {
+void JournaledAnswers::answered(ProcessId process, protocol::SyscallAnswer answer, Nanos time) {
     count(protocol::append_syscall(m_journal, stream_of(process), time, answer).has_value());
 }
 

@@ -23,7 +23,7 @@ class JournaledAnswers final : public KernelAnswerRecorder {
 
     void started(ProcessId process, const protocol::ProcessStart& start, Nanos time) override;
     void delivered(ProcessId process, const Message& message) override;
-    void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos time) override;
+    void answered(ProcessId process, protocol::SyscallAnswer answer, Nanos time) override;
     void ended(ProcessId process, const protocol::ProcessEnd& end, Nanos time) override;
 
     u64 failed_appends() const { return m_failed_appends; }

@@ -150,7 +150,7 @@ class ReplaySession final : public ImportProvider, public KernelAnswerRecorder {
     }
 
     void started(ProcessId, const protocol::ProcessStart&, Nanos) override {}
-    void answered(ProcessId, const SyscallAnswer&, Nanos) override {}
+    void answered(ProcessId, SyscallAnswer, Nanos) override {}
     void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
     void delivered(ProcessId, const Message&) override {
         // The loop queued the message at the cursor (it is a delivery step). A reactive

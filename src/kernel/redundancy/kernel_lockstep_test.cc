@@ -43,7 +43,7 @@ class RecordingAnswers final : public KernelAnswerRecorder {
                           std::to_string(message.type.value()) + " " +
                           std::to_string(message.payload.size()));
     }
-    void answered(ProcessId pid, const protocol::SyscallAnswer& answer, Nanos) override {
+    void answered(ProcessId pid, protocol::SyscallAnswer answer, Nanos) override {
         entries.push_back(std::to_string(pid.value()) + " " + answer.function + " " +
                           std::to_string(answer.result));
     }

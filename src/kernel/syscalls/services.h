@@ -49,7 +49,7 @@ class KernelAnswerRecorder {
     virtual ~KernelAnswerRecorder() = default;
     virtual void started(ProcessId process, const protocol::ProcessStart& start, Nanos time) = 0;
     virtual void delivered(ProcessId process, const Message& message) = 0;
-    virtual void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos time) = 0;
+    virtual void answered(ProcessId process, protocol::SyscallAnswer answer, Nanos time) = 0;
     // The process ended: on its own (returned, exited, trapped), or killed from outside
     // (exit "killed": a restart of its group, the kernel's shutdown).
     virtual void ended(ProcessId process, const protocol::ProcessEnd& end, Nanos time) = 0;

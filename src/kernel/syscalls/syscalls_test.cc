@@ -401,7 +401,7 @@ class RecordingServices final : public KernelLogger,
     void started(ProcessId, const protocol::ProcessStart&, Nanos) override {}
     void delivered(ProcessId, const Message&) override {}
     void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
-    void answered(ProcessId process, const protocol::SyscallAnswer& answer, Nanos) override {
+    void answered(ProcessId process, protocol::SyscallAnswer answer, Nanos) override {
         // The random bytes are the one span the call wrote.
         std::vector<u8> bytes;
         for (const auto& write : answer.writes)
