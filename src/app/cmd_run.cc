@@ -28,6 +28,7 @@
 #include "app/run/node.h"
 #include "app/run/node_role.h"
 #include "app/run/node_upgrade.h"
+#include "app/run/role_kafka.h"
 #include "app/version.h"
 #include "workload.h"
 
@@ -313,17 +314,12 @@ int run_app(const RunOptions& options) {
         std::fprintf(stderr, "estalogic run: %s\n", role_options.error().context);
         return kExitUsage;
     }
-    if (*role_options && consume) {
-        // Not wired: the consumer's offsets are not part of the replicated journal, and the
-        // decisions table and output topic are not written under the pair's epoch (the
-        // transactional producer's fencing is per transactional.id, not per lease).
+    if (*role_options && consume && (*role_options)->witness_pg.empty()) {
+        // The decisions table is written under the lease's epoch, which lives in PostgreSQL.
         std::fprintf(stderr,
-                     "estalogic run: %s: --role (or [redundancy] role) with a Kafka input "
-                     "([drivers.topics] input) is not supported: the consumed offsets are not "
-                     "replicated to the standby and the Kafka and PostgreSQL outputs are not "
-                     "fenced by the pair's epoch. Run Kafka nodes as one consumer group "
-                     "(scale-out, docs/OPERATIONS.md), or feed the pair with --generate, "
-                     "--events or --serve\n",
+                     "estalogic run: %s: a primary or standby with a Kafka input "
+                     "([drivers.topics] input) needs --witness-pg CONNINFO (the lease whose "
+                     "epoch fences the decisions table), not a lock file\n",
                      options.manifest.c_str());
         return kExitUsage;
     }
@@ -421,6 +417,8 @@ int run_app(const RunOptions& options) {
             } catch (const StopFeeding&) {
                 // The generator has no way to stop early but this one.
             }
+        } else if (consume && role) {
+            fed = run::consume_as_pair(*manifest, **role_options, *role, stop, consumed);
         } else if (consume) {
             fed = run::consume_events(
                 *manifest, **node, [&signals] { return signals.stopped(); }, consumed);

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "app/run/kafka_consumer.h"
 #include "app/run/node_observe.h"
 #include "app/run/pg_decisions.h"
 #include "app/run/staged_kv.h"
@@ -27,18 +28,6 @@ constexpr u64 kFinishMs = 60'000;   // An event in flight when partitions go or 
 constexpr int kStoreRetryMs = 500;  // PostgreSQL unreachable: try the batch again.
 constexpr int kCloseRetries = 20;   // At the end: then give up (the records come again).
 
-struct MessageDestroy {
-    void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
-};
-using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDestroy>;
-
-struct PartitionListDestroy {
-    void operator()(rd_kafka_topic_partition_list_t* list) const {
-        rd_kafka_topic_partition_list_destroy(list);
-    }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDestroy>;
-
 // One consumed record on its way: submitted to the node (answer), or found stored already.
 struct InFlight {
     i32 partition = 0;
@@ -50,29 +39,6 @@ struct InFlight {
     std::optional<std::string> recovered;
     bool owns_key = false;  // In keys_in_flight until committed.
 };
-
-// Records of the assigned partitions past the consumer's position, by the high watermarks
-// the broker reported with its last fetch responses (cached: no request is made). A
-// partition not read yet counts from its low watermark.
-i64 consumer_lag(rd_kafka_t* consumer) {
-    rd_kafka_topic_partition_list_t* raw = nullptr;
-    if (rd_kafka_assignment(consumer, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
-    PartitionList assigned(raw);
-    (void)rd_kafka_position(consumer, assigned.get());
-    i64 lag = 0;
-    for (int i = 0; i < assigned->cnt; ++i) {
-        const auto& partition = assigned->elems[i];
-        int64_t low = 0, high = 0;
-        if (rd_kafka_get_watermark_offsets(consumer, partition.topic, partition.partition, &low,
-                                           &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-            high < 0) {
-            continue;
-        }
-        const i64 position = partition.offset >= 0 ? partition.offset : std::max<i64>(low, 0);
-        lag += std::max<i64>(0, high - position);
-    }
-    return lag;
-}
 
 drivers::CircuitState to_circuit(u8 value) {
     return static_cast<drivers::CircuitState>(value);
@@ -123,33 +89,12 @@ void KafkaSource::State::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t er
                                       rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<State*>(opaque);
     self->rebalances.fetch_add(1, std::memory_order_relaxed);
-    bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle), "COOPERATIVE") == 0;
-    std::string names;
-    for (int i = 0; i < partitions->cnt; ++i)
-        names += (i == 0 ? "" : ",") + std::to_string(partitions->elems[i].partition);
-    bool assign = error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-    // One line per change: which node owns what is an operator's first question.
-    std::fprintf(stderr, "kafka: %s partitions %s of %s\n", assign ? "assigned" : "revoked",
-                 names.empty() ? "(none)" : names.c_str(), self->topic.c_str());
-    if (assign) {
-        if (cooperative) {
-            if (rd_kafka_error_t* failed = rd_kafka_incremental_assign(handle, partitions))
-                rd_kafka_error_destroy(failed);
-        } else {
-            rd_kafka_assign(handle, partitions);
-        }
-        return;
-    }
     // Partitions are going: what was consumed from them is decided, stored and committed
     // first, so the next owner starts after it.
-    auto finished = self->finish();
-    if (!finished && self->failure) self->failure = finished;
-    if (cooperative) {
-        if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle, partitions))
-            rd_kafka_error_destroy(failed);
-    } else {
-        rd_kafka_assign(handle, nullptr);
-    }
+    run::rebalance(handle, error, partitions, self->topic, [self] {
+        auto finished = self->finish();
+        if (!finished && self->failure) self->failure = finished;
+    });
 }
 
 // Submits a polled batch: records whose decision is stored already are passed through.
@@ -157,12 +102,7 @@ Result<void> KafkaSource::State::take(std::vector<MessageHandle> batch) {
     std::vector<std::string> keys;
     for (const auto& message : batch) {
         std::string_view line(static_cast<const char*>(message->payload), message->len);
-        std::string key = json_field(line, "id");
-        if (key.empty()) {
-            key = topic + "/" + std::to_string(message->partition) + "/" +
-                  std::to_string(message->offset);
-        }
-        keys.push_back(std::move(key));
+        keys.push_back(idempotency_key(line, topic, message->partition, message->offset));
     }
     auto known = store->decided(keys);
     while (!known) {
@@ -226,12 +166,7 @@ void KafkaSource::State::commit(std::size_t count) {
     for (std::size_t i = 0; i < count; ++i)
         next[in_flight[i].partition] =
             std::max(next[in_flight[i].partition], in_flight[i].offset + 1);
-    PartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
-    for (const auto& [partition, offset] : next)
-        rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset = offset;
-    // Synchronous: once it returns, the group resumes after these records.
-    rd_kafka_resp_err_t error = rd_kafka_commit(consumer.get(), offsets.get(), 0);
-    if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (commit_offsets(consumer.get(), topic, next)) {
         commits.fetch_add(1, std::memory_order_relaxed);
     } else {
         commit_failures.fetch_add(1, std::memory_order_relaxed);
@@ -296,20 +231,7 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const manifest::AppManife
     state->store =
         ESTA_TRY(PgDecisions::open(drivers.sql.postgres, drivers.sql.decisions_table,
                                    std::string(host) + "/" + std::to_string(getpid()), clock));
-    std::string group = drivers.topics.group.empty() ? manifest.name : drivers.topics.group;
-    drivers::RdKafkaConf conf =
-        ESTA_TRY(drivers::kafka_conf(drivers.topics.kafka, RD_KAFKA_CONSUMER, group));
-    rd_kafka_conf_set_rebalance_cb(conf.get(), &State::on_rebalance);
-    rd_kafka_conf_set_opaque(conf.get(), state.get());
-    char error[512];
-    rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error);
-    if (raw == nullptr) return Err(Status::Invalid, "run.kafka_consumer");
-    (void)conf.release();  // rd_kafka_new took it.
-    state->consumer.reset(raw);
-    rd_kafka_poll_set_consumer(raw);
-    PartitionList topics(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(topics.get(), state->topic.c_str(), RD_KAFKA_PARTITION_UA);
-    ESTA_TRY(drivers::kafka_status(rd_kafka_subscribe(raw, topics.get()), "run.kafka_subscribe"));
+    state->consumer = ESTA_TRY(join_group(manifest, &State::on_rebalance, state.get()));
     std::shared_ptr<const SourceReadings> readings = state->readings;
     node.observability().watch_circuit(
         "decisions", [readings] { return to_circuit(readings->store_circuit.load()); });

@@ -13,6 +13,10 @@
 // is already stored is skipped (found by its idempotency key), one whose done record is in
 // the key-value store gets that decision stored, and the key's unique constraint keeps a
 // decision stored once whatever happens.
+//
+// This is a single node's consumer (any number of them in a group). A primary/standby pair
+// consumes through role_kafka.h instead: only its leader reads, and the journal, not the
+// staged store, carries the balances to the standby.
 #pragma once
 
 #include <atomic>

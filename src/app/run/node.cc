@@ -303,7 +303,8 @@ Result<Ref<KernelObject>> Node::Parts::grant_object(const manifest::GrantSpec& g
 
 Result<void> Node::Parts::start_processes(Diagnostics& problems) {
     // Scope denials (an unregistered script among them) are audit records (D-2, D-5).
-    auto kv_started = start_kv_driver(manifest, clock, staged, audit_log.get());
+    auto kv_started =
+        start_kv_driver(manifest, clock, staged, audit_log.get(), !options.hold_sinks);
     if (!kv_started) {
         problems.push_back(
             problem("the key-value driver did not start: " + kv_started.error().to_string()));
@@ -590,7 +591,7 @@ Node::~Node() {
 
 Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
                                           const NodeOptions& options, Diagnostics& problems) {
-    ESTA_TRY(check_node_drivers(manifest, problems));
+    ESTA_TRY(check_node_drivers(manifest, problems, options.hold_sinks));
     if (manifest.processes.empty()) {
         problems.push_back(problem(manifest.path + ": no processes to run"));
         return Err(Status::Invalid, "run.no_processes");

@@ -15,7 +15,8 @@ Diagnostic refusal(const manifest::AppManifest& manifest, std::string message) {
 
 }  // namespace
 
-Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnostics& problems) {
+Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnostics& problems,
+                                bool pair) {
     const auto& drivers = manifest.drivers;
     std::size_t before = problems.size();
     bool kafka = drivers.topics.backend == manifest::DriverBackend::External;
@@ -33,12 +34,12 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
                     "(an offset is committed once its decision is stored there); set "
                     "[drivers.sql] backend = \"postgres\""));
     }
-    if (kafka && drivers.kv.backend != manifest::DriverBackend::External) {
+    if (kafka && !pair && drivers.kv.backend != manifest::DriverBackend::External) {
         problems.push_back(
             refusal(manifest,
                     "drivers.kv: nodes consuming from Kafka keep the balances in Redis, "
                     "where every node of the group sees them; set [drivers.kv] backend = "
-                    "\"redis\""));
+                    "\"redis\" (or run them as a primary/standby pair, --role)"));
     }
     if (postgres && !kafka &&
         manifest.observability.checkpoint_export != manifest::CheckpointExport::Postgres) {
@@ -56,7 +57,7 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
 Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppManifest& manifest,
                                                            const protocol::Clock& clock,
                                                            StagedKv*& staged,
-                                                           observe::AuditSink* audit) {
+                                                           observe::AuditSink* audit, bool stage) {
     const auto& spec = manifest.drivers.kv;
     std::unique_ptr<drivers::KvStore> store;
     if (spec.backend == manifest::DriverBackend::External) {
@@ -65,7 +66,7 @@ Result<std::unique_ptr<drivers::KvDriver>> start_kv_driver(const manifest::AppMa
         store = std::make_unique<drivers::MemoryKv>(clock);
     }
     staged = nullptr;
-    if (!manifest.drivers.topics.input.empty()) {
+    if (stage && !manifest.drivers.topics.input.empty()) {
         // Done records live beside the app's keys, under a prefix no grant can name.
         auto wrapped = std::make_unique<StagedKv>(
             std::move(store), "estalogic\x1f" + manifest.name + "\x1f" + "done\x1f", clock);

@@ -90,6 +90,8 @@ struct NodeRole::Parts {
     RoleMachine machine;
     std::unique_ptr<replication::ReplicationNode> replica;
     std::map<std::string, std::unique_ptr<FencedFile>, std::less<>> sinks;  // By sink name.
+    RoleEffects* effects = nullptr;
+    u64 land_failures = 0;  // Rounds whose decisions did not land (tried again).
 
     u64 checkpoint_every = 0;  // As run (0: the store takes no snapshot).
     bool alone = false;        // Writing without the standby's acknowledgement (standby timeout).
@@ -230,8 +232,22 @@ Result<void> NodeRole::Parts::release(replication::Primary& primary) {
     bool none_kept = kept.empty() || kept.begin()->first > through;
     bool none_waiting = waiting.empty() || waiting.begin()->first > through;
     if (none_kept && none_waiting) return {};
-    std::map<std::string_view, std::vector<FencedLine>> by_sink;
     auto end = kept.upper_bound(through);
+    if (effects != nullptr) {
+        std::vector<const KeptDecision*> consumed;
+        for (auto it = kept.begin(); it != end; ++it)
+            if (it->second.from) consumed.push_back(&it->second);
+        auto landed = consumed.empty() ? Result<void>{} : effects->land(leading_epoch, consumed);
+        if (!landed) {
+            if (landed.error().code == Status::Revoked) {
+                ++refused;
+                return fenced(landed.error());
+            }
+            ++land_failures;  // Kept: the next round lands them.
+            return {};
+        }
+    }
+    std::map<std::string_view, std::vector<FencedLine>> by_sink;
     for (auto it = kept.begin(); it != end; ++it)
         by_sink[it->second.sink].push_back(FencedLine{it->first, it->second.line});
     for (auto& [name, lines] : by_sink) {
@@ -366,6 +382,11 @@ void NodeRole::Parts::publish(bool force) {
     field(out, "written", written);
     field(out, "refused_writes", refused);
     field(out, "link_errors", link_errors);
+    if (effects != nullptr) {
+        field(out, "land_failures", land_failures);
+        for (const auto& [key, value] : effects->fields())
+            field(out, key, value);
+    }
     field(out, "promotions", promotions);
     if (takeover_ms) field(out, "takeover_ms", *takeover_ms);
     field(out, "ack_p50_us", percentile(ack_ns, 0.50) / 1000);
@@ -388,7 +409,8 @@ Result<std::string> NodeRole::request(const std::string& process, u32 type, std:
     auto answer = std::make_shared<Answer>();
     {
         std::lock_guard<std::mutex> lock(p.requests_mutex);
-        p.requests.push_back(Parts::Request{RoleEvent{process, type, std::string(body)}, answer});
+        p.requests.push_back(
+            Parts::Request{RoleEvent{process, type, std::string(body), {}}, answer});
     }
     return answer->wait(timeout_ms);
 }
@@ -455,15 +477,8 @@ Result<void> NodeRole::feed(std::string_view line, const std::function<bool()>& 
         auto* primary = p.replica->primary();
         if (primary != nullptr && p.leading_epoch == primary->epoch()) {
             if (p.fed <= primary->last_sequence()) return {};  // In the journal already.
-            if (!p.synchronous() ||
-                primary->last_sequence() - primary->acknowledged() < p.options.window) {
-                RoleEvent event{p.options.process, p.options.message_type, std::string(line)};
-                u64 sequence = ESTA_TRY(primary->append(encode_event(event)));
-                p.appended_at.emplace_back(sequence, steady_ns());
-                if (p.appended_at.size() == 1)
-                    p.readings->oldest_unacknowledged_ns.store(p.appended_at.front().second);
-                return {};
-            }
+            RoleEvent event{p.options.process, p.options.message_type, std::string(line), {}};
+            if (ESTA_TRY(try_admit(event))) return {};
         }
         std::this_thread::sleep_for(kIdlePause);
     }
@@ -475,6 +490,38 @@ Result<void> NodeRole::idle(const std::function<bool()>& stop) {
         std::this_thread::sleep_for(kIdlePause);
     }
     return {};
+}
+
+void NodeRole::set_effects(RoleEffects* effects) {
+    m_parts->effects = effects;
+}
+
+Result<void> NodeRole::step() {
+    return m_parts->round();
+}
+
+Result<bool> NodeRole::try_admit(const RoleEvent& event) {
+    Parts& p = *m_parts;
+    auto* primary = p.replica->primary();
+    if (primary == nullptr || p.leading_epoch != primary->epoch()) return false;
+    if (p.synchronous() && primary->last_sequence() - primary->acknowledged() >= p.options.window)
+        return false;
+    u64 sequence = ESTA_TRY(primary->append(encode_event(event)));
+    p.appended_at.emplace_back(sequence, steady_ns());
+    if (p.appended_at.size() == 1)
+        p.readings->oldest_unacknowledged_ns.store(p.appended_at.front().second);
+    return true;
+}
+
+std::set<std::string> NodeRole::unlanded_keys() const {
+    std::set<std::string> keys;
+    for (const auto& [sequence, decision] : m_parts->machine.kept())
+        if (decision.from) keys.insert(decision.key);
+    return keys;
+}
+
+i64 NodeRole::lease_key() const {
+    return m_parts->pg_key;
 }
 
 bool NodeRole::leading() const {

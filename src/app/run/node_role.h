@@ -13,6 +13,9 @@
 // The sinks are fenced where they land (replication/fenced_file.h): each line carries the
 // epoch and the event's sequence, a new primary announces its epoch first, a write from an
 // older epoch is refused, and a sequence already written is not written again.
+// With a Kafka input (role_kafka.h) the source is not a numbered stream: the leader admits
+// each consumed record (try_admit()) with its position, and the decisions of consumed
+// records land in PostgreSQL under the epoch (RoleEffects) before the sinks are written.
 //
 // Single-threaded: feed() and idle() run on the thread that feeds the node; the status
 // fields are published for other threads (RoleBoard).
@@ -21,10 +24,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "app/manifest/model.h"
 #include "app/run/node.h"
+#include "app/run/role_machine.h"
 #include "replication/replica_log.h"
 
 namespace esta::app::run {
@@ -80,6 +85,20 @@ class RoleBoard {
     std::string m_fields;
 };
 
+// Where the decisions of consumed records land besides the sinks (role_kafka.h: the
+// decisions table under the epoch, then the consumer's offsets).
+class RoleEffects {
+  public:
+    virtual ~RoleEffects() = default;
+    // Lands `decided` (kept decisions of consumed records, in journal order; a failed
+    // event's has no sink) under `epoch`, before the sinks are written. Errors: Revoked (a
+    // newer epoch holds the lease: nothing landed, this node is fenced); any other (nothing
+    // landed: the same decisions come again at the next round).
+    virtual Result<void> land(u64 epoch, const std::vector<const KeptDecision*>& decided) = 0;
+    // The effects' counters for the role's status fields, by name.
+    virtual std::vector<std::pair<const char*, u64>> fields() const = 0;
+};
+
 class NodeRole {
   public:
     // `node` (started with hold_sinks) and `board` outlive the role. Errors: the listener's
@@ -105,6 +124,18 @@ class NodeRole {
     // handler failed the event, or it could not be admitted), ShuttingDown.
     Result<std::string> request(const std::string& process, u32 type, std::string_view body,
                                 u64 timeout_ms);
+
+    // For a source that is not a line-numbered stream (role_kafka.h): `effects` (borrowed,
+    // or null) lands consumed records' decisions; step() plays one round of the role;
+    // try_admit() appends `event` to the journal when this node leads with room in the
+    // window (false: not now); unlanded_keys() are the idempotency keys of consumed records
+    // in the journal whose decisions have not landed. Errors as feed().
+    void set_effects(RoleEffects* effects);
+    Result<void> step();
+    Result<bool> try_admit(const RoleEvent& event);
+    std::set<std::string> unlanded_keys() const;
+    // The PostgreSQL witness's lock key (0 with a lock file), for epoch-conditional writes.
+    i64 lease_key() const;
 
     bool leading() const;
     u64 epoch() const;

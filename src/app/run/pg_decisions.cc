@@ -31,6 +31,15 @@ std::string json_field(std::string_view line, std::string_view name) {
     return "";
 }
 
+std::string idempotency_key(std::string_view line, std::string_view topic, i32 partition,
+                            i64 offset) {
+    std::string key = json_field(line, "id");
+    if (key.empty()) {
+        key = std::string(topic) + "/" + std::to_string(partition) + "/" + std::to_string(offset);
+    }
+    return key;
+}
+
 PgDecisions::PgDecisions(std::unique_ptr<drivers::PgPool> pool, std::string table, std::string node,
                          const protocol::Clock& clock)
     : m_pool(std::move(pool)),

@@ -80,4 +80,9 @@ class PgDecisions {
 // kept), or "" when absent.
 std::string json_field(std::string_view line, std::string_view name);
 
+// A consumed record's idempotency key: its event's "id", or topic/partition/offset when the
+// event has none.
+std::string idempotency_key(std::string_view line, std::string_view topic, i32 partition,
+                            i64 offset);
+
 }  // namespace esta::app::run

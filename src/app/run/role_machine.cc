@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "app/run/pg_decisions.h"
 #include "base/bytes.h"
 #include "drivers/kv_driver.h"
 #include "observe/crypto.h"
@@ -12,7 +13,9 @@ namespace {
 
 constexpr std::size_t kHeader = 6;  // u32 type, u16 process name length.
 constexpr std::string_view kFailed = "failed";
-constexpr char kSnapshotMagic[4] = {'E', 'R', 'S', '1'};
+constexpr char kSnapshotMagic[4] = {'E', 'R', 'S', '2'};
+constexpr u64 kEventStream = 1;
+constexpr u64 kConsumedStream = 2;  // An event consumed from Kafka: its position travels too.
 
 void put_le(std::vector<u8>& out, u64 value, int bytes) {
     for (int i = 0; i < bytes; ++i)
@@ -30,31 +33,62 @@ Result<std::string> read_text(ByteReader& in) {
     return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
+std::string consumed_key(const RoleEvent& event) {
+    if (!event.from) return {};
+    return idempotency_key(event.line, event.from->topic, event.from->partition,
+                           event.from->offset);
+}
+
 }  // namespace
 
+// u32 type, u16 process name length, the name; on stream 2 (a consumed record) u16 topic
+// length, the topic, u32 partition, u64 offset; then the line to the end.
 protocol::JournalRecord encode_event(const RoleEvent& event) {
     protocol::JournalRecord record;
-    record.stream = protocol::StreamId(1);
+    record.stream = protocol::StreamId(event.from ? kConsumedStream : kEventStream);
     record.type = protocol::RecordType::Input;
-    record.data.reserve(kHeader + event.process.size() + event.line.size());
+    record.data.reserve(kHeader + event.process.size() + event.line.size() +
+                        (event.from ? 14 + event.from->topic.size() : 0));
     put_le(record.data, event.type, 4);
     put_le(record.data, event.process.size(), 2);
     record.data.insert(record.data.end(), event.process.begin(), event.process.end());
+    if (event.from) {
+        put_le(record.data, event.from->topic.size(), 2);
+        record.data.insert(record.data.end(), event.from->topic.begin(), event.from->topic.end());
+        put_le(record.data, static_cast<u32>(event.from->partition), 4);
+        put_le(record.data, static_cast<u64>(event.from->offset), 8);
+    }
     record.data.insert(record.data.end(), event.line.begin(), event.line.end());
     return record;
 }
 
 Result<RoleEvent> decode_event(const protocol::JournalRecord& record) {
-    const auto& data = record.data;
-    if (record.type != protocol::RecordType::Input || data.size() < kHeader)
+    if (record.type != protocol::RecordType::Input ||
+        (record.stream != protocol::StreamId(kEventStream) &&
+         record.stream != protocol::StreamId(kConsumedStream)))
         return Err(Status::Malformed, "role: not an event record");
+    ByteReader in(ByteSpan(record.data.data(), record.data.size()));
+    auto type = in.read_u32_le();
+    auto name = in.read_le<u16>();
+    if (!type || !name) return Err(Status::Malformed, "role: not an event record");
+    auto process = in.read_bytes(*name);
+    if (!process) return Err(Status::Malformed, "role: the process name overruns the record");
     RoleEvent event;
-    event.type = u32(data[0]) | u32(data[1]) << 8 | u32(data[2]) << 16 | u32(data[3]) << 24;
-    std::size_t name = std::size_t(data[4]) | std::size_t(data[5]) << 8;
-    if (data.size() < kHeader + name)
-        return Err(Status::Malformed, "role: the process name overruns the record");
-    event.process.assign(data.begin() + kHeader, data.begin() + static_cast<long>(kHeader + name));
-    event.line.assign(data.begin() + static_cast<long>(kHeader + name), data.end());
+    event.type = *type;
+    event.process.assign(reinterpret_cast<const char*>(process->data()), process->size());
+    if (record.stream == protocol::StreamId(kConsumedStream)) {
+        auto length = in.read_le<u16>();
+        auto topic = in.read_bytes(length ? *length : in.remaining() + 1);
+        auto partition = in.read_u32_le();
+        auto offset = in.read_u64_le();
+        if (!topic || !partition || !offset)
+            return Err(Status::Malformed, "role: a consumed record's position is truncated");
+        event.from =
+            RecordPosition{std::string(reinterpret_cast<const char*>(topic->data()), topic->size()),
+                           static_cast<i32>(*partition), static_cast<i64>(*offset)};
+    }
+    auto line = in.read_bytes(in.remaining());
+    event.line.assign(reinterpret_cast<const char*>(line->data()), line->size());
     return event;
 }
 
@@ -66,13 +100,13 @@ Result<std::optional<replication::Digest>> RoleMachine::apply(
     std::string output;
     if (line) {
         output = sink + "\n" + *line;
-        m_kept[record.sequence] = KeptDecision{std::move(sink), std::move(*line)};
-        while (m_kept.size() > m_keep) {
-            m_forgotten_through = m_kept.begin()->first;
-            m_kept.erase(m_kept.begin());
-        }
+        keep(record.sequence,
+             KeptDecision{std::move(sink), std::move(*line), event.from, consumed_key(event)});
     } else if (line.error().code == Status::Invalid) {
         output = kFailed;  // The handler failed the event: the same on every node.
+        // A consumed record is kept all the same: its offset is committed once it lands.
+        if (event.from)
+            keep(record.sequence, KeptDecision{{}, {}, event.from, consumed_key(event)});
     } else {
         return line.error();
     }
@@ -81,13 +115,22 @@ Result<std::optional<replication::Digest>> RoleMachine::apply(
     return std::optional<replication::Digest>(digest);
 }
 
+void RoleMachine::keep(u64 sequence, KeptDecision decision) {
+    m_kept[sequence] = std::move(decision);
+    while (m_kept.size() > m_keep) {
+        m_forgotten_through = m_kept.begin()->first;
+        m_kept.erase(m_kept.begin());
+    }
+}
+
 bool RoleMachine::checkpoints_supported() const {
     auto* store = m_node.kv_store();
     return store != nullptr && store->snapshot().has_value();
 }
 
-// "ERS1", u64 forgotten_through, u32 kept count, per kept decision u64 sequence, u32 length,
-// sink, u32 length, line; then the key-value store's snapshot to the end.
+// "ERS2", u64 forgotten_through, u32 kept count, per kept decision u64 sequence, u32 length,
+// sink, u32 length, line, u8 1 and u32 length, topic, u32 partition, u64 offset, u32
+// length, key for a consumed record (else u8 0); then the key-value store's snapshot to the end.
 std::vector<u8> RoleMachine::snapshot() const {
     auto* store = m_node.kv_store();
     if (store == nullptr) return {};
@@ -100,6 +143,13 @@ std::vector<u8> RoleMachine::snapshot() const {
         put_le(out, sequence, 8);
         put_text(out, decision.sink);
         put_text(out, decision.line);
+        out.push_back(decision.from ? 1 : 0);
+        if (decision.from) {
+            put_text(out, decision.from->topic);
+            put_le(out, static_cast<u32>(decision.from->partition), 4);
+            put_le(out, static_cast<u64>(decision.from->offset), 8);
+            put_text(out, decision.key);
+        }
     }
     out.insert(out.end(), kv->begin(), kv->end());
     return out;
@@ -119,17 +169,31 @@ Result<void> RoleMachine::restore(ByteSpan state) {
         return Err(Status::Malformed, "role: not a checkpoint of this node");
     auto forgotten = in.read_u64_le();
     auto count = in.read_u32_le();
-    // A kept decision takes at least 16 bytes: a count past that is refused, not allocated.
-    if (!forgotten || !count || *count > in.remaining() / 16)
+    // A kept decision takes at least 17 bytes: a count past that is refused, not allocated.
+    if (!forgotten || !count || *count > in.remaining() / 17)
         return Err(Status::Malformed, "role: a checkpoint's header is bad");
     std::map<u64, KeptDecision> kept;
     for (u32 i = 0; i < *count; ++i) {
         auto sequence = in.read_u64_le();
         auto sink = read_text(in);
         auto line = read_text(in);
-        if (!sequence || !sink || !line)
+        auto consumed = in.read_u8();
+        if (!sequence || !sink || !line || !consumed)
             return Err(Status::Malformed, "role: a checkpoint's decision is truncated");
-        kept[*sequence] = KeptDecision{std::move(*sink), std::move(*line)};
+        KeptDecision decision{std::move(*sink), std::move(*line), std::nullopt, {}};
+        if (*consumed != 0) {
+            auto topic = read_text(in);
+            auto partition = in.read_u32_le();
+            auto offset = in.read_u64_le();
+            if (!topic || !partition || !offset)
+                return Err(Status::Malformed, "role: a checkpoint's record position is truncated");
+            decision.from = RecordPosition{std::move(*topic), static_cast<i32>(*partition),
+                                           static_cast<i64>(*offset)};
+            auto key = read_text(in);
+            if (!key) return Err(Status::Malformed, "role: a checkpoint's record key is truncated");
+            decision.key = std::move(*key);
+        }
+        kept[*sequence] = std::move(decision);
     }
     auto kv = in.read_bytes(in.remaining());
     ESTA_TRY(store->restore(*kv));

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "app/run/node.h"
@@ -24,10 +25,19 @@
 
 namespace esta::app::run {
 
+// Where an event was consumed (a Kafka record), carried in its journal record so whichever
+// node lands its decision knows the record (role_kafka.h).
+struct RecordPosition {
+    std::string topic;
+    i32 partition = 0;
+    i64 offset = 0;
+};
+
 struct RoleEvent {
     std::string process;
     u32 type = 0;
     std::string line;
+    std::optional<RecordPosition> from;
 };
 
 protocol::JournalRecord encode_event(const RoleEvent& event);
@@ -35,8 +45,10 @@ protocol::JournalRecord encode_event(const RoleEvent& event);
 Result<RoleEvent> decode_event(const protocol::JournalRecord& record);
 
 struct KeptDecision {
-    std::string sink;
+    std::string sink;  // Empty for a consumed event the handler failed (kept for its position).
     std::string line;
+    std::optional<RecordPosition> from;
+    std::string key;  // A consumed event's idempotency key (pg_decisions.h).
 };
 
 class RoleMachine final : public replication::StateMachine {
@@ -58,9 +70,12 @@ class RoleMachine final : public replication::StateMachine {
 
     // Decisions not yet written, by sequence (at most `keep`: the oldest are forgotten).
     std::map<u64, KeptDecision>& kept() { return m_kept; }
+    const std::map<u64, KeptDecision>& kept() const { return m_kept; }
     u64 forgotten_through() const { return m_forgotten_through; }
 
   private:
+    void keep(u64 sequence, KeptDecision decision);
+
     Node& m_node;
     u64 m_timeout_ms;
     std::size_t m_keep;

@@ -111,5 +111,34 @@ TEST(RoleOptions, K62_CheckpointsAndTheStandbyTimeoutComeFromTheManifestAndTheFl
     EXPECT_EQ(none.error().code, Status::Invalid);
 }
 
+// A record consumed from Kafka carries its topic, partition and offset in its journal record,
+// so the standby knows the position of each event it re-executes; an event of another
+// source carries none, and a record cut short is refused, not read past its end.
+TEST(RoleEvents, K61_AConsumedRecordsPositionTravelsInItsJournalRecord) {
+    RoleEvent consumed{"accrual", 0x0010, R"({"id":"e1"})", RecordPosition{"events", 3, 41}};
+    auto record = encode_event(consumed);
+    auto decoded = decode_event(record);
+    ASSERT_TRUE(decoded) << decoded.error().to_string();
+    EXPECT_EQ(decoded->process, "accrual");
+    EXPECT_EQ(decoded->type, 0x0010u);
+    EXPECT_EQ(decoded->line, consumed.line);
+    ASSERT_TRUE(decoded->from.has_value());
+    EXPECT_EQ(decoded->from->topic, "events");
+    EXPECT_EQ(decoded->from->partition, 3);
+    EXPECT_EQ(decoded->from->offset, 41);
+
+    auto plain = decode_event(encode_event(RoleEvent{"accrual", 0x0010, "{}", std::nullopt}));
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->from.has_value());
+
+    for (std::size_t cut : {std::size_t{7}, std::size_t{12}, std::size_t{20}}) {
+        auto truncated = record;
+        truncated.data.resize(cut);
+        auto refused = decode_event(truncated);
+        ASSERT_FALSE(refused) << cut;
+        EXPECT_EQ(refused.error().code, Status::Malformed);
+    }
+}
+
 }  // namespace
 }  // namespace esta::app::run

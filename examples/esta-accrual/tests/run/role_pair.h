@@ -135,6 +135,7 @@ class RolePair : public RunE2e {
         m_slots[0].peer = m_slots[1].listen;
         m_slots[1].peer = m_slots[0].listen;
         m_witness = {"--lock-file", (m_dir / "lease").string()};
+        m_manifest = example();
     }
     void TearDown() override {
         for (auto& slot : m_slots)
@@ -169,7 +170,7 @@ class RolePair : public RunE2e {
         Slot& slot = m_slots[i];
         std::vector<std::string> args = {ESTALOGIC,
                                          "run",
-                                         example(),
+                                         m_manifest,
                                          "--role",
                                          role,
                                          "--listen",
@@ -227,6 +228,7 @@ class RolePair : public RunE2e {
     fs::path m_sink;
     Slot m_slots[2];
     std::vector<std::string> m_witness;  // The witness flags both nodes get.
+    std::string m_manifest;              // What both nodes run (the example's by default).
 };
 
 }  // namespace esta::test

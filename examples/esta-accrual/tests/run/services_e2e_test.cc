@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "kafka_events.h"
 #include "kafka_mock.h"
 #include "run_harness.h"
 #include "services.h"
@@ -33,46 +34,6 @@ using drivers::testing::RedisServer;
 
 constexpr const char* kTopic = "esta-events";
 constexpr const char* kTable = "esta_decisions";
-
-// Events over `employers` employers (every kind, invalid ones too), ids unique.
-std::vector<std::string> workload_lines(std::uint64_t seed, std::int64_t count, int employers) {
-    workload::Options options;
-    options.seed = seed;
-    options.events = count;
-    options.employers = employers;
-    std::vector<std::string> events;
-    workload::generate(options, [&](std::string_view line) { events.emplace_back(line); });
-    return events;
-}
-
-// Produces `events[first, last)` keyed by employer, so one employer's events keep their
-// order in one partition. True when every one is acknowledged.
-bool produce(const std::string& bootstrap, const std::vector<std::string>& events,
-             std::size_t first, std::size_t last) {
-    char error[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
-    rd_kafka_conf_set(conf, "acks", "all", error, sizeof error);
-    rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (producer == nullptr) return false;
-    bool queued = true;
-    for (std::size_t i = first; i < last && queued; ++i) {
-        std::string employer = parse_flat_json(events[i])["employer"].text;
-        rd_kafka_resp_err_t result;
-        do {
-            result = rd_kafka_producev(
-                producer, RD_KAFKA_V_TOPIC(kTopic),
-                RD_KAFKA_V_KEY(employer.data(), employer.size()),
-                RD_KAFKA_V_VALUE(const_cast<char*>(events[i].data()), events[i].size()),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-            if (result == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer, 10);
-        } while (result == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-        queued = result == RD_KAFKA_RESP_ERR_NO_ERROR;
-    }
-    bool flushed = rd_kafka_flush(producer, 30'000) == RD_KAFKA_RESP_ERR_NO_ERROR;
-    rd_kafka_destroy(producer);
-    return queued && flushed;
-}
 
 // A node run in the background: `estalogic run MANIFEST --state-dir DIR`.
 class BackgroundNode {
@@ -204,57 +165,20 @@ class ServicesE2e : public RunE2e {
         return m_dir / "app-services.toml";
     }
 
-    // The embedded run's decisions on `events`, by event id: the first for a repeated id (the
-    // workload sends some hires twice; a stored decision is never made again).
-    std::map<std::string, std::string> embedded_decisions(const std::vector<std::string>& events) {
-        std::string text;
-        for (const auto& line : events)
-            text += line + "\n";
-        fs::path file = write("events.jsonl", text);
-        fs::path state = m_dir / "embedded";
-        Outcome run = estalogic("run " + example() + " --events " + file.string() +
-                                " --state-dir " + state.string() + " --quiet --no-http");
-        EXPECT_EQ(run.exit, 0) << run.out << run.err;
-        std::map<std::string, std::string> decisions;
-        for (const auto& line : read_lines(state / "data" / "decisions.jsonl"))
-            decisions.emplace(parse_flat_json(line)["event"].text, line);  // The first.
-        return decisions;
-    }
-
     u64 stored() const {
         std::string count = m_postgres.query(std::string("SELECT count(*) FROM ") + kTable);
         return count.empty() ? 0 : std::stoull(count);
     }
 
-    // Every stored decision, by idempotency key (one query).
+    // Every stored decision, by idempotency key.
     std::map<std::string, std::string> stored_decisions() const {
-        std::map<std::string, std::string> rows;
-        PGconn* connection = PQconnectdb(m_postgres.conninfo().c_str());
-        PGresult* result = PQexec(
-            connection, (std::string("SELECT idempotency_key, decision FROM ") + kTable).c_str());
-        if (PQresultStatus(result) == PGRES_TUPLES_OK) {
-            for (int row = 0; row < PQntuples(result); ++row)
-                rows[PQgetvalue(result, row, 0)] = PQgetvalue(result, row, 1);
-        }
-        PQclear(result);
-        PQfinish(connection);
-        return rows;
+        return esta::test::stored_decisions(m_postgres.conninfo(), kTable);
     }
-
-    // The events among `ids` whose stored decision is not `expected`'s (with both texts).
-    std::vector<std::string> differences(const std::map<std::string, std::string>& expected,
-                                         const std::vector<std::string>& ids) const {
-        auto stored = stored_decisions();
-        std::vector<std::string> found;
-        for (const auto& id : ids) {
-            auto have = stored.find(id);
-            auto want = expected.find(id);
-            if (have == stored.end() || want == expected.end() || have->second != want->second)
-                found.push_back(id + ": stored " +
-                                (have == stored.end() ? "(none)" : have->second) + "\n  embedded " +
-                                (want == expected.end() ? "(none)" : want->second));
-        }
-        return found;
+    // The events among `ids` whose stored decision is not the embedded run's.
+    std::vector<std::string> differences(const std::vector<std::string>& events,
+                                         const std::vector<std::string>& ids) {
+        return esta::test::differences(embedded_decisions(m_dir, example(), events),
+                                       stored_decisions(), ids);
     }
 
     RedisServer m_redis;
@@ -262,27 +186,10 @@ class ServicesE2e : public RunE2e {
     KafkaMockCluster m_kafka;
 };
 
-// The distinct event ids of `events[first, last)`, in order.
-std::vector<std::string> ids_of(const std::vector<std::string>& events, std::size_t first,
-                                std::size_t last) {
-    std::vector<std::string> ids;
-    std::set<std::string> seen;
-    for (std::size_t i = first; i < last; ++i) {
-        std::string id = parse_flat_json(events[i])["id"].text;
-        if (seen.insert(id).second) ids.push_back(id);
-    }
-    return ids;
-}
-
-// How many decisions are stored once `events[0, last)` are: one per distinct id.
-std::size_t distinct(const std::vector<std::string>& events, std::size_t last) {
-    return ids_of(events, 0, last).size();
-}
-
 TEST_F(ServicesE2e, D3_RunConsumesKafkaDecidesIntoPostgresLikeTheEmbeddedRun) {
     std::vector<std::string> events = workload_lines(5, 3000, 12);
     m_kafka.create_topic(kTopic, 4);
-    ASSERT_TRUE(produce(m_kafka.bootstrap(), events, 0, events.size()));
+    ASSERT_TRUE(produce(m_kafka.bootstrap(), kTopic, events, 0, events.size()));
 
     BackgroundNode node(services_manifest(), m_dir / "node", true);
     auto began = std::chrono::steady_clock::now();
@@ -314,7 +221,7 @@ TEST_F(ServicesE2e, D3_RunConsumesKafkaDecidesIntoPostgresLikeTheEmbeddedRun) {
               std::string::npos)
         << node.out();
 
-    auto different = differences(embedded_decisions(events), ids_of(events, 0, events.size()));
+    auto different = differences(events, ids_of(events, 0, events.size()));
     EXPECT_TRUE(different.empty()) << different.size() << " differ, first: " << different.front();
 
     // The balances live in Redis under the accrual grant's prefix; beside them only the
@@ -366,7 +273,7 @@ TEST_F(ServicesE2e, P4_TwoNodesSplitTheGroupAndAKilledNodesEventsAreStoredOnce) 
     ASSERT_TRUE(eventually([&] { return nodes[0]->assignments() >= 2; }, 30)) << nodes[0]->err();
 
     // Part 0: split between the two.
-    ASSERT_TRUE(produce(m_kafka.bootstrap(), events, 0, part));
+    ASSERT_TRUE(produce(m_kafka.bootstrap(), kTopic, events, 0, part));
     // What the nodes said, for a failure message (stops them).
     auto report = [&nodes] {
         std::string text;
@@ -384,7 +291,7 @@ TEST_F(ServicesE2e, P4_TwoNodesSplitTheGroupAndAKilledNodesEventsAreStoredOnce) 
     std::size_t produced = part;
     for (int round = 1; round <= kills; ++round) {
         std::size_t before = stored();
-        ASSERT_TRUE(produce(m_kafka.bootstrap(), events, produced, produced + part));
+        ASSERT_TRUE(produce(m_kafka.bootstrap(), kTopic, events, produced, produced + part));
         produced += part;
         // Killed while it decides (or just after: its partitions move either way).
         eventually([&] { return stored() >= before + part / 10; }, 30);
@@ -399,7 +306,7 @@ TEST_F(ServicesE2e, P4_TwoNodesSplitTheGroupAndAKilledNodesEventsAreStoredOnce) 
         }
     }
     // The rest goes to the survivor alone, which owns every partition now.
-    ASSERT_TRUE(produce(m_kafka.bootstrap(), events, produced, events.size()));
+    ASSERT_TRUE(produce(m_kafka.bootstrap(), kTopic, events, produced, events.size()));
     const std::size_t all = distinct(events, events.size());
     ASSERT_TRUE(eventually([&] { return stored() >= all; }, 60))
         << "stored " << stored() << " of " << all << "\n"
@@ -422,7 +329,7 @@ TEST_F(ServicesE2e, P4_TwoNodesSplitTheGroupAndAKilledNodesEventsAreStoredOnce) 
     // Every decision is the embedded run's, those after the kill too: a batch's balances
     // reach Redis together with its done records or not at all, so no event is applied
     // twice and none is lost.
-    auto different = differences(embedded_decisions(events), ids_of(events, 0, events.size()));
+    auto different = differences(events, ids_of(events, 0, events.size()));
     EXPECT_TRUE(different.empty()) << different.size() << " differ, first: " << different.front();
     std::printf("scale-out: %d kill(s), %zu events, every decision the embedded run's: %s\n", kills,
                 events.size(), different.empty() ? "yes" : "no");
