@@ -2,6 +2,13 @@
 
 namespace esta::kernel {
 
+Endpoint& Endpoint::destination() {
+    Endpoint* at = this;
+    while (at->m_successor)
+        at = at->m_successor.get();
+    return *at;
+}
+
 void Endpoint::detach_receiver() {
     m_receiver_alive = false;
     m_mailbox.close();

@@ -3,6 +3,11 @@
 // receiver who sent. The receiving process owns its endpoint; senders' handles keep the
 // object alive after the receiver ends, and from then on sends report NOT_FOUND ("target
 // process gone") instead of queuing into a mailbox nobody will read.
+//
+// A live upgrade re-attaches an endpoint to the receiver's new version: the endpoint
+// forwards to the new process's own endpoint, so the holders' handles (their rights,
+// restrictions and badges) stay what they were while what they send from then on goes to
+// the new version; what was queued before stays here for the old version to finish.
 #pragma once
 
 #include <string>
@@ -10,6 +15,7 @@
 
 #include "kernel/mailbox.h"
 #include "kernel/object.h"
+#include "kernel/ref.h"
 
 namespace esta::kernel {
 
@@ -34,11 +40,19 @@ class Endpoint final : public KernelObject {
     void detach_receiver();
     std::vector<ProcessId> take_orphaned_callers() { return std::move(m_orphaned_callers); }
 
+    // A live upgrade: sends through handles to this endpoint go to `successor` from now on (under
+    // the kernel lock, as every send). Queued messages stay for the current receiver.
+    void forward_to(Ref<Endpoint> successor) { m_successor = std::move(successor); }
+    // Where a send through a handle to this endpoint is queued: the last successor, or this.
+    Endpoint& destination();
+    bool forwarded() const { return static_cast<bool>(m_successor); }
+
   private:
     ProcessId m_receiver;
     bool m_receiver_alive = true;
     Mailbox m_mailbox;
     std::vector<ProcessId> m_orphaned_callers;
+    Ref<Endpoint> m_successor;  // The new version's endpoint, once upgraded.
 };
 
 }  // namespace esta::kernel

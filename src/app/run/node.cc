@@ -800,6 +800,9 @@ std::unique_ptr<NodeUpgrade> Node::Parts::make_upgrade() {
         submit_mutex, flow_mutex, routes_mutex, pids, input, failed_by_process, drained,
         [this](const std::string& sha, const std::vector<u8>& bytes) {
             return keep_module(sha, bytes);
+        },
+        [this](ProcessId from, ProcessId to) {
+            if (grant_drivers) grant_drivers->retarget(from, to);
         }});
 }
 

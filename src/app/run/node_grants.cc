@@ -93,6 +93,11 @@ Result<void> NodeGrantDrivers::consume(kernel::Kernel& kernel, const manifest::P
     return {};
 }
 
+void NodeGrantDrivers::retarget(kernel::ProcessId from, kernel::ProcessId to) {
+    for (auto& consumer : m_consumers)
+        consumer->retarget(from, to);
+}
+
 // A pump that fails (a full mailbox, the driver down) is retried on the next round: the
 // consumer sought back to the record it could not send.
 void NodeGrantDrivers::pump_loop() {

@@ -47,6 +47,9 @@ class NodeGrantDrivers {
     // of this object's, from now until stop().
     Result<void> consume(kernel::Kernel& kernel, const manifest::ProcessSpec& process,
                          kernel::ProcessId pid);
+    // A live upgrade's switch: what was consumed for `from` is consumed for `to` from now on
+    // (RecordConsumer::retarget).
+    void retarget(kernel::ProcessId from, kernel::ProcessId to);
     // Stops consuming (what the handlers finished is committed) and stops the drivers.
     void stop();
 

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "observe/crypto.h"
 #include "observe/json.h"
@@ -170,18 +172,6 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
             problems.push_back(std::move(found));
         }
         if (!admitted) return admitted.error();
-        // Other processes hold the old endpoint: they would go on sending to the old version.
-        for (const auto& other : m_w.manifest.processes) {
-            for (const auto& grant : other.grants) {
-                const auto* target = std::get_if<manifest::EndpointGrant>(&grant.resource);
-                if (!target || target->process != process.name) continue;
-                problems.push_back(problem("process " + other.name + " holds an endpoint grant (" +
-                                           grant.name + ") to " + process.name +
-                                           "; a live upgrade of a process other processes send to "
-                                           "is not supported yet: restart the node"));
-                return Err(Status::NotSupported, "upgrade.endpoint_target");
-            }
-        }
     }
     if (users.empty()) {
         problems.push_back(problem("no process runs module " + request.module));
@@ -200,7 +190,9 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
             old_pids.insert(old_pids.end(), instances.begin(), instances.end());
         }
     }
-    if (!m_w.drained(old_pids, kDrainTimeoutMs)) {
+    // Messages other processes sent it (through endpoint grants) are finished too, so the
+    // migration hook sees the old version's last state.
+    if (!m_w.drained(old_pids, kDrainTimeoutMs) || !settled(old_pids, kDrainTimeoutMs)) {
         problems.push_back(problem("the running version of " + request.module +
                                    " did not finish its messages within " +
                                    std::to_string(kDrainTimeoutMs / 1000) + " s"));
@@ -261,6 +253,10 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
                 m_w.audit.set_module(pids[i], sha);
                 for (auto& sink : m_w.sinks)
                     sink->set_module(pids[i], sha);
+                // The handles other processes hold to the old version now reach the
+                // new one; what is queued for the old one stays for it to finish.
+                (void)m_w.kernel.redirect(old, pids[i]);
+                if (m_w.moved) m_w.moved(old, pids[i]);
             }
             current = pids;
             m_w.started.at(name).spec = specs.at(name);
@@ -268,6 +264,8 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
         }
         m_w.module_hashes.set(request.module, sha);
     }
+    // Retired once they finished what was queued for them before the switch.
+    (void)settled(old_pids, kDrainTimeoutMs);
     for (ProcessId old : old_pids)
         (void)m_w.kernel.retire(old);
 
@@ -285,6 +283,17 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
     data.emplace("processes", observe::Value::list(std::move(names)));
     (void)m_w.audit_log.append("module.upgrade", data);
     return outcome;
+}
+
+bool NodeUpgrade::settled(const std::vector<ProcessId>& processes, u64 timeout_ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (ProcessId pid : processes) {
+        while (!m_w.kernel.settled(pid)) {
+            if (std::chrono::steady_clock::now() >= until) return false;
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    }
+    return true;
 }
 
 // estalogic_migrate runs with the MODULE_UPGRADE message in hand, in a process of the new

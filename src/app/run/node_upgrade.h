@@ -3,10 +3,12 @@
 // grants) and kept in the module store (V-2); events are held for the moment it takes
 // the old version to finish what it was given; the new version's optional migration hook
 // (estalogic_migrate, ABI.md) runs once; then new events go to the new version and the old
-// processes are retired. Any refusal leaves the old version running, says why and is audited
-// (module.upgrade_refused); a done upgrade is audited as module.upgrade. Decisions keep
-// carrying the SHA-256 of the module that made them: each process's lines are labelled by
-// its pid, and the new version runs under new pids.
+// processes are retired once they finished what was queued for them. The handles other
+// processes hold to an old process's endpoint reach its successor from the switch on
+// (Kernel::redirect), and a consuming topic grant's records go to it too. Any refusal leaves the
+// old version running, says why and is audited (module.upgrade_refused); a done upgrade is audited
+// as module.upgrade. Decisions keep carrying the SHA-256 of the module that made them: each
+// process's lines are labelled by its pid, and the new version runs under new pids.
 #pragma once
 
 #include <functional>
@@ -81,6 +83,9 @@ class NodeUpgrade {
         // Waits (submit_mutex held) until every message sent to these is decided or failed.
         std::function<bool(const std::vector<kernel::ProcessId>&, u64 timeout_ms)> drained;
         std::function<Result<void>(const std::string&, const std::vector<u8>&)> keep_module;
+        // At the switch (submit_mutex held): what the node feeds an old process other than
+        // events (a consuming topic grant's records) goes to its successor from now on.
+        std::function<void(kernel::ProcessId old_pid, kernel::ProcessId new_pid)> moved;
     };
 
     explicit NodeUpgrade(Wiring wiring) : m_w(std::move(wiring)) {}
@@ -118,6 +123,8 @@ class NodeUpgrade {
                                                      std::size_t instances);
     void refuse(const UpgradeRequest& request, const std::string& sha256,
                 const Diagnostics& problems);
+    // Waits until nothing is queued for `processes` and none is handling a message.
+    bool settled(const std::vector<kernel::ProcessId>& processes, u64 timeout_ms);
 
     Wiring m_w;
     std::mutex m_one_at_a_time;

@@ -1,5 +1,7 @@
 #include "drivers/kernel_bridge/record_consumer.h"
 
+#include <algorithm>
+
 #include "drivers/kernel_bridge/record_message.h"
 #include "drivers/topic_driver.h"
 
@@ -16,12 +18,13 @@ RecordConsumer::RecordConsumer(kernel::Kernel& kernel, kernel::ProcessId target,
                                Scope scope, u64 member, const protocol::Clock& clock,
                                ConsumerOptions options)
     : m_kernel(kernel),
-      m_target(target),
       m_topics(topics),
       m_scope(std::move(scope)),
       m_member(member),
       m_clock(clock),
-      m_options(options) {
+      m_options(options),
+      m_target(target),
+      m_receivers{target} {
     m_kernel.watch_handled(this);
 }
 
@@ -30,9 +33,16 @@ RecordConsumer::~RecordConsumer() {
 }
 
 void RecordConsumer::handled(kernel::ProcessId receiver, u64 seq, bool succeeded) {
-    if (receiver != m_target) return;
     std::lock_guard lock(m_mutex);
-    m_finished.emplace_back(seq, succeeded);
+    if (std::find(m_receivers.begin(), m_receivers.end(), receiver) == m_receivers.end()) return;
+    m_finished.emplace_back(Delivery{receiver, seq}, succeeded);
+}
+
+void RecordConsumer::retarget(kernel::ProcessId from, kernel::ProcessId to) {
+    std::lock_guard lock(m_mutex);
+    if (m_target != from) return;
+    m_target = to;
+    m_receivers.push_back(to);
 }
 
 std::size_t RecordConsumer::outstanding() const {
@@ -48,13 +58,13 @@ Result<Value> RecordConsumer::call(u32 op, Value request, Nanos wait) {
 }
 
 Result<void> RecordConsumer::commit_finished() {
-    std::vector<std::pair<u64, bool>> finished;
+    std::vector<std::pair<Delivery, bool>> finished;
     {
         std::lock_guard lock(m_mutex);
         finished.swap(m_finished);
     }
-    for (const auto& [seq, succeeded] : finished) {
-        auto it = m_by_seq.find(seq);
+    for (const auto& [delivery, succeeded] : finished) {
+        auto it = m_by_seq.find(delivery);
         if (it == m_by_seq.end()) continue;
         if (succeeded) {
             for (Sent& sent : m_sent[it->second.first]) {
@@ -80,9 +90,16 @@ Result<void> RecordConsumer::commit_finished() {
 
 Result<void> RecordConsumer::send_record(const Value& value) {
     TopicRecord record = ESTA_TRY(record_from_value(value));
-    u64 seq = ESTA_TRY(m_kernel.send(m_target, kernel::message_types::kDriverRecord,
+    kernel::ProcessId target;
+    {
+        std::lock_guard lock(m_mutex);
+        target = m_target;
+    }
+    // A send to an old version retired since is refused (NOT_FOUND): pump() seeks back to
+    // the record and the next poll brings it to the new one.
+    u64 seq = ESTA_TRY(m_kernel.send(target, kernel::message_types::kDriverRecord,
                                      record_message_payload(record)));
-    m_by_seq.emplace(seq, std::make_pair(record.partition, record.offset));
+    m_by_seq.emplace(Delivery{target, seq}, std::make_pair(record.partition, record.offset));
     m_sent[record.partition].push_back(Sent{record.offset, false});
     return Ok();
 }

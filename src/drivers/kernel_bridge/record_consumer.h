@@ -9,6 +9,11 @@
 //
 // The kernel reports finished handlers (HandledMessages) under its lock; the consumer only
 // notes them there. pump() does the driver's work (commit, poll) outside the kernel lock.
+//
+// A live upgrade moves the consumption to the process's new version (retarget): the
+// records sent from then on go to it, while those already sent to the old version are
+// finished (and committed) by the old one. A record is tracked by its receiver and its
+// mailbox sequence, as each version's mailbox counts on its own.
 #pragma once
 
 #include <deque>
@@ -49,6 +54,9 @@ class RecordConsumer final : public kernel::HandledMessages {
 
     void handled(kernel::ProcessId receiver, u64 seq, bool succeeded) override;
 
+    // From now on records go to `to` when they went to `from`; nothing otherwise.
+    void retarget(kernel::ProcessId from, kernel::ProcessId to);
+
   private:
     struct Sent {
         i64 offset = 0;
@@ -57,19 +65,22 @@ class RecordConsumer final : public kernel::HandledMessages {
     Result<Value> call(u32 op, Value request, Nanos wait);
     Result<void> send_record(const Value& record);
 
+    using Delivery = std::pair<kernel::ProcessId, u64>;  // Receiver, mailbox sequence.
+
     kernel::Kernel& m_kernel;
-    kernel::ProcessId m_target;
     Driver& m_topics;
     Scope m_scope;
     u64 m_member;
     const protocol::Clock& m_clock;
     ConsumerOptions m_options;
     mutable std::mutex m_mutex;
-    // Reported by the kernel, not yet applied: (sequence, succeeded).
-    std::vector<std::pair<u64, bool>> m_finished;
+    kernel::ProcessId m_target;                  // m_mutex: where records go now.
+    std::vector<kernel::ProcessId> m_receivers;  // m_mutex: every target so far.
+    // Reported by the kernel, not yet applied: (delivery, succeeded).
+    std::vector<std::pair<Delivery, bool>> m_finished;
     // Only pump()'s thread touches these.
-    std::map<u64, std::pair<i32, i64>> m_by_seq;  // Message sequence -> (partition, offset).
-    std::map<i32, std::deque<Sent>> m_sent;       // Per partition, in offset order.
+    std::map<Delivery, std::pair<i32, i64>> m_by_seq;  // -> (partition, offset).
+    std::map<i32, std::deque<Sent>> m_sent;            // Per partition, in offset order.
 };
 
 }  // namespace esta::drivers

@@ -165,8 +165,16 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     std::vector<Message> take(Endpoint& endpoint, std::size_t max);
     // Ends a process for good (a live upgrade's old version, kernel_upgrade.cc): no
     // supervisor restarts it, its endpoint closes. Errors: NotFound, Invalid while it is
-    // handling a message (the caller waits until it has finished).
+    // handling a message or has messages queued (the caller waits until it has finished).
     Result<void> retire(ProcessId pid);
+    // A live upgrade's switch: sends through handles to `from`'s endpoint go to `to`'s
+    // from now on (Endpoint::forward_to); what is queued for `from` stays for it to finish.
+    // A send by pid (send() above) is not forwarded: a pid names one process. Errors:
+    // NotFound for either pid, Invalid when they are the same.
+    Result<void> redirect(ProcessId from, ProcessId to);
+    // Nothing is queued for `pid` and it is handling nothing (true once it ended; false for
+    // an unknown pid).
+    bool settled(ProcessId pid);
     // Queues a persistent message recovered from the journal, as its sender sent it
     // (kernel_restore.cc); returns its mailbox sequence. Errors are send()'s.
     Result<u64> restore(ProcessId pid, Message message);

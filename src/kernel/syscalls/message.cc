@@ -73,7 +73,7 @@ SyscallResult Syscalls::send(Call& call) {
     if (!endpoint) return from(endpoint.error());
     if (auto movable = check_movable(table, *moved, call.context); !movable)
         return from(movable.error());
-    Endpoint& destination = **endpoint;
+    Endpoint& destination = (*endpoint)->destination();  // An upgraded receiver's new version.
     if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
 
     Message message;
@@ -110,7 +110,7 @@ SyscallResult Syscalls::send(Call& call) {
         if (handles_n != 0) return SyscallResult::failed(Status::NotSupported);
         auto held = std::make_shared<Message>(std::move(message));
         Process* from = &sender;
-        Ref<Endpoint> to(&destination);
+        Ref<Endpoint> to = *endpoint;  // Resolved at release: an upgrade may come first.
         CheckContext context = call.context;
         gate->hold(EffectKind::MessageSent, [this, from, through, to, held, context, persistent] {
             release_send(*from, through, to, std::move(*held), context, persistent);
@@ -123,6 +123,7 @@ SyscallResult Syscalls::send(Call& call) {
 
 void Syscalls::release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> destination,
                             Message message, CheckContext context, bool persistent) {
+    destination = Ref<Endpoint>(&destination->destination());
     if (!destination->receiver_alive()) return;
     auto admission = destination->mailbox().admit(message);
     if (!admission || *admission == Admission::BlockSender) {

@@ -98,7 +98,7 @@ SyscallResult Syscalls::call_endpoint(Call& call) {
     HandleTable& table = caller.handles();
     auto endpoint = table.get<Endpoint>(target, Right::Write, call.context);
     if (!endpoint) return from(endpoint.error());
-    Endpoint& destination = **endpoint;
+    Endpoint& destination = (*endpoint)->destination();  // An upgraded receiver's new version.
     if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
     Message message;
     message.type = MessageType(op);
