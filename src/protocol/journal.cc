@@ -164,31 +164,37 @@ Result<u64> Journal::append(StreamId stream, RecordType type, Nanos time, ByteSp
     record.data.assign(data.begin(), data.end());
     const u64 offset = m_active->size() + m_pending.size();
 
-    if (m_options.fsync == FsyncPolicy::Batch) {
+    // Batch, and Interval with a write buffer, gather records in m_pending and write them
+    // together; otherwise each record is written on its own.
+    const bool buffered =
+        m_options.fsync == FsyncPolicy::Batch ||
+        (m_options.fsync == FsyncPolicy::Interval && m_options.write_buffer_bytes > 0);
+    if (buffered) {
         append_record(m_pending, record);
-        index_record(record, offset);
-        bump(m_counters.records);
-        if (++m_pending_records >= m_options.batch_records) ESTA_TRY(commit());
-        return record.sequence;
+        ++m_pending_records;
+    } else {
+        std::vector<u8> frame;
+        frame.reserve(frame_size);
+        append_record(frame, record);
+        ESTA_TRY(write_bytes(ByteSpan(frame)));
+        m_written_sequence = record.sequence;
     }
-    if (m_options.fsync == FsyncPolicy::Interval && m_options.write_buffer_bytes > 0) {
-        append_record(m_pending, record);
-        index_record(record, offset);
-        bump(m_counters.records);
-        if (m_pending.size() >= m_options.write_buffer_bytes) ESTA_TRY(flush_pending());
-        if (m_clock.now_ns() - m_last_sync >= m_options.interval) ESTA_TRY(commit());
-        return record.sequence;
-    }
-    std::vector<u8> frame;
-    frame.reserve(frame_size);
-    append_record(frame, record);
-    ESTA_TRY(write_bytes(ByteSpan(frame)));
     index_record(record, offset);
     bump(m_counters.records);
-    m_written_sequence = record.sequence;
-    if (m_options.fsync == FsyncPolicy::Always ||
-        m_clock.now_ns() - m_last_sync >= m_options.interval) {
-        ESTA_TRY(sync_now());
+
+    switch (m_options.fsync) {
+        case FsyncPolicy::Always:
+            ESTA_TRY(sync_now());
+            break;
+        case FsyncPolicy::Batch:
+            if (m_pending_records >= m_options.batch_records) ESTA_TRY(commit());
+            break;
+        case FsyncPolicy::Interval:
+            if (buffered && m_pending.size() >= m_options.write_buffer_bytes) {
+                ESTA_TRY(flush_pending());
+            }
+            if (m_clock.now_ns() - m_last_sync >= m_options.interval) ESTA_TRY(commit());
+            break;
     }
     return record.sequence;
 }
