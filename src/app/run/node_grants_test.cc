@@ -149,13 +149,7 @@ TEST_F(NodeGrants, D4_D3_SqlAndTopicGrantsReachTheirEmbeddedDriversScoped) {
     EXPECT_NE(text.find("hello"), std::string::npos);
 
     // The refusals are audit records.
-    std::string audit;
-    for (const auto& entry :
-         std::filesystem::recursive_directory_iterator(folder.dir() / "state" / "audit"))
-        if (entry.is_regular_file()) {
-            std::ifstream file(entry.path(), std::ios::binary);
-            audit.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-        }
+    const std::string audit = testing::audit_text(folder.dir() / "state");
     EXPECT_NE(audit.find("driver.denied"), std::string::npos);
     EXPECT_NE(audit.find("wipe"), std::string::npos);
 }

@@ -101,6 +101,7 @@ struct NodeRole::Parts {
     u64 written = 0;
     u64 refused = 0;
     u64 divergences = 0;
+    u64 module_mismatches = 0;  // Entries made by other modules (an upgrade half done).
     std::shared_ptr<ReplicaReadings> readings = std::make_shared<ReplicaReadings>();  // /metrics
     u64 link_errors = 0;
     u64 promotions = 0;
@@ -141,7 +142,7 @@ void NodeRole::Parts::admit_requests(replication::Primary& primary) {
         taken.swap(requests);
     }
     for (auto& request : taken) {
-        auto sequence = primary.append(encode_event(request.event));
+        auto sequence = primary.append(machine.encode(request.event));
         if (!sequence) {
             request.answer->fail();
             continue;
@@ -379,6 +380,7 @@ void NodeRole::Parts::publish(bool force) {
         field(out, "chain_failures", standby->stats().chain_failures);
     }
     field(out, "divergences", divergences);
+    field(out, "module_mismatches", module_mismatches);
     field(out, "written", written);
     field(out, "refused_writes", refused);
     field(out, "link_errors", link_errors);
@@ -455,6 +457,12 @@ Result<std::unique_ptr<NodeRole>> NodeRole::start(Node& node, RoleOptions option
     if (auto* standby = p.replica->standby()) {
         standby->on_divergence([&p](u64 sequence, const replication::Digest& primary,
                                     const replication::Digest& ours) {
+            // The primary ran other modules: the lines differ in module_sha256 (audited
+            // once by the machine), which is no divergence.
+            if (p.machine.made_by_other_modules(sequence)) {
+                ++p.module_mismatches;
+                return;
+            }
             ++p.divergences;
             p.readings->divergences.fetch_add(1);
             (void)p.node.audit("replication.divergence",
@@ -506,7 +514,7 @@ Result<bool> NodeRole::try_admit(const RoleEvent& event) {
     if (primary == nullptr || p.leading_epoch != primary->epoch()) return false;
     if (p.synchronous() && primary->last_sequence() - primary->acknowledged() >= p.options.window)
         return false;
-    u64 sequence = ESTA_TRY(primary->append(encode_event(event)));
+    u64 sequence = ESTA_TRY(primary->append(p.machine.encode(event)));
     p.appended_at.emplace_back(sequence, steady_ns());
     if (p.appended_at.size() == 1)
         p.readings->oldest_unacknowledged_ns.store(p.appended_at.front().second);

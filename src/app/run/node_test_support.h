@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,17 @@ inline Result<drivers::Value> relay_call(Node& node, const std::string& grant, i
         ESTA_TRY(node.call("relay", 0x30, std::string(message.begin(), message.end()), 30'000));
     if (!line.empty() && line.back() == '\n') line.pop_back();
     return GuestHarness::decode_answer(std::vector<u8>(line.begin(), line.end()));
+}
+
+// Every record of the audit log under a node's STATE_DIR/audit, as text (after stop()).
+inline std::string audit_text(const std::filesystem::path& state_dir) {
+    std::string audit;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(state_dir / "audit"))
+        if (entry.is_regular_file()) {
+            std::ifstream file(entry.path(), std::ios::binary);
+            audit.append(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        }
+    return audit;
 }
 
 // A scratch folder; the node's state under it.

@@ -21,6 +21,7 @@
 #include "app/run/node.h"
 #include "app/run/node_test_support.h"
 #include "app/run/node_upgrade.h"
+#include "app/run/role_machine.h"
 #include "drivers/contract.h"
 #include "drivers/kernel_bridge/guest_harness.h"
 #include "drivers/value.h"
@@ -396,6 +397,65 @@ TEST_F(NodeUpgradeLive, V2_AConsumingTopicGrantMovesToTheNewVersionAtTheSwitch) 
             if (payload.find(value) != std::string::npos) ++found_after;
     }
     EXPECT_EQ(found_after, static_cast<std::size_t>(kAfter));
+}
+
+// K-61: a standby re-executing an entry its primary admitted while running other modules (a
+// pair upgraded one node at a time) flags it, audited once, instead of counting the
+// difference of the lines' module_sha256 as a divergence. Its own entries and entries
+// stamped with what it runs now are not flagged, and neither are entries without a stamp.
+TEST_F(NodeUpgradeRace, V2_K61_AnEntryAdmittedByOtherModulesIsFlaggedNotCountedADivergence) {
+    std::vector<u8> first = m_compiler.build_bytes("echo_v1", testing::echo_source("1.0.0"));
+    std::vector<u8> second = m_compiler.build_bytes("echo_v2", testing::echo_source("2.0.0"));
+    if (m_compiler.toolchain_missing()) GTEST_SKIP() << m_compiler.log();
+    ASSERT_FALSE(first.empty()) << m_compiler.log();
+    ASSERT_FALSE(second.empty()) << m_compiler.log();
+    const std::string second_sha = observe::to_hex(observe::sha256(second));
+    testing::NodeFolder folder("esta_upgrade_pair");
+    folder.write("echo.wasm", first);
+    std::unique_ptr<Node> node = folder.start(kManifest);
+    ASSERT_TRUE(node);
+    RoleMachine machine(*node, 30'000, 64);
+    u64 sequence = 0;
+    auto apply = [&](protocol::JournalRecord record) {
+        record.sequence = ++sequence;
+        auto applied = machine.apply(record);
+        EXPECT_TRUE(applied) << applied.error().to_string();
+        return machine.made_by_other_modules(sequence);
+    };
+    auto event = [](const std::string& id) {
+        return RoleEvent{"echo", 0x0010, R"({"v":1,"id":")" + id + R"("})", std::nullopt};
+    };
+    const std::string upgraded = modules_fingerprint({{"echo", second_sha}});
+
+    EXPECT_FALSE(apply(machine.encode(event("own"))));
+    protocol::JournalRecord own_before = machine.encode(event("own-before"));
+    EXPECT_TRUE(apply(encode_event(event("theirs-1"), upgraded)));
+    EXPECT_TRUE(apply(encode_event(event("theirs-2"), upgraded)));
+    EXPECT_FALSE(apply(encode_event(event("unstamped"))));
+    Diagnostics said;
+    ASSERT_TRUE(node->upgrades().upgrade(UpgradeRequest{"echo", second, "", "test"}, said))
+        << to_string(said);
+    EXPECT_FALSE(apply(encode_event(event("theirs-3"), upgraded)));
+    EXPECT_FALSE(apply(std::move(own_before)));
+
+    // The stamp travels with a consumed record's position.
+    RoleEvent consumed = event("consumed");
+    consumed.from = RecordPosition{"events", 1, 9};
+    std::string stamp;
+    auto decoded = decode_event(encode_event(consumed, upgraded), &stamp);
+    ASSERT_TRUE(decoded) << decoded.error().to_string();
+    EXPECT_EQ(stamp, upgraded);
+    ASSERT_TRUE(decoded->from.has_value());
+    EXPECT_EQ(decoded->from->offset, 9);
+    EXPECT_EQ(decoded->line, consumed.line);
+    ASSERT_TRUE(node->stop());
+
+    const std::string audit = testing::audit_text(folder.dir() / "state");
+    std::size_t flagged = 0;
+    for (auto at = audit.find("replication.module_mismatch"); at != std::string::npos;
+         at = audit.find("replication.module_mismatch", at + 1))
+        ++flagged;
+    EXPECT_EQ(flagged, 1u);
 }
 
 }  // namespace

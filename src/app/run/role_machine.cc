@@ -6,6 +6,7 @@
 #include "base/bytes.h"
 #include "drivers/kv_driver.h"
 #include "observe/crypto.h"
+#include "observe/json.h"
 
 namespace esta::app::run {
 
@@ -16,6 +17,9 @@ constexpr std::string_view kFailed = "failed";
 constexpr char kSnapshotMagic[4] = {'E', 'R', 'S', '2'};
 constexpr u64 kEventStream = 1;
 constexpr u64 kConsumedStream = 2;  // An event consumed from Kafka: its position travels too.
+// The same two, stamped with the admitting node's modules.
+constexpr u64 kStampedEventStream = 3;
+constexpr u64 kStampedConsumedStream = 4;
 
 void put_le(std::vector<u8>& out, u64 value, int bytes) {
     for (int i = 0; i < bytes; ++i)
@@ -41,17 +45,34 @@ std::string consumed_key(const RoleEvent& event) {
 
 }  // namespace
 
-// u32 type, u16 process name length, the name; on stream 2 (a consumed record) u16 topic
-// length, the topic, u32 partition, u64 offset; then the line to the end.
-protocol::JournalRecord encode_event(const RoleEvent& event) {
+std::string modules_fingerprint(const std::map<std::string, std::string>& hashes) {
+    std::string text;
+    for (const auto& [name, sha256] : hashes)
+        text += name + "=" + sha256 + "\n";
+    return observe::to_hex(
+        observe::sha256(ByteSpan(reinterpret_cast<const u8*>(text.data()), text.size())));
+}
+
+// u32 type, u16 process name length, the name; on streams 3 and 4 (stamped) u16 length and
+// the modules' fingerprint; on streams 2 and 4 (a consumed record) u16 topic length, the
+// topic, u32 partition, u64 offset; then the line to the end.
+protocol::JournalRecord encode_event(const RoleEvent& event, std::string_view modules) {
     protocol::JournalRecord record;
-    record.stream = protocol::StreamId(event.from ? kConsumedStream : kEventStream);
+    const bool stamped = !modules.empty();
+    record.stream =
+        protocol::StreamId(event.from ? (stamped ? kStampedConsumedStream : kConsumedStream)
+                                      : (stamped ? kStampedEventStream : kEventStream));
     record.type = protocol::RecordType::Input;
     record.data.reserve(kHeader + event.process.size() + event.line.size() +
+                        (stamped ? 2 + modules.size() : 0) +
                         (event.from ? 14 + event.from->topic.size() : 0));
     put_le(record.data, event.type, 4);
     put_le(record.data, event.process.size(), 2);
     record.data.insert(record.data.end(), event.process.begin(), event.process.end());
+    if (stamped) {
+        put_le(record.data, modules.size(), 2);
+        record.data.insert(record.data.end(), modules.begin(), modules.end());
+    }
     if (event.from) {
         put_le(record.data, event.from->topic.size(), 2);
         record.data.insert(record.data.end(), event.from->topic.begin(), event.from->topic.end());
@@ -62,10 +83,10 @@ protocol::JournalRecord encode_event(const RoleEvent& event) {
     return record;
 }
 
-Result<RoleEvent> decode_event(const protocol::JournalRecord& record) {
-    if (record.type != protocol::RecordType::Input ||
-        (record.stream != protocol::StreamId(kEventStream) &&
-         record.stream != protocol::StreamId(kConsumedStream)))
+Result<RoleEvent> decode_event(const protocol::JournalRecord& record, std::string* modules) {
+    const u64 stream = record.stream.value();
+    if (record.type != protocol::RecordType::Input || stream < kEventStream ||
+        stream > kStampedConsumedStream)
         return Err(Status::Malformed, "role: not an event record");
     ByteReader in(ByteSpan(record.data.data(), record.data.size()));
     auto type = in.read_u32_le();
@@ -76,7 +97,13 @@ Result<RoleEvent> decode_event(const protocol::JournalRecord& record) {
     RoleEvent event;
     event.type = *type;
     event.process.assign(reinterpret_cast<const char*>(process->data()), process->size());
-    if (record.stream == protocol::StreamId(kConsumedStream)) {
+    if (stream == kStampedEventStream || stream == kStampedConsumedStream) {
+        auto length = in.read_le<u16>();
+        auto stamp = in.read_bytes(length ? *length : in.remaining() + 1);
+        if (!stamp) return Err(Status::Malformed, "role: the modules' stamp overruns the record");
+        if (modules) modules->assign(reinterpret_cast<const char*>(stamp->data()), stamp->size());
+    }
+    if (stream == kConsumedStream || stream == kStampedConsumedStream) {
         auto length = in.read_le<u16>();
         auto topic = in.read_bytes(length ? *length : in.remaining() + 1);
         auto partition = in.read_u32_le();
@@ -92,9 +119,35 @@ Result<RoleEvent> decode_event(const protocol::JournalRecord& record) {
     return event;
 }
 
+protocol::JournalRecord RoleMachine::encode(const RoleEvent& event) {
+    std::string modules = modules_fingerprint(m_node.module_hashes());
+    m_stamped.insert(modules);
+    return encode_event(event, modules);
+}
+
+void RoleMachine::check_modules(u64 sequence, const std::string& stamped) {
+    // Entries this node stamped itself (as primary) are its own, whatever it runs now.
+    if (stamped.empty() || m_stamped.contains(stamped)) return;
+    const auto running = m_node.module_hashes();
+    const std::string ours = modules_fingerprint(running);
+    if (stamped == ours) return;
+    m_other_modules_at = sequence;
+    if (!m_mismatches_audited.emplace(stamped, ours).second) return;
+    observe::Value::Map modules;
+    for (const auto& [name, sha256] : running)
+        modules.emplace(name, observe::Value::text(sha256));
+    (void)m_node.audit("replication.module_mismatch",
+                       {{"sequence", observe::Value::integer(static_cast<i64>(sequence))},
+                        {"entry_modules", observe::Value::text(stamped)},
+                        {"running_modules", observe::Value::text(ours)},
+                        {"running", observe::Value::map(std::move(modules))}});
+}
+
 Result<std::optional<replication::Digest>> RoleMachine::apply(
     const protocol::JournalRecord& record) {
-    RoleEvent event = ESTA_TRY(decode_event(record));
+    std::string modules;
+    RoleEvent event = ESTA_TRY(decode_event(record, &modules));
+    check_modules(record.sequence, modules);
     std::string sink;
     auto line = m_node.call(event.process, event.type, event.line, m_timeout_ms, &sink);
     std::string output;
