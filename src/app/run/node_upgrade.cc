@@ -265,9 +265,8 @@ Result<UpgradeOutcome> NodeUpgrade::upgrade_locked(const UpgradeRequest& request
         m_w.module_hashes.set(request.module, sha);
     }
     // Retired once they finished what was queued for them before the switch.
-    (void)settled(old_pids, kDrainTimeoutMs);
     for (ProcessId old : old_pids)
-        (void)m_w.kernel.retire(old);
+        (void)retire_settled(old, kDrainTimeoutMs);
 
     observe::Value::Map data;
     data.emplace("module", observe::Value::text(request.module));
@@ -294,6 +293,18 @@ bool NodeUpgrade::settled(const std::vector<ProcessId>& processes, u64 timeout_m
         }
     }
     return true;
+}
+
+// The kernel refuses to retire a process with a message in hand or queued (Invalid): one a
+// host sent it by pid just before the switch (a topic record) is handled first.
+bool NodeUpgrade::retire_settled(ProcessId pid, u64 timeout_ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+        auto retired = m_w.kernel.retire(pid);
+        if (retired || retired.error().code != Status::Invalid) return retired.has_value();
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
 }
 
 // estalogic_migrate runs with the MODULE_UPGRADE message in hand, in a process of the new

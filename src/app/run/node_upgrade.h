@@ -125,6 +125,9 @@ class NodeUpgrade {
                 const Diagnostics& problems);
     // Waits until nothing is queued for `processes` and none is handling a message.
     bool settled(const std::vector<kernel::ProcessId>& processes, u64 timeout_ms);
+    // Retires `pid` once it has nothing in hand or queued; false when it still had after
+    // `timeout_ms` (it then keeps running, redirected, and is not retired).
+    bool retire_settled(kernel::ProcessId pid, u64 timeout_ms);
 
     Wiring m_w;
     std::mutex m_one_at_a_time;
