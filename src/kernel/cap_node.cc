@@ -90,16 +90,23 @@ Result<void> CapNode::check_restrictions(Nanos now, ProcessId caller) const {
     return Ok();
 }
 
-Result<void> CapNode::check_uses() const {
+Result<void> CapNode::check_uses(const PendingUses* pending) const {
     for (const CapNode* node = this; node; node = node->m_parent.get()) {
         if (!node->m_restrictions || !node->m_restrictions->max_uses) continue;
-        if (node->m_uses_consumed >= *node->m_restrictions->max_uses) {
-            return Err(
-                Status::UsesExhausted, "capability uses exhausted",
-                Detail{.limit = *node->m_restrictions->max_uses, .actual = node->m_uses_consumed});
+        const u64 spent = node->m_uses_consumed + (pending ? pending->of(*node) : 0);
+        if (spent >= *node->m_restrictions->max_uses) {
+            return Err(Status::UsesExhausted, "capability uses exhausted",
+                       Detail{.limit = *node->m_restrictions->max_uses, .actual = spent});
         }
     }
     return Ok();
+}
+
+void PendingUses::add(const CapNode& node) {
+    for (const CapNode* link = &node; link; link = link->parent()) {
+        const Restrictions* restrictions = link->restrictions();
+        if (restrictions != nullptr && restrictions->max_uses) ++m_uses[link];
+    }
 }
 
 std::optional<u64> CapNode::uses_remaining() const {

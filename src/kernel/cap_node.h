@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "base/result.h"
 #include "kernel/ids.h"
@@ -25,6 +26,23 @@
 namespace esta::kernel {
 
 class CapNode;
+
+// Uses promised but not yet spent, per node of a use-limited chain (K-60: a critical
+// process's held sends and audits spend their use only when released, so the next check
+// in the same message counts them). The nodes are alive while their held effects are.
+class PendingUses {
+  public:
+    // Promises one use of `node`: one on every use budget of its chain.
+    void add(const CapNode& node);
+    u64 of(const CapNode& node) const {
+        auto found = m_uses.find(&node);
+        return found == m_uses.end() ? 0 : found->second;
+    }
+    void clear() { m_uses.clear(); }
+
+  private:
+    std::unordered_map<const CapNode*, u64> m_uses;
+};
 
 // A hook in a circular doubly-linked list with a sentinel, so a node leaves whichever list
 // it is in (its parent's children, a revocation's work list) in O(1), and a whole list moves
@@ -95,8 +113,8 @@ class CapNode final : public RefCounted {
     Result<void> check_not_expired(Nanos now) const;
     // RESTRICTED if a window or a process restriction of the chain forbids it.
     Result<void> check_restrictions(Nanos now, ProcessId caller) const;
-    // USES_EXHAUSTED if any use budget on the chain is spent.
-    Result<void> check_uses() const;
+    // USES_EXHAUSTED if any use budget on the chain is spent (counting `pending` uses).
+    Result<void> check_uses(const PendingUses* pending = nullptr) const;
     // The smallest remaining use budget on the chain, if any is limited.
     std::optional<u64> uses_remaining() const;
 

@@ -264,8 +264,9 @@ Result<SliceResult> Process::begin_slice() {
     if (m_style == ModuleStyle::Reactive && !m_started) {
         // Between messages: take the next one for the handler (or the one the lockstep
         // replicas disagreed on, again), or wait for one.
-        if (m_redo && m_lockstep_copy) {
-            m_current_message = m_lockstep_copy->copy_without_handles();
+        const bool redo = m_redo && m_lockstep_copy;
+        if (redo) {
+            m_current_message = std::move(*m_lockstep_copy);  // With its handles.
             m_redo = false;
         } else {
             auto next = mailbox().receive(message_types::kAny, Timeout::poll(), m_current_time);
@@ -280,13 +281,15 @@ Result<SliceResult> Process::begin_slice() {
         m_message_in_hand = m_current_message->copy_without_handles();
         m_delivered_handles.clear();
         m_reply_to = m_current_message->reply_to;
-        if (m_observer) {
+        if (m_observer && !redo) {  // A retry is handled under the same consumer span.
             m_observer->message_received(message_facts(*m_current_message, m_pid, mailbox().size()),
                                          message_trace(*m_current_message));
         }
         if (m_lockstep) {
             m_lockstep_copy = m_current_message->copy_without_handles();
             m_lockstep->message_taken(*m_instance, m_current_message->seq);
+            // Its guest spans leave with its effects, once.
+            if (m_observer) m_observer->guest_spans_hold(m_pid.value());
             // K-60: on the record once the replicas agreed (a retry is delivered again).
             if (m_recorder) {
                 auto delivered =
@@ -340,6 +343,24 @@ Result<SliceResult> Process::end_slice(Result<wasm::Outcome> outcome) {
 
 void Process::redo_message() {
     m_redo = true;
+    if (m_observer) m_observer->guest_spans_settle(m_pid.value(), false);
+    if (!m_lockstep_copy) return;
+    // The retry is delivered as the message was: the handles recv put in the table go back
+    // aboard (one the refused attempt dropped or passed on is gone, as after a trap, T-4).
+    for (HandleValue value : m_lockstep_delivered) {
+        auto handle = m_handles.remove(value);
+        if (handle) m_lockstep_copy->attach(*handle);
+    }
+    m_lockstep_delivered.clear();
+}
+
+void Process::message_agreed() {
+    m_lockstep_copy.reset();
+    m_lockstep_delivered.clear();
+    if (m_observer) {
+        m_observer->guest_spans_settle(m_pid.value(), true);
+        m_observer->message_handled(m_pid.value());
+    }
 }
 
 wasm::FuncRef Process::handler() const {
@@ -350,12 +371,23 @@ wasm::FuncRef Process::handler() const {
 void Process::finish_message(i32 code) {
     m_last_code = code;
     if (code < 0) ++m_failed_messages;
+    if (m_lockstep && m_lockstep_copy) {
+        // K-60: the message may be handled again: its handles stay with it until the
+        // replicas' comparison decides (message_agreed, redo_message).
+        if (m_current_message) {
+            for (u32 i = 0; i < m_current_message->handle_count; ++i)
+                m_lockstep_copy->attach(m_current_message->handles[i]);
+            m_current_message->handle_count = 0;
+        }
+        m_lockstep_delivered = m_delivered_handles;
+    }
     m_current_message.reset();  // Handles it carried and the handler did not take drop here.
     if (m_message_in_hand) m_finished_seq = m_message_in_hand->seq;
     m_message_in_hand.reset();
     m_delivered_handles.clear();
     m_started = false;
-    if (m_observer) m_observer->message_handled(m_pid.value());
+    // A critical process's message is handled once its replicas agreed (message_agreed).
+    if (m_observer && !m_lockstep) m_observer->message_handled(m_pid.value());
     m_state = ProcessState::Ready;  // Running -> Ready: the next slice takes the next message.
 }
 
@@ -368,8 +400,11 @@ void Process::complete(ExitReason reason) {
     ESTA_ASSERT(m_state != ProcessState::Completed);
     m_state = ProcessState::Completed;
     m_exit = std::move(reason);
-    m_execution.reset();                    // Abandon a suspended call.
-    if (m_lockstep) m_lockstep->discard();  // Nothing held of an unfinished message leaves.
+    m_execution.reset();  // Abandon a suspended call.
+    if (m_lockstep) {
+        m_lockstep->discard();  // Nothing held of an unfinished message leaves,
+        if (m_observer) m_observer->guest_spans_settle(m_pid.value(), false);  // nor its spans.
+    }
     if (m_exit->trap && m_message_in_hand) reclaim_message_handles();
     m_current_message.reset();
     if (m_pending_call) m_pending_call->slot->abandon();

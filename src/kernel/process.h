@@ -200,9 +200,13 @@ class Process final : public KernelObject {
     // for an ordinary process.
     LockstepGate* lockstep() const { return m_lockstep.get(); }
     // Critical: the code the last handler returned, and a retry of the message it handled
-    // (the lockstep replicas disagreed): the next slice runs the handler on it again.
+    // (the lockstep replicas disagreed): the next slice runs the handler on it again,
+    // with the handles it carried (taken back from the table if recv delivered them).
     i32 last_handler_code() const { return m_last_code; }
     void redo_message();
+    // Critical: the replicas agreed on the message: its guest spans are exported, its
+    // consumer span ends, handles it carried that the handler did not take drop now.
+    void message_agreed();
     const Message* lockstep_message() const {
         return m_lockstep_copy ? &*m_lockstep_copy : nullptr;
     }
@@ -288,7 +292,8 @@ class Process final : public KernelObject {
     KernelAnswerRecorder* m_recorder = nullptr;
     std::optional<u64> m_finished_seq;
     std::unique_ptr<LockstepGate> m_lockstep;
-    std::optional<Message> m_lockstep_copy;  // The message in hand, kept for a retry.
+    std::optional<Message> m_lockstep_copy;         // The message in hand, kept for a retry.
+    std::vector<HandleValue> m_lockstep_delivered;  // Its handles recv put in the table.
     bool m_redo = false;
     i32 m_last_code = 0;
     u64 m_failed_messages = 0;

@@ -37,6 +37,9 @@ struct MessageFacts {
     u64 seq = 0;
     u8 priority = 0;
     u32 mailbox_depth = 0;  // The receiver's queue after the send.
+    // message_sent: the producer span's parent when it is not what the sender works under
+    // now (K-60: a held send, released after its message, has the parent it was sent under).
+    const MessageTrace* parent = nullptr;
 };
 
 struct DriverCallFacts {
@@ -108,6 +111,13 @@ class KernelObserver {
     // The guest's span_begin/span_end (ABI.md): ids as GuestSpans gives them.
     virtual Result<i64> guest_span_begin(u32 pid, std::string_view name) = 0;
     virtual Result<void> guest_span_end(u32 pid, i64 span_id, i32 status) = 0;
+    // K-60: a critical process's guest spans are provisional while its replicas handle a
+    // message (GuestSpans::hold), then exported or forgotten with the message's effects.
+    virtual void guest_spans_hold(u32 pid) = 0;
+    // What `pid`'s work hangs under now (a guest span, the message it handles), for a send
+    // whose producer span starts later (MessageFacts::parent); invalid: nothing.
+    virtual MessageTrace current_trace(u32 pid) = 0;
+    virtual void guest_spans_settle(u32 pid, bool keep) = 0;
 };
 
 }  // namespace esta::observe

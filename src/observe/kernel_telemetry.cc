@@ -280,8 +280,13 @@ MessageTrace KernelTelemetry::message_sent(const MessageFacts& message) {
     depth_locked(process_locked(message.receiver), message.receiver).set(message.mailbox_depth);
     if (!m_parts.tracer) return {};
     const std::string target = destination(message.receiver);
-    Span span =
-        start_locked(target + " publish", SpanKind::Producer, parent_locked(message.sender));
+    SpanContext given;
+    const SpanContext* parent = parent_locked(message.sender);
+    if (message.parent != nullptr) {
+        given = from_message_trace(*message.parent);
+        parent = given.valid() ? &given : nullptr;
+    }
+    Span span = start_locked(target + " publish", SpanKind::Producer, parent);
     if (span.recording()) {
         span.set_attribute("messaging.system", std::string("estalogic"));
         span.set_attribute("messaging.operation", std::string("publish"));
@@ -466,6 +471,24 @@ Result<void> KernelTelemetry::guest_span_end(u32 pid, i64 span_id, i32 status) {
     if (found == m_processes.end() || !found->second->guest)
         return Err(Status::NotFound, "span_end.unknown_span");
     return found->second->guest->end(span_id, status);
+}
+
+void KernelTelemetry::guest_spans_hold(u32 pid) {
+    std::lock_guard lock(m_mutex);
+    ProcessTrace& process = process_locked(pid);
+    if (process.guest) process.guest->hold();
+}
+
+MessageTrace KernelTelemetry::current_trace(u32 pid) {
+    std::lock_guard lock(m_mutex);
+    const SpanContext* parent = parent_locked(pid);
+    return parent != nullptr ? to_message_trace(*parent) : MessageTrace{};
+}
+
+void KernelTelemetry::guest_spans_settle(u32 pid, bool keep) {
+    std::lock_guard lock(m_mutex);
+    auto found = m_processes.find(pid);
+    if (found != m_processes.end() && found->second->guest) found->second->guest->settle(keep);
 }
 
 }  // namespace esta::observe

@@ -72,6 +72,9 @@ class KernelTelemetry final : public KernelObserver {
     void capability(const CapabilityFacts& decision) override;
     Result<i64> guest_span_begin(u32 pid, std::string_view name) override;
     Result<void> guest_span_end(u32 pid, i64 span_id, i32 status) override;
+    void guest_spans_hold(u32 pid) override;
+    MessageTrace current_trace(u32 pid) override;
+    void guest_spans_settle(u32 pid, bool keep) override;
 
     // Brings the gauges that are counted on demand (processes by state) up to date; call it
     // before rendering the registry (/metrics).

@@ -11,12 +11,16 @@
 #include "kernel/driver_port.h"
 #include "kernel/guardrails/kernel_guard.h"
 #include "kernel/guardrails/test_sink.h"
+#include "kernel/observe_clock.h"
 #include "kernel/persistence/journaled_answers.h"
 #include "kernel/persistence/replay.h"
 #include "kernel/redundancy/lockstep_gate.h"
 #include "kernel/redundancy/lockstep_test_guest.h"
 #include "kernel/runtime/guest_test.h"
 #include "kernel/test_kv_driver.h"
+#include "observe/kernel_telemetry.h"
+#include "observe/trace/id_source.h"
+#include "observe/trace/sampler.h"
 #include "protocol/memory_file_system.h"
 
 namespace esta::kernel {
@@ -41,7 +45,8 @@ class RecordingAnswers final : public KernelAnswerRecorder {
     void delivered(ProcessId pid, const Message& message) override {
         entries.push_back(std::to_string(pid.value()) + " delivered " +
                           std::to_string(message.type.value()) + " " +
-                          std::to_string(message.payload.size()));
+                          std::to_string(message.payload.size()) + " handles " +
+                          std::to_string(message.handle_count));
     }
     void answered(ProcessId pid, protocol::SyscallAnswer answer, Nanos) override {
         entries.push_back(std::to_string(pid.value()) + " " + answer.function + " " +
@@ -49,6 +54,39 @@ class RecordingAnswers final : public KernelAnswerRecorder {
     }
     void ended(ProcessId, const protocol::ProcessEnd&, Nanos) override {}
     std::vector<std::string> entries;
+};
+
+// Every span the tracer exported, as "name < parent's name" ("-": a root, "?": a parent not
+// exported here), sorted: what two kernels that did the same work export alike, whatever
+// ids their spans were given.
+class RecordingSpans final : public observe::SpanSink {
+  public:
+    void on_end(observe::SpanData&& span) override {
+        std::lock_guard lock(m_mutex);
+        m_spans.push_back(std::move(span));
+    }
+    std::vector<std::string> shapes() const {
+        std::lock_guard lock(m_mutex);
+        std::vector<std::string> out;
+        for (const auto& span : m_spans) {
+            std::string parent = span.parent_span_id.valid() ? "?" : "-";
+            for (const auto& other : m_spans) {
+                if (other.context.span_id == span.parent_span_id) parent = other.name;
+            }
+            out.push_back(span.name + " < " + parent);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    std::size_t count(std::string_view name) const {
+        std::lock_guard lock(m_mutex);
+        return static_cast<std::size_t>(std::count_if(
+            m_spans.begin(), m_spans.end(), [&](const auto& span) { return span.name == name; }));
+    }
+
+  private:
+    mutable std::mutex m_mutex;
+    std::vector<observe::SpanData> m_spans;
 };
 
 // Every request that reached the driver, in order (then the key-value map answers it).
@@ -241,6 +279,86 @@ __attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
 }
 )");
 
+// The driver accrual handler inside guest spans: "accrue" around all of it, "store" around
+// the driver call; the record carries both ids.
+const std::string kSpanAccrualGuest = accrual_guest(R"(static unsigned char req[64];
+static unsigned char resp[64];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i64 outer, inner; };
+static esta_u32 put_u32(unsigned char* p, esta_u32 v) {
+    for (int i = 0; i < 4; ++i) p[i] = (unsigned char)(v >> (8 * i));
+    return 4;
+}
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_i64 outer = esta_span_begin("accrue", 6);
+    if (outer <= 0) return -9;
+    esta_u32 check = 0;
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    esta_i64 inner = esta_span_begin("store", 5);
+    if (inner <= 0) return -10;
+    esta_u32 at = 0;
+    req[at++] = ESTA_VALUE_LIST;
+    at += put_u32(req + at, 2);
+    req[at++] = ESTA_VALUE_TEXT;
+    at += put_u32(req + at, 3);
+    req[at++] = 'a';
+    req[at++] = 'c';
+    req[at++] = 'c';
+    req[at++] = ESTA_VALUE_BYTES;
+    at += put_u32(req + at, 8);
+    at += put_u32(req + at, (esta_u32)accrued);
+    at += put_u32(req + at, check);
+    esta_handle kv = esta_cap_lookup("kv", 2);
+    if (esta_call(kv, 2, req, at, resp, sizeof resp, 1000) < 0) return -4;
+    if (esta_span_end(inner, 0) != 0) return -11;
+    struct record r = {(esta_u32)accrued, check, seen, (esta_u32)(unsigned long)ledger, outer,
+                       inner};
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    if (esta_span_end(outer, 0) != 0) return -12;
+    return 0;
+}
+)");
+
+// The accrual handler sends twice with a one-use handle derived from "sink", then reports
+// what the two sends answered (through "sink"), with the ledger's place for a flip.
+const std::string kOneUseAccrualGuest = accrual_guest(R"(static esta_u8 limits[32];
+struct record { esta_u32 total, check, seen, ledger_at; esta_i32 first, second; };
+__attribute__((export_name("estalogic_handle"))) esta_i32 handle(void) {
+    esta_u32 check = 0;
+    esta_i64 accrued = accrue(&check);
+    if (accrued < 0) return (esta_i32)accrued;
+    esta_writer w;
+    esta_writer_init(&w, limits, sizeof limits);
+    esta_put_map(&w, 1);
+    esta_put_key(&w, "max_uses", 8);
+    esta_put_i64(&w, 1);
+    esta_i32 len = esta_writer_finish(&w);
+    if (len < 0) return -5;
+    esta_handle sink = esta_cap_lookup("sink", 4);
+    esta_handle once = esta_cap_derive(sink, ESTA_RIGHT_WRITE, limits, (esta_u32)len);
+    if (once < 0) return -6;
+    struct record r = {(esta_u32)accrued, check, seen, (esta_u32)(unsigned long)ledger, 0, 0};
+    r.first = (esta_i32)esta_send(once, 0x32, "a", 1, 0, 0, 0);
+    r.second = (esta_i32)esta_send(once, 0x32, "b", 1, 0, 0, 0);
+    if (esta_send(sink, 0x31, &r, sizeof r, 0, 0, 0) < 0) return -3;
+    if (esta_cap_drop(once) != 0) return -8;
+    return 0;
+}
+)");
+
+// An ordinary process that sends "worker" one accrual message carrying its handle "gift".
+constexpr const char* kGiftSender = R"(#include "estalogic.h"
+static esta_u32 amounts[16];
+__attribute__((export_name("_start"))) void start(void) {
+    esta_handle worker = esta_cap_lookup("worker", 6);
+    esta_handle gift = esta_cap_lookup("gift", 4);
+    if (worker < 0 || gift < 0) esta_exit(90);
+    for (esta_u32 i = 0; i < 16; ++i) amounts[i] = 7u * i + 3u;
+    esta_exit(esta_send(worker, 0x10, amounts, sizeof amounts, &gift, 1, 0) < 0 ? 91 : 0);
+}
+)";
+
 // One kernel with one critical (or ordinary) accrual process wired to a sink endpoint, an
 // audit log and a key-value driver.
 struct World {
@@ -254,6 +372,13 @@ struct World {
     RecordingAuditLog audit_log;
     RecordingDriver driver;
     RecordingAnswers answers;
+    // Traced worlds (`traced`): the kernel's telemetry exports its spans here.
+    RecordingSpans spans;
+    ObserveClock time{clock};
+    observe::SeededIdSource ids{7};
+    observe::AlwaysOnSampler sampler;
+    observe::Tracer tracer{time, ids, sampler, spans};
+    std::unique_ptr<observe::KernelTelemetry> telemetry;
     std::unique_ptr<Kernel> kernel;
     Ref<Endpoint> outbox = make_ref<Endpoint>(ObjectId(900'001), "sink", ProcessId(900'000),
                                               MailboxConfig{.capacity = 4096});
@@ -261,10 +386,16 @@ struct World {
 
     // `child`: a module granted as "mod" (EXECUTE), for a process that spawns.
     // `recorder`: where the kernel journals (T-1) instead of `answers`.
+    // `traced`: with the kernel's telemetry as its observer, exporting spans.
     World(Module module, bool critical, KernelLockstepConfig config = {}, Module child = nullptr,
-          KernelAnswerRecorder* recorder = nullptr) {
+          KernelAnswerRecorder* recorder = nullptr, bool traced = false) {
         support.config = config;
         SyscallServices services;
+        if (traced) {
+            telemetry = std::make_unique<observe::KernelTelemetry>(
+                observe::KernelTelemetryParts{&metrics, &time, &tracer, nullptr});
+            services.observer = telemetry.get();
+        }
         services.safety = &guard;
         services.lockstep = &support;
         services.answers = recorder != nullptr ? recorder : &answers;
@@ -630,6 +761,134 @@ TEST_F(KernelLockstep, K60_T1_AJournalWithARetriedMessageReplaysExactly) {
         EXPECT_TRUE(report->identical())
             << "replica " << replica << ": " << report->difference->what;
         EXPECT_EQ(report->inputs, 3u);
+    }
+}
+
+// The accrual message an ordinary process sends `world`'s critical process, with a handle
+// (to the sink) aboard; runs to idle.
+void send_gift(World& world, Module sender) {
+    ProcessSpec spec = testing::spec_of(std::move(sender));
+    spec.grants.push_back(GrantSpec{"worker", world.kernel->endpoint(world.pid), Right::Write});
+    spec.grants.push_back(GrantSpec{"gift", world.outbox, Right::Write | Right::Transfer});
+    auto spawned = world.kernel->spawn(std::move(spec));
+    ASSERT_TRUE(spawned) << spawned.error().to_string();
+    ASSERT_TRUE(world.kernel->run_until_idle());
+}
+
+// A retried message is delivered again with the handles it carried (the first attempt's
+// recv put them in the table; they go back aboard), and its delivery record says so.
+TEST_F(KernelLockstep, K60_ARetriedMessageIsDeliveredAgainWithItsHandles) {
+    ESTA_BUILD(module, "driver_accrual", kDriverAccrualGuest);
+    ESTA_BUILD(sender, "gift_sender", kGiftSender);
+    for (u32 replica = 0; replica < 2; ++replica) {
+        World world(module, true);
+        World twin(module, false);
+        const auto first = world.handle(1);
+        ASSERT_EQ(first, twin.handle(1));
+        ASSERT_EQ(first.size(), 1u);
+        ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, ledger_flip(replica, first[0])));
+        send_gift(world, sender);
+        send_gift(twin, sender);
+        EXPECT_EQ(world.kernel->take(*world.outbox, 64).size(), 1u);
+        EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u);
+        const std::string pid = std::to_string(world.pid.value());
+        std::vector<std::string> deliveries;
+        for (const std::string& entry : world.answers.entries) {
+            if (entry.rfind(pid + " delivered ", 0) == 0) deliveries.push_back(entry);
+        }
+        EXPECT_EQ(deliveries, (std::vector<std::string>{pid + " delivered 16 256 handles 0",
+                                                        pid + " delivered 16 64 handles 1"}))
+            << "replica " << replica;
+    }
+}
+
+// The same journal (T-1) replays exactly: the retry's delivery, handles and all.
+TEST_F(KernelLockstep, K60_T1_ARetriedMessageWithHandlesReplaysExactly) {
+    ESTA_BUILD(module, "driver_accrual", kDriverAccrualGuest);
+    ESTA_BUILD(sender, "gift_sender", kGiftSender);
+    protocol::MemoryFileSystem fs;
+    protocol::ManualClock journal_clock{1'000 * kNanosPerSecond};
+    auto journal = protocol::Journal::open(fs, "/journal", journal_clock);
+    ASSERT_TRUE(journal) << journal.error().to_string();
+    JournaledAnswers recorder(**journal, journal_clock);
+    World world(module, true, {}, nullptr, &recorder);
+    const auto first = world.handle(1);
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, ledger_flip(1, first[0])));
+    send_gift(world, sender);
+    ASSERT_EQ(world.handle(3).size(), 2u);  // The gift's record, then this one's.
+    ASSERT_EQ(world.kernel->stats().lockstep_retries, 1u);
+    EXPECT_EQ(recorder.failed_appends(), 0u);
+    const std::vector<u8> bytes = m_compiler.bytes("driver_accrual");
+    auto report = replay_process(**journal, world.pid, ByteSpan(bytes.data(), bytes.size()));
+    ASSERT_TRUE(report) << report.error().to_string();
+    EXPECT_TRUE(report->identical()) << report->difference->what;
+    EXPECT_EQ(report->inputs, 3u);
+}
+
+// A critical process's guest spans (span_begin/span_end) work as an ordinary one's, and
+// each is exported once, when its message is released: a retried message's refused
+// attempt exports none (and no second consumer span); the retry gets the same ids.
+TEST_F(KernelLockstep, K60_GuestSpansAreExportedOnceWhenTheMessageIsReleased) {
+    ESTA_BUILD(module, "span_accrual", kSpanAccrualGuest);
+    for (bool checker_thread : {true, false}) {
+        for (u32 replica = 0; replica < 2; ++replica) {
+            const std::string where = "replica " + std::to_string(replica) +
+                                      (checker_thread ? ", checker thread" : ", one thread");
+            const KernelLockstepConfig config{.checker_thread = checker_thread};
+            World world(module, true, config, nullptr, nullptr, true);
+            World twin(module, false, config, nullptr, nullptr, true);
+            const auto first = world.handle(1);
+            ASSERT_EQ(first, twin.handle(1)) << where;
+            ASSERT_EQ(first.size(), 1u) << where;
+            ASSERT_TRUE(
+                world.kernel->plan_lockstep_fault(world.pid, ledger_flip(replica, first[0])));
+            EXPECT_EQ(world.handle(2), twin.handle(2)) << where;
+            EXPECT_EQ(world.handle(3), twin.handle(3)) << where;
+            EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u) << where;
+            EXPECT_EQ(world.spans.count("accrue"), 3u) << where;
+            EXPECT_EQ(world.spans.count("store"), 3u) << where;
+            EXPECT_EQ(world.spans.shapes(), twin.spans.shapes()) << where;
+        }
+    }
+}
+
+// K-13 under K-60: a held send spends its handle's use at release, but the check at the
+// syscall counts the uses already held in the message, so a one-use handle's second send
+// is refused there (USES_EXHAUSTED, which the guest sees), as for an ordinary process;
+// a retry starts with nothing held.
+TEST_F(KernelLockstep, K60_ASecondSendOnAOneUseHandleIsRefusedAtTheSyscall) {
+    ESTA_BUILD(module, "one_use_accrual", kOneUseAccrualGuest);
+    struct Report {
+        u32 total, check, seen, ledger_at;
+        i32 first, second;
+    };
+    for (bool checker_thread : {true, false}) {
+        World world(module, true, {.checker_thread = checker_thread});
+        World twin(module, false);
+        for (u32 seed = 1; seed <= 3; ++seed) {
+            const auto sent = world.handle(seed);
+            const auto expected = twin.handle(seed);
+            ASSERT_EQ(sent.size(), 2u);  // "a", then the report.
+            ASSERT_EQ(expected.size(), 2u);
+            EXPECT_EQ(sent[0], expected[0]);
+            Report report{};
+            Report ordinary{};
+            ASSERT_EQ(sent[1].size(), sizeof report);
+            std::memcpy(&report, sent[1].data(), sizeof report);
+            std::memcpy(&ordinary, expected[1].data(), sizeof ordinary);
+            // A held send answers 0, not the mailbox sequence (it is queued later).
+            EXPECT_EQ(report.first, 0);
+            EXPECT_GT(ordinary.first, 0);
+            EXPECT_EQ(report.second, -static_cast<i32>(Status::UsesExhausted)) << seed;
+            EXPECT_EQ(report.second, ordinary.second);
+            EXPECT_EQ(report.check, ordinary.check);
+            if (seed == 1) {
+                const FaultPlan flip = ledger_flip(1, sent[1]);
+                ASSERT_TRUE(world.kernel->plan_lockstep_fault(world.pid, flip));
+            }
+        }
+        EXPECT_EQ(world.kernel->stats().lockstep_retries, 1u);
     }
 }
 

@@ -96,13 +96,14 @@ void log_request(EffectLog& log, const protocol::SyscallAnswer& request) {
 }
 
 bool LockstepGate::allowed(std::string_view function) {
-    // Held until the replicas agree: send, audit, log, metric. Sync points (act once both
+    // Held until the replicas agree: send, audit, log, metric, and the guest's spans
+    // (provisional until then: GuestSpans::hold). Sync points (act once both
     // replicas asked the same): driver and endpoint calls, reply, spawns and capability
     // changes.
     static constexpr std::string_view kAllowed[] = {
-        "recv",     "send",  "now",        "random",     "log",     "metric",
-        "audit",    "exit",  "yield",      "call",       "reply",   "cap_lookup",
-        "cap_info", "spawn", "cap_derive", "cap_revoke", "cap_drop"};
+        "recv",       "send",       "now",      "random",     "log",        "metric",   "audit",
+        "exit",       "yield",      "call",     "reply",      "cap_lookup", "cap_info", "spawn",
+        "cap_derive", "cap_revoke", "cap_drop", "span_begin", "span_end"};
     return std::find(std::begin(kAllowed), std::end(kAllowed), function) != std::end(kAllowed);
 }
 
@@ -189,6 +190,7 @@ void LockstepGate::message_taken(wasm::Instance& leader, u64 seq) {
     m_sync_refused = false;
     m_refuse_next = false;
     m_held.clear();
+    m_pending_uses.clear();
     m_records.clear();
     if (!retry) {
         m_previous.clear();
@@ -482,6 +484,7 @@ Result<LockstepCheck> LockstepGate::check(wasm::Instance& leader, i32 code, Nano
             // Both from the last agreed state; the kernel hands the leader the message again.
             // What the sync points of this attempt did stays done: kept for the retry.
             m_held.clear();
+            m_pending_uses.clear();
             m_records.clear();
             m_previous.assign(m_journal.begin(), m_journal.end());
             m_previous_acted = std::move(m_acted);
@@ -508,6 +511,7 @@ void LockstepGate::discard() {
 void LockstepGate::end_message() {
     m_in_message = false;
     m_held.clear();
+    m_pending_uses.clear();
     m_records.clear();
     m_previous.clear();
     m_previous_acted.clear();

@@ -40,7 +40,10 @@
 // depends on the timing. Without it the checker runs on the leader's thread: up to the
 // leader's place at a sync point, and to its end after the leader's.
 // Critical processes are reactive (one handler run per message) and use the syscalls the
-// gate can journal (allowed()); the others (spans) answer NOT_SUPPORTED.
+// gate can journal (allowed()). Their guest spans are provisional while a message is in
+// hand (the observer's GuestSpans::hold) and exported when it is released, forgotten when
+// it is retried or not released, so each is exported once. The consumer span of a retried
+// message is the first attempt's: one per message.
 //
 // Threads: the kernel calls it for one process, under the kernel lock except for agree()
 // and finish(), which the process's own thread calls without it (they wait for the checker).
@@ -58,6 +61,7 @@
 
 #include "base/result.h"
 #include "kernel/abi_table.h"
+#include "kernel/cap_node.h"
 #include "kernel/guardrails/safety_sink.h"
 #include "kernel/redundancy/effect_log.h"
 #include "kernel/redundancy/lockstep_policy.h"
@@ -141,6 +145,10 @@ class LockstepGate {
     // An effect of the leader's current syscall (its request is in the log through
     // answered()), applied by `release` only if the replicas agree, in the order held.
     void hold(EffectKind kind, std::function<void()> release);
+    // The uses the held sends and audits of the message in hand will spend at release: a
+    // check within the message counts them (a one-use handle's second send is refused at
+    // the syscall, as it is for an ordinary process).
+    PendingUses& pending_uses() { return m_pending_uses; }
 
     // The leader's handler returned `code`: waits for (or runs) the checker to its end and
     // closes both logs. The leader's thread calls it without the kernel lock; check() does
@@ -234,6 +242,7 @@ class LockstepGate {
     bool m_sync_refused = false;
     bool m_refuse_next = false;
     std::vector<Held> m_held;
+    PendingUses m_pending_uses;
     std::vector<std::function<void()>> m_records;  // journal()'s, in order.
     // The leader's answers of a message's refused attempt and which of them acted (sync
     // points the replicas agreed on), for kept(); this attempt's, and whether its requests

@@ -10,7 +10,10 @@ bool Kernel::settle_lockstep(Process& process, Nanos now) {
     auto checked = gate.check(process.instance(), process.last_handler_code(), now);
     const LockstepDecision decision =
         checked ? checked->decision : LockstepDecision::Quarantine;  // Not restorable: stop.
-    if (decision == LockstepDecision::Release) return true;
+    if (decision == LockstepDecision::Release) {
+        process.message_agreed();
+        return true;
+    }
     if (decision == LockstepDecision::Retry) {
         // Both replicas are back at the last agreed state; the leader takes it again next.
         ++m_lockstep_retries;

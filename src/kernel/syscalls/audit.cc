@@ -51,6 +51,9 @@ SyscallResult Syscalls::audit(Call& call) {
     if (LockstepGate* gate = holding(call.process)) {
         // K-60: written once the replicas agree; the answer cannot be the record's id,
         // which only the append assigns: it is 0.
+        const CapNode& node = (*call.process.handles().lookup(*value, call.context))->node();
+        if (auto use = hold_use(*gate, node, Right::Write, call.context); !use)
+            return SyscallResult::failed(use.error().code);
         auto held = std::make_shared<std::pair<std::string, std::vector<u8>>>(
             std::move(kind_text), std::vector<u8>(record->begin(), record->end()));
         Process* process = &call.process;

@@ -73,13 +73,15 @@ SyscallResult Syscalls::send(Call& call) {
     if (!endpoint) return from(endpoint.error());
     if (auto movable = check_movable(table, *moved, call.context); !movable)
         return from(movable.error());
+    Ref<CapNode> through = (*table.lookup(target, call.context))->node_ref();
+    LockstepGate* gate = holding(sender);
+    if (gate != nullptr && handles_n != 0) return SyscallResult::failed(Status::NotSupported);
     Endpoint& destination = (*endpoint)->destination();  // An upgraded receiver's new version.
     if (!destination.receiver_alive()) return SyscallResult::failed(Status::NotFound);
 
     Message message;
     message.type = MessageType(type);
     message.sender = sender.pid();
-    Ref<CapNode> through = (*table.lookup(target, call.context))->node_ref();
     message.sender_badge = through->badge();
     message.priority =
         static_cast<u8>((flags & send_flags::kPriorityMask) >> send_flags::kPriorityShift);
@@ -104,17 +106,22 @@ SyscallResult Syscalls::send(Call& call) {
         return SyscallResult::block();  // Retried when woken.
     }
 
-    if (LockstepGate* gate = holding(sender)) {
+    if (gate != nullptr) {
         // K-60: checked and answered now, queued once the replicas agree. The answer cannot
         // be the mailbox sequence, which only the queueing assigns: it is 0.
-        if (handles_n != 0) return SyscallResult::failed(Status::NotSupported);
+        if (auto use = hold_use(*gate, *through, Right::Write, call.context); !use)
+            return from(use.error());
         auto held = std::make_shared<Message>(std::move(message));
         Process* from = &sender;
         Ref<Endpoint> to = *endpoint;  // Resolved at release: an upgrade may come first.
         CheckContext context = call.context;
-        gate->hold(EffectKind::MessageSent, [this, from, through, to, held, context, persistent] {
-            release_send(*from, through, to, std::move(*held), context, persistent);
-        });
+        const observe::MessageTrace parent =
+            m_services.observer != nullptr ? m_services.observer->current_trace(from->pid().value())
+                                           : observe::MessageTrace{};
+        gate->hold(
+            EffectKind::MessageSent, [this, from, through, to, held, context, persistent, parent] {
+                release_send(*from, through, to, std::move(*held), context, persistent, parent);
+            });
         return SyscallResult::of(0);
     }
     return queue_message(sender, *through, destination, std::move(message), *admission, *moved,
@@ -122,7 +129,8 @@ SyscallResult Syscalls::send(Call& call) {
 }
 
 void Syscalls::release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> destination,
-                            Message message, CheckContext context, bool persistent) {
+                            Message message, CheckContext context, bool persistent,
+                            const observe::MessageTrace& parent) {
     destination = Ref<Endpoint>(&destination->destination());
     if (!destination->receiver_alive()) return;
     auto admission = destination->mailbox().admit(message);
@@ -140,13 +148,13 @@ void Syscalls::release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> 
         return;
     }
     (void)queue_message(sender, *target, *destination, std::move(message), *admission,
-                        MovedHandles{}, context, persistent);
+                        MovedHandles{}, context, persistent, &parent);
 }
 
 SyscallResult Syscalls::queue_message(Process& sender, CapNode& target, Endpoint& destination,
                                       Message message, Admission admission,
                                       const MovedHandles& moved, const CheckContext& context,
-                                      bool persistent) {
+                                      bool persistent, const observe::MessageTrace* parent) {
     // (3) Invoke: spend the endpoint's use, journal a persistent message (P-8: before the
     // sequence acknowledges it; handles could not survive a restart, so it carries none),
     // move the handles, queue. Only the journal append can fail below: then the use is
@@ -158,9 +166,10 @@ SyscallResult Syscalls::queue_message(Process& sender, CapNode& target, Endpoint
     observe::KernelObserver* observer = m_services.observer;
     if (observer) {
         // The producer span's context travels with the message (O-4).
-        stamp_trace(message,
-                    observer->message_sent(message_facts(message, destination.receiver(),
-                                                         destination.mailbox().size() + 1)));
+        observe::MessageFacts facts =
+            message_facts(message, destination.receiver(), destination.mailbox().size() + 1);
+        facts.parent = parent;
+        stamp_trace(message, observer->message_sent(facts));
     }
     std::optional<u64> record;
     if (persistent) {

@@ -166,6 +166,15 @@ LockstepGate* Syscalls::holding(Process& process) {
     return gate != nullptr && gate->in_message() ? gate : nullptr;
 }
 
+Result<void> Syscalls::hold_use(LockstepGate& gate, const CapNode& node, Rights asked,
+                                const CheckContext& context) {
+    if (!node.chain_restricted()) return Ok();
+    if (auto left = node.check_uses(&gate.pending_uses()); !left)
+        return m_tree.deny(&node, left.error(), asked, context);
+    gate.pending_uses().add(node);
+    return Ok();
+}
+
 void Syscalls::define_imports(wasm::Store& store, Process& process, wasm::Linker& linker) {
     Process* target = &process;  // The store is the process's: the functions cannot outlive it.
     for (const abi::Function& function : abi::functions()) {

@@ -139,6 +139,11 @@ class Syscalls final : public ImportProvider {
     // K-60: the gate that holds `process`'s effects while it handles a message in lockstep;
     // null when its effects apply at once.
     static LockstepGate* holding(Process& process);
+    // K-60: a held effect spends a use of `node` only at release; this checks one more use
+    // on top of those `gate` already holds (USES_EXHAUSTED, audited as a denial, as a live
+    // check would be) and promises it.
+    Result<void> hold_use(LockstepGate& gate, const CapNode& node, Rights asked,
+                          const CheckContext& context);
     // K-60: before a critical process's sync-point syscall acts, its checker replica must
     // have made the identical request (LockstepGate::agree); called without the kernel lock.
     static void lockstep_sync(std::string_view name, Process& process, wasm::LinearMemory* memory,
@@ -150,14 +155,17 @@ class Syscalls final : public ImportProvider {
     // through), journal a persistent message, move the handles, queue.
     SyscallResult queue_message(Process& sender, CapNode& target, Endpoint& destination,
                                 Message message, Admission admission, const MovedHandles& moved,
-                                const CheckContext& context, bool persistent);
+                                const CheckContext& context, bool persistent,
+                                const observe::MessageTrace* parent = nullptr);
     // A held send, applied once the replicas agreed: admitted again (a refusal now is
     // reported and the message dropped, as the sender was told long ago), then queued. It
     // goes through the capability it was checked through when held, which a later
     // capability change of the same message (cap_drop, cap_revoke) does not undo: an
-    // ordinary process's send would have been queued before that change.
+    // ordinary process's send would have been queued before that change. Its producer
+    // span's parent is `parent`, what the sender worked under when it sent.
     void release_send(Process& sender, Ref<CapNode> target, Ref<Endpoint> destination,
-                      Message message, CheckContext context, bool persistent);
+                      Message message, CheckContext context, bool persistent,
+                      const observe::MessageTrace& parent);
 
     using Handler = SyscallResult (Syscalls::*)(Call&);
     static Handler find_handler(std::string_view name);

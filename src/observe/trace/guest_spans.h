@@ -39,18 +39,37 @@ class GuestSpans {
     }
 
     // Ends whatever the guest left open (process exit), marking each as not ended by it.
+    // Provisional spans (hold) are forgotten first.
     void end_all();
     ~GuestSpans() { end_all(); }
 
+    // K-60 (a critical process's message, handled until its replicas agree): from hold()
+    // on, the spans the guest begins and ends are provisional. settle(true) exports those
+    // it ended (with the times and statuses it ended them with) and keeps the rest open;
+    // settle(false) forgets every span begun since hold(), reopens those it ended, and
+    // gives the same ids again, so a retried message's spans are exported once.
+    void hold();
+    void settle(bool keep);
+
   private:
-    Tracer& m_tracer;
-    SpanContext m_current;
     struct OpenSpan {
         i64 guest_id;
         Span span;
     };
-    std::vector<OpenSpan> m_open;  // In begin order; the back is the innermost.
+    struct EndedSpan {
+        OpenSpan open;
+        i32 status;
+        i64 end_ns;
+    };
+    void finish(OpenSpan& open, i32 status, i64 end_ns);
+
+    Tracer& m_tracer;
+    SpanContext m_current;
+    std::vector<OpenSpan> m_open;  // In begin order (so by id); the back is the innermost.
     i64 m_next_id = 1;
+    bool m_holding = false;
+    i64 m_held_from = 1;             // The first id begun since hold().
+    std::vector<EndedSpan> m_ended;  // Ended since hold(), in end order.
 };
 
 }  // namespace esta::observe

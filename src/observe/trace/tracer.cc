@@ -46,9 +46,13 @@ void Span::set_status(StatusCode code, std::string_view message) {
 
 void Span::end() {
     if (!m_data) return;
+    end_at(m_tracer->m_clock.now_ns());
+}
+
+void Span::end_at(i64 end_ns) {
+    if (!m_data) return;
     std::unique_ptr<SpanData> data = std::move(m_data);
-    data->end_ns = m_tracer->m_clock.now_ns();
-    if (data->end_ns < data->start_ns) data->end_ns = data->start_ns;
+    data->end_ns = std::max(end_ns, data->start_ns);
     m_tracer->m_sink.on_end(std::move(*data));
 }
 

@@ -55,6 +55,10 @@ class Span {
 
     // Stamps the end time and hands the span to the tracer's sink.
     void end();
+    // The same with an end time taken earlier (never before the start).
+    void end_at(i64 end_ns);
+    // Drops the span unexported: one that turned out not to have happened.
+    void discard() { m_data.reset(); }
 
   private:
     friend class Tracer;
