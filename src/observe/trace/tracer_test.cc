@@ -225,6 +225,41 @@ TEST(GuestSpans, O4_OpenGuestSpansAreBoundedAndEndedAtExit) {
     EXPECT_TRUE(std::get<bool>(*find(spans[0].attributes, "esta.guest.unended")));
 }
 
+// K-60: a critical process's message's spans are provisional until its replicas agree.
+TEST(GuestSpans, K60_HeldSpansAreExportedOnSettleOrForgottenWithTheirIds) {
+    Fixture f;
+    GuestSpans guest(f.tracer);
+    auto before = guest.begin("before");  // Begun by an earlier, released message.
+    ASSERT_TRUE(before);
+    guest.hold();
+    auto first = guest.begin("held");
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(guest.end(*first, 5));
+    ASSERT_TRUE(guest.end(*before, 0));
+    EXPECT_EQ(guest.end(*before, 0).error().code, Status::NotFound);  // Ended for the guest.
+    EXPECT_TRUE(f.sink.spans().empty());
+    guest.settle(false);  // Retried: none of it happened.
+    EXPECT_TRUE(f.sink.spans().empty());
+    EXPECT_EQ(guest.open_count(), 1u);  // "before" is open again.
+    guest.hold();
+    auto again = guest.begin("held");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, *first);  // The same id for the same request.
+    ASSERT_TRUE(guest.end(*again, 5));
+    const i64 ended_at = f.clock.now_ns();
+    ASSERT_TRUE(guest.end(*before, 0));
+    f.clock.advance(1'000);
+    guest.settle(true);  // Released: exported as the guest ended them.
+    const auto spans = f.sink.spans();
+    ASSERT_EQ(spans.size(), 2u);
+    EXPECT_EQ(spans[0].name, "held");
+    EXPECT_EQ(spans[0].status, StatusCode::Error);
+    EXPECT_EQ(spans[0].end_ns, ended_at);
+    EXPECT_EQ(spans[0].parent_span_id, spans[1].context.span_id);
+    EXPECT_EQ(spans[1].name, "before");
+    EXPECT_EQ(guest.open_count(), 0u);
+}
+
 TEST(IdSource, SeededIdsAreDeterministicAndNonZero) {
     SeededIdSource a(99), b(99), c(100);
     const TraceId first = a.new_trace_id();
