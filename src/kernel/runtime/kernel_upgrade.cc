@@ -3,9 +3,35 @@
 // ordinary spawn; what the kernel adds is re-attaching the old endpoint to it, so the
 // handles other processes hold reach the new version, and ending a process for good,
 // supervised or not.
+#include <algorithm>
+
 #include "kernel/runtime/kernel_runtime.h"
 
 namespace esta::kernel {
+
+namespace {
+
+// Why a process cannot be retired yet, or nullptr: it is in the middle of a slice on another
+// thread (not cut short), or messages queued for it before the switch are not handled yet
+// (not dropped), also when it crashed and its supervisor will restart it to handle them.
+const char* unfinished(Process& process, bool restart_pending) {
+    if (process.state() == ProcessState::Completed)
+        return restart_pending && process.mailbox().size() != 0
+                   ? "retire: the process restarts to handle its queued messages"
+                   : nullptr;
+    if (process.state() == ProcessState::Running || process.message_in_hand())
+        return "retire: the process is handling a message";
+    if (process.mailbox().size() != 0) return "retire: messages are queued for the process";
+    return nullptr;
+}
+
+template <class Restarts>
+bool restart_pending(const Restarts& restarts, ProcessId pid) {
+    return std::any_of(restarts.begin(), restarts.end(),
+                       [pid](const auto& due) { return due.pid == pid; });
+}
+
+}  // namespace
 
 Result<void> Kernel::retire(ProcessId pid) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
@@ -13,16 +39,12 @@ Result<void> Kernel::retire(ProcessId pid) {
     if (it == m_records.end()) return Err(Status::NotFound, "retire: no such process");
     Record& record = it->second;
     Process& process = *record.process;
+    if (const char* why = unfinished(process, restart_pending(m_restarts, pid)))
+        return Err(Status::Invalid, why);
     // No supervisor brings it back, whatever happens to its siblings.
     m_retired.insert(pid);
     std::erase_if(m_restarts, [pid](const PendingRestart& due) { return due.pid == pid; });
     if (process.state() != ProcessState::Completed) {
-        // One in the middle of a slice on another thread is not cut short, and what was
-        // queued for it before the switch is handled, not dropped.
-        if (process.state() == ProcessState::Running || process.message_in_hand())
-            return Err(Status::Invalid, "retire: the process is handling a message");
-        if (process.mailbox().size() != 0)
-            return Err(Status::Invalid, "retire: messages are queued for the process");
         worker_of(pid).scheduler.remove(pid);
         process.kill();
         m_syscalls.release_drivers(pid);
@@ -49,10 +71,7 @@ bool Kernel::settled(ProcessId pid) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     auto it = m_records.find(pid);
     if (it == m_records.end()) return false;
-    Process& process = *it->second.process;
-    if (process.state() == ProcessState::Completed) return true;
-    return process.state() != ProcessState::Running && !process.message_in_hand() &&
-           process.mailbox().size() == 0;
+    return unfinished(*it->second.process, restart_pending(m_restarts, pid)) == nullptr;
 }
 
 }  // namespace esta::kernel
