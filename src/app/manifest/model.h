@@ -144,6 +144,9 @@ struct TopicDriverSpec {
     // `group` ("": the application's name).
     std::string input;
     std::string group;
+    // A primary/standby pair produces each decision to this topic ("": none), in one Kafka
+    // transaction with the consumed offsets, fenced by the pair's transactional.id.
+    std::string decisions;
 };
 
 struct Drivers {

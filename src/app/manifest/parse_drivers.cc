@@ -297,6 +297,7 @@ void parse_drivers(ParseContext& context, TableReader& root) {
             parse_kafka(context, t, drivers.topics.kafka);
             if (auto input = read_identifier(t, "input")) drivers.topics.input = *input;
             if (auto group = read_identifier(t, "group")) drivers.topics.group = *group;
+            if (auto out = read_identifier(t, "decisions")) drivers.topics.decisions = *out;
         });
     reader.finish();
 }

@@ -336,6 +336,8 @@ toml::table to_toml(const AppManifest& manifest) {
         topics.insert_or_assign("bootstrap", kafka.bootstrap);
         if (!drivers.topics.input.empty()) topics.insert_or_assign("input", drivers.topics.input);
         if (!drivers.topics.group.empty()) topics.insert_or_assign("group", drivers.topics.group);
+        if (!drivers.topics.decisions.empty())
+            topics.insert_or_assign("decisions", drivers.topics.decisions);
         topics.insert_or_assign("acks", acks_key(kafka.acks));
         topics.insert_or_assign("idempotent", kafka.idempotent);
         if (!kafka.sasl_username.empty())

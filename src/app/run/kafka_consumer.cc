@@ -6,12 +6,19 @@
 
 namespace esta::app::run {
 
+namespace {
+
+std::string group_of(const manifest::AppManifest& manifest) {
+    return manifest.drivers.topics.group.empty() ? manifest.name : manifest.drivers.topics.group;
+}
+
+}  // namespace
+
 Result<drivers::RdKafkaHandle> join_group(const manifest::AppManifest& manifest,
                                           RebalanceCallback on_rebalance, void* opaque) {
     const auto& topics = manifest.drivers.topics;
-    std::string group = topics.group.empty() ? manifest.name : topics.group;
     drivers::RdKafkaConf conf =
-        ESTA_TRY(drivers::kafka_conf(topics.kafka, RD_KAFKA_CONSUMER, group));
+        ESTA_TRY(drivers::kafka_conf(topics.kafka, RD_KAFKA_CONSUMER, group_of(manifest)));
     rd_kafka_conf_set_rebalance_cb(conf.get(), on_rebalance);
     rd_kafka_conf_set_opaque(conf.get(), opaque);
     char error[512];
@@ -65,6 +72,27 @@ bool commit_offsets(rd_kafka_t* consumer, const std::string& topic,
         rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), partition)->offset = offset;
     // Synchronous: once it returns, the group resumes after these records.
     return rd_kafka_commit(consumer, offsets.get(), 0) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+Result<std::map<i32, i64>> committed_offsets(const manifest::AppManifest& manifest,
+                                             const std::set<i32>& partitions) {
+    const auto& topics = manifest.drivers.topics;
+    drivers::RdKafkaConf conf =
+        ESTA_TRY(drivers::kafka_conf(topics.kafka, RD_KAFKA_CONSUMER, group_of(manifest)));
+    char error[512];
+    rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), error, sizeof error);
+    if (raw == nullptr) return Err(Status::Invalid, "run.kafka_consumer");
+    (void)conf.release();  // rd_kafka_new took it.
+    drivers::RdKafkaHandle reader(raw);
+    PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (i32 partition : partitions)
+        rd_kafka_topic_partition_list_add(list.get(), topics.input.c_str(), partition);
+    ESTA_TRY(
+        drivers::kafka_status(rd_kafka_committed(raw, list.get(), 10'000), "run.kafka_committed"));
+    std::map<i32, i64> committed;
+    for (int i = 0; i < list->cnt; ++i)
+        committed[list->elems[i].partition] = std::max<i64>(0, list->elems[i].offset);
+    return committed;
 }
 
 i64 consumer_lag(rd_kafka_t* consumer) {

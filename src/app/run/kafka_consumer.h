@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "app/manifest/model.h"
@@ -45,6 +46,12 @@ void rebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t error,
 // Commits `next` (partition -> the offset to resume from) synchronously. True when the
 // group took it.
 bool commit_offsets(rd_kafka_t* consumer, const std::string& topic, const std::map<i32, i64>& next);
+
+// The offsets the manifest's group committed for `partitions` of its input topic (0 for a
+// partition without a commit), asked with a consumer that does not join the group.
+// Errors: Invalid (a Kafka setting), Timeout/Unavailable (the coordinator did not answer).
+Result<std::map<i32, i64>> committed_offsets(const manifest::AppManifest& manifest,
+                                             const std::set<i32>& partitions);
 
 // Records of the assigned partitions past the consumer's position, by the high watermarks
 // the broker reported with its last fetch responses (cached: no request is made). A

@@ -34,6 +34,13 @@ Result<void> check_node_drivers(const manifest::AppManifest& manifest, Diagnosti
                     "(an offset is committed once its decision is stored there); set "
                     "[drivers.sql] backend = \"postgres\""));
     }
+    if (!drivers.topics.decisions.empty() && (!pair || drivers.topics.input.empty())) {
+        problems.push_back(refusal(
+            manifest,
+            "drivers.topics: decisions (the decisions topic) is produced by a primary/standby "
+            "pair consuming an input topic, in one transaction with the consumed offsets; run "
+            "with --role and an input, or remove decisions"));
+    }
     if (kafka && !pair && drivers.kv.backend != manifest::DriverBackend::External) {
         problems.push_back(
             refusal(manifest,

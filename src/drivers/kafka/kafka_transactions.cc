@@ -114,6 +114,26 @@ Result<void> KafkaTransactionalProducer::produce(const std::string& topic,
     return kafka_status(error, "kafka.txn_produce");
 }
 
+Result<void> KafkaTransactionalProducer::send_offsets(const std::string& group,
+                                                      const std::string& topic,
+                                                      const std::map<i32, i64>& next,
+                                                      Nanos deadline) {
+    if (m_fenced) return Err(Status::DriverError, "kafka.fenced");
+    if (next.empty()) return Ok();
+    rd_kafka_topic_partition_list_t* offsets =
+        rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
+    for (const auto& [partition, offset] : next)
+        rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = offset;
+    rd_kafka_consumer_group_metadata_t* metadata =
+        rd_kafka_consumer_group_metadata_new(group.c_str());
+    auto sent = outcome(rd_kafka_send_offsets_to_transaction(m_handle.get(), offsets, metadata,
+                                                             timeout_ms(deadline)),
+                        "kafka.txn_send_offsets");
+    rd_kafka_consumer_group_metadata_destroy(metadata);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    return sent;
+}
+
 Result<void> KafkaTransactionalProducer::commit(Nanos deadline) {
     return outcome(rd_kafka_commit_transaction(m_handle.get(), timeout_ms(deadline)),
                    "kafka.txn_commit");

@@ -8,6 +8,7 @@
 // One transaction at a time; not thread-safe (the kernel's consumer loop owns one).
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "drivers/kafka/kafka_topics.h"
@@ -28,6 +29,11 @@ class KafkaTransactionalProducer {
     Result<void> begin();
     // Queues `record` in the open transaction (its offset is known to consumers only).
     Result<void> produce(const std::string& topic, const TopicRecord& record);
+    // Adds the consumer offsets `next` (partition of `topic` -> the offset to resume from)
+    // of group `group` to the open transaction: they are committed with its records, or not
+    // at all (exactly-once consume -> produce). Errors as commit().
+    Result<void> send_offsets(const std::string& group, const std::string& topic,
+                              const std::map<i32, i64>& next, Nanos deadline);
     // Flushes and commits. DriverError "kafka.txn_requires_abort" means the transaction
     // failed and must be aborted; "kafka.fenced" that a newer producer owns the id.
     Result<void> commit(Nanos deadline);

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -80,6 +81,47 @@ inline std::int64_t committed_records(const std::string& bootstrap, const std::s
     rd_kafka_topic_partition_list_destroy(list);
     rd_kafka_destroy(reader);
     return sum;
+}
+
+// The keys of the records a read_committed consumer reads from `topic` (`partitions`
+// partitions, from their start) once `expected` distinct keys arrived and every partition
+// was read to its end, or `seconds` passed, with how many times each came.
+inline std::map<std::string, int> committed_keys(const std::string& bootstrap, const char* topic,
+                                                 int partitions, std::size_t expected,
+                                                 int seconds) {
+    char error[256];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+    rd_kafka_conf_set(conf, "group.id", "esta-test-reader", error, sizeof error);
+    rd_kafka_conf_set(conf, "isolation.level", "read_committed", error, sizeof error);
+    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", error, sizeof error);
+    rd_kafka_conf_set(conf, "enable.auto.commit", "false", error, sizeof error);
+    rd_kafka_conf_set(conf, "enable.partition.eof", "true", error, sizeof error);
+    std::map<std::string, int> keys;
+    rd_kafka_t* reader = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+    if (reader == nullptr) return keys;
+    rd_kafka_poll_set_consumer(reader);
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(reader, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    std::set<std::int32_t> at_end;
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (!(keys.size() >= expected && static_cast<int>(at_end.size()) == partitions) &&
+           std::chrono::steady_clock::now() < until) {
+        rd_kafka_message_t* message = rd_kafka_consumer_poll(reader, 100);
+        if (message == nullptr) continue;
+        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            ++keys[std::string(static_cast<const char*>(message->key), message->key_len)];
+            at_end.erase(message->partition);
+        } else if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            at_end.insert(message->partition);
+        }
+        rd_kafka_message_destroy(message);
+    }
+    rd_kafka_consumer_close(reader);
+    rd_kafka_destroy(reader);
+    return keys;
 }
 
 // The distinct event ids of `events[first, last)`, in order.
