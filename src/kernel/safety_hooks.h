@@ -39,8 +39,9 @@ class SafetyHooks {
     virtual bool may_restart(ProcessId pid, Nanos now) = 0;
     // A reactive handler took message `seq`, sent (queued) at `sent`.
     virtual void delivered(ProcessId pid, u64 seq, Nanos sent, Nanos now) = 0;
-    // The handler finished the message it took at `taken` (or crashed on it).
-    virtual void handled(ProcessId pid, u64 seq, Nanos taken, Nanos now) = 0;
+    // The handler finished the message it took at `taken` (or crashed on it), having run
+    // `fuel` instructions on it (T-3: the same on every run, whatever the host's load).
+    virtual void handled(ProcessId pid, u64 seq, Nanos taken, u64 fuel, Nanos now) = 0;
     // A request of `pid` (kKernelProcess for the kernel's own input) was refused by a size
     // or capacity limit: `error` carries the status and the numbers.
     virtual void refused(ProcessId pid, const Error& error, Nanos now) = 0;

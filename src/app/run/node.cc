@@ -616,7 +616,7 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     services.lockstep = p.lockstep->support();
     p.guard = std::make_unique<NodeGuard>(
         options.input_process.empty() ? manifest.processes.front().name : options.input_process,
-        p.clock, *p.audit_log, p.observability->metrics());
+        config.fuel_per_milli, p.clock, *p.audit_log, p.observability->metrics());
     services.safety = p.guard->hooks();
     services.answers = p.recorder.get();  // The journal replay reads (T-1).
     p.kernel = std::make_unique<Kernel>(p.clock, p.observability->capability_audit(),

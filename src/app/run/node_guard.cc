@@ -3,14 +3,18 @@
 #include <cstdio>
 #include <utility>
 
+#include "kernel/runtime/kernel_config.h"
 #include "observe/json.h"
 
 namespace esta::app::run {
 
 namespace {
 
-kernel::KernelGuardConfig guard_config(std::string decision_process) {
+static_assert(kernel::TemporalLimits{}.fuel_per_milli == kernel::kDefaultFuelPerMilli);
+
+kernel::KernelGuardConfig guard_config(std::string decision_process, u64 fuel_per_milli) {
     kernel::KernelGuardConfig config;
+    config.temporal.fuel_per_milli = fuel_per_milli;
     config.decision_regions.insert(std::move(decision_process));
     return config;
 }
@@ -37,9 +41,10 @@ void audit_safety_event(observe::AuditSink& audit, const kernel::SafetyEvent& ev
                  written ? "" : " (the audit log refused the record)");
 }
 
-NodeGuard::NodeGuard(std::string decision_process, const protocol::Clock& clock,
+NodeGuard::NodeGuard(std::string decision_process, u64 fuel_per_milli, const protocol::Clock& clock,
                      observe::AuditSink& audit, observe::MetricsRegistry& metrics)
-    : m_audit(audit), m_guard(guard_config(std::move(decision_process)), clock, metrics, *this) {}
+    : m_audit(audit),
+      m_guard(guard_config(std::move(decision_process), fuel_per_milli), clock, metrics, *this) {}
 
 drivers::FaultReport NodeGuard::faults_of(const drivers::Driver& driver) {
     std::string_view kind = drivers::driver_kind_name(driver.kind());

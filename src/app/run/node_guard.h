@@ -7,9 +7,10 @@
 // What the guard decides that belongs in the tamper-evident log (a region quarantined or
 // escalated, a request a limit failed, an alarm) becomes a record of the node's audit log
 // and a line on stderr; warnings (a region degraded, a budget overrun) are only counted on
-// /metrics, which shows every region's state (esta_kernel_region_state). The guard decides
-// on the kernel's clock but never changes what a handler decides: it only holds the restart
-// of a quarantined region's processes.
+// /metrics, which shows every region's state (esta_kernel_region_state). The guard never
+// changes what a handler decides: it only holds the restart of a quarantined region's
+// processes, and what makes a fault is counted in instructions or is the driver's own
+// error, never the host's time (a loaded machine quarantines nothing).
 #pragma once
 
 #include <map>
@@ -32,9 +33,11 @@ void audit_safety_event(observe::AuditSink& audit, const kernel::SafetyEvent& ev
 class NodeGuard final : public kernel::SafetySink {
   public:
     // `clock` (the kernel's), `audit` and `metrics` (the node's /metrics registry) outlive
-    // it. `decision_process` names the process whose handled messages are rule decisions.
-    NodeGuard(std::string decision_process, const protocol::Clock& clock, observe::AuditSink& audit,
-              observe::MetricsRegistry& metrics);
+    // it. `decision_process` names the process whose handled messages are rule decisions;
+    // `fuel_per_milli` is the kernel's (KernelConfig), which turns the operation limit
+    // (K-43, 100 ms) into the instructions it is counted in.
+    NodeGuard(std::string decision_process, u64 fuel_per_milli, const protocol::Clock& clock,
+              observe::AuditSink& audit, observe::MetricsRegistry& metrics);
 
     // For SyscallServices::safety.
     kernel::SafetyHooks* hooks() { return &m_guard; }

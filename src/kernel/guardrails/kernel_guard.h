@@ -14,9 +14,12 @@
 //
 // Limits (K-42, K-43): a send refused by the payload or mailbox limit is reported with the
 // real numbers and recorded as a ResourceExhausted fault of the sender's region; a handler
-// that held a message longer than the operation limit (100 ms) is a Timeout fault of its
-// region; a message delivered later than the delivery limit (1000 ms) after it was sent is
-// reported. Driver connections over 100 warn and continue.
+// that ran longer than the operation limit on one message is a Timeout fault of its region,
+// the limit counted in instructions (100 ms of fuel at the kernel's fuel_per_milli), never
+// in host time: a handler slowed by a loaded machine is not a fault, and the same input
+// gives the same faults on every run. A message delivered later than the delivery limit
+// (1000 ms, on the kernel's injected clock) after it was sent is counted and reported as a
+// warning, never a fault. Driver connections over 100 warn and continue.
 //
 // Real time (K-50..K-52): see realtime/kernel_realtime.h.
 //
@@ -98,7 +101,7 @@ class KernelGuard final : public SafetyHooks {
     void crashed(ProcessId pid, u32 trap_code, Nanos now) override;
     bool may_restart(ProcessId pid, Nanos now) override;
     void delivered(ProcessId pid, u64 seq, Nanos sent, Nanos now) override;
-    void handled(ProcessId pid, u64 seq, Nanos taken, Nanos now) override;
+    void handled(ProcessId pid, u64 seq, Nanos taken, u64 fuel, Nanos now) override;
     void refused(ProcessId pid, const Error& error, Nanos now) override;
     void audit_written(ProcessId pid, Nanos began, Nanos appending, Nanos written) override;
     // K-60: the process's region is quarantined (its replicas disagreed twice).

@@ -277,33 +277,51 @@ TEST_F(KernelGuardTest, K42_AFullMailboxIsRefusedWithDepthAndCapacity) {
     EXPECT_EQ(violations("mailbox"), 1u);
 }
 
-TEST_F(KernelGuardTest, K43_AHandlerHoldingAMessageOver100msIsATimeoutFault) {
+// The operation limit counts the handler's instructions (fuel), so the clock standing still
+// does not hide a runaway handler ...
+TEST_F(KernelGuardTest, K43_AHandlerRunningOver100msOfFuelIsATimeoutFault) {
     ESTA_BUILD(worker, "worker", kWorker);
-    KernelGuard guard({}, clock, metrics, sink);
+    KernelGuardConfig guard_config;
+    guard_config.temporal.fuel_per_milli = config.fuel_per_milli;  // 100 000 instructions.
+    KernelGuard guard(guard_config, clock, metrics, sink);
     Kernel kernel(clock, audit, dead_letters, config, services(guard));
     ProcessId pid = *kernel.spawn(spec(worker));
-    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'L'}));
-    ASSERT_TRUE(kernel.run_until_idle(1));  // Took it; still working after one slice.
-    clock.advance(100 * kMs);               // Exactly the limit: on time.
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'a'}));  // A few hundred instructions.
     ASSERT_TRUE(kernel.run_until_idle());
     EXPECT_EQ(violations("operation"), 0u);
 
-    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'L'}));
-    ASSERT_TRUE(kernel.run_until_idle(1));
-    clock.advance(130 * kMs);
-    ASSERT_TRUE(kernel.run_until_idle());
+    ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'L'}));  // Millions of instructions.
+    ASSERT_TRUE(kernel.run_until_idle());                     // The clock never moves.
     EXPECT_EQ(violations("operation"), 1u);
     ASSERT_EQ(sink.count("operation"), 1u);
     for (const auto& entry : sink.entries) {
         if (entry.event != "operation") continue;
-        EXPECT_EQ(entry.actual, 130 * kMs);
-        EXPECT_EQ(entry.limit, 100 * kMs);
+        EXPECT_GT(entry.actual, 100'000);
+        EXPECT_EQ(entry.limit, 100'000);
         EXPECT_EQ(entry.subject, "process.1");
     }
     EXPECT_EQ(*guard.state(*guard.region_of(pid)), RegionState::Degraded);
 }
 
-TEST_F(KernelGuardTest, K43_AMessageDeliveredOver1000msAfterItWasSentIsReported) {
+// ... and a handler the host held up (a loaded machine: the kernel's clock moves 500 ms
+// while it runs) is not a fault: the same instructions decide the same on every run.
+TEST_F(KernelGuardTest, K43_AHandlerSlowedByTheHostIsNoFault) {
+    ESTA_BUILD(worker, "worker", kWorker);
+    KernelGuard guard({}, clock, metrics, sink);  // 120 M instructions at 1.2 M per ms.
+    Kernel kernel(clock, audit, dead_letters, config, services(guard));
+    ProcessId pid = *kernel.spawn(spec(worker));
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'L'}));
+        ASSERT_TRUE(kernel.run_until_idle(1));  // Took it; still working after one slice.
+        clock.advance(500 * kMs);
+        ASSERT_TRUE(kernel.run_until_idle());
+    }
+    EXPECT_EQ(violations("operation"), 0u);
+    EXPECT_EQ(sink.count("operation"), 0u);
+    EXPECT_EQ(*guard.state(*guard.region_of(pid)), RegionState::Healthy);
+}
+
+TEST_F(KernelGuardTest, K43_AMessageDeliveredOver1000msAfterItWasSentIsCountedNotAFault) {
     ESTA_BUILD(worker, "worker", kWorker);
     KernelGuard guard({}, clock, metrics, sink);
     Kernel kernel(clock, audit, dead_letters, config, services(guard));
@@ -312,16 +330,26 @@ TEST_F(KernelGuardTest, K43_AMessageDeliveredOver1000msAfterItWasSentIsReported)
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'a'}));
     clock.advance(1000 * kMs);
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(violations("delivery"), 0u);
+    auto late = [&] {
+        return metrics
+            .counter(observe::make_metric_spec(observe::MetricType::Counter,
+                                               "kernel.limit_violations", "", {"limit", "action"}),
+                     {"delivery", "warn_and_continue"})
+            .value();
+    };
+    EXPECT_EQ(late(), 0u);
     ASSERT_TRUE(kernel.send(pid, MessageType(0x30), {'a'}));
     clock.advance(1500 * kMs);
     ASSERT_TRUE(kernel.run_until_idle());
-    EXPECT_EQ(violations("delivery"), 1u);
+    EXPECT_EQ(late(), 1u);
+    ASSERT_EQ(sink.count("delivery"), 1u);
     for (const auto& entry : sink.entries) {
         if (entry.event == "delivery") {
             EXPECT_EQ(entry.actual, 1500 * kMs);
+            EXPECT_EQ(entry.severity, SafetySeverity::Warning);
         }
     }
+    EXPECT_EQ(*guard.state(*guard.region_of(pid)), RegionState::Healthy);
 }
 
 u64 overruns(observe::MetricsRegistry& metrics, std::string_view operation,

@@ -1,5 +1,7 @@
 #include "kernel/guardrails/limits.h"
 
+#include <algorithm>
+
 namespace esta::kernel {
 
 ESTA_COUNTER(kLimitViolations, "kernel.limit_violations",
@@ -111,12 +113,15 @@ LimitDecision check_driver_connections(const SpatialLimits& limits, u64 open) {
                   LimitAction::WarnAndContinue, open, limits.max_driver_connections);
 }
 
-LimitDecision check_operation(const TemporalLimits& limits, Nanos started, Nanos now) {
-    return decide_elapsed(LimitKind::Operation, limits.operation, started, now);
+LimitDecision check_operation(const TemporalLimits& limits, u64 fuel) {
+    u64 limit = limits.operation_fuel();
+    return decide(LimitKind::Operation, fuel > limit, LimitAction::FailImmediately, fuel, limit);
 }
 
 LimitDecision check_delivery(const TemporalLimits& limits, Nanos sent, Nanos now) {
-    return decide_elapsed(LimitKind::Delivery, limits.delivery, sent, now);
+    Nanos late = now - sent;
+    return decide(LimitKind::Delivery, late > limits.delivery, LimitAction::WarnAndContinue,
+                  static_cast<u64>(std::max<Nanos>(late, 0)), static_cast<u64>(limits.delivery));
 }
 
 LimitDecision check_queue_wait(const TemporalLimits& limits, Nanos enqueued, Nanos now) {

@@ -1,10 +1,10 @@
 // Spatial and temporal limits (REQUIREMENTS K-42, K-43): fail-fast checks that keep the
 // real numbers. Each check is pure and returns a LimitDecision naming the limit, the action
-// (continue, fail immediately, or warn and continue — the latter only for driver
-// connections) and the measured value against the bound, so a refusal can say
-// "payload 1048577 > 1048576" and a timeout "elapsed 130 ms > 100 ms" (the prototype lost
-// both in Timeout(0, 0)). LimitGuard adds the side effects: a metric per violation and a
-// SafetySink report.
+// (continue, fail immediately, or warn and continue — for driver connections and a late
+// delivery, which has happened by the time it is measured) and the measured value against the
+// bound, so a refusal can say "payload 1048577 > 1048576" and a timeout "elapsed 130 ms > 100 ms"
+// (the prototype lost both in Timeout(0, 0)). LimitGuard adds the side effects: a metric per
+// violation and a SafetySink report.
 //
 // Comparisons (each one chosen, and tested at its boundary):
 //   payload      actual > max fails       (exactly 1 MiB passes)
@@ -12,8 +12,8 @@
 //   mailbox      depth >= capacity fails  (pre-enqueue: full at capacity)
 //   queue depth  depth >= max fails       (pre-enqueue)
 //   connections  open >= max warns, continues (the request is queued by the driver)
-//   operation    now - start > limit fails (exactly at the limit is on time)
-//   delivery     now - sent > limit fails
+//   operation    fuel > limit fails        (instructions; exactly at the limit is on time)
+//   delivery     now - sent > limit warns, continues (the message was delivered)
 //   queue wait   now - enqueued > limit fails
 //   watchdog     now - last kick > interval triggers
 #pragma once
@@ -41,11 +41,20 @@ struct SpatialLimits {
     u64 memory_limit(MemoryClass memory_class) const;
 };
 
+// What each is measured in (docs/ARCHITECTURE.md "Guardrails and real time"): the operation limit
+// in the handler's instructions, `operation` converted at `fuel_per_milli` (the kernel's,
+// KernelConfig), so it decides the same on every run; delivery and queue wait on the
+// kernel's injected clock; the watchdog on the host's clock (runtime/watchdog.h).
 struct TemporalLimits {
     Nanos operation = 100 * kNanosPerMilli;    // K-43.
+    u64 fuel_per_milli = 1'200'000;            // runtime/kernel_config.h's default.
     Nanos delivery = 1000 * kNanosPerMilli;    // K-43.
     Nanos watchdog = 500 * kNanosPerMilli;     // K-43.
     Nanos queue_wait = 5000 * kNanosPerMilli;  // K-43.
+    // The operation limit in instructions.
+    u64 operation_fuel() const {
+        return static_cast<u64>(operation / kNanosPerMilli) * fuel_per_milli;
+    }
 };
 
 enum class LimitKind : u8 {
@@ -66,7 +75,7 @@ enum class LimitAction : u8 { Continue, FailImmediately, WarnAndContinue };
 struct LimitDecision {
     LimitKind kind = LimitKind::Payload;
     LimitAction action = LimitAction::Continue;
-    i64 actual = 0;  // Bytes, messages, connections or nanoseconds.
+    i64 actual = 0;  // Bytes, messages, connections, instructions or nanoseconds.
     i64 limit = 0;
 
     bool ok() const { return action == LimitAction::Continue; }
@@ -82,7 +91,8 @@ LimitDecision check_memory(const SpatialLimits& limits, MemoryClass memory_class
 LimitDecision check_mailbox(u64 depth, u64 capacity);
 LimitDecision check_queue_depth(const SpatialLimits& limits, u64 depth);
 LimitDecision check_driver_connections(const SpatialLimits& limits, u64 open);
-LimitDecision check_operation(const TemporalLimits& limits, Nanos started, Nanos now);
+// `fuel`: the instructions the handler ran on one message.
+LimitDecision check_operation(const TemporalLimits& limits, u64 fuel);
 LimitDecision check_delivery(const TemporalLimits& limits, Nanos sent, Nanos now);
 LimitDecision check_queue_wait(const TemporalLimits& limits, Nanos enqueued, Nanos now);
 

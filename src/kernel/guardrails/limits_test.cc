@@ -54,20 +54,25 @@ TEST(SpatialLimits, K42_DriverConnectionsWarnAndContinue) {
     EXPECT_EQ(at_limit.actual, 100);
 }
 
-TEST(TemporalLimits, K43_OperationKeepsElapsedAndLimit) {
+TEST(TemporalLimits, K43_OperationCountsInstructionsAndKeepsThem) {
     TemporalLimits limits;
-    EXPECT_TRUE(check_operation(limits, 0, 100 * kMs).ok());
-    LimitDecision late = check_operation(limits, 0, 130 * kMs);
+    limits.fuel_per_milli = 1000;  // 100 ms = 100 000 instructions.
+    EXPECT_EQ(limits.operation_fuel(), 100'000u);
+    EXPECT_TRUE(check_operation(limits, 100'000).ok());  // Exactly the limit: on time.
+    LimitDecision late = check_operation(limits, 130'000);
     EXPECT_TRUE(late.fails());
-    EXPECT_EQ(late.actual, 130 * kMs);
-    EXPECT_EQ(late.limit, 100 * kMs);
+    EXPECT_EQ(late.actual, 130'000);
+    EXPECT_EQ(late.limit, 100'000);
     EXPECT_EQ(late.to_error().code, Status::Timeout);
+    EXPECT_EQ(TemporalLimits{}.operation_fuel(), 120'000'000u);  // At the default 1.2 M/ms.
 }
 
 TEST(TemporalLimits, K43_DeliveryQueueWaitAndWatchdog) {
     TemporalLimits limits;
     EXPECT_TRUE(check_delivery(limits, 5, 5 + 1000 * kMs).ok());
-    EXPECT_TRUE(check_delivery(limits, 5, 5 + 1000 * kMs + 1).fails());
+    LimitDecision late = check_delivery(limits, 5, 5 + 1000 * kMs + 1);
+    EXPECT_EQ(late.action, LimitAction::WarnAndContinue);  // Delivered already: counted.
+    EXPECT_EQ(late.actual, 1000 * kMs + 1);
     EXPECT_TRUE(check_queue_wait(limits, 0, 5000 * kMs).ok());
     EXPECT_TRUE(check_queue_wait(limits, 0, 5000 * kMs + 1).fails());
 

@@ -269,6 +269,7 @@ Result<bool> Kernel::run_one(u32 index) {
                 next = std::make_pair(message->seq, message->time);
         }
     }
+    u64 fuel_before = process->fuel_used();
     m_watchdog.begin(index, protocol::SystemClock().now_ns());
     auto slice = process->run_slice(worker.scheduler.preempt_flag(),
                                     m_watchdog.interrupt_flag(index), &m_lock);
@@ -276,18 +277,18 @@ Result<bool> Kernel::run_one(u32 index) {
     std::lock_guard<std::recursive_mutex> lock(m_lock);
     now = m_clock.now_ns();
     auto report = ESTA_TRY(worker.scheduler.finish(process->pid(), std::move(slice), now));
-    note_delivery(*process, next, picked);
+    note_delivery(*process, next, fuel_before, picked);
     after_slice(*process, report, now);
     return true;
 }
 
 void Kernel::note_delivery(Process& process, const std::optional<std::pair<u64, Nanos>>& next,
-                           Nanos picked) {
+                           u64 fuel_before, Nanos picked) {
     if (!next || m_safety == nullptr) return;
     auto it = m_records.find(process.pid());
     if (it == m_records.end()) return;
     m_safety->delivered(process.pid(), next->first, next->second, picked);
-    it->second.taken = std::make_pair(next->first, picked);
+    it->second.taken = Record::Taken{next->first, picked, fuel_before};
 }
 
 void Kernel::roll_window(Nanos now) {
@@ -310,8 +311,9 @@ void Kernel::after_slice(Process& process, const SliceReport& report, Nanos now)
         m_poison.on_handled(process.pid(), *seq);
         auto it = m_records.find(process.pid());
         if (m_safety != nullptr && it != m_records.end() && it->second.taken &&
-            it->second.taken->first == *seq) {
-            m_safety->handled(process.pid(), *seq, it->second.taken->second, now);
+            it->second.taken->seq == *seq) {
+            const Record::Taken& taken = *it->second.taken;
+            m_safety->handled(process.pid(), *seq, taken.at, process.fuel_used() - taken.fuel, now);
             it->second.taken.reset();
         }
         // A lost marker means one more delivery after a restart, never a lost message.

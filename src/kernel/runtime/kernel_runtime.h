@@ -223,8 +223,14 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
         u32 restarts = 0;
         u32 lives = 0;     // Starts journaled so far.
         std::string name;  // The supervision name; empty for an anonymous spawn.
-        // The message the handler took and when (K-43 operation time, K-50).
-        std::optional<std::pair<u64, Nanos>> taken;
+        // The message the handler took, when, and the process's fuel before it (K-43's
+        // operation limit counts the handler's instructions; K-50 times it).
+        struct Taken {
+            u64 seq = 0;
+            Nanos at = 0;
+            u64 fuel = 0;
+        };
+        std::optional<Taken> taken;
     };
     struct Group {
         Supervisor supervisor;
@@ -254,7 +260,7 @@ class Kernel final : private ProcessWaker, private KernelSpawner {
     void after_slice(Process& process, const SliceReport& report, Nanos now);
     // Tells the safety hooks that the handler took `next` (peeked before the slice).
     void note_delivery(Process& process, const std::optional<std::pair<u64, Nanos>>& next,
-                       Nanos picked);
+                       u64 fuel_before, Nanos picked);
     // Closes the fairness window when due; the context-switch rate restarts with it.
     void roll_window(Nanos now);
     // The observer's share of a finished slice: fuel, states, an ended process.

@@ -62,8 +62,9 @@ void Kernel::on_crash(Process& process, Nanos now) {
     // The message being handled, with the handles it brought (dropped here unless retried).
     std::optional<Message> in_hand = process.take_message_in_hand();
     if (m_safety != nullptr) {
-        if (record.taken && in_hand && in_hand->seq == record.taken->first) {
-            m_safety->handled(pid, record.taken->first, record.taken->second, now);
+        if (record.taken && in_hand && in_hand->seq == record.taken->seq) {
+            m_safety->handled(pid, record.taken->seq, record.taken->at,
+                              process.fuel_used() - record.taken->fuel, now);
         }
         m_safety->crashed(pid, exit.trap ? static_cast<u32>(exit.trap->kind) : 0, now);
     }
