@@ -111,20 +111,18 @@ Result<void> Primary::ship_due(Nanos now) {
     bool due = unsent >= m_config.batch_records ||
                (unsent > 0 && now - m_oldest_unsent >= m_config.batch_interval);
     while (due && m_link && m_sent < m_log.last()) {
-        if (m_sent < m_log.checkpoint_sequence()) {
-            // A checkpoint was taken past what this standby has: it restarts from there.
+        if (!m_log.has_from(m_sent + 1)) {
+            // The entries this standby needs are gone: it restarts from the checkpoint.
             ESTA_TRY(send_checkpoint());
             continue;
         }
-        const auto& tail = m_log.tail();
-        u64 first_in_tail = m_log.checkpoint_sequence() + 1;
         Entries batch;
         std::size_t bytes = 0;
         for (u64 seq = m_sent + 1;
              seq <= m_log.last() && batch.entries.size() < m_config.batch_records &&
              bytes < kMaxBatchBytes;
              ++seq) {
-            batch.entries.push_back(tail[seq - first_in_tail]);
+            batch.entries.push_back(m_log.entry(seq));
             bytes += batch.entries.back().record.data.size();
         }
         u64 count = batch.entries.size();

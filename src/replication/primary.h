@@ -3,8 +3,9 @@
 // batches (100 entries or 10 ms), sends a heartbeat every 100 ms when idle, and learns
 // from acknowledgements which entries the standby applied; in synchronous mode (the
 // default) an input is accepted — may be acknowledged to whoever sent it — only once the
-// standby acknowledged it (accepted()). A standby that says hello from before the tail
-// gets the checkpoint first (in parts when its state does not fit one frame). The primary steps
+// standby acknowledged it (accepted()). A standby that says hello from before the entries
+// the log still keeps (replica_log.h) gets the checkpoint first (in parts when its state does
+// not fit one frame); one that is behind by less gets the entries it lacks. The primary steps
 // down (fenced()) as soon as it no longer holds the lease or a peer shows it a newer epoch; it then
 // refuses to append.
 //

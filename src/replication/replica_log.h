@@ -1,10 +1,11 @@
 // The replicated state every node keeps (REQUIREMENTS K-61, K-62): the state machine that
-// re-executes journal records deterministically, and the log of entries since its latest
+// re-executes journal records deterministically, and the log of entries around its latest
 // checkpoint. A checkpoint is taken every 10 000 entries (configurable); a standby that is
 // new or fell behind the tail catches up from the checkpoint plus the tail.
 #pragma once
 
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "protocol/clock.h"
@@ -35,6 +36,10 @@ struct ReplicationConfig {
     bool synchronous = true;                     // K-61: an input is accepted once acked.
 };
 
+// Entries are kept from the one after the previous checkpoint on: each checkpoint drops
+// those up to the checkpoint before it, so at most two intervals are held, and a standby
+// that fell behind by less than an interval past the latest checkpoint gets the entries
+// it lacks, not the whole state (K-62: a checkpoint only when its entries are gone).
 class ReplicaLog {
   public:
     // Chains and keeps `entry` (its sequence must follow the last); takes a checkpoint of
@@ -48,13 +53,18 @@ class ReplicaLog {
     const std::optional<Checkpoint>& checkpoint() const { return m_checkpoint; }
     u64 checkpoint_sequence() const { return m_checkpoint ? m_checkpoint->sequence : 0; }
     // Entries after the checkpoint, oldest first.
-    const std::vector<Entry>& tail() const { return m_tail; }
-    // Whether `sequence` onwards can be shipped from the tail alone.
-    bool has_from(u64 sequence) const { return sequence > checkpoint_sequence(); }
+    std::span<const Entry> tail() const;
+    // The oldest entry kept (last() + 1 when none is).
+    u64 first_kept() const { return m_first; }
+    // Whether `sequence` onwards can be shipped as entries (they are all still kept).
+    bool has_from(u64 sequence) const { return sequence >= m_first; }
+    // A kept entry; `sequence` in [first_kept(), last()].
+    const Entry& entry(u64 sequence) const { return m_entries[sequence - m_first]; }
 
   private:
     std::optional<Checkpoint> m_checkpoint;
-    std::vector<Entry> m_tail;
+    std::vector<Entry> m_entries;  // m_first through m_last.
+    u64 m_first = 1;
     Digest m_head{};
     u64 m_last = 0;
 };

@@ -246,11 +246,13 @@ TEST(Replication, K61_TheOldPrimaryRejoinsAsAStandbyAndIsRefusedIfItSpeaksAsLead
 TEST(Replication, K62_CheckpointEvery10000EntriesAndANewStandbyCatchesUpFromItPlusTheTail) {
     ReplicationConfig config;
     Pair pair(config);
-    // The standby is away while 10 050 entries are written.
+    // The standby is away while 20 050 entries are written: entry 1 is gone (the log keeps
+    // those after the previous checkpoint, 10 001 on).
     pair.wire->block();
-    for (u64 v = 1; v <= 10'050; ++v)
+    for (u64 v = 1; v <= 20'050; ++v)
         ASSERT_TRUE(pair.primary.append(input(v)));
-    EXPECT_EQ(pair.primary.log().checkpoint_sequence(), 10'000u);
+    EXPECT_EQ(pair.primary.log().checkpoint_sequence(), 20'000u);
+    EXPECT_EQ(pair.primary.log().first_kept(), 10'001u);
     EXPECT_EQ(pair.primary.log().tail().size(), 50u);
 
     SumMachine fresh;
@@ -264,9 +266,68 @@ TEST(Replication, K62_CheckpointEvery10000EntriesAndANewStandbyCatchesUpFromItPl
     }
     EXPECT_EQ(late.stats().checkpoints_restored, 1u);
     EXPECT_EQ(late.stats().applied, 50u);  // Only the tail was re-executed.
-    EXPECT_EQ(late.last_sequence(), 10'050u);
+    EXPECT_EQ(late.last_sequence(), 20'050u);
     EXPECT_EQ(fresh.sum(), pair.primary_machine.sum());
-    EXPECT_EQ(pair.primary.acknowledged(), 10'050u);
+    EXPECT_EQ(pair.primary.acknowledged(), 20'050u);
+}
+
+// The common cases ship entries, not the checkpoint: a batch that a checkpoint was taken in
+// the middle of ...
+TEST(Replication, K62_ABatchACheckpointWasTakenInShipsItsEntriesNotTheCheckpoint) {
+    ReplicationConfig config;
+    config.checkpoint_every = 10;
+    Pair pair(config);
+    pair.exchange();
+    for (u64 v = 1; v <= 15; ++v)
+        ASSERT_TRUE(pair.primary.append(input(v)));  // The checkpoint at 10 before any shipped.
+    pair.clock.advance(10 * kMs);
+    pair.exchange();
+    EXPECT_EQ(pair.primary.stats().checkpoints_sent, 0u);
+    EXPECT_EQ(pair.primary.stats().shipped, 15u);
+    EXPECT_EQ(pair.standby.stats().checkpoints_restored, 0u);
+    EXPECT_EQ(pair.standby.stats().applied, 15u);
+    EXPECT_EQ(pair.primary.acknowledged(), 15u);
+    EXPECT_EQ(pair.standby_machine.sum(), pair.primary_machine.sum());
+}
+
+// ... a standby back from a short partition during which a checkpoint was taken, and only
+// one that needs entries the primary no longer keeps gets the checkpoint (then the tail).
+TEST(Replication, K62_ALaggingStandbyGetsTheEntriesItLacksAndACheckpointOnlyWhenTheyAreGone) {
+    ReplicationConfig config;
+    config.checkpoint_every = 10;
+    Pair pair(config);
+    pair.exchange();
+    auto append = [&](u64 from, u64 to) {
+        for (u64 v = from; v <= to; ++v)
+            ASSERT_TRUE(pair.primary.append(input(v)));
+    };
+    append(1, 12);
+    pair.clock.advance(10 * kMs);
+    pair.exchange();
+    ASSERT_EQ(pair.standby.last_sequence(), 12u);
+
+    pair.wire->block();
+    append(13, 25);  // A checkpoint at 20; entries 11 on are kept.
+    u64 shipped = pair.primary.stats().shipped;
+    pair.connect();  // The standby says hello from 13.
+    pair.exchange();
+    EXPECT_EQ(pair.primary.stats().checkpoints_sent, 0u);
+    EXPECT_EQ(pair.primary.stats().shipped - shipped, 13u);  // 13..25, nothing twice.
+    EXPECT_EQ(pair.standby.stats().checkpoints_restored, 0u);
+    EXPECT_EQ(pair.standby.last_sequence(), 25u);
+
+    pair.wire->block();
+    append(26, 47);  // Checkpoints at 30 and 40: entries 31 on are kept; 26 is gone.
+    ASSERT_EQ(pair.primary.log().first_kept(), 31u);
+    shipped = pair.primary.stats().shipped;
+    pair.connect();
+    pair.exchange();
+    EXPECT_EQ(pair.primary.stats().checkpoints_sent, 1u);
+    EXPECT_EQ(pair.primary.stats().shipped - shipped, 7u);  // 41..47 after the checkpoint.
+    EXPECT_EQ(pair.standby.stats().checkpoints_restored, 1u);
+    EXPECT_EQ(pair.standby.last_sequence(), 47u);
+    EXPECT_EQ(pair.standby_machine.sum(), pair.primary_machine.sum());
+    EXPECT_EQ(pair.primary.acknowledged(), 47u);
 }
 
 TEST(Replication, K62_ACheckpointLargerThanAFrameShipsInPartsAndRestoresWhole) {
