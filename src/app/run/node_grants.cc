@@ -78,13 +78,14 @@ std::optional<std::pair<drivers::Driver*, drivers::Scope>> NodeGrantDrivers::for
 }
 
 Result<void> NodeGrantDrivers::consume(kernel::Kernel& kernel, const manifest::ProcessSpec& process,
-                                       kernel::ProcessId pid) {
+                                       kernel::ProcessId pid, const drivers::FaultReport& faults) {
     for (const auto& grant : process.grants) {
         const auto* topic = std::get_if<manifest::TopicGrant>(&grant.resource);
         if (!topic || !topic->scope.consume) continue;
         auto consumer = std::make_unique<drivers::RecordConsumer>(
             kernel, pid, *m_topics, drivers::Scope{grant.name, topic->scope},
             static_cast<u64>(m_consumers.size() + 1), m_clock);
+        consumer->report_faults(faults);
         kernel.watch_handled(consumer.get());
         m_consumers.push_back(std::move(consumer));
     }

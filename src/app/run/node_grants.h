@@ -44,12 +44,15 @@ class NodeGrantDrivers {
     std::optional<std::pair<drivers::Driver*, drivers::Scope>> for_grant(
         const manifest::GrantSpec& grant);
     // The kernel consumes each of `process`'s consuming topic grants for `pid`, on a thread
-    // of this object's, from now until stop().
+    // of this object's, from now until stop(). The topic driver's faults while consuming
+    // go to `faults` (the driver's region, as for its bridges; may be empty).
     Result<void> consume(kernel::Kernel& kernel, const manifest::ProcessSpec& process,
-                         kernel::ProcessId pid);
+                         kernel::ProcessId pid, const drivers::FaultReport& faults = {});
     // A live upgrade's switch: what was consumed for `from` is consumed for `to` from now on
     // (RecordConsumer::retarget).
     void retarget(kernel::ProcessId from, kernel::ProcessId to);
+    // The topic driver, null when no grant names a topic.
+    drivers::Driver* topics() const { return m_topics.get(); }
     // Stops consuming (what the handlers finished is committed) and stops the drivers.
     void stop();
 

@@ -54,7 +54,12 @@ std::size_t RecordConsumer::outstanding() const {
 
 Result<Value> RecordConsumer::call(u32 op, Value request, Nanos wait) {
     CallContext context{m_scope, m_member, m_clock.now_ns() + wait, Caller::Kernel, "kernel"};
-    return m_topics.call(op, request, context);
+    auto reply = m_topics.call(op, request, context);
+    if (!reply && m_faults) {
+        if (auto kind = driver_fault_kind(reply.error().code))
+            m_faults(*kind, static_cast<i64>(reply.error().code));
+    }
+    return reply;
 }
 
 Result<void> RecordConsumer::commit_finished() {

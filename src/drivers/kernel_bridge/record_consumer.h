@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "drivers/contract.h"
+#include "drivers/kernel_bridge/driver_bridge.h"
 #include "kernel/runtime/kernel_runtime.h"
 
 namespace esta::drivers {
@@ -56,6 +57,10 @@ class RecordConsumer final : public kernel::HandledMessages {
 
     // From now on records go to `to` when they went to `from`; nothing otherwise.
     void retarget(kernel::ProcessId from, kernel::ProcessId to);
+    // Each driver fault (driver_fault_kind(): down, timed out, full) of a poll, commit or
+    // seek goes to `report`, like a guest's topic call through its bridge (K-40: the
+    // topic driver's region); set before the first pump().
+    void report_faults(FaultReport report) { m_faults = std::move(report); }
 
   private:
     struct Sent {
@@ -73,6 +78,7 @@ class RecordConsumer final : public kernel::HandledMessages {
     u64 m_member;
     const protocol::Clock& m_clock;
     ConsumerOptions m_options;
+    FaultReport m_faults;
     mutable std::mutex m_mutex;
     kernel::ProcessId m_target;                  // m_mutex: where records go now.
     std::vector<kernel::ProcessId> m_receivers;  // m_mutex: every target so far.

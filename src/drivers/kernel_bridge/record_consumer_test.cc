@@ -4,6 +4,8 @@
 #include "drivers/kernel_bridge/record_consumer.h"
 #include "drivers/embedded/journal_topics.h"
 #include "drivers/kernel_bridge/guest_harness.h"
+#include "kernel/guardrails/kernel_guard.h"
+#include "kernel/guardrails/test_sink.h"
 #include "protocol/memory_file_system.h"
 
 namespace esta::drivers::testing {
@@ -143,6 +145,31 @@ TEST_F(RecordConsumption, D3_ARefusedDeliverySeeksBackSoNothingIsSkipped) {
     auto again = driver->call(topic_op::kPoll, ValueList{i64{10}}, context);
     ASSERT_TRUE(again);
     EXPECT_EQ(again->get<ValueList>()->size(), 2u);
+}
+
+// The kernel's own polls and commits for a consuming grant report the topic driver failing
+// to its region, like a guest's topic calls do (K-40): five quarantine it.
+TEST_F(RecordConsumption, K40_ConsumingReportsTheTopicDriversFaultsToItsRegion) {
+    observe::MetricsRegistry metrics;
+    kernel::testing::RecordingSink sink;
+    kernel::KernelGuard guard({}, clock, metrics, sink);
+    kernel::RegionId region = *guard.add_driver("topic");
+    RecordConsumer consumer(*kernel, pid, *driver, feed, 1, clock);
+    consumer.report_faults(guard_faults(guard, region));
+    produce({"a"});
+    consume_all(consumer, 1);  // Polled and committed: no fault.
+    EXPECT_EQ(guard.pending(region), 0u);
+
+    driver->stop();  // Down: each poll is the driver's fault.
+    for (int i = 0; i < 5; ++i) {
+        auto pumped = consumer.pump(0);
+        ASSERT_FALSE(pumped);
+        EXPECT_EQ(pumped.error().code, Status::Unavailable) << pumped.error().to_string();
+    }
+    EXPECT_EQ(guard.pending(region), 5u);
+    guard.serve();
+    EXPECT_EQ(*guard.state(region), kernel::RegionState::Quarantined);
+    EXPECT_EQ(*guard.find("driver.topic"), region);
 }
 
 }  // namespace
