@@ -95,6 +95,15 @@ void print_regions(const nlohmann::json& status) {
     }
     std::printf("  regions %s, quarantined: %s\n", thousands(number(*it, "count")).c_str(),
                 quarantined.empty() ? "none" : quarantined.c_str());
+    // K-42: the connections each driver region holds (100 each, then a warning).
+    auto held = it->find("driver_connections");
+    if (held == it->end() || !held->is_object() || held->empty()) return;
+    std::string line;
+    for (const auto& item : held->items())
+        if (item.value().is_number_unsigned())
+            line +=
+                (line.empty() ? "" : ", ") + item.key() + " " + thousands(item.value().get<u64>());
+    std::printf("  driver connections: %s (limit 100 each)\n", line.c_str());
 }
 
 void print_status(const nlohmann::json& status, const std::string& state, const std::string& from) {

@@ -96,6 +96,10 @@ class Driver {
     // Forgets state bound to a handle (an open transaction is rolled back): the kernel calls
     // this when the last handle to the binding is dropped.
     virtual void release(u64 binding) { (void)binding; }
+
+    // The connections the driver holds now (K-42: at most 100 per driver): sockets to its
+    // service, database connections, client handles; 0 for an in-process store.
+    virtual u64 connections() const { return 0; }
 };
 
 }  // namespace esta::drivers

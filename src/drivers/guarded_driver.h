@@ -36,6 +36,7 @@ class GuardedDriver final : public Driver {
     Lifecycle lifecycle() const override { return m_inner->lifecycle(); }
     Result<Value> call(u32 op, const Value& request, const CallContext& context) override;
     void release(u64 binding) override { m_inner->release(binding); }
+    u64 connections() const override { return m_inner->connections(); }
 
     const CircuitBreaker& circuit() const { return m_circuit; }
     const InflightGate& inflight() const { return m_gate; }

@@ -48,6 +48,8 @@ class KvStore {
     virtual void stop() = 0;
     virtual Health health() const = 0;
     virtual Lifecycle lifecycle() const = 0;
+    // Driver::connections().
+    virtual u64 connections() const { return 0; }
     // Runs `commands` in order, atomically when `atomic` (MULTI/EXEC). The outer error means
     // nothing was performed (Unavailable) or the outcome is unknown (Timeout); otherwise one
     // result per command.
@@ -79,6 +81,7 @@ class KvDriver final : public Driver {
     Lifecycle lifecycle() const override { return m_store->lifecycle(); }
     Result<Value> call(u32 op, const Value& request, const CallContext& context) override;
     void release(u64 binding) override;
+    u64 connections() const override { return m_store->connections(); }
 
     u64 denials() const { return m_denials.denials(); }
     KvStore& store() { return *m_store; }

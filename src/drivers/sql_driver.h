@@ -45,6 +45,8 @@ class SqlBackend {
     virtual void stop() = 0;
     virtual Health health() const = 0;
     virtual Lifecycle lifecycle() const = 0;
+    // Driver::connections().
+    virtual u64 connections() const { return 0; }
     // Runs `statement` in the binding's open transaction, or on its own when none is open.
     virtual Result<SqlRows> exec(u64 binding, bool in_transaction, const SqlStatement& statement,
                                  std::span<const Value> params, Nanos deadline) = 0;
@@ -63,6 +65,7 @@ class SqlDriver final : public Driver {
     void stop() override { m_backend->stop(); }
     Health health() const override { return m_backend->health(); }
     Lifecycle lifecycle() const override { return m_backend->lifecycle(); }
+    u64 connections() const override { return m_backend->connections(); }
     Result<Value> call(u32 op, const Value& request, const CallContext& context) override;
     // Rolls back a transaction the dropped handle left open.
     void release(u64 binding) override;

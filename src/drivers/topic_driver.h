@@ -39,6 +39,8 @@ class TopicBackend {
     virtual void stop() = 0;
     virtual Health health() const = 0;
     virtual Lifecycle lifecycle() const = 0;
+    // Driver::connections().
+    virtual u64 connections() const { return 0; }
     // Appends and waits for the acknowledgement; returns the record's offset.
     virtual Result<i64> produce(const std::string& topic, const TopicRecord& record,
                                 Nanos deadline) = 0;
@@ -64,6 +66,7 @@ class TopicDriver final : public Driver {
     void stop() override { m_backend->stop(); }
     Health health() const override { return m_backend->health(); }
     Lifecycle lifecycle() const override { return m_backend->lifecycle(); }
+    u64 connections() const override { return m_backend->connections(); }
     Result<Value> call(u32 op, const Value& request, const CallContext& context) override;
     void release(u64 binding) override { m_backend->leave(binding); }
 

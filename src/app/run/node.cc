@@ -625,8 +625,11 @@ Result<std::unique_ptr<Node>> Node::start(const manifest::AppManifest& manifest,
     ESTA_TRY(p.start_processes(problems));
     p.upgrade = p.make_upgrade();
     ESTA_TRY(p.kernel->start());
+    drivers::Driver* topics = p.grant_drivers->topics();
+    drivers::FaultReport topic_faults = topics ? p.guard->faults_of(*topics) : nullptr;
     for (const auto& process : manifest.processes)
-        ESTA_TRY(p.grant_drivers->consume(*p.kernel, process, p.pids.at(process.name).front()));
+        ESTA_TRY(p.grant_drivers->consume(*p.kernel, process, p.pids.at(process.name).front(),
+                                          topic_faults));
     p.identity.app = manifest.name;
     p.identity.pid = static_cast<i64>(getpid());
     p.identity.started_unix_ms = p.clock.now_ns() / kNanosPerMilli;

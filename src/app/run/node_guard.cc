@@ -1,5 +1,6 @@
 #include "app/run/node_guard.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -53,9 +54,26 @@ drivers::FaultReport NodeGuard::faults_of(const drivers::Driver& driver) {
     if (it == m_drivers.end()) {
         auto added = m_guard.add_driver(std::string(kind));
         if (!added) return {};  // No region: the bridge reports nowhere, as before.
-        it = m_drivers.emplace(std::string(kind), *added).first;
+        it = m_drivers.emplace(std::string(kind), DriverRegion{*added, {}, 0}).first;
+        (void)m_guard.driver_connections(*added, 0);  // On /metrics from the start.
     }
-    return drivers::guard_faults(m_guard, it->second);
+    auto& known = it->second.drivers;
+    if (std::find(known.begin(), known.end(), &driver) == known.end()) known.push_back(&driver);
+    return drivers::guard_faults(m_guard, it->second.region);
+}
+
+void NodeGuard::serve() {
+    m_guard.serve();
+    std::lock_guard<std::mutex> lock(m_mutex);
+    for (auto& entry : m_drivers) {
+        DriverRegion& region = entry.second;
+        u64 held = 0;
+        for (const drivers::Driver* driver : region.drivers)
+            held += driver->connections();
+        if (held == region.connections) continue;  // Reported once per change, not per round.
+        region.connections = held;
+        (void)m_guard.driver_connections(region.region, held);
+    }
 }
 
 std::string NodeGuard::status_fields() const {
@@ -71,15 +89,32 @@ std::string NodeGuard::status_fields() const {
         first = false;
         observe::append_json_string(out, region.name);
     }
-    return out + "]}";
+    out += "],\"driver_connections\":{";
+    std::lock_guard<std::mutex> lock(m_mutex);
+    first = true;
+    for (const auto& entry : m_drivers) {
+        if (!first) out += ',';
+        first = false;
+        observe::append_json_string(out, "driver." + entry.first);
+        out += ':' + std::to_string(entry.second.connections);
+    }
+    return out + "}}";
 }
 
 void NodeGuard::report(const kernel::SafetyEvent& event) {
     // Warnings and info are counted on /metrics by the guard itself; one per late message
     // or slow decision would flood the log.
+    // A driver over its connections is said once per change of its count (serve()).
+    bool connections = event.event == kernel::limit_kind_name(kernel::LimitKind::DriverConnections);
     if (event.severity != kernel::SafetySeverity::Audit &&
-        event.severity != kernel::SafetySeverity::Alarm)
+        event.severity != kernel::SafetySeverity::Alarm && !connections)
         return;
+    if (connections) {
+        std::fprintf(stderr, "warning: driver_connections on %.*s (%lld held, limit %lld)\n",
+                     static_cast<int>(event.subject.size()), event.subject.data(),
+                     static_cast<long long>(event.actual), static_cast<long long>(event.limit));
+        return;
+    }
     audit_safety_event(m_audit, event, "actual", "limit");
 }
 

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drivers/kernel_bridge/driver_bridge.h"
 #include "kernel/guardrails/kernel_guard.h"
@@ -42,13 +43,16 @@ class NodeGuard final : public kernel::SafetySink {
     // For SyscallServices::safety.
     kernel::SafetyHooks* hooks() { return &m_guard; }
     kernel::KernelGuard& guard() { return m_guard; }
-    // Where a bridge over `driver` reports its faults: the driver's region, made on first use.
+    // Where a bridge over `driver` (borrowed; outlives this) reports its faults: the
+    // driver's region, made on first use. The region counts the driver's connections.
     drivers::FaultReport faults_of(const drivers::Driver& driver);
-    // Serves the driver faults queued at the gateways and the time-driven transitions; called
-    // off the scheduler threads every few milliseconds.
-    void serve() { m_guard.serve(); }
-    // ",\"regions\":{\"count\":N,\"quarantined\":[...]}" for the status document; a region
-    // escalated counts as quarantined.
+    // Serves the driver faults queued at the gateways and the time-driven transitions, and
+    // counts each driver region's connections (K-42: over 100 warns, on stderr and
+    // /metrics, and the driver goes on); called off the scheduler threads every few
+    // milliseconds.
+    void serve();
+    // ",\"regions\":{\"count\":N,\"quarantined\":[...],\"driver_connections\":{...}}"
+    // for the status document; a region escalated counts as quarantined.
     std::string status_fields() const;
 
     void report(const kernel::SafetyEvent& event) override;
@@ -56,8 +60,13 @@ class NodeGuard final : public kernel::SafetySink {
   private:
     observe::AuditSink& m_audit;
     kernel::KernelGuard m_guard;
-    std::mutex m_mutex;  // m_drivers
-    std::map<std::string, kernel::RegionId, std::less<>> m_drivers;
+    struct DriverRegion {
+        kernel::RegionId region;
+        std::vector<const drivers::Driver*> drivers;
+        u64 connections = 0;  // As last counted.
+    };
+    mutable std::mutex m_mutex;  // m_drivers
+    std::map<std::string, DriverRegion, std::less<>> m_drivers;
 };
 
 }  // namespace esta::app::run

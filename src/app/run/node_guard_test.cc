@@ -12,11 +12,15 @@
 #include <vector>
 
 #include "app/run/node.h"
+#include "app/run/node_guard.h"
 #include "app/run/node_observe.h"
 #include "app/run/node_test_support.h"
 #include "drivers/contract.h"
+#include "drivers/embedded/sqlite_sql.h"
 #include "drivers/kv_driver.h"
+#include "drivers/sql_driver.h"
 #include "kernel/runtime/guest_test.h"
+#include "kernel/runtime/kernel_config.h"
 
 // Apart from the class NodeGuard: the fixture's name is the test's.
 namespace esta::app::run::guard_test {
@@ -119,7 +123,8 @@ TEST_F(NodeGuard, K40_ADriverFailingFiveTimesIsQuarantinedInTheRunningNode) {
 
     ASSERT_TRUE(node->stop());
     const std::string status = read_all(folder.dir() / "state" / "data" / "status.json");
-    EXPECT_NE(status.find("\"regions\":{\"count\":3,\"quarantined\":[\"driver.kv\"]}"),
+    EXPECT_NE(status.find("\"regions\":{\"count\":3,\"quarantined\":[\"driver.kv\"],"
+                          "\"driver_connections\":{\"driver.kv\":0}}"),
               std::string::npos)
         << status;
     std::string audit;
@@ -149,6 +154,77 @@ TEST_F(NodeGuard, K50_TheNodeAccountsDecisionLatency) {
         << node->observability().metrics_text();
     EXPECT_TRUE(metrics_show(*node, "esta_kernel_region_state{region=\"accrual\"} 0"));
     ASSERT_TRUE(node->stop());
+}
+
+class CountingAudit final : public observe::AuditSink {
+  public:
+    Result<u64> append(std::string_view, const observe::Value::Map&) override { return ++count; }
+    u64 count = 0;
+};
+
+// K-42: the connections a driver region holds are counted and exported; past 100 the node
+// warns with the real numbers and the drivers go on (the limit's action for connections).
+// The region driver.sql here holds SQLite drivers on one file: one shared connection each,
+// and one more per open transaction.
+TEST(NodeGuardConnections, K42_ADriverRegionOver100ConnectionsWarnsWithItsNumbersAndGoesOn) {
+    protocol::ManualClock clock{0};
+    observe::MetricsRegistry metrics;
+    CountingAudit audit;
+    run::NodeGuard guard("decider", kernel::kDefaultFuelPerMilli, clock, audit, metrics);
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("esta_node_guard_k42_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::vector<std::unique_ptr<drivers::SqlDriver>> sql;
+    auto add = [&] {
+        sql.push_back(std::make_unique<drivers::SqlDriver>(
+            std::make_unique<drivers::SqliteSql>((dir / "db.sqlite").string(), ""),
+            std::vector<drivers::SqlStatement>{}, nullptr));
+        ASSERT_TRUE(sql.back()->start());
+        (void)guard.faults_of(*sql.back());
+    };
+    auto warnings = [&] {
+        return metrics
+            .counter(observe::make_metric_spec(observe::MetricType::Counter,
+                                               "kernel.limit_violations", "", {"limit", "action"}),
+                     {"driver_connections", "warn_and_continue"})
+            .value();
+    };
+    auto held = [&](int count) {
+        std::string line =
+            "esta_kernel_driver_connections{region=\"driver.sql\"} " + std::to_string(count) + "\n";
+        std::string status =
+            "\"driver_connections\":{\"driver.sql\":" + std::to_string(count) + "}";
+        return metrics.render_prometheus().find(line) != std::string::npos &&
+               guard.status_fields().find(status) != std::string::npos;
+    };
+    for (int i = 0; i < 100; ++i)
+        add();
+    guard.serve();
+    EXPECT_TRUE(held(100)) << guard.status_fields();  // Exactly the limit.
+    EXPECT_EQ(warnings(), 0u);
+
+    add();  // The 101st: warned, and it serves all the same.
+    guard.serve();
+    guard.serve();  // Counted again unchanged: not warned again.
+    EXPECT_TRUE(held(101)) << guard.status_fields();
+    EXPECT_EQ(warnings(), 1u);
+    drivers::Scope scope{"db", drivers::SqlScope{{}}};
+    drivers::CallContext context{scope, 1, 1'000'000'000, drivers::Caller::Module, "p"};
+    ASSERT_TRUE(sql.back()->call(drivers::sql_op::kBegin, drivers::Value(), context));
+    guard.serve();
+    EXPECT_TRUE(held(102)) << guard.status_fields();  // The transaction's own connection.
+    EXPECT_EQ(warnings(), 2u);
+    EXPECT_EQ(audit.count, 0u);  // A warning, not an audit record.
+
+    sql.back()->release(1);
+    sql.back()->stop();
+    sql.front()->stop();
+    guard.serve();
+    EXPECT_TRUE(held(99)) << guard.status_fields();
+    EXPECT_EQ(warnings(), 2u);
+    for (auto& driver : sql)
+        driver->stop();
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ drivers::Lifecycle StagedKv::lifecycle() const {
     return m_store->lifecycle();
 }
 
+u64 StagedKv::connections() const {
+    return m_store->connections();
+}
+
 Result<std::vector<Result<drivers::Value>>> StagedKv::run(
     std::span<const drivers::KvCommand> commands, bool atomic, protocol::Nanos deadline) {
     std::lock_guard<std::mutex> lock(m_mutex);

@@ -31,6 +31,7 @@ class StagedKv final : public drivers::KvStore {
     void stop() override;
     drivers::Health health() const override;
     drivers::Lifecycle lifecycle() const override;
+    u64 connections() const override;
     Result<std::vector<Result<drivers::Value>>> run(std::span<const drivers::KvCommand> commands,
                                                     bool atomic, protocol::Nanos deadline) override;
 

@@ -173,6 +173,11 @@ Lifecycle SqliteSql::lifecycle() const {
     return m_shared ? Lifecycle::Ready : Lifecycle::Disconnected;
 }
 
+u64 SqliteSql::connections() const {
+    std::lock_guard lock(m_mutex);
+    return (m_shared ? 1u : 0u) + m_transactions.size();
+}
+
 sqlite3* SqliteSql::connection_locked(u64 binding, bool in_transaction) {
     if (in_transaction) {
         auto found = m_transactions.find(binding);

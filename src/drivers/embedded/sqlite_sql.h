@@ -33,6 +33,8 @@ class SqliteSql final : public SqlBackend {
     void stop() override;
     Health health() const override;
     Lifecycle lifecycle() const override;
+    // The shared connection and one per open transaction.
+    u64 connections() const override;
     Result<SqlRows> exec(u64 binding, bool in_transaction, const SqlStatement& statement,
                          std::span<const Value> params, Nanos deadline) override;
     Result<void> begin(u64 binding, Nanos deadline) override;

@@ -175,6 +175,11 @@ Lifecycle KafkaTopics::lifecycle() const {
     return m_producer ? Lifecycle::Ready : Lifecycle::Disconnected;
 }
 
+u64 KafkaTopics::connections() const {
+    std::lock_guard lock(m_consumer_mutex);
+    return (m_producer ? 1u : 0u) + m_consumers.size();
+}
+
 Result<i64> KafkaTopics::produce(const std::string& topic, const TopicRecord& record,
                                  Nanos deadline) {
     if (!m_producer) return Err(Status::Unavailable, "topic.stopped");

@@ -72,6 +72,9 @@ class KafkaTopics final : public TopicBackend {
     void stop() override;
     Health health() const override;
     Lifecycle lifecycle() const override;
+    // Client handles: the producer and one consumer per group member (each keeps its own
+    // broker connections).
+    u64 connections() const override;
     Result<i64> produce(const std::string& topic, const TopicRecord& record,
                         Nanos deadline) override;
     Result<std::vector<TopicRecord>> poll(const std::string& topic, const std::string& group,
@@ -101,7 +104,7 @@ class KafkaTopics final : public TopicBackend {
     std::mutex m_delivery_mutex;
     std::map<u64, Delivery> m_deliveries;  // Keyed by the id each message carries.
     u64 m_next_delivery = 1;
-    std::mutex m_consumer_mutex;
+    mutable std::mutex m_consumer_mutex;
     std::map<ConsumerKey, RdKafkaHandle> m_consumers;
 };
 

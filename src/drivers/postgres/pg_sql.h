@@ -43,6 +43,8 @@ class PgSql final : public SqlBackend {
     void stop() override;
     Health health() const override;
     Lifecycle lifecycle() const override;
+    // The pool's open connections (idle or held by a transaction or a request).
+    u64 connections() const override { return m_pool.open_count(); }
     Result<SqlRows> exec(u64 binding, bool in_transaction, const SqlStatement& statement,
                          std::span<const Value> params, Nanos deadline) override;
     // BEGIN's idempotency key is generated from the binding and a counter.

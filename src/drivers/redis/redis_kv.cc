@@ -207,6 +207,7 @@ Result<void> RedisKv::connect_locked() {
         ESTA_TRY(simple(words({"SELECT", std::to_string(m_config.database)})));
     }
     m_context = std::move(context);
+    m_connected = true;
     if (m_failed_attempts > 0) ++m_reconnects;
     m_failed_attempts = 0;
     return Ok();
@@ -245,6 +246,7 @@ void RedisKv::stop() {
     std::lock_guard lock(m_mutex);
     m_started = false;
     m_context.reset();
+    m_connected = false;
 }
 
 Health RedisKv::health() const {
@@ -267,8 +269,13 @@ Lifecycle RedisKv::lifecycle() const {
                                                             : Lifecycle::Connecting;
 }
 
+u64 RedisKv::connections() const {
+    return m_connected.load(std::memory_order_relaxed) ? 1 : 0;
+}
+
 void RedisKv::drop_connection_locked() {
     m_context.reset();
+    m_connected = false;
 }
 
 Result<void> RedisKv::ensure_connected_locked() {

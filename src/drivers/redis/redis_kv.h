@@ -7,6 +7,8 @@
 // attempts in a row the store reports Unhealthy (it keeps trying at the same pace).
 #pragma once
 
+#include <atomic>
+
 #include <hiredis/hiredis.h>
 
 #include <memory>
@@ -45,6 +47,8 @@ class RedisKv final : public KvStore {
     void stop() override;
     Health health() const override;
     Lifecycle lifecycle() const override;
+    // 1 while connected; read without the lock a request holds during its round trip.
+    u64 connections() const override;
     Result<std::vector<Result<Value>>> run(std::span<const KvCommand> commands, bool atomic,
                                            Nanos deadline) override;
 
@@ -61,6 +65,7 @@ class RedisKv final : public KvStore {
     std::vector<KvScript> m_scripts;
     mutable std::mutex m_mutex;
     RedisContextHandle m_context;
+    std::atomic<bool> m_connected{false};  // m_context is set.
     bool m_started = false;
     u32 m_failed_attempts = 0;
     Nanos m_last_attempt = 0;

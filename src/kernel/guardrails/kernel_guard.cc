@@ -4,6 +4,9 @@
 
 namespace esta::kernel {
 
+ESTA_GAUGE(kDriverConnections, "kernel.driver_connections",
+           "Connections each driver region holds (K-42: 100, then warn).", "region");
+
 namespace {
 
 i64 detail_number(u64 value) {
@@ -70,9 +73,11 @@ Result<void> KernelGuard::driver_fault(RegionId region, FaultKind kind, i64 code
                                                .code = code});
 }
 
-LimitDecision KernelGuard::driver_connections(RegionId region, u64 open) {
+LimitDecision KernelGuard::driver_connections(RegionId region, u64 held) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    return m_limits.enforce(check_driver_connections(m_config.spatial, open), m_tree.name(region),
+    std::string_view name = m_tree.name(region);
+    m_metrics.gauge(kDriverConnections, {name}).set(static_cast<f64>(held));
+    return m_limits.enforce(check_driver_connections(m_config.spatial, held), name,
                             m_clock.now_ns());
 }
 

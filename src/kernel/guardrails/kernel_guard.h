@@ -66,8 +66,9 @@ class KernelGuard final : public SafetyHooks {
     // A driver's fault, through its gateway (queued until serve()). Limit under backpressure
     // (the numbers in the detail); NotFound for an unknown region.
     Result<void> driver_fault(RegionId region, FaultKind kind, i64 code);
-    // K-42: a driver opening its `open`-th connection; over the limit warns and continues.
-    LimitDecision driver_connections(RegionId region, u64 open);
+    // K-42: the driver region now holds `held` connections (kernel.driver_connections
+    // {region}); over the limit (100) warns and continues, with the numbers.
+    LimitDecision driver_connections(RegionId region, u64 held);
     // An operator's or security decision: quarantine the region (through its gateway).
     Result<void> request_quarantine(RegionId region);
     // The region is well again: served now, refused past the recovery window (Timeout).

@@ -108,9 +108,9 @@ LimitDecision check_queue_depth(const SpatialLimits& limits, u64 depth) {
                   LimitAction::FailImmediately, depth, limits.max_queue_depth);
 }
 
-LimitDecision check_driver_connections(const SpatialLimits& limits, u64 open) {
-    return decide(LimitKind::DriverConnections, open >= limits.max_driver_connections,
-                  LimitAction::WarnAndContinue, open, limits.max_driver_connections);
+LimitDecision check_driver_connections(const SpatialLimits& limits, u64 held) {
+    return decide(LimitKind::DriverConnections, held > limits.max_driver_connections,
+                  LimitAction::WarnAndContinue, held, limits.max_driver_connections);
 }
 
 LimitDecision check_operation(const TemporalLimits& limits, u64 fuel) {

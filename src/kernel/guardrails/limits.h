@@ -11,7 +11,7 @@
 //   memory       used + more > class max  fails
 //   mailbox      depth >= capacity fails  (pre-enqueue: full at capacity)
 //   queue depth  depth >= max fails       (pre-enqueue)
-//   connections  open >= max warns, continues (the request is queued by the driver)
+//   connections  held > max warns, continues (exactly 100 held is within the limit)
 //   operation    fuel > limit fails        (instructions; exactly at the limit is on time)
 //   delivery     now - sent > limit warns, continues (the message was delivered)
 //   queue wait   now - enqueued > limit fails
@@ -90,7 +90,8 @@ LimitDecision check_memory(const SpatialLimits& limits, MemoryClass memory_class
                            u64 additional);
 LimitDecision check_mailbox(u64 depth, u64 capacity);
 LimitDecision check_queue_depth(const SpatialLimits& limits, u64 depth);
-LimitDecision check_driver_connections(const SpatialLimits& limits, u64 open);
+// `held`: the connections one driver region holds.
+LimitDecision check_driver_connections(const SpatialLimits& limits, u64 held);
 // `fuel`: the instructions the handler ran on one message.
 LimitDecision check_operation(const TemporalLimits& limits, u64 fuel);
 LimitDecision check_delivery(const TemporalLimits& limits, Nanos sent, Nanos now);

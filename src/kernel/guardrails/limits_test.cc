@@ -47,11 +47,13 @@ TEST(SpatialLimits, K42_QueueDepth10000) {
 
 TEST(SpatialLimits, K42_DriverConnectionsWarnAndContinue) {
     SpatialLimits limits;
-    EXPECT_TRUE(check_driver_connections(limits, 99).ok());
-    LimitDecision at_limit = check_driver_connections(limits, 100);
-    EXPECT_EQ(at_limit.action, LimitAction::WarnAndContinue);
-    EXPECT_FALSE(at_limit.fails());
-    EXPECT_EQ(at_limit.actual, 100);
+    EXPECT_TRUE(check_driver_connections(limits, 100).ok());  // 100 held: within.
+    LimitDecision over = check_driver_connections(limits, 101);
+    EXPECT_EQ(over.action, LimitAction::WarnAndContinue);
+    EXPECT_FALSE(over.fails());
+    EXPECT_EQ(over.actual, 101);
+    EXPECT_EQ(over.limit, 100);
+    EXPECT_EQ(over.to_error().detail.actual, 101u);
 }
 
 TEST(TemporalLimits, K43_OperationCountsInstructionsAndKeepsThem) {
